@@ -1,0 +1,1 @@
+"""The domain core: pure functions and data, no Flask and no database."""

@@ -1,0 +1,94 @@
+"""Check algorithms for Chinese codes: GB 32100, GB 11643, GB/T 2260, Luhn, mobile numbers."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+# GB 32100-2015 统一社会信用代码
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_VALUE = {c: i for i, c in enumerate(_USCC_CHARS)}
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC_SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+
+# GB 11643-1999 公民身份号码 (ISO 7064 MOD 11-2)
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_ID15_SHAPE = re.compile(r"^\d{15}$")
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_DIVISION = re.compile(r"^\d{6}(\d{3})?$")
+
+
+def uscc_check_char(first17: str) -> str | None:
+    """Return the GB 32100 check character for the first 17 characters, or None if malformed."""
+    if len(first17) != 17 or any(c not in _USCC_VALUE for c in first17):
+        return None
+    total = sum(_USCC_VALUE[c] * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    return _USCC_CHARS[(31 - total % 31) % 31]
+
+
+def is_uscc_shaped(code: str) -> bool:
+    """True when ``code`` has the 18-character shape of a unified social credit code."""
+    return bool(_USCC_SHAPE.match(code or ""))
+
+
+def is_valid_uscc(code: str) -> bool:
+    """True when ``code`` is shaped right and its check character matches (GB 32100)."""
+    code = (code or "").upper()
+    return is_uscc_shaped(code) and uscc_check_char(code[:17]) == code[17]
+
+
+def id_check_char(first17: str) -> str | None:
+    """Return the GB 11643 check character (MOD 11-2) for 17 digits, or None if malformed."""
+    if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
+        return None
+    total = sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True))
+    value = (12 - total % 11) % 11
+    return "X" if value == 10 else str(value)
+
+
+def id_birth_date(number: str) -> date | None:
+    """Return the birth date encoded in an 18- or 15-digit ID number, or None if not a real date."""
+    try:
+        if len(number) == 18:
+            return date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        if len(number) == 15:
+            return date(1900 + int(number[6:8]), int(number[8:10]), int(number[10:12]))
+    except ValueError:
+        return None
+    return None
+
+
+def is_valid_id_number(number: str, *, today: date | None = None) -> bool:
+    """True for an 18-digit 身份证号 with a correct check character and a real, past birth date."""
+    number = (number or "").upper()
+    if not _ID_SHAPE.match(number) or id_check_char(number[:17]) != number[17]:
+        return False
+    born = id_birth_date(number)
+    return born is not None and date(1880, 1, 1) <= born <= (today or date.today())
+
+
+def is_luhn_valid(digits: str) -> bool:
+    """True when a digit string passes the Luhn check (bank card numbers)."""
+    if not digits or not digits.isascii() or not digits.isdigit():
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def is_mobile_number(number: str) -> bool:
+    """True for a mainland mobile number: 1[3-9] followed by 9 digits."""
+    return bool(_MOBILE.match(number or ""))
+
+
+def is_division_code_shaped(code: str) -> bool:
+    """True when ``code`` is 6 (GB/T 2260) or 9 (GB/T 10114 township) digits."""
+    return bool(_DIVISION.match(code or ""))
