@@ -1,0 +1,1 @@
+"""HTTP layer: flask-smorest blueprints, the CKAN-compatible Action API, standards endpoints."""

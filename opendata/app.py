@@ -1,0 +1,53 @@
+"""``create_app()``: the only place where the web application is wired."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify
+from flask_smorest import Api
+
+from opendata import __version__
+from opendata.config import Config, load_config
+from opendata.store.runtime import Runtime
+
+
+def create_app(config: Config | None = None, **overrides: Any) -> Flask:
+    """Build the Flask app for a configuration (default: from OPENDATA_ variables)."""
+    config = config or load_config(**overrides)
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=config.SECRET_KEY,
+        API_TITLE="opendata API",
+        API_VERSION=__version__,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="v1/openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="/api/static/swagger-ui/",
+        JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=config.MAX_UPLOAD_BYTES,
+    )
+    app.json.ensure_ascii = False
+    runtime = Runtime(config)
+    app.extensions["opendata"] = runtime
+
+    from opendata.api import errors
+
+    api = Api(app)
+    errors.init_app(app)
+    _register_blueprints(app, api)
+
+    @app.get("/api/v1/status")
+    def status():
+        """Liveness and version."""
+        return jsonify({"status": "ok", "version": __version__, "initialized": runtime.is_initialized()})
+
+    return app
+
+
+def _register_blueprints(app: Flask, api: Api) -> None:
+    """Blueprints are added here as the read and write APIs grow."""
+    from opendata.api import blueprints
+
+    blueprints.register(app, api)

@@ -1,0 +1,217 @@
+"""The ``opendata`` command: wiring only; the work happens in services and core."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from opendata.config import SETTINGS, ConfigError, load_config
+from opendata.core.errors import OpendataError
+
+EXIT_INVALID = 1
+EXIT_UNUSABLE = 2
+
+
+class _Obj:
+    """Lazily built runtime shared by subcommands."""
+
+    def __init__(self) -> None:
+        self._runtime = None
+
+    @property
+    def runtime(self):
+        if self._runtime is None:
+            from opendata.store.runtime import Runtime
+
+            self._runtime = Runtime(load_config())
+        return self._runtime
+
+    def require_initialized(self):
+        rt = self.runtime
+        if not rt.is_initialized():
+            raise click.ClickException(
+                f"the database at {rt.config.database_url} is not initialized; run `opendata init` first")
+        return rt
+
+
+def _fail(exc: OpendataError, code: int = 1) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="opendata")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """opendata: publish open government data as validated, versioned CSV and Parquet."""
+    try:
+        load_config()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    ctx.obj = _Obj()
+
+
+@main.command()
+@click.pass_obj
+def init(obj: _Obj) -> None:
+    """Create the data folder and database of OPENDATA_HOME, migrating to the newest schema."""
+    from opendata.services.versions import recover_interrupted
+    from opendata.store.db import transaction
+    from opendata.store.migrate import upgrade_to_head
+
+    rt = obj.runtime
+    rt.config.home.mkdir(parents=True, exist_ok=True)
+    rt.artifacts.ensure()
+    upgrade_to_head(rt.config.database_url)
+    with transaction(rt.sessions) as session:
+        stuck = recover_interrupted(session=session)
+    click.echo(f"initialized {rt.config.home} (database {rt.config.database_url})")
+    if stuck:
+        click.echo(f"marked {len(stuck)} interrupted ingest(s) as failed")
+
+
+@main.command()
+@click.option("--file", "catalog_file", type=click.Path(dir_okay=False), default=None,
+              help="Catalogue file (default: OPENDATA_CATALOG_FILE, catalog.yaml).")
+@click.option("--ingest", is_flag=True, help="Also ingest and publish each dataset's source file.")
+@click.option("--dry-run", is_flag=True, help="Check and report changes without writing.")
+@click.pass_obj
+def sync(obj: _Obj, catalog_file: str | None, ingest: bool, dry_run: bool) -> None:
+    """Load catalog.yaml into the database in one transaction; print what changed."""
+    from opendata.core.catalog import load_catalog
+    from opendata.services.catalog import sync_catalog
+
+    rt = obj.require_initialized()
+    path = Path(catalog_file or rt.config.CATALOG_FILE)
+    try:
+        spec = load_catalog(path, schemas_dir=rt.config.SCHEMAS_DIR, check_sources=ingest)
+    except OpendataError as exc:
+        _fail(exc)
+    session = rt.sessions()
+    try:
+        result = sync_catalog(session=session, spec=spec)
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    except OpendataError as exc:
+        session.rollback()
+        _fail(exc)
+    finally:
+        session.close()
+    for w in result.warnings:
+        click.echo(f"warning: {w}", err=True)
+    for c in result.changes:
+        click.echo(c)
+    click.echo(("would change" if dry_run else "changed") + f": {len(result.changes)}" if result.changes
+               else "no changes")
+    if ingest and not dry_run:
+        from opendata.services.publishing import ingest_catalog_sources
+
+        failures = ingest_catalog_sources(runtime=rt, spec=spec, echo=click.echo)
+        if failures:
+            sys.exit(EXIT_INVALID)
+
+
+@main.command()
+@click.argument("dataset")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--sheet", default=None, help="Sheet name for XLSX/XLS files.")
+@click.option("--publish", is_flag=True, help="Publish the version at once if it is valid and has no "
+              "unresolved personal-information findings (administrator use).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_obj
+def ingest(obj: _Obj, dataset: str, file: str, sheet: str | None, publish: bool, as_json: bool) -> None:
+    """Ingest FILE as a new version of DATASET: validate, scan, convert to CSV and Parquet."""
+    from opendata.cli.output import ProgressPrinter, print_ingest_summary
+    from opendata.services.publishing import publish_if_clean
+    from opendata.services.versions import ingest_file
+
+    rt = obj.require_initialized()
+    progress = ProgressPrinter(Path(file).stat().st_size, enabled=not as_json)
+    try:
+        outcome = ingest_file(sessions=rt.sessions, store=rt.artifacts, dataset=dataset, path=file,
+                              actor="cli", sheet=sheet, progress=progress)
+    except OpendataError as exc:
+        progress.close()
+        _fail(exc, EXIT_UNUSABLE if exc.code == "source-error" else 1)
+    progress.close()
+    published = None
+    if publish and outcome.created:
+        published = publish_if_clean(runtime=rt, version_id=outcome.version_id, actor="cli")
+    print_ingest_summary(outcome, dataset=dataset, as_json=as_json, published=published)
+    if outcome.state == "invalid":
+        sys.exit(EXIT_INVALID)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--schema", "schema_path", required=True, type=click.Path(dir_okay=False),
+              help="Table Schema (JSON file).")
+@click.option("--sheet", default=None, help="Sheet name for XLSX/XLS files.")
+@click.option("--json", "as_json", is_flag=True, help="Print the Frictionless-shaped report as JSON.")
+def validate(file: str, schema_path: str, sheet: str | None, as_json: bool) -> None:
+    """Validate FILE against a Table Schema, with no database. Exit 0 valid, 1 invalid, 2 unusable."""
+    from opendata.cli.output import print_report
+    from opendata.core.tableschema import load_table_schema
+    from opendata.core.validation import validate_table
+
+    try:
+        schema = load_table_schema(schema_path)
+    except OpendataError as exc:
+        _fail(exc, EXIT_UNUSABLE)
+    if not Path(file).is_file():
+        click.echo(f"error: {file}: file not found", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    try:
+        report = validate_table(file, schema, sheet=sheet)
+    except OpendataError as exc:
+        _fail(exc, EXIT_UNUSABLE)
+    report_dict = report.to_dict() if hasattr(report, "to_dict") else report
+    print_report(report_dict, as_json=as_json)
+    if report_dict["valid"]:
+        return
+    task_errors = [e for t in report_dict.get("tasks", []) for e in t.get("errors", [])]
+    fatal = {"source-error", "encoding-error", "format-error", "scheme-error", "schema-error"}
+    errors = report_dict.get("errors", []) + task_errors
+    sys.exit(EXIT_UNUSABLE if errors and all(e.get("type") in fatal for e in errors) else EXIT_INVALID)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--debug", is_flag=True, help="Flask debug mode (development only).")
+@click.pass_obj
+def serve(obj: _Obj, host: str, port: int, debug: bool) -> None:
+    """Serve the API and portal (development server; use gunicorn in production)."""
+    from opendata.app import create_app
+
+    obj.require_initialized()
+    app = create_app()
+    app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
+
+
+from opendata.cli.listing import register as _register_lists  # noqa: E402
+
+_register_lists(main)
+
+
+@main.command("settings")
+def settings_cmd() -> None:
+    """List every OPENDATA_ setting with its current value and default."""
+    config = load_config()
+    for s in SETTINGS:
+        value = config.values[s.name]
+        shown = "(set)" if s.name == "SECRET_KEY" and value != s.default else value
+        click.echo(f"OPENDATA_{s.name}={shown}\n    default: {s.default!r}\n    {s.help}")
+
+
+def run() -> None:  # pragma: no cover
+    main(prog_name="opendata")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

@@ -1,0 +1,159 @@
+"""Listing and maintenance subcommands: organizations, datasets, versions, schemas, publish, withdraw, clean."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from opendata.core import vocab
+from opendata.core.errors import OpendataError
+
+
+def _fail(exc: OpendataError) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(1)
+
+
+def register(main: click.Group) -> None:
+    """Add the listing commands to the main group."""
+
+    @main.command()
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    @click.pass_obj
+    def organizations(obj, as_json: bool) -> None:
+        """List organizations as a tree, with their dataset counts."""
+        from opendata.services.queries import list_organizations, organization_depth
+
+        rt = obj.require_initialized()
+        with rt.sessions() as session:
+            rows = list_organizations(session)
+            if as_json:
+                click.echo(json.dumps([{"id": o.slug, "name": o.name, "level": o.level,
+                                        "parent": o.parent.slug if o.parent else None, "datasets": n}
+                                       for o, n in rows], ensure_ascii=False, indent=2))
+                return
+            for o, n in rows:
+                level = vocab.lookup("level", o.level).zh
+                click.echo(f"{'  ' * organization_depth(o)}{o.slug:<28} {o.name} [{level}] {n} dataset(s)")
+
+    @main.command()
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    @click.pass_obj
+    def datasets(obj, as_json: bool) -> None:
+        """List datasets with disclosure class, state and newest version."""
+        from opendata.services.queries import list_datasets
+
+        rt = obj.require_initialized()
+        with rt.sessions() as session:
+            rows = []
+            for d in list_datasets(session):
+                newest = d.versions[-1] if d.versions else None
+                rows.append({"id": d.identifier, "title": d.title, "publisher": d.organization.slug,
+                             "disclosure": d.disclosure, "state": d.state,
+                             "version": newest.number if newest else None,
+                             "version_state": newest.state if newest else None,
+                             "rows": newest.row_count if newest else None})
+        if as_json:
+            click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+            return
+        for r in rows:
+            disclosure = vocab.lookup("disclosure", r["disclosure"]).zh
+            ver = f"v{r['version']} {r['version_state']} {r['rows']} rows" if r["version"] else "no versions"
+            click.echo(f"{r['id']:<34} {disclosure:<6} {r['state']:<9} {ver:<32} {r['title']}")
+
+    @main.command()
+    @click.argument("dataset")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON, with each version's report.")
+    @click.pass_obj
+    def versions(obj, dataset: str, as_json: bool) -> None:
+        """List the versions of DATASET with their states and history."""
+        from opendata.services.queries import list_versions
+
+        rt = obj.require_initialized()
+        with rt.sessions() as session:
+            try:
+                items = list_versions(session, dataset)
+            except OpendataError as exc:
+                _fail(exc)
+            data = [{"number": v.number, "state": v.state, "file": v.source_filename, "format": v.source_format,
+                     "encoding": v.source_encoding, "bytes": v.source_bytes, "sha256": v.source_sha256,
+                     "rows": v.row_count, "created_by": v.created_by, "created_at": v.created_at.isoformat(),
+                     "events": [{"to": e.to_state, "actor": e.actor, "at": e.at.isoformat(), "note": e.note}
+                                for e in v.events],
+                     "pii": v.pii, "report": v.report} for v in items]
+        if as_json:
+            click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+            return
+        for v in data:
+            click.echo(f"v{v['number']:<4} {v['state']:<16} {v['rows'] if v['rows'] is not None else '-':>9} rows  "
+                       f"{v['format'] or '-'}/{v['encoding'] or '-'}  {v['file']}")
+            for e in v["events"]:
+                note = f" ({e['note']})" if e["note"] else ""
+                click.echo(f"       {e['at'][:19]} → {e['to']} by {e['actor']}{note}")
+
+    @main.command()
+    @click.pass_obj
+    def schemas(obj) -> None:
+        """List registered Table Schemas."""
+        from opendata.services.queries import list_schemas
+
+        rt = obj.require_initialized()
+        with rt.sessions() as session:
+            for s in list_schemas(session):
+                click.echo(f"{s.name:<40} {len(s.descriptor.get('fields', []))} fields  sha256:{s.sha256[:12]}")
+
+    @main.command()
+    @click.argument("dataset")
+    @click.argument("version", type=int, required=False)
+    @click.pass_obj
+    def publish(obj, dataset: str, version: int | None) -> None:
+        """Publish VERSION (default: newest) of DATASET; refused while PII findings are unresolved."""
+        from opendata.services.queries import get_version
+        from opendata.services.versions import publish_version
+        from opendata.store.db import transaction
+
+        rt = obj.require_initialized()
+        try:
+            with transaction(rt.sessions) as session:
+                v = get_version(session, dataset, version)
+                publish_version(session=session, version_id=v.id, actor="cli")
+                click.echo(f"published {dataset} version {v.number}")
+        except OpendataError as exc:
+            _fail(exc)
+
+    @main.command()
+    @click.argument("dataset")
+    @click.argument("version", type=int)
+    @click.option("--reason", required=True, help="Why the version is withdrawn (recorded).")
+    @click.pass_obj
+    def withdraw(obj, dataset: str, version: int, reason: str) -> None:
+        """Withdraw VERSION of DATASET (its files are kept for the record)."""
+        from opendata.services.queries import get_version
+        from opendata.services.versions import withdraw_version
+        from opendata.store.db import transaction
+
+        rt = obj.require_initialized()
+        try:
+            with transaction(rt.sessions) as session:
+                v = get_version(session, dataset, version)
+                withdraw_version(session=session, version_id=v.id, actor="cli", reason=reason)
+                click.echo(f"withdrew {dataset} version {v.number}")
+        except OpendataError as exc:
+            _fail(exc)
+
+    @main.command()
+    @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+    @click.pass_obj
+    def clean(obj, dry_run: bool) -> None:
+        """Remove artifact files no version refers to, and leftovers of interrupted jobs."""
+        from opendata.services.versions import referenced_artifacts
+
+        rt = obj.require_initialized()
+        with rt.sessions() as session:
+            referenced = referenced_artifacts(session)
+        removed = rt.artifacts.clean_orphans(referenced, dry_run=dry_run)
+        for rel in removed:
+            click.echo(("would remove " if dry_run else "removed ") + rel)
+        click.echo(f"{len(removed)} orphaned file(s)" + (" found" if dry_run else " removed"))

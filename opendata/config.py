@@ -1,0 +1,108 @@
+"""Settings from environment variables prefixed ``OPENDATA_``.
+
+Settings are a table (name, default, help), as Datasette does; docs/configuration.md lists every
+one and a test fails when a setting is missing there.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from opendata.core.errors import OpendataError
+
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configuration setting."""
+
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[str], Any] = str
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("HOME", "./var", "Data folder: the SQLite database, artifacts, jobs and bulk files live here."),
+    Setting("DATABASE_URL", "", "SQLAlchemy URL of the metadata database; empty means sqlite:///$OPENDATA_HOME/opendata.db."),
+    Setting("SECRET_KEY", DEFAULT_SECRET_KEY, "Key that signs cursors and sessions. Must be changed in production."),
+    Setting("ENV", "development", "development or production; production refuses to start with the default secret key."),
+    Setting("BASE_URL", "http://127.0.0.1:5000", "Public base URL used in links of DCAT, data.json, feeds and downloads."),
+    Setting("CATALOG_FILE", "catalog.yaml", "Catalogue file read by `opendata sync`, relative to the working directory."),
+    Setting("SCHEMAS_DIR", "schemas", "Folder of Table Schemas named by catalog.yaml, relative to the working directory."),
+    Setting("MAX_UPLOAD_BYTES", 2 * 1024**3, "Largest accepted upload in bytes (413 beyond it).", int),
+    Setting("ROW_QUERY_TIMEOUT", 5.0, "Seconds a row query may run before it is interrupted.", float),
+    Setting("ROW_QUERY_MAX_LIMIT", 10_000, "Largest page a row query may ask for.", int),
+    Setting("SQLITE_BUSY_TIMEOUT_MS", 10_000, "SQLite busy timeout in milliseconds (embedded mode).", int),
+    Setting("LOG_LEVEL", "INFO", "Logging level."),
+    Setting("INGEST_WORKERS", 1, "Ingest worker threads in the server process (embedded mode).", int),
+    Setting("SQL_ECHO", False, "Log every SQL statement (debugging).", _bool),
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Resolved settings; build with :func:`load_config`."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name.upper()]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def home(self) -> Path:
+        return Path(self.values["HOME"]).resolve()
+
+    @property
+    def database_url(self) -> str:
+        return self.values["DATABASE_URL"] or f"sqlite:///{self.home / 'opendata.db'}"
+
+    @property
+    def is_production(self) -> bool:
+        return self.values["ENV"] == "production"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.home / "artifacts"
+
+
+class ConfigError(OpendataError):
+    """A setting has a bad value, or production is started with an unsafe one."""
+
+    code = "config-error"
+
+
+def load_config(environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
+    """Read ``OPENDATA_*`` variables (from ``environ`` or os.environ), apply overrides, check."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for s in SETTINGS:
+        raw = env.get(f"OPENDATA_{s.name}")
+        if raw is None:
+            values[s.name] = s.default
+            continue
+        try:
+            values[s.name] = s.parse(raw)
+        except ValueError:
+            raise ConfigError(f"OPENDATA_{s.name}={raw!r} is not a valid value: {s.help}") from None
+    for key, value in overrides.items():
+        if key.upper() not in values:
+            raise ConfigError(f"unknown setting {key!r}")
+        values[key.upper()] = value
+    if values["ENV"] not in ("development", "production"):
+        raise ConfigError("OPENDATA_ENV must be 'development' or 'production'")
+    if values["ENV"] == "production" and values["SECRET_KEY"] == DEFAULT_SECRET_KEY:
+        raise ConfigError("refusing to start in production with the default OPENDATA_SECRET_KEY; set a random one")
+    return Config(values)

@@ -1,0 +1,383 @@
+"""Read and check catalog.yaml: organizations and datasets, every problem with its line.
+
+Pure domain code: produces a :class:`CatalogSpec` or raises :class:`CatalogError` listing all
+problems; the services layer writes the spec to the database.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from opendata.core import codes, divisions, vocab
+from opendata.core.errors import CatalogError, Problem, SchemaError
+from opendata.core.tableschema import TableSchema, load_table_schema
+from opendata.core.yamlmarks import LineDict, load_yaml_with_lines
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+
+_CATALOG_KEYS = {"title", "title_en", "description", "publisher", "homepage", "language"}
+_ORG_KEYS = {"id", "name", "name_en", "credit_code", "level", "division_code", "parent", "contact"}
+_ORG_REQUIRED = {"id", "name", "level", "division_code"}
+_DATASET_KEYS = {"id", "code", "title", "title_en", "description", "publisher", "theme", "keywords",
+                 "license", "disclosure", "legal_basis", "frequency", "temporal", "spatial",
+                 "contact", "schema", "source", "sheet"}
+_DATASET_REQUIRED = {"id", "code", "title", "publisher", "theme", "license", "disclosure",
+                     "frequency", "schema"}
+_CONTACT_KEYS = {"name", "phone", "email", "address", "url"}
+
+
+@dataclass(frozen=True)
+class OrganizationSpec:
+    slug: str
+    name: str
+    level: str
+    division_code: str
+    name_en: str | None = None
+    credit_code: str | None = None
+    parent: str | None = None
+    contact: dict[str, str] = field(default_factory=dict)
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    identifier: str
+    code: str
+    title: str
+    publisher: str
+    theme: str
+    license: str
+    disclosure: str
+    frequency: str
+    schema_name: str
+    title_en: str | None = None
+    description: str = ""
+    keywords: tuple[str, ...] = ()
+    legal_basis: str | None = None
+    temporal_start: date | None = None
+    temporal_end: date | None = None
+    spatial: str | None = None
+    contact: dict[str, str] = field(default_factory=dict)
+    source: str | None = None
+    sheet: str | None = None
+    line: int = 0
+
+
+@dataclass
+class CatalogSpec:
+    """A checked catalogue: what `opendata sync` writes."""
+
+    info: dict[str, Any]
+    organizations: list[OrganizationSpec]
+    datasets: list[DatasetSpec]
+    schemas: dict[str, TableSchema]  # schema file name -> loaded schema
+    schema_texts: dict[str, bytes]
+    warnings: list[Problem]
+    base_dir: Path
+
+
+def load_catalog(path: str | Path, *, schemas_dir: str | Path, check_sources: bool = False) -> CatalogSpec:
+    """Load catalog.yaml and its schemas; raise CatalogError listing every problem with its line."""
+    path = Path(path)
+    fname = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CatalogError(f"{fname}: file not found") from None
+    except UnicodeDecodeError as exc:
+        raise CatalogError(f"{fname}: not UTF-8 (byte {exc.start})") from None
+    try:
+        doc = load_yaml_with_lines(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = Problem("yaml-error", str(getattr(exc, "problem", None) or exc), file=fname, line=line)
+        raise CatalogError(f"{fname}: invalid YAML", problems=[problem]) from None
+    checker = _Checker(fname, Path(schemas_dir), path.parent.resolve(), check_sources)
+    spec = checker.check(doc)
+    if checker.problems:
+        raise CatalogError(f"{fname}: {len(checker.problems)} problem(s); nothing was written",
+                           problems=checker.problems)
+    return spec
+
+
+class _Checker:
+    def __init__(self, fname: str, schemas_dir: Path, base_dir: Path, check_sources: bool):
+        self.fname = fname
+        self.schemas_dir = schemas_dir
+        self.base_dir = base_dir
+        self.check_sources = check_sources
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def error(self, message: str, line: int | None, path: str | None = None, code: str = "catalog-error") -> None:
+        self.problems.append(Problem(code, message, file=self.fname, line=line, path=path))
+
+    def warn(self, message: str, line: int | None, path: str | None = None, code: str = "catalog-warning") -> None:
+        self.warnings.append(Problem(code, message, file=self.fname, line=line, path=path))
+
+    def check(self, doc: Any) -> CatalogSpec:
+        if not isinstance(doc, LineDict):
+            self.error("the catalogue must be a mapping with 'organizations' and 'datasets'", 1)
+            return CatalogSpec({}, [], [], {}, {}, self.warnings, self.base_dir)
+        self._unknown_keys(doc, {"catalog", "organizations", "datasets"}, "")
+        info = doc.get("catalog") or {}
+        if not isinstance(info, dict):
+            self.error("'catalog' must be a mapping", doc.line_of("catalog"), "catalog")
+            info = {}
+        elif isinstance(info, LineDict):
+            self._unknown_keys(info, _CATALOG_KEYS, "catalog")
+        orgs = self._organizations(doc.get("organizations"), doc.line_of("organizations"))
+        org_slugs = {o.slug for o in orgs}
+        if info.get("publisher") and info["publisher"] not in org_slugs:
+            self.error(f"catalog publisher '{info['publisher']}' is not an organization id",
+                       info.line_of("publisher") if isinstance(info, LineDict) else None, "catalog/publisher")
+        schemas: dict[str, TableSchema] = {}
+        texts: dict[str, bytes] = {}
+        datasets = self._datasets(doc.get("datasets"), doc.line_of("datasets"), org_slugs, schemas, texts)
+        self._registry(schemas, texts)
+        return CatalogSpec(dict(info), orgs, datasets, schemas, texts, self.warnings, self.base_dir)
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _unknown_keys(self, node: LineDict, allowed: set[str], at: str) -> None:
+        for key in node:
+            if key not in allowed:
+                self.error(f"unknown key '{key}' (allowed: {', '.join(sorted(allowed))})",
+                           node.line_of(str(key)), f"{at}/{key}".lstrip("/"))
+
+    def _text(self, node: LineDict, key: str, at: str, *, required: bool) -> str | None:
+        value = node.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.error(f"'{key}' is required", node.line_of(key) if key in node else node.line, f"{at}/{key}")
+            return None
+        if isinstance(value, bool) or isinstance(value, (list, dict)):
+            self.error(f"'{key}' must be text", node.line_of(key), f"{at}/{key}")
+            return None
+        return str(value).strip()
+
+    def _contact(self, node: LineDict, at: str) -> dict[str, str]:
+        contact = node.get("contact")
+        if contact is None:
+            return {}
+        if not isinstance(contact, LineDict):
+            self.error("'contact' must be a mapping", node.line_of("contact"), f"{at}/contact")
+            return {}
+        self._unknown_keys(contact, _CONTACT_KEYS, f"{at}/contact")
+        return {str(k): str(v) for k, v in contact.items() if v is not None}
+
+    def _items(self, value: Any, line: int, name: str) -> list[tuple[int, LineDict]]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.error(f"'{name}' must be a list", line, name)
+            return []
+        out = []
+        for i, item in enumerate(value):
+            if not isinstance(item, LineDict):
+                self.error(f"each entry of '{name}' must be a mapping", line, f"{name}/{i}")
+                continue
+            out.append((i, item))
+        return out
+
+    # -- organizations ---------------------------------------------------------------------
+    def _organizations(self, value: Any, line: int) -> list[OrganizationSpec]:
+        out: list[OrganizationSpec] = []
+        seen: dict[str, int] = {}
+        credit_seen: dict[str, int] = {}
+        for i, node in self._items(value, line, "organizations"):
+            at = f"organizations/{i}"
+            self._unknown_keys(node, _ORG_KEYS, at)
+            vals = {k: self._text(node, k, at, required=k in _ORG_REQUIRED)
+                    for k in ("id", "name", "name_en", "credit_code", "level", "division_code", "parent")}
+            slug = vals["id"]
+            if slug is not None:
+                if not SLUG.match(slug):
+                    self.error(f"organization id '{slug}' must be lowercase letters, digits and hyphens",
+                               node.line_of("id"), f"{at}/id")
+                if slug in seen:
+                    self.error(f"duplicate organization id '{slug}' (first on line {seen[slug]})",
+                               node.line_of("id"), f"{at}/id")
+                seen.setdefault(slug, node.line_of("id"))
+            level = None
+            if vals["level"] is not None:
+                term = vocab.lookup("level", vals["level"])
+                if term is None:
+                    self.error(f"unknown level '{vals['level']}' (one of {', '.join(vocab.keys('level'))})",
+                               node.line_of("level"), f"{at}/level")
+                else:
+                    level = term.key
+            dcode = vals["division_code"]
+            if dcode is not None and not divisions.is_known_division(dcode):
+                self.error(f"division code '{dcode}' is not in the GB/T 2260 code list",
+                           node.line_of("division_code"), f"{at}/division_code")
+            credit = vals["credit_code"]
+            if credit is not None:
+                credit = credit.upper()
+                if not codes.is_uscc_shaped(credit):
+                    self.error(f"credit code '{credit}' is not an 18-character 统一社会信用代码",
+                               node.line_of("credit_code"), f"{at}/credit_code")
+                elif not codes.is_valid_uscc(credit):
+                    self.warn(f"credit code '{credit}' fails the GB 32100 check character "
+                              f"(expected {codes.uscc_check_char(credit[:17])}); kept for review",
+                              node.line_of("credit_code"), f"{at}/credit_code", code="credit-code-check")
+                if credit in credit_seen:
+                    self.error(f"duplicate credit code '{credit}' (first on line {credit_seen[credit]})",
+                               node.line_of("credit_code"), f"{at}/credit_code")
+                credit_seen.setdefault(credit, node.line_of("credit_code"))
+            if None in (slug, vals["name"], level, dcode):
+                continue
+            out.append(OrganizationSpec(slug=slug, name=vals["name"], level=level, division_code=dcode,
+                                        name_en=vals["name_en"], credit_code=credit, parent=vals["parent"],
+                                        contact=self._contact(node, at), line=node.line))
+        by_slug = {o.slug: o for o in out}
+        for o in out:
+            if o.parent is not None and o.parent not in by_slug:
+                self.error(f"parent '{o.parent}' is not an organization id", o.line, f"organizations/{o.slug}/parent")
+        for o in out:  # cycles
+            seen_chain, cur = set(), o
+            while cur is not None and cur.parent is not None:
+                if cur.slug in seen_chain:
+                    self.error(f"organization '{o.slug}' is its own ancestor", o.line, f"organizations/{o.slug}/parent")
+                    break
+                seen_chain.add(cur.slug)
+                cur = by_slug.get(cur.parent)
+        return out
+
+    # -- datasets --------------------------------------------------------------------------
+    def _datasets(self, value: Any, line: int, org_slugs: set[str], schemas: dict[str, TableSchema],
+                  texts: dict[str, bytes]) -> list[DatasetSpec]:
+        out: list[DatasetSpec] = []
+        ids: dict[str, int] = {}
+        dcodes: dict[str, int] = {}
+        for i, node in self._items(value, line, "datasets"):
+            at = f"datasets/{i}"
+            self._unknown_keys(node, _DATASET_KEYS, at)
+            v = {k: self._text(node, k, at, required=k in _DATASET_REQUIRED)
+                 for k in ("id", "code", "title", "title_en", "description", "publisher", "theme", "license",
+                           "disclosure", "legal_basis", "frequency", "spatial", "schema", "source", "sheet")}
+            ok = all(v[k] is not None for k in _DATASET_REQUIRED)
+            ident = v["id"]
+            if ident is not None:
+                if not SLUG.match(ident):
+                    self.error(f"dataset id '{ident}' must be lowercase letters, digits and hyphens",
+                               node.line_of("id"), f"{at}/id")
+                if ident in ids:
+                    self.error(f"duplicate dataset id '{ident}' (first on line {ids[ident]})", node.line_of("id"), f"{at}/id")
+                    ok = False
+                ids.setdefault(ident, node.line_of("id"))
+            if v["code"] is not None:
+                if v["code"] in dcodes:
+                    self.error(f"duplicate catalogue code '{v['code']}' (first on line {dcodes[v['code']]})",
+                               node.line_of("code"), f"{at}/code")
+                dcodes.setdefault(v["code"], node.line_of("code"))
+            if v["publisher"] is not None and v["publisher"] not in org_slugs:
+                self.error(f"publisher '{v['publisher']}' is not an organization id", node.line_of("publisher"), f"{at}/publisher")
+                ok = False
+            terms = {}
+            for key, vocabulary in (("theme", "theme"), ("disclosure", "disclosure"), ("frequency", "frequency")):
+                if v[key] is None:
+                    continue
+                term = vocab.lookup(vocabulary, v[key])
+                if term is None:
+                    self.error(f"unknown {key} '{v[key]}' (one of {', '.join(vocab.keys(vocabulary))})",
+                               node.line_of(key), f"{at}/{key}")
+                    ok = False
+                else:
+                    terms[key] = term.key
+            if v["license"] is not None and v["license"] not in vocab.LICENSES:
+                self.error(f"unknown license '{v['license']}' (one of {', '.join(vocab.LICENSES)})",
+                           node.line_of("license"), f"{at}/license")
+                ok = False
+            if terms.get("disclosure") in ("conditional", "closed") and not v["legal_basis"]:
+                self.error(f"a {terms['disclosure']} dataset must state its legal basis ('legal_basis')",
+                           node.line_of("disclosure"), f"{at}/legal_basis")
+                ok = False
+            keywords = self._keywords(node, at)
+            start, end = self._temporal(node, at)
+            if v["schema"] is not None and not self._schema(v["schema"], node, at, schemas, texts):
+                ok = False
+            if self.check_sources and v["source"] is not None and not (self.base_dir / v["source"]).is_file():
+                self.error(f"source file '{v['source']}' does not exist", node.line_of("source"), f"{at}/source")
+                ok = False
+            if not ok:
+                continue
+            out.append(DatasetSpec(
+                identifier=ident, code=v["code"], title=v["title"], publisher=v["publisher"],
+                theme=terms["theme"], license=v["license"], disclosure=terms["disclosure"],
+                frequency=terms["frequency"], schema_name=v["schema"], title_en=v["title_en"],
+                description=v["description"] or "", keywords=keywords,
+                legal_basis=v["legal_basis"] if terms["disclosure"] != "unconditional" else v["legal_basis"],
+                temporal_start=start, temporal_end=end, spatial=v["spatial"],
+                contact=self._contact(node, at), source=v["source"], sheet=v["sheet"], line=node.line))
+        return out
+
+    def _keywords(self, node: LineDict, at: str) -> tuple[str, ...]:
+        kw = node.get("keywords")
+        if kw is None:
+            return ()
+        if not isinstance(kw, list) or not all(isinstance(k, (str, int)) and not isinstance(k, bool) for k in kw):
+            self.error("'keywords' must be a list of words", node.line_of("keywords"), f"{at}/keywords")
+            return ()
+        return tuple(dict.fromkeys(str(k).strip() for k in kw if str(k).strip()))
+
+    def _temporal(self, node: LineDict, at: str) -> tuple[date | None, date | None]:
+        t = node.get("temporal")
+        if t is None:
+            return None, None
+        if not isinstance(t, LineDict):
+            self.error("'temporal' must be a mapping with start and end", node.line_of("temporal"), f"{at}/temporal")
+            return None, None
+        self._unknown_keys(t, {"start", "end"}, f"{at}/temporal")
+        out = []
+        for key in ("start", "end"):
+            value = t.get(key)
+            if value is None or isinstance(value, date):
+                out.append(value)
+                continue
+            try:
+                out.append(date.fromisoformat(str(value)))
+            except ValueError:
+                self.error(f"temporal {key} '{value}' is not a date (YYYY-MM-DD)", t.line_of(key), f"{at}/temporal/{key}")
+                out.append(None)
+        if out[0] and out[1] and out[0] > out[1]:
+            self.error("temporal start is after its end", t.line, f"{at}/temporal")
+        return out[0], out[1]
+
+    def _registry(self, schemas: dict[str, TableSchema], texts: dict[str, bytes]) -> None:
+        """Every file in schemas/ is a Table Schema, whether or not a dataset names it yet."""
+        if not self.schemas_dir.is_dir():
+            self.error(f"schemas folder {self.schemas_dir}/ does not exist", None, "schemas")
+            return
+        for path in sorted(self.schemas_dir.glob("*.json")):
+            if path.name in schemas:
+                continue
+            try:
+                schemas[path.name] = load_table_schema(path, name=f"{self.schemas_dir.name}/{path.name}")
+                texts[path.name] = path.read_bytes()
+            except SchemaError as exc:
+                self.problems.extend(exc.problems or [Problem("schema-error", exc.message, file=str(path))])
+
+    def _schema(self, name: str, node: LineDict, at: str, schemas: dict[str, TableSchema],
+                texts: dict[str, bytes]) -> bool:
+        if name in schemas:
+            return True
+        path = self.schemas_dir / name
+        if "/" in name or "\\" in name or name.startswith(".") or not path.is_file():
+            self.error(f"schema '{name}' does not exist in {self.schemas_dir}/", node.line_of("schema"), f"{at}/schema")
+            return False
+        try:
+            schemas[name] = load_table_schema(path, name=f"{self.schemas_dir.name}/{name}")
+            texts[name] = path.read_bytes()
+        except SchemaError as exc:
+            for p in exc.problems or [Problem("schema-error", exc.message)]:
+                self.error(f"schema '{name}' is invalid: {p}", node.line_of("schema"), f"{at}/schema",
+                           code="schema-error")
+            return False
+        return True

@@ -1,0 +1,55 @@
+"""Administrator publishing paths: `sync --ingest` and `ingest --publish`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from opendata.core import lifecycle
+from opendata.core.catalog import CatalogSpec
+from opendata.core.errors import ConflictError, OpendataError
+from opendata.services.catalog import CATALOG_ACTOR
+from opendata.services.versions import ingest_file, publish_version
+from opendata.store.db import transaction
+from opendata.store.models import Version
+from opendata.store.runtime import Runtime
+
+
+def publish_if_clean(*, runtime: Runtime, version_id: int, actor: str) -> str:
+    """Publish a version awaiting review; say why not when it cannot be published."""
+    try:
+        with transaction(runtime.sessions) as session:
+            version = session.get(Version, version_id)
+            if version.state == lifecycle.PUBLISHED:
+                return f"version {version.number} is already published"
+            publish_version(session=session, version_id=version_id, actor=actor,
+                            note="published by a trusted administrator")
+            return f"published version {version.number}"
+    except ConflictError as exc:
+        return f"not published: {exc}"
+
+
+def ingest_catalog_sources(*, runtime: Runtime, spec: CatalogSpec, echo: Callable[[str], None]) -> list[str]:
+    """Ingest and publish each dataset's declared source file; returns the identifiers that failed."""
+    failures: list[str] = []
+    for d in spec.datasets:
+        if not d.source:
+            continue
+        path = spec.base_dir / d.source
+        try:
+            outcome = ingest_file(sessions=runtime.sessions, store=runtime.artifacts, dataset=d.identifier,
+                                  path=Path(path), actor=CATALOG_ACTOR, filename=Path(d.source).name, sheet=d.sheet)
+        except OpendataError as exc:
+            echo(f"{d.identifier}: ingest failed: {exc}")
+            failures.append(d.identifier)
+            continue
+        if outcome.state == lifecycle.INVALID:
+            echo(f"{d.identifier}: version {outcome.number} is invalid; see `opendata versions {d.identifier}`")
+            failures.append(d.identifier)
+            continue
+        status = publish_if_clean(runtime=runtime, version_id=outcome.version_id, actor=CATALOG_ACTOR)
+        prefix = "ingested" if outcome.created else "unchanged"
+        echo(f"{d.identifier}: {prefix} version {outcome.number} ({outcome.row_count} rows); {status}")
+        if status.startswith("not published"):
+            failures.append(d.identifier)
+    return failures

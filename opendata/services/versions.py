@@ -1,0 +1,212 @@
+"""Versions: ingest a file into a new version, publish, withdraw, recover after a crash."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from opendata.core import lifecycle
+from opendata.core.errors import ConflictError, NotFoundError, OpendataError
+from opendata.core.tableschema import load_table_schema
+from opendata.store.artifacts import LocalArtifactStore, sha256_file
+from opendata.store.db import transaction
+from opendata.store.models import Artifact, Dataset, Version, VersionEvent, utcnow
+
+MEDIA_TYPES = {
+    "source": "application/octet-stream",
+    "csv": "text/csv",
+    "csv-excel": "text/csv",
+    "parquet": "application/vnd.apache.parquet",
+    "datapackage": "application/json",
+    "duckdb": "application/x-duckdb",
+}
+
+
+@dataclass
+class IngestOutcome:
+    """What an ingest did: the version (new or the identical existing one) and a summary."""
+
+    version_id: int
+    number: int
+    state: str
+    created: bool
+    row_count: int | None
+    report: dict[str, Any] | None
+    pii: dict[str, Any] | None
+    artifacts: dict[str, dict[str, Any]]
+    seconds: float
+
+
+def get_dataset(session: Session, identifier: str) -> Dataset:
+    """The dataset with this identifier, or NotFoundError."""
+    ds = session.scalar(select(Dataset).where(Dataset.identifier == identifier))
+    if ds is None:
+        raise NotFoundError(f"dataset '{identifier}' does not exist")
+    return ds
+
+
+def _record(session: Session, version: Version, target: str, actor: str, note: str | None = None) -> None:
+    session.add(VersionEvent(version_id=version.id, from_state=version.state, to_state=target,
+                             actor=actor, note=note))
+    version.state = target
+
+
+def _create_version(sessions: sessionmaker[Session], dataset_id: int, *, filename: str, digest: str,
+                    size: int, schema_digest: str, actor: str) -> tuple[int, int, bool]:
+    """Insert the next version number (retrying on a concurrent insert); (id, number, created)."""
+    for _attempt in range(20):
+        try:
+            with transaction(sessions) as session:
+                same = session.scalar(select(Version).where(Version.dataset_id == dataset_id,
+                                                            Version.source_sha256 == digest))
+                if same is not None:
+                    return same.id, same.number, False
+                number = (session.scalar(select(func.max(Version.number)).where(
+                    Version.dataset_id == dataset_id)) or 0) + 1
+                version = Version(dataset_id=dataset_id, number=number, source_filename=filename,
+                                  source_bytes=size, source_sha256=digest, schema_sha256=schema_digest,
+                                  created_by=actor, state=lifecycle.RECEIVED)
+                session.add(version)
+                session.flush()
+                session.add(VersionEvent(version_id=version.id, from_state=None,
+                                         to_state=lifecycle.RECEIVED, actor=actor))
+                return version.id, number, True
+        except IntegrityError:
+            time.sleep(0.01)
+    raise ConflictError("could not allocate a version number; try again")
+
+
+def ingest_file(*, sessions: sessionmaker[Session], store: LocalArtifactStore, dataset: str, path: str | Path,
+                actor: str, filename: str | None = None, sheet: str | None = None,
+                progress: Callable[[int, int], None] | None = None) -> IngestOutcome:
+    """Validate and convert ``path`` into a new version of ``dataset`` (awaiting review if valid).
+
+    Identical bytes already uploaded to the dataset make no new version: the existing one is
+    returned. A failure leaves every existing version untouched and is recorded on the new one.
+    """
+    from opendata.core.pipeline import run_pipeline  # the heavy part, imported on use
+
+    started = time.monotonic()
+    path = Path(path)
+    with transaction(sessions) as session:
+        ds = get_dataset(session, dataset)
+        dataset_id, salt = ds.id, f"{ds.identifier}:{ds.code}"
+        schema = load_table_schema(ds.table_schema.descriptor, name=ds.table_schema.name)
+        schema_digest = ds.table_schema.sha256
+        sheet = sheet or ds.source_sheet
+    digest, size = sha256_file(path)
+    version_id, number, created = _create_version(
+        sessions, dataset_id, filename=filename or path.name, digest=digest, size=size,
+        schema_digest=schema_digest, actor=actor)
+    if not created:
+        return _outcome(sessions, version_id, created=False, seconds=time.monotonic() - started)
+
+    with transaction(sessions) as session:
+        _record(session, session.get(Version, version_id), lifecycle.VALIDATING, actor)
+    workdir = store.new_workdir()
+    try:
+        result = run_pipeline(path, schema, workdir, sheet=sheet, salt=salt, progress=progress)
+        stored = {"source": (*_adopt_source(store, path, digest), "source")}
+        for art in result.artifacts:
+            rel, sha, nbytes = store.adopt(art.path, sha256=art.sha256, suffix=Path(art.path).suffix)
+            stored[art.kind] = (rel, sha, nbytes, art.kind)
+        with transaction(sessions) as session:
+            version = session.get(Version, version_id)
+            version.source_format = result.source_format
+            version.source_encoding = result.source_encoding
+            version.row_count = result.row_count
+            version.report = result.report
+            version.pii = result.pii.to_dict() if result.pii is not None else None
+            for rel, sha, nbytes, kind in stored.values():
+                session.add(Artifact(version_id=version_id, kind=kind, path=rel, bytes=nbytes, sha256=sha,
+                                     media_type=MEDIA_TYPES.get(kind, "application/octet-stream")))
+            valid = bool(result.report.get("valid"))
+            _record(session, version, lifecycle.AWAITING_REVIEW if valid else lifecycle.INVALID, actor)
+    except OpendataError as exc:
+        _fail(sessions, version_id, actor, f"{exc.code}: {exc}")
+        raise
+    except Exception as exc:  # an unexpected crash must still be recorded on the version
+        _fail(sessions, version_id, actor, f"internal error: {type(exc).__name__}: {exc}")
+        raise
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return _outcome(sessions, version_id, created=True, seconds=time.monotonic() - started)
+
+
+def _adopt_source(store: LocalArtifactStore, path: Path, digest: str) -> tuple[str, str, int]:
+    """Keep the bytes as uploaded, so every version can be verified against its source."""
+    with open(path, "rb") as fh:
+        rel, sha, nbytes = store.put_stream(fh, suffix=".source")
+    assert sha == digest, "source changed while it was being ingested"
+    return rel, sha, nbytes
+
+
+def _fail(sessions: sessionmaker[Session], version_id: int, actor: str, note: str) -> None:
+    with transaction(sessions) as session:
+        version = session.get(Version, version_id)
+        if version.state not in (lifecycle.FAILED, lifecycle.INVALID, lifecycle.AWAITING_REVIEW):
+            _record(session, version, lifecycle.FAILED, actor, note)
+
+
+def _outcome(sessions: sessionmaker[Session], version_id: int, *, created: bool, seconds: float) -> IngestOutcome:
+    with transaction(sessions) as session:
+        v = session.get(Version, version_id)
+        return IngestOutcome(
+            version_id=v.id, number=v.number, state=v.state, created=created, row_count=v.row_count,
+            report=v.report, pii=v.pii, seconds=seconds,
+            artifacts={a.kind: {"path": a.path, "bytes": a.bytes, "sha256": a.sha256} for a in v.artifacts})
+
+
+def unresolved_pii(version: Version) -> int:
+    """How many personal-information findings still block publishing."""
+    return int((version.pii or {}).get("unresolved", 0) or 0)
+
+
+def publish_version(*, session: Session, version_id: int, actor: str, note: str | None = None) -> Version:
+    """Publish a version awaiting review; refuses while personal-information findings are unresolved."""
+    version = session.get(Version, version_id)
+    if version is None:
+        raise NotFoundError(f"version {version_id} does not exist")
+    lifecycle.check_transition(version.state, lifecycle.PUBLISHED)
+    if unresolved_pii(version):
+        raise ConflictError(
+            f"version {version.number} of {version.dataset.identifier} has {unresolved_pii(version)} unresolved "
+            "personal-information finding(s); a reviewer must mask, drop or confirm them before publishing")
+    if version.dataset.state != lifecycle.DATASET_ACTIVE:
+        raise ConflictError(f"dataset {version.dataset.identifier} is withdrawn; restore it before publishing")
+    _record(session, version, lifecycle.PUBLISHED, actor, note)
+    version.published_at = utcnow()
+    version.dataset.modified_at = version.published_at
+    return version
+
+
+def withdraw_version(*, session: Session, version_id: int, actor: str, reason: str) -> Version:
+    """Withdraw a published or waiting version (its files stay for the record)."""
+    version = session.get(Version, version_id)
+    if version is None:
+        raise NotFoundError(f"version {version_id} does not exist")
+    lifecycle.check_transition(version.state, lifecycle.WITHDRAWN)
+    _record(session, version, lifecycle.WITHDRAWN, actor, reason)
+    return version
+
+
+def recover_interrupted(*, session: Session, actor: str = "system (restart)") -> list[int]:
+    """Mark versions left received/validating by a crashed process as failed; returns their ids."""
+    stuck = session.scalars(select(Version).where(
+        Version.state.in_([lifecycle.RECEIVED, lifecycle.VALIDATING]))).all()
+    for v in stuck:
+        _record(session, v, lifecycle.FAILED, actor, "interrupted: the process stopped during ingest")
+    return [v.id for v in stuck]
+
+
+def referenced_artifacts(session: Session) -> set[str]:
+    """Every artifact path the database points to (for orphan cleaning)."""
+    return set(session.scalars(select(Artifact.path)))

@@ -1,0 +1,1 @@
+"""Persistence: database models and sessions, and the artifact store."""

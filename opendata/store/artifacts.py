@@ -1,0 +1,123 @@
+"""The artifact store: content-addressed files under ``$OPENDATA_HOME/artifacts``.
+
+Files are written to a temporary name in the same filesystem, fsynced, then renamed into place;
+the database points to them only after they are durable. A path is derived from the content's
+sha256, so identical bytes are stored once. The scale-out mode swaps this class for one backed by
+an fsspec URL (S3-compatible storage) with the same methods.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import BinaryIO
+
+_CHUNK = 1024 * 1024
+
+
+def sha256_file(path: str | Path) -> tuple[str, int]:
+    """sha256 hex digest and size of a file, read in chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename inside ``path`` durable (no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class LocalArtifactStore:
+    """Content-addressed files in a local folder."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.tmp = self.root / ".tmp"
+
+    def ensure(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.tmp.mkdir(parents=True, exist_ok=True)
+
+    def new_workdir(self, prefix: str = "job-") -> Path:
+        """A fresh temporary folder on the same filesystem, for a job's outputs."""
+        self.ensure()
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=self.tmp))
+
+    @staticmethod
+    def relpath_for(sha256: str, suffix: str) -> str:
+        return f"{sha256[:2]}/{sha256[2:4]}/{sha256}{suffix}"
+
+    def adopt(self, path: str | Path, *, sha256: str | None = None, suffix: str | None = None) -> tuple[str, str, int]:
+        """Move a finished file into the store; returns (relative path, sha256, bytes).
+
+        The file must already be on the store's filesystem (see :meth:`new_workdir`).
+        """
+        path = Path(path)
+        if sha256 is None:
+            sha256, size = sha256_file(path)
+        else:
+            size = path.stat().st_size
+        rel = self.relpath_for(sha256, suffix if suffix is not None else "".join(path.suffixes[-1:]))
+        target = self.root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            path.unlink()
+        else:
+            with open(path, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(path, target)
+            fsync_dir(target.parent)
+        return rel, sha256, size
+
+    def put_stream(self, stream: BinaryIO, *, suffix: str = "") -> tuple[str, str, int]:
+        """Copy a stream into the store (temporary file, fsync, rename)."""
+        self.ensure()
+        fd, tmp_name = tempfile.mkstemp(dir=self.tmp)
+        digest = hashlib.sha256()
+        with os.fdopen(fd, "wb") as out:
+            while chunk := stream.read(_CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
+        return self.adopt(tmp_name, sha256=digest.hexdigest(), suffix=suffix)
+
+    def path(self, rel: str) -> Path:
+        """The local path of a stored file."""
+        resolved = (self.root / rel).resolve()
+        if self.root.resolve() not in resolved.parents:
+            raise ValueError(f"artifact path escapes the store: {rel}")
+        return resolved
+
+    def exists(self, rel: str) -> bool:
+        return (self.root / rel).is_file()
+
+    def iter_files(self) -> Iterable[str]:
+        """Relative paths of every stored file (temporary files excluded)."""
+        for p in self.root.rglob("*"):
+            if p.is_file() and self.tmp not in p.parents:
+                yield p.relative_to(self.root).as_posix()
+
+    def clean_orphans(self, referenced: set[str], *, dry_run: bool = False) -> list[str]:
+        """Delete stored files no database row references, and leftover temporary files."""
+        removed = [rel for rel in self.iter_files() if rel not in referenced]
+        leftovers = list(self.tmp.iterdir()) if self.tmp.exists() else []
+        if not dry_run:
+            for rel in removed:
+                (self.root / rel).unlink(missing_ok=True)
+            for p in leftovers:
+                shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+        return removed + [f".tmp/{p.name}" for p in leftovers]

@@ -1,0 +1,191 @@
+"""Database models (SQLAlchemy 2.0, typed). SQLAlchemy is used only inside opendata.store."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from opendata.core import lifecycle, vocab
+
+# Stable constraint names so Alembic migrations match across SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _in(column: str, values: list[str] | tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, datetime: DateTime(timezone=True)}
+
+
+class Organization(Base):
+    """A publishing body (部门), in a tree of administrative levels."""
+
+    __tablename__ = "organization"
+    __table_args__ = (CheckConstraint(_in("level", vocab.keys("level")), name="level"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(300))
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    level: Mapped[str] = mapped_column(String(20))
+    division_code: Mapped[str] = mapped_column(String(9))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id", ondelete="RESTRICT"), index=True)
+    contact: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    origin: Mapped[str] = mapped_column(String(20), default="catalog")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    modified_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    parent: Mapped[Organization | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Organization]] = relationship(back_populates="parent")
+    datasets: Mapped[list[Dataset]] = relationship(back_populates="organization")
+
+
+class TableSchemaRecord(Base):
+    """A registered Frictionless Table Schema (schema registry)."""
+
+    __tablename__ = "table_schema"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    descriptor: Mapped[dict[str, Any]]
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    modified_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Dataset(Base):
+    """A catalogue entry (信息资源), registered against a Table Schema."""
+
+    __tablename__ = "dataset"
+    __table_args__ = (
+        CheckConstraint(_in("disclosure", vocab.keys("disclosure")), name="disclosure"),
+        CheckConstraint(_in("frequency", vocab.keys("frequency")), name="frequency"),
+        CheckConstraint(_in("theme", vocab.keys("theme")), name="theme"),
+        CheckConstraint(_in("state", lifecycle.DATASET_STATES), name="state"),
+        CheckConstraint("disclosure = 'unconditional' OR legal_basis IS NOT NULL", name="legal_basis"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(100), unique=True)
+    code: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str | None] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="RESTRICT"), index=True)
+    theme: Mapped[str] = mapped_column(String(50))
+    keywords: Mapped[list[str]] = mapped_column(default=list)
+    license: Mapped[str] = mapped_column(String(50))
+    disclosure: Mapped[str] = mapped_column(String(20))
+    legal_basis: Mapped[str | None] = mapped_column(Text)
+    frequency: Mapped[str] = mapped_column(String(20))
+    temporal_start: Mapped[date | None] = mapped_column(Date)
+    temporal_end: Mapped[date | None] = mapped_column(Date)
+    spatial: Mapped[str | None] = mapped_column(String(200))
+    contact: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    schema_id: Mapped[int] = mapped_column(ForeignKey("table_schema.id", ondelete="RESTRICT"), index=True)
+    source: Mapped[str | None] = mapped_column(String(500))
+    source_sheet: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20), default=lifecycle.DATASET_ACTIVE)
+    origin: Mapped[str] = mapped_column(String(20), default="catalog")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    modified_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organization: Mapped[Organization] = relationship(back_populates="datasets")
+    table_schema: Mapped[TableSchemaRecord] = relationship()
+    versions: Mapped[list[Version]] = relationship(back_populates="dataset", order_by="Version.number")
+
+
+class Version(Base):
+    """An immutable, numbered upload of a dataset and everything derived from it."""
+
+    __tablename__ = "version"
+    __table_args__ = (
+        UniqueConstraint("dataset_id", "number"),
+        UniqueConstraint("dataset_id", "source_sha256"),
+        CheckConstraint(_in("state", lifecycle.VERSION_STATES), name="state"),
+        Index("ix_version_state_published", "state", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("dataset.id", ondelete="RESTRICT"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20), default=lifecycle.RECEIVED)
+    source_filename: Mapped[str] = mapped_column(String(500))
+    source_format: Mapped[str | None] = mapped_column(String(20))
+    source_encoding: Mapped[str | None] = mapped_column(String(30))
+    source_bytes: Mapped[int] = mapped_column(BigInteger)
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    schema_sha256: Mapped[str] = mapped_column(String(64))
+    row_count: Mapped[int | None] = mapped_column(BigInteger)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    pii: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None]
+
+    dataset: Mapped[Dataset] = relationship(back_populates="versions")
+    artifacts: Mapped[list[Artifact]] = relationship(back_populates="version", order_by="Artifact.kind")
+    events: Mapped[list[VersionEvent]] = relationship(back_populates="version", order_by="VersionEvent.id")
+
+
+class Artifact(Base):
+    """A file derived from a version (canonical CSV, Parquet, datapackage.json, …)."""
+
+    __tablename__ = "artifact"
+    __table_args__ = (UniqueConstraint("version_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("version.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    path: Mapped[str] = mapped_column(String(500))  # relative to the artifact store root
+    media_type: Mapped[str] = mapped_column(String(100))
+    bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+
+    version: Mapped[Version] = relationship(back_populates="artifacts")
+
+
+class VersionEvent(Base):
+    """Who moved a version to which state, when, and why (append-only)."""
+
+    __tablename__ = "version_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("version.id", ondelete="CASCADE"), index=True)
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    version: Mapped[Version] = relationship(back_populates="events")

@@ -1,0 +1,41 @@
+"""The persistence handles one process needs: engine, session factory, artifact store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from sqlalchemy import Engine, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from opendata.config import Config
+from opendata.store.artifacts import LocalArtifactStore
+from opendata.store.db import make_engine, make_session_factory
+
+
+@dataclass
+class Runtime:
+    """Built once per process from the configuration (CLI command or app)."""
+
+    config: Config
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.config.database_url, busy_timeout_ms=self.config.SQLITE_BUSY_TIMEOUT_MS,
+                           echo=self.config.SQL_ECHO)
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        return make_session_factory(self.engine)
+
+    @cached_property
+    def artifacts(self) -> LocalArtifactStore:
+        return LocalArtifactStore(self.config.artifacts_dir)
+
+    def is_initialized(self) -> bool:
+        """True when the database has been migrated (has the alembic version table)."""
+        return inspect(self.engine).has_table("alembic_version")
+
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()
