@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 DEFAULT_BATCH_ROWS = 65_536
 
@@ -70,7 +71,54 @@ class TableReader(Protocol):
     labels: list[str]  # header cells as found (merged header cells flattened)
     source_errors: list[SourceError]  # problems found so far (grows while batches are read)
     warnings: list[str]
+    sheet_names: list[str]  # workbook sheets in order ([] for text formats)
 
     def iter_batches(self) -> Iterator[RawBatch]: ...
 
     def close(self) -> None: ...
+
+    def __enter__(self) -> TableReader: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+def rows_to_batch(row_numbers: list[int], rows: list[list[str | None]], width: int) -> RawBatch:
+    """Build a RawBatch from rows of Python cells (for the rarer, non-vectorized paths).
+
+    Cells past ``width`` become ``extra_cells``; short rows get null (missing) cells. A ``None``
+    inside a row means a cell that is present but has no value and is kept as "".
+    """
+    columns: list[list[str | None]] = [[] for _ in range(width)]
+    counts: list[int] = []
+    extra: list[tuple[int, int, str]] = []
+    for number, row in zip(row_numbers, rows, strict=True):
+        n = len(row)
+        counts.append(n)
+        for i in range(width):
+            if i < n:
+                cell = row[i]
+                columns[i].append("" if cell is None else cell)
+            else:
+                columns[i].append(None)
+        for i in range(width, n):
+            cell = row[i]
+            extra.append((number, i + 1, "" if cell is None else cell))
+    return RawBatch(
+        row_numbers=pa.array(row_numbers, type=pa.int64()),
+        columns=[pa.array(col, type=pa.string()) for col in columns],
+        cell_counts=pa.array(counts, type=pa.int32()),
+        extra_cells=extra,
+    )
+
+
+def concat_batches(batches: list[RawBatch]) -> RawBatch:
+    """Join RawBatches of the same width and order their rows by row number."""
+    numbers = pa.concat_arrays([b.row_numbers for b in batches])
+    order = pc.sort_indices(numbers)
+    width = len(batches[0].columns)
+    columns = [
+        pa.concat_arrays([b.columns[i] for b in batches]).take(order) for i in range(width)
+    ]
+    counts = pa.concat_arrays([b.cell_counts for b in batches]).take(order)
+    extra = sorted(cell for b in batches for cell in b.extra_cells)
+    return RawBatch(numbers.take(order), columns, counts, extra)

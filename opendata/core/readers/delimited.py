@@ -1,0 +1,296 @@
+"""CSV and TSV: streamed through pyarrow's CSV reader, every cell as text, frictionless row numbers.
+
+Row numbers are physical CSV records as Python's csv module (and so frictionless) counts them:
+the header is 1, blank lines are rows, a quoted cell with line breaks stays one row. pyarrow's
+serial reader numbers rows the same way and hands rows with the wrong number of cells to an
+``invalid_row_handler``; those rows are re-parsed with the csv module and put back in place.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import deque
+from collections.abc import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from opendata.core.readers.base import (
+    RawBatch,
+    ReadLimits,
+    SourceError,
+    concat_batches,
+    rows_to_batch,
+)
+from opendata.core.readers.encoding import (
+    UTF8,
+    UTF8_SIG,
+    TranscodingStream,
+    count_nul_bytes,
+    find_decode_error,
+    python_codec,
+)
+from opendata.core.readers.sniff import HEAD_BYTES, Sniffed
+
+BLOCK_BYTES = 4 * 1024 * 1024
+MAX_BLOCK_BYTES = 256 * 1024 * 1024
+_SUBSTITUTE = "\x1f"  # one-byte stand-in for a multi-byte delimiter (U+FF0C)
+
+
+class DelimitedReader:
+    """A CSV or TSV file as labels plus a stream of RawBatch."""
+
+    sheet_names: list[str] = []
+
+    def __init__(self, path: str, sniffed: Sniffed, limits: ReadLimits):
+        self.path = path
+        self.limits = limits
+        self.format = sniffed.format if sniffed.format in ("csv", "tsv") else "csv"
+        self.warnings: list[str] = list(sniffed.warnings)
+        self.source_errors: list[SourceError] = []
+        self.labels: list[str] = []
+        self.delimiter = sniffed.delimiter
+        detected = sniffed.detected
+        self.encoding = detected.encoding if detected else None
+        self._start = detected.bom_length if detected else 0
+        self._readable = self.encoding is not None
+        if detected and detected.error:
+            self.source_errors.append(detected.error)
+        if not self._readable:
+            return
+        if csv.field_size_limit() < limits.max_cell_chars:
+            csv.field_size_limit(limits.max_cell_chars)
+        self._check_nul_bytes()
+        self.labels = self._read_header(sniffed)
+        if len(self.labels) > limits.max_columns:
+            self.source_errors.append(SourceError(
+                "source-error",
+                f"the header has {len(self.labels)} columns, more than the limit of "
+                f"{limits.max_columns}",
+                row_number=1,
+            ))
+            self._readable = False
+
+    # -- header ---------------------------------------------------------------------------
+
+    def _read_header(self, sniffed: Sniffed) -> list[str]:
+        codec = python_codec(self.encoding or UTF8)
+        text, at_eof, size = sniffed.text, sniffed.at_eof, HEAD_BYTES
+        while True:
+            stream = io.StringIO(text, newline="")
+            consumed = _LineCounter(stream)
+            try:
+                header = next(csv.reader(consumed, delimiter=self.delimiter), [])
+            except csv.Error as exc:
+                self.source_errors.append(SourceError("format-error", f"header: {exc}", 1))
+                return []
+            if at_eof or consumed.rest(stream) or size >= MAX_BLOCK_BYTES:
+                return header
+            size *= 4  # the header record runs past the head: read more of the file
+            with open(self.path, "rb") as f:
+                f.seek(self._start)
+                data = f.read(size)
+                at_eof = not f.read(1)
+            text = data.decode(codec, errors="ignore")
+
+    def _check_nul_bytes(self) -> None:
+        if self.encoding and self.encoding.startswith("utf-16"):
+            return  # NUL bytes are part of UTF-16 code units
+        count, first = count_nul_bytes(self.path, self._start)
+        if count:
+            self.warnings.append(
+                f"the file contains {count} NUL byte(s), the first at byte offset {first}; "
+                "they are kept inside the cells"
+            )
+
+    # -- rows -----------------------------------------------------------------------------
+
+    def iter_batches(self) -> Iterator[RawBatch]:
+        """Stream the data rows (the header row is not included)."""
+        if not self._readable:
+            return
+        if not self.labels:
+            yield from self._iter_python()
+            return
+        block, emitted = BLOCK_BYTES, 1  # row 1 (the header) counts as emitted
+        while True:
+            try:
+                for batch in self._iter_arrow(block, emitted):
+                    emitted = int(batch.row_numbers[-1].as_py())
+                    yield batch
+                return
+            except pa.ArrowInvalid as exc:
+                message = str(exc)
+                if "straddl" in message and block < MAX_BLOCK_BYTES:
+                    block *= 4  # a row longer than a block: read again with bigger blocks
+                    continue
+                self.source_errors.append(self._arrow_error(message, emitted))
+                return
+
+    def _arrow_error(self, message: str, emitted: int) -> SourceError:
+        if "UTF8" in message or "UTF-8" in message:
+            found = find_decode_error(self.path, self.encoding or UTF8, self._start)
+            if found:
+                return SourceError(
+                    "encoding-error", found.note + "; reading stopped there",
+                    row_number=None, byte_offset=found.byte_offset,
+                )
+        if "straddl" in message:
+            message = f"a row after row {emitted} is longer than {MAX_BLOCK_BYTES} bytes"
+        return SourceError("format-error", f"{message} (after row {emitted})")
+
+    def _source(self) -> tuple[object, TranscodingStream | None]:
+        if self.encoding in (UTF8, UTF8_SIG) and self.delimiter != "\uff0c":
+            stream = pa.OSFile(self.path, "rb")
+            if self._start:
+                stream.seek(self._start)
+            return stream, None
+        replace = (self.delimiter, _SUBSTITUTE) if self.delimiter == "\uff0c" else None
+        transcoder = TranscodingStream(self.path, self.encoding or UTF8, self._start, replace)
+        return transcoder, transcoder
+
+    def _iter_arrow(self, block: int, skip_until: int) -> Iterator[RawBatch]:
+        width = len(self.labels)
+        names = [f"f{i}" for i in range(width)]
+        delimiter = _SUBSTITUTE if self.delimiter == "\uff0c" else self.delimiter
+        invalid: deque[tuple[int, list[str]]] = deque()
+
+        def on_invalid_row(row: pacsv.InvalidRow) -> str:
+            cells = next(csv.reader(io.StringIO(row.text, newline=""), delimiter=delimiter), [])
+            invalid.append((row.number, cells))
+            return "skip"
+
+        source, transcoder = self._source()
+        try:
+            reader = pacsv.open_csv(
+                source,
+                read_options=pacsv.ReadOptions(
+                    use_threads=False, block_size=block, column_names=names
+                ),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False,
+                    invalid_row_handler=on_invalid_row,
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={name: pa.string() for name in names},
+                    strings_can_be_null=False, quoted_strings_can_be_null=False,
+                ),
+            )
+            number = 1  # the next physical row number: the header is read as a data row
+            for record_batch in reader:
+                batch, number = _number_rows(record_batch, number, invalid, width)
+                batch = _drop_rows_until(batch, skip_until)
+                if batch.num_rows:
+                    yield batch
+            if invalid:
+                tail = _drop_rows_until(_invalid_batch(list(invalid), width), skip_until)
+                if tail.num_rows:
+                    yield tail
+        finally:
+            if transcoder is not None and transcoder.error:
+                self.source_errors.append(transcoder.error)
+            source.close()  # type: ignore[attr-defined]
+
+    def _iter_python(self) -> Iterator[RawBatch]:
+        """The csv module over decoded text: for files whose first row is blank (no labels)."""
+        codec = python_codec(self.encoding or UTF8)
+        with open(self.path, encoding=codec, errors="strict", newline="") as f:
+            f.seek(0)
+            if self._start:
+                f.read(1)  # the BOM character
+            numbers: list[int] = []
+            rows: list[list[str | None]] = []
+            try:
+                for number, row in enumerate(csv.reader(f, delimiter=self.delimiter), 1):
+                    if number == 1:
+                        continue
+                    numbers.append(number)
+                    rows.append(list(row))
+                    if len(rows) >= self.limits.batch_rows:
+                        yield rows_to_batch(numbers, rows, 0)
+                        numbers, rows = [], []
+            except UnicodeDecodeError:
+                self.source_errors.append(
+                    find_decode_error(self.path, self.encoding or UTF8, self._start)
+                    or SourceError("encoding-error", "the text cannot be decoded")
+                )
+            if rows:
+                yield rows_to_batch(numbers, rows, 0)
+
+    def close(self) -> None:
+        """Nothing stays open between batches."""
+
+    def __enter__(self) -> DelimitedReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _LineCounter:
+    """Iterates the lines of a StringIO and remembers whether the reader stopped early."""
+
+    def __init__(self, stream: io.StringIO):
+        self._stream = stream
+
+    def __iter__(self) -> _LineCounter:
+        return self
+
+    def __next__(self) -> str:
+        line = self._stream.readline()
+        if not line:
+            raise StopIteration
+        return line
+
+    def rest(self, stream: io.StringIO) -> bool:
+        """True when the first record ended before the end of the text."""
+        return stream.tell() < len(stream.getvalue())
+
+
+def _number_rows(
+    record_batch: pa.RecordBatch, number: int, invalid: deque, width: int
+) -> tuple[RawBatch, int]:
+    """Give each parsed row its physical number, putting back the invalid rows before it."""
+    total = record_batch.num_rows
+    pieces: list[np.ndarray] = []
+    taken: list[tuple[int, list[str]]] = []
+    remaining = total
+    while remaining:
+        if invalid and invalid[0][0] == number:
+            taken.append(invalid.popleft())
+            number += 1
+            continue
+        run = remaining if not invalid else min(remaining, invalid[0][0] - number)
+        pieces.append(np.arange(number, number + run, dtype=np.int64))
+        number += run
+        remaining -= run
+    numbers = np.concatenate(pieces) if pieces else np.empty(0, dtype=np.int64)
+    batch = RawBatch(
+        row_numbers=pa.array(numbers),
+        columns=list(record_batch.columns),
+        cell_counts=pa.repeat(pa.scalar(width, pa.int32()), total),
+    )
+    if taken:
+        batch = concat_batches([batch, _invalid_batch(taken, width)])
+    return batch, number
+
+
+def _invalid_batch(rows: list[tuple[int, list[str]]], width: int) -> RawBatch:
+    return rows_to_batch([n for n, _ in rows], [list(cells) for _, cells in rows], width)
+
+
+def _drop_rows_until(batch: RawBatch, last_emitted: int) -> RawBatch:
+    """Drop the header and rows already emitted before a re-read with bigger blocks."""
+    if batch.num_rows == 0 or batch.row_numbers[0].as_py() > last_emitted:
+        return batch
+    keep = pc.greater(batch.row_numbers, last_emitted)
+    return RawBatch(
+        row_numbers=batch.row_numbers.filter(keep),
+        columns=[column.filter(keep) for column in batch.columns],
+        cell_counts=batch.cell_counts.filter(keep),
+        extra_cells=[cell for cell in batch.extra_cells if cell[0] > last_emitted],
+    )
+
