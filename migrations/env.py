@@ -6,10 +6,17 @@ from alembic import context
 
 from opendata.config import load_config
 from opendata.store.db import make_engine
-from opendata.store.models import Base
+from opendata.store.models import Base, UTCDateTime
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def _render_item(type_, obj, autogen_context):
+    """Render our column types as plain SQLAlchemy types, so migrations never import models."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def _url() -> str:
@@ -27,7 +34,7 @@ def run_migrations_online() -> None:
     engine = make_engine(_url())
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=True, compare_type=True)
+                          render_as_batch=True, compare_type=True, render_item=_render_item)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

@@ -115,6 +115,7 @@ class _Checker:
         self.check_sources = check_sources
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        self.bad_schemas: set[str] = set()
 
     def error(self, message: str, line: int | None, path: str | None = None, code: str = "catalog-error") -> None:
         self.problems.append(Problem(code, message, file=self.fname, line=line, path=path))
@@ -356,7 +357,7 @@ class _Checker:
             self.error(f"schemas folder {self.schemas_dir}/ does not exist", None, "schemas")
             return
         for path in sorted(self.schemas_dir.glob("*.json")):
-            if path.name in schemas:
+            if path.name in schemas or path.name in self.bad_schemas:
                 continue
             try:
                 schemas[path.name] = load_table_schema(path, name=f"{self.schemas_dir.name}/{path.name}")
@@ -368,6 +369,10 @@ class _Checker:
                 texts: dict[str, bytes]) -> bool:
         if name in schemas:
             return True
+        if name in self.bad_schemas:
+            self.error(f"schema '{name}' is invalid (see above)", node.line_of("schema"), f"{at}/schema",
+                       code="schema-error")
+            return False
         path = self.schemas_dir / name
         if "/" in name or "\\" in name or name.startswith(".") or not path.is_file():
             self.error(f"schema '{name}' does not exist in {self.schemas_dir}/", node.line_of("schema"), f"{at}/schema")
@@ -376,6 +381,7 @@ class _Checker:
             schemas[name] = load_table_schema(path, name=f"{self.schemas_dir.name}/{name}")
             texts[name] = path.read_bytes()
         except SchemaError as exc:
+            self.bad_schemas.add(name)
             for p in exc.problems or [Problem("schema-error", exc.message)]:
                 self.error(f"schema '{name}' is invalid: {p}", node.line_of("schema"), f"{at}/schema",
                            code="schema-error")

@@ -279,3 +279,43 @@ def _build(descriptor: Mapping[str, Any], *, source: str | None) -> TableSchema:
         descriptor=dict(descriptor),
         source=source,
     )
+
+
+@dataclass(frozen=True)
+class CellReaders:
+    """frictionless' own reading rules for one field, for exact agreement on unusual cells.
+
+    ``cell_reader(text)`` returns ``(value, notes)`` exactly as frictionless reads a cell (notes
+    name the failed type or constraints); ``value_reader`` types a value (used to type constraint
+    values); ``missing_values`` are the effective missing values (field-level, else schema-level);
+    ``options`` the resolved type options (``bare_number``, ``group_char``, ``decimal_char``,
+    ``true_values``, ``false_values``); ``defined`` the option names the descriptor sets.
+    """
+
+    cell_reader: Any
+    value_reader: Any
+    missing_values: tuple[str, ...]
+    options: Mapping[str, Any]
+    defined: frozenset[str]
+
+
+def frictionless_cell_readers(schema: TableSchema) -> dict[str, CellReaders]:
+    """Per field name, frictionless' cell readers and resolved options (see :class:`CellReaders`)."""
+    fl_schema = schema.to_frictionless()
+    out: dict[str, CellReaders] = {}
+    for fl_field in fl_schema.fields:
+        if fl_field.has_defined("missing_values"):
+            missing = tuple(fl_field.missing_values)
+        else:
+            missing = tuple(fl_schema.missing_values)
+        options = {k: getattr(fl_field, k) for k in
+                   ("bare_number", "group_char", "decimal_char", "true_values", "false_values")
+                   if hasattr(fl_field, k)}
+        out[fl_field.name] = CellReaders(
+            cell_reader=fl_field.create_cell_reader(),
+            value_reader=fl_field.create_value_reader(),
+            missing_values=missing,
+            options=options,
+            defined=frozenset(fl_field.list_defined()),
+        )
+    return out

@@ -1,8 +1,8 @@
-"""initial catalogue: organizations, schemas, datasets, versions, artifacts
+"""initial catalogue
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 21:52:05.366415
+Create Date: 2026-11-22 21:56:55.310787
 """
 from alembic import op
 import sqlalchemy as sa

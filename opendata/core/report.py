@@ -1,0 +1,225 @@
+"""Validation reports in the Frictionless v5 report shape.
+
+Errors are data: each has a kebab-case ``type`` with Frictionless' title, description, message
+template and tags. A :class:`ReportBuilder` counts every error but keeps only the first
+``keep_per_type`` of each type with their positions; the rest are summarised as counts
+(``errorSummary`` in the task, an opendata extension that Frictionless readers ignore).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+KEEP_PER_TYPE = 1000
+
+# type -> (title, description, template, tags); wording copied from frictionless v5
+ERROR_SPECS: dict[str, tuple[str, str, str, list[str]]] = {
+    "source-error": ("Source Error", "Data reading error because of not supported or inconsistent contents.",
+                     "The data source has not supported or has inconsistent contents: {note}", []),
+    "format-error": ("Format Error", "Data reading error because of incorrect format.",
+                     "The data source could not be successfully parsed: {note}", []),
+    "encoding-error": ("Encoding Error", "Data reading error because of an encoding problem.",
+                       "The data source could not be successfully decoded: {note}", []),
+    "scheme-error": ("Scheme Error", "Data reading error because of incorrect scheme.",
+                     "The data source could not be successfully loaded: {note}", []),
+    "schema-error": ("Schema Error", "Provided schema is not valid.", "Schema is not valid: {note}", []),
+    "extra-label": ("Extra Label",
+                    "The header of the data source contains label that does not exist in the provided schema.",
+                    'There is an extra label "{label}" in header at position "{fieldNumber}"',
+                    ["#table", "#header", "#label"]),
+    "missing-label": ("Missing Label",
+                      "Based on the schema there should be a label that is missing in the data's header.",
+                      'There is a missing label in the header\'s field "{fieldName}" at position "{fieldNumber}"',
+                      ["#table", "#header", "#label"]),
+    "blank-label": ("Blank Label",
+                    "A label in the header row is missing a value. Label should be provided and not be blank.",
+                    'Label in the header in field at position "{fieldNumber}" is blank',
+                    ["#table", "#header", "#label"]),
+    "duplicate-label": ("Duplicate Label",
+                        "Two columns in the header row have the same value. Column names should be unique.",
+                        'Label "{label}" in the header at position "{fieldNumber}" is duplicated to a label: {note}',
+                        ["#table", "#header", "#label"]),
+    "incorrect-label": ("Incorrect Label",
+                        "One of the data source header does not match the field name defined in the schema.",
+                        'Label "{label}" in field {fieldName} at position "{fieldNumber}" does not match the field name in the schema',
+                        ["#table", "#header", "#label"]),
+    "blank-row": ("Blank Row", "This row is empty. A row should contain at least one value.",
+                  'Row at position "{rowNumber}" is completely blank', ["#table", "#row"]),
+    "primary-key": ("PrimaryKey Error", "Values in the primary key fields should be unique for every row",
+                    'Row at position "{rowNumber}" violates the primary key: {note}', ["#table", "#row"]),
+    "extra-cell": ("Extra Cell",
+                   "This row has more values compared to the header row (the first row in the data source). "
+                   "A key concept is that all the rows in tabular data must have the same number of columns.",
+                   'Row at position "{rowNumber}" has an extra value in field at position "{fieldNumber}"',
+                   ["#table", "#row", "#cell"]),
+    "missing-cell": ("Missing Cell",
+                     "This row has less values compared to the header row (the first row in the data source). "
+                     "A key concept is that all the rows in tabular data must have the same number of columns.",
+                     'Row at position "{rowNumber}" has a missing cell in field "{fieldName}" at position "{fieldNumber}"',
+                     ["#table", "#row", "#cell"]),
+    "type-error": ("Type Error", "The value does not match the schema type and format for this field.",
+                   'Type error in the cell "{cell}" in row "{rowNumber}" and field "{fieldName}" at position "{fieldNumber}": {note}',
+                   ["#table", "#row", "#cell"]),
+    "constraint-error": ("Constraint Error", "A field value does not conform to a constraint.",
+                         'The cell "{cell}" in row at position "{rowNumber}" and field "{fieldName}" at position "{fieldNumber}" does not conform to a constraint: {note}',
+                         ["#table", "#row", "#cell"]),
+    "unique-error": ("Unique Error",
+                     "This field is a unique field but it contains a value that has been used in another row.",
+                     'Row at position "{rowNumber}" has unique constraint violation in field "{fieldName}" at position "{fieldNumber}": {note}',
+                     ["#table", "#row", "#cell"]),
+}
+LABEL_TYPES = {"extra-label", "missing-label", "blank-label", "duplicate-label", "incorrect-label"}
+ROW_TYPES = {"blank-row", "primary-key"}
+CELL_TYPES = {"extra-cell", "missing-cell", "type-error", "constraint-error", "unique-error"}
+# columns of the per-batch error table (see ``opendata.core.validation.TypedBatch.errors``)
+ERROR_TABLE_SCHEMA = pa.schema([
+    ("type", pa.string()), ("row_number", pa.int64()), ("field_number", pa.int32()),
+    ("field_name", pa.string()), ("cell", pa.string()), ("note", pa.string()),
+    ("row_index", pa.int32()),
+])
+
+
+@dataclass(frozen=True)
+class Error:
+    """One data problem, located by Frictionless' keys (rowNumber, fieldNumber, ...)."""
+
+    type: str
+    note: str = ""
+    row_number: int | None = None
+    field_number: int | None = None
+    field_name: str | None = None
+    cell: str | None = None
+    label: str | None = None
+    labels: tuple[str, ...] | None = None
+    row_numbers: tuple[int, ...] | None = None
+    cells: tuple[str, ...] | None = None
+
+    def to_descriptor(self) -> dict[str, Any]:
+        """The error as Frictionless writes it (``type``, ``title``, ..., ``message``, positions)."""
+        title, description, template, tags = ERROR_SPECS.get(self.type, (self.type, "", "{note}", []))
+        out: dict[str, Any] = {"type": self.type, "title": title, "description": description}
+        values = {"note": self.note, "rowNumber": self.row_number, "fieldNumber": self.field_number,
+                  "fieldName": self.field_name or "", "cell": self.cell or "", "label": self.label or ""}
+        out["message"] = template.format(**values)
+        out["tags"] = list(tags)
+        out["note"] = self.note
+        if self.type in LABEL_TYPES:
+            out["labels"] = list(self.labels or ())
+            out["rowNumbers"] = list(self.row_numbers or (1,))
+            out["label"] = self.label or ""
+            out["fieldName"] = self.field_name or ""
+            out["fieldNumber"] = self.field_number
+        elif self.type in ROW_TYPES or self.type in CELL_TYPES:
+            out["cells"] = list(self.cells or ())
+            out["rowNumber"] = self.row_number
+            if self.type in CELL_TYPES:
+                out["cell"] = self.cell or ""
+                out["fieldName"] = self.field_name or ""
+                out["fieldNumber"] = self.field_number
+        return out
+
+
+@dataclass
+class Report:
+    """A finished validation report (one table task)."""
+
+    descriptor: dict[str, Any]
+
+    @property
+    def valid(self) -> bool:
+        return bool(self.descriptor["valid"])
+
+    @property
+    def task(self) -> dict[str, Any]:
+        return self.descriptor["tasks"][0]
+
+    @property
+    def error_counts(self) -> dict[str, int]:
+        """Every error counted by type (including those not kept)."""
+        return dict(self.task.get("errorSummary", {}))
+
+    def flatten(self, keys: list[str]) -> list[list[Any]]:
+        """Like frictionless' ``Report.flatten``: one list of values per kept error."""
+        return [[e.get(k) for k in keys] for e in self.task["errors"]]
+
+    def to_descriptor(self) -> dict[str, Any]:
+        return self.descriptor
+
+
+@dataclass
+class ReportBuilder:
+    """Collects errors and warnings of one table while it streams by."""
+
+    name: str
+    place: str
+    keep_per_type: int = KEEP_PER_TYPE
+    labels: list[str] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+    kept: list[tuple[int, int, Error]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+    _seq: int = 0
+
+    def add_error(self, error: Error) -> None:
+        """Count one error, keeping it if fewer than ``keep_per_type`` of its type are kept."""
+        self.counts[error.type] += 1
+        if self.counts[error.type] <= self.keep_per_type:
+            self._seq += 1
+            self.kept.append((error.row_number or 0, self._seq, error))
+
+    def add_errors(self, errors: list[Error]) -> None:
+        for error in errors:
+            self.add_error(error)
+
+    def add_error_table(self, table: pa.Table, row_cells=None) -> None:
+        """Count a batch's error table; keep the first ones per type with ``row_cells(i)``."""
+        if table.num_rows == 0:
+            return
+        type_col = table.column("type")
+        batch_counts = Counter(dict(zip(*[c.to_pylist() for c in pc.value_counts(type_col).flatten()])))
+        wanted = []
+        for t, n in batch_counts.items():
+            room = self.keep_per_type - self.counts[t]
+            if room > 0:
+                wanted.append(pc.indices_nonzero(pc.equal(type_col, t))[:room])
+        self.counts.update(batch_counts)
+        if not wanted:
+            return
+        sub = table.take(pa.concat_arrays(wanted)).to_pylist()
+        for rec in sub:
+            cells = tuple(row_cells(rec["row_index"])) if row_cells and rec["row_index"] is not None else None
+            self._seq += 1
+            err = Error(rec["type"], rec["note"] or "", rec["row_number"], rec["field_number"],
+                        rec["field_name"], rec["cell"], cells=cells)
+            self.kept.append((err.row_number or 0, self._seq, err))
+
+    def add_warning(self, message: str) -> None:
+        self.warnings.append(message)
+
+    def build(self, *, stats: dict[str, Any] | None = None, valid: bool | None = None) -> Report:
+        """The report in the Frictionless v5 shape."""
+        seconds = round(time.perf_counter() - self.started, 3)
+        total = sum(self.counts.values())
+        errors = [e.to_descriptor() for _, _, e in sorted(self.kept, key=lambda k: (k[0], k[1]))]
+        is_valid = total == 0 if valid is None else valid
+        task_stats = {"errors": total, "warnings": len(self.warnings), "seconds": seconds}
+        task_stats.update(stats or {})
+        task = {
+            "name": self.name, "type": "table", "valid": is_valid, "place": self.place,
+            "labels": list(self.labels), "stats": task_stats, "warnings": list(self.warnings),
+            "errors": errors,
+            "errorSummary": dict(sorted(self.counts.items())),
+            "truncated": any(n > self.keep_per_type for n in self.counts.values()),
+        }
+        return Report({
+            "valid": is_valid,
+            "stats": {"tasks": 1, "errors": total, "warnings": len(self.warnings), "seconds": seconds},
+            "warnings": [], "errors": [], "tasks": [task],
+        })
+

@@ -1,0 +1,171 @@
+"""Build, at publish time, the per-version DuckDB database the row-query engine reads.
+
+The database holds the published rows once, sorted by the primary key with a dense row id
+(``__od_rid``) that is the tiebreaker of every sort and the key of keyset pagination; a lower-cased
+text column for ``q``; copies of the table physically sorted by a few columns (ascending and
+descending) so a sorted page is a streaming scan instead of a top-N over all matches; and exact
+value counts for low-cardinality columns so common totals and group-by counts cost nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from opendata.core.errors import Problem, SchemaError
+from opendata.core.tableschema import TableSchema
+
+FORMAT_VERSION = 1
+ROWS_TABLE = "__od_rows"
+META_TABLE = "__od_meta"
+RID = "__od_rid"
+TEXT = "__od_q"
+MAX_COUNTED_DISTINCT = 1000  # columns with at most this many values get precomputed counts
+DEFAULT_SORTED_COLUMNS = 2  # sortable columns chosen when the schema marks none (x-sortable)
+_SORTABLE_TYPES = ("integer", "number", "date", "datetime", "year", "time")
+
+
+def quote_ident(name: str) -> str:
+    """A DuckDB identifier for a name taken from the schema (never from the client)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def sorted_table(index: int, desc: bool) -> str:
+    return f"__od_sorted_{index}_{'desc' if desc else 'asc'}"
+
+
+def counts_table(index: int) -> str:
+    return f"__od_counts_{index}"
+
+
+def prepare_version(parquet_path: str | Path, schema: TableSchema, out_path: str | Path, *,
+                    sort_columns: Sequence[str] | None = None, threads: int | None = None) -> Path:
+    """Build the row-query database for one published version; durable and atomic at ``out_path``.
+
+    ``sort_columns`` names columns that get physically sorted copies (fast sorted pages); by
+    default the fields marked ``"x-sortable": true``, else the first two numeric or date fields
+    outside the primary key.
+    """
+    parquet_path, out_path = Path(parquet_path), Path(out_path)
+    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    config: dict[str, Any] = {"preserve_insertion_order": True}
+    if threads:
+        config["threads"] = threads
+    con = duckdb.connect(str(tmp), config=config)
+    try:
+        meta = _build(con, parquet_path, schema, sort_columns)
+        con.execute(f"CREATE TABLE {META_TABLE} (key VARCHAR, value VARCHAR)")
+        con.execute(f"INSERT INTO {META_TABLE} VALUES ('meta', ?)", [json.dumps(meta, ensure_ascii=False)])
+        con.execute("CHECKPOINT")
+        con.close()
+        _fsync(tmp)
+        os.replace(tmp, out_path)
+        _fsync(out_path.parent)
+    except BaseException:
+        con.close()
+        for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        raise
+    return out_path
+
+
+def read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """The metadata ``prepare_version`` stored in a prepared database."""
+    row = con.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'meta'").fetchone()
+    meta = json.loads(row[0])
+    if meta.get("format") != FORMAT_VERSION:
+        raise SchemaError(f"prepared row database has format {meta.get('format')}, expected {FORMAT_VERSION}")
+    return meta
+
+
+def _build(con: duckdb.DuckDBPyConnection, parquet_path: Path, schema: TableSchema,
+           sort_columns: Sequence[str] | None) -> dict[str, Any]:
+    con.execute("CREATE TEMP VIEW __od_src AS SELECT * FROM read_parquet(?)", [str(parquet_path)])
+    parquet_types = {r[0]: r[1] for r in con.execute("DESCRIBE __od_src").fetchall()}
+    columns, problems = [], []
+    for f in schema.fields:
+        if f.name in parquet_types:
+            columns.append({"name": f.name, "type": parquet_types[f.name], "schema_type": f.type})
+        elif not (f.mask and f.mask.method == "drop"):
+            problems.append(Problem("schema-error", f"field '{f.name}' is not in the Parquet file",
+                                    file=str(parquet_path), path=f"fields/{schema.field_names.index(f.name)}"))
+        if f.name.startswith("__od_"):
+            problems.append(Problem("schema-error", f"field name '{f.name}' is reserved", path="fields"))
+    if problems:
+        raise SchemaError(f"{parquet_path.name}: the Parquet file does not match its Table Schema", problems=problems)
+    names = [c["name"] for c in columns]
+    pk = [k for k in schema.primary_key if k in names]
+    order = ", ".join(f"{quote_ident(k)} NULLS LAST" for k in pk) or "1"
+    select = ", ".join(quote_ident(n) for n in names)
+    text_cols = [c["name"] for c in columns if c["type"] == "VARCHAR"]
+    text_expr = (f", lower(concat_ws(' ', {', '.join(quote_ident(n) for n in text_cols)})) AS {TEXT}"
+                 if text_cols else "")
+    # row_number over the primary key (file order otherwise) is the stable row id of this version
+    con.execute(f"""CREATE TABLE {ROWS_TABLE} AS
+        SELECT (row_number() OVER (ORDER BY {order}) - 1)::BIGINT AS {RID}, {select}{text_expr}
+        FROM __od_src ORDER BY {RID}""")
+    n_rows = con.execute(f"SELECT count(*) FROM {ROWS_TABLE}").fetchone()[0]
+    sorted_meta = {}
+    for i, col in enumerate(_choose_sorted(schema, columns, pk, sort_columns)):
+        sorted_meta[col] = {}
+        for desc in (False, True):
+            table = sorted_table(i, desc)
+            direction = "DESC" if desc else "ASC"
+            con.execute(f"""CREATE TABLE {table} AS SELECT * FROM {ROWS_TABLE}
+                ORDER BY {quote_ident(col)} {direction} NULLS LAST, {RID}""")
+            sorted_meta[col]["desc" if desc else "asc"] = table
+    counted = {}
+    for i, col in enumerate(names):
+        q = quote_ident(col)
+        approx = con.execute(f"SELECT approx_count_distinct({q}) FROM {ROWS_TABLE}").fetchone()[0]
+        if approx > MAX_COUNTED_DISTINCT * 2:
+            continue
+        con.execute(f"""CREATE TABLE {counts_table(i)} AS SELECT {q} AS value, count(*)::BIGINT AS n
+            FROM {ROWS_TABLE} GROUP BY ALL ORDER BY value NULLS LAST""")
+        if con.execute(f"SELECT count(*) FROM {counts_table(i)}").fetchone()[0] > MAX_COUNTED_DISTINCT:
+            con.execute(f"DROP TABLE {counts_table(i)}")
+            continue
+        counted[col] = counts_table(i)
+    con.execute("DROP VIEW __od_src")
+    return {
+        "format": FORMAT_VERSION,
+        "rows": n_rows,
+        "columns": columns,
+        "primary_key": pk,
+        "text": bool(text_cols),
+        "sorted": sorted_meta,
+        "counted": counted,
+        "schema": schema.to_dict(),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _choose_sorted(schema: TableSchema, columns: list[dict[str, Any]], pk: list[str],
+                   requested: Sequence[str] | None) -> list[str]:
+    names = [c["name"] for c in columns]
+    if requested is not None:
+        unknown = [c for c in requested if c not in names]
+        if unknown:
+            raise SchemaError(f"sort_columns names unknown columns: {', '.join(unknown)}")
+        return list(dict.fromkeys(requested))
+    marked = [f.name for f in schema.fields if f.descriptor.get("x-sortable") is True and f.name in names]
+    if marked:
+        return marked
+    candidates = [c["name"] for c in columns
+                  if c["schema_type"] in _SORTABLE_TYPES and c["name"] not in pk[:1]]
+    return candidates[:DEFAULT_SORTED_COLUMNS]
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,162 @@
+"""Turn a checked ``RowQuery`` into parameterized DuckDB SQL over a prepared version.
+
+Identifiers come only from the prepared version's own column names (quoted); every client value
+is a bound parameter. Pages in row-id order, or in the order of a physically sorted copy, are
+read without ORDER BY: with ``preserve_insertion_order`` DuckDB returns them in table order and
+stops scanning once the page is full.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from opendata.core.rowquery.params import Filter, RowQuery, SortKey
+from opendata.core.rowquery.prepare import RID, ROWS_TABLE, TEXT, quote_ident
+
+_COMPARE = {"eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "ne": "IS DISTINCT FROM"}
+_AGG_SQL = {"sum": "sum", "avg": "avg", "min": "min", "max": "max", "count": "count"}
+
+
+@dataclass(frozen=True)
+class Plan:
+    sql: str
+    params: list[Any]
+    columns: list[str]  # the output columns, in order
+    keys: list[str]  # hidden trailing columns: sort keys, then the row id (rows only)
+
+
+def where_clause(query: RowQuery, types: Mapping[str, str], has_text: bool) -> tuple[list[str], list[Any]]:
+    """SQL conditions (ANDed) and their parameters for the filters and ``q``."""
+    conds: list[str] = []
+    params: list[Any] = []
+    for f in query.filters:
+        cond, values = _filter_sql(f, types[f.column])
+        conds.append(cond)
+        params.extend(values)
+    if query.q:
+        terms = query.q.lower().split()
+        if not has_text:
+            conds.append("FALSE")
+        for term in terms if has_text else ():
+            conds.append(f"contains({TEXT}, ?)")
+            params.append(term)
+    return conds, params
+
+
+def _filter_sql(f: Filter, duck_type: str) -> tuple[str, list[Any]]:
+    col = quote_ident(f.column)
+    if f.op == "isnull":
+        return f"{col} IS {'' if f.value else 'NOT '}NULL", []
+    if f.op in ("contains", "startswith"):
+        text = col if duck_type == "VARCHAR" else f"CAST({col} AS VARCHAR)"
+        if f.op == "contains":
+            return f"contains(lower({text}), ?)", [f.value.lower()]
+        return f"starts_with({text}, ?)", [f.value]
+    if f.op == "in":
+        return f"{col} IN ({', '.join('?' for _ in f.value)})", list(f.value)
+    return f"{col} {_COMPARE[f.op]} ?", [f.value]
+
+
+def effective_sort(query: RowQuery, primary_key: Sequence[str]) -> tuple[SortKey, ...]:
+    """The sort without a trailing primary-key ascending part, which row-id order already gives."""
+    sort = list(query.sort)
+    pk = list(primary_key)
+    if pk and [(k.column, k.desc) for k in sort] == [(c, False) for c in pk]:
+        return ()
+    return tuple(sort)
+
+
+def rows_plan(query: RowQuery, meta: Mapping[str, Any], *, after: Sequence[Any] | None = None,
+              after_rid: int | None = None) -> Plan:
+    """The page query: projected columns, then hidden sort-key columns and the row id."""
+    types = {c["name"]: c["type"] for c in meta["columns"]}
+    out = list(query.fields) or [c["name"] for c in meta["columns"]]
+    sort = effective_sort(query, meta["primary_key"])
+    table, ordered = ROWS_TABLE, False
+    if len(sort) == 1 and sort[0].column in meta["sorted"]:
+        table = meta["sorted"][sort[0].column]["desc" if sort[0].desc else "asc"]
+    elif sort:
+        ordered = True
+    conds, params = where_clause(query, types, meta["text"])
+    if after_rid is not None:
+        cond, values = _keyset(sort, after or [], after_rid)
+        conds.append(cond)
+        params.extend(values)
+    keys = [k.column for k in sort] + [RID]
+    select = ", ".join(quote_ident(c) for c in out + keys)
+    sql = f"SELECT {select} FROM {table}"
+    if conds:
+        sql += " WHERE " + " AND ".join(f"({c})" for c in conds)
+    if ordered:
+        sql += " ORDER BY " + ", ".join(_order(k) for k in sort) + f", {RID}"
+    sql += f" LIMIT {int(query.limit) + 1}"
+    if query.offset:
+        sql += f" OFFSET {int(query.offset)}"
+    return Plan(sql, params, out, keys)
+
+
+def _order(k: SortKey) -> str:
+    return f"{quote_ident(k.column)} {'DESC' if k.desc else 'ASC'} NULLS LAST"
+
+
+def _keyset(sort: Sequence[SortKey], values: Sequence[Any], rid: int) -> tuple[str, list[Any]]:
+    """Rows after (values, rid) in the order sort keys (NULLS LAST), then row id ascending."""
+    terms: list[str] = []
+    params: list[Any] = []
+    prefix: list[str] = []
+    prefix_params: list[Any] = []
+    for key, value in zip(sort, values, strict=True):
+        col = quote_ident(key.column)
+        if value is not None:  # nothing sorts after NULL within this key
+            op = "<" if key.desc else ">"
+            terms.append(" AND ".join([*prefix, f"({col} {op} ? OR {col} IS NULL)"]))
+            params.extend([*prefix_params, value])
+            prefix.append(f"{col} = ?")
+            prefix_params.append(value)
+        else:
+            prefix.append(f"{col} IS NULL")
+    terms.append(" AND ".join([*prefix, f"{RID} > ?"]))
+    params.extend([*prefix_params, rid])
+    return " OR ".join(f"({t})" for t in terms), params
+
+
+def count_plan(query: RowQuery, meta: Mapping[str, Any]) -> Plan:
+    """Count of the rows (or groups) the query matches, ignoring paging."""
+    types = {c["name"]: c["type"] for c in meta["columns"]}
+    conds, params = where_clause(query, types, meta["text"])
+    where = (" WHERE " + " AND ".join(f"({c})" for c in conds)) if conds else ""
+    if query.group_by:
+        groups = ", ".join(quote_ident(c) for c in query.group_by)
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM {ROWS_TABLE}{where} GROUP BY {groups})"
+    elif query.aggregates:
+        sql = "SELECT 1"
+        params = []
+    else:
+        sql = f"SELECT count(*) FROM {ROWS_TABLE}{where}"
+    return Plan(sql, params, ["count"], [])
+
+
+def aggregate_plan(query: RowQuery, meta: Mapping[str, Any]) -> Plan:
+    """Group-by with aggregates; sorted by the requested keys, else by the group columns."""
+    types = {c["name"]: c["type"] for c in meta["columns"]}
+    conds, params = where_clause(query, types, meta["text"])
+    parts = [quote_ident(c) for c in query.group_by]
+    for a in query.aggregates:
+        arg = "*" if a.column is None else quote_ident(a.column)
+        parts.append(f"{_AGG_SQL[a.func]}({arg}) AS {quote_ident(a.name)}")
+    sql = f"SELECT {', '.join(parts)} FROM {ROWS_TABLE}"
+    if conds:
+        sql += " WHERE " + " AND ".join(f"({c})" for c in conds)
+    if query.group_by:
+        sql += " GROUP BY " + ", ".join(quote_ident(c) for c in query.group_by)
+        order = [_order(k) for k in query.sort]
+        order += [f"{quote_ident(c)} ASC NULLS LAST" for c in query.group_by
+                  if c not in {k.column for k in query.sort}]
+        sql += " ORDER BY " + ", ".join(order)
+    sql += f" LIMIT {int(query.limit) + 1}"
+    if query.offset:
+        sql += f" OFFSET {int(query.offset)}"
+    columns = list(query.group_by) + [a.name for a in query.aggregates]
+    return Plan(sql, params, columns, [])

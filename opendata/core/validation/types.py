@@ -1,0 +1,253 @@
+"""Vectorized typing of text cells per Table Schema field type.
+
+Each field gets a :class:`Caster`. Its ``fast`` method types, with pyarrow.compute, the cells in
+the canonical form of the type (the vast majority of real data) and says which cells it typed.
+Every other non-blank cell is typed by frictionless' own cell reader, once per *distinct* value
+(see ``validator._fallback``), so unusual cells (full-width digits, ``1_000``, ``NaN``, ``24:00:00``,
+``2020-1-5``, email/uri formats ...) are judged exactly as frictionless-py judges them.
+
+Typed storage (the Arrow type of each schema type):
+
+- string, any: ``string``; integer: ``int64``; number: ``float64``; boolean: ``bool``;
+  date: ``date32``; time: ``time64[us]``; datetime: ``timestamp[us]`` (aware values in UTC);
+  year: ``int32``; yearmonth: ``string`` "YYYY-MM"; geopoint: ``struct<lon, lat: float64>``.
+- Integers beyond the int64 range (e.g. 30 digits) are valid, as in frictionless-py (Python
+  ints); their typed value is null and the validator reports a warning, the text is kept by the
+  canonical CSV. Numbers are doubles: exact for up to 15 significant digits, which the fast path
+  requires; longer ones are judged by frictionless and then rounded to the nearest double.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from opendata.core.tableschema import CellReaders, FieldSpec
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+STORAGE = {
+    "string": pa.string(), "any": pa.string(), "integer": pa.int64(), "number": pa.float64(),
+    "boolean": pa.bool_(), "date": pa.date32(), "time": pa.time64("us"),
+    "datetime": pa.timestamp("us"), "year": pa.int32(), "yearmonth": pa.string(),
+    "geopoint": pa.struct([("lon", pa.float64()), ("lat", pa.float64())]),
+}
+OVERFLOW = object()  # an integer valid for frictionless but beyond int64
+_NUMBER_RE = r"^-?([0-9]+\.?[0-9]*|\.[0-9]+)$"
+_FIXED_DIRECTIVES = {"%Y": "[1-9][0-9]{3}", "%m": "[0-9]{2}", "%d": "[0-9]{2}", "%H": "[0-9]{2}",
+                     "%M": "[0-9]{2}", "%S": "[0-9]{2}"}
+
+
+@dataclass
+class Fast:
+    """Result of the vectorized path: ``typed`` values where ``handled`` is true."""
+
+    typed: pa.Array
+    handled: pa.Array  # bool, never null
+
+
+def _match(arr: pa.Array, pattern: str) -> pa.Array:
+    return pc.fill_null(pc.match_substring_regex(arr, pattern), False)
+
+
+class Caster:
+    """Types one field's cells; subclasses override ``fast`` and ``to_storage``."""
+
+    exact = False  # True when ``fast`` decides every non-null cell (no fallback needed)
+    has_fast = True  # False when every cell goes to frictionless' reader
+
+    def __init__(self, spec: FieldSpec, readers: CellReaders):
+        self.spec = spec
+        self.readers = readers
+        self.storage = STORAGE[spec.type]
+
+    def fast(self, arr: pa.Array) -> Fast:
+        return Fast(pa.nulls(len(arr), self.storage), pc.fill_null(pc.and_(pc.is_valid(arr), False), False))
+
+    def to_storage(self, value: Any) -> Any:
+        return value
+
+
+class StringCaster(Caster):
+    def __init__(self, spec, readers):
+        super().__init__(spec, readers)
+        self.exact = spec.format not in ("email", "uri", "uuid", "binary", "wkt")
+
+    def fast(self, arr):
+        if self.exact:
+            return Fast(arr, pc.is_valid(arr))
+        return super().fast(arr)
+
+
+class AnyCaster(Caster):
+    exact = True
+
+    def fast(self, arr):
+        return Fast(arr, pc.is_valid(arr))
+
+
+class IntegerCaster(Caster):
+    def fast(self, arr):
+        bare = self.readers.options.get("bare_number", True)
+        work = arr
+        if not bare:
+            # frictionless: strip(), then drop non-digits before the number and after it
+            work = pc.replace_substring_regex(pc.utf8_trim_whitespace(arr), r"((^[^-\d]*)|(\D*$))", "")
+            work = pc.if_else(pc.fill_null(pc.string_is_ascii(arr), False), work, pa.scalar(None, pa.string()))
+        ok = _match(work, r"^-?[0-9]{1,18}$")
+        typed = pc.cast(pc.if_else(ok, work, pa.scalar(None, pa.string())), pa.int64())
+        return Fast(typed, ok)
+
+    def to_storage(self, value):
+        if value is None:
+            return None
+        return int(value) if INT64_MIN <= value <= INT64_MAX else OVERFLOW
+
+
+class NumberCaster(Caster):
+    def fast(self, arr):
+        opts = self.readers.options
+        work = arr
+        if {"group_char", "decimal_char", "bare_number"} & self.readers.defined:
+            ascii_ = pc.fill_null(pc.string_is_ascii(arr), False)
+            work = pc.utf8_trim_whitespace(arr)
+            if not opts.get("bare_number", True):
+                work = pc.replace_substring_regex(work, r"((^[^-\d]*)|(\D*$))", "")
+            if opts.get("group_char"):
+                work = pc.replace_substring(work, opts["group_char"], "")
+            dec = opts.get("decimal_char", ".")
+            if dec != ".":
+                ascii_ = pc.and_(ascii_, pc.invert(pc.fill_null(pc.match_substring(work, "."), True)))
+                work = pc.replace_substring(work, dec, ".")
+            work = pc.if_else(ascii_, work, pa.scalar(None, pa.string()))
+        ok = pc.and_(_match(work, _NUMBER_RE),
+                     pc.fill_null(pc.less_equal(pc.count_substring_regex(work, "[0-9]"), 15), False))
+        typed = pc.cast(pc.if_else(ok, work, pa.scalar(None, pa.string())), pa.float64())
+        return Fast(typed, ok)
+
+    def to_storage(self, value):
+        if value is None:
+            return None
+        if isinstance(value, Decimal) and value.is_nan():
+            return float("nan")
+        return float(value)
+
+
+class BooleanCaster(Caster):
+    exact = True
+
+    def fast(self, arr):
+        opts = self.readers.options
+        is_false = pc.fill_null(pc.is_in(arr, pa.array(opts["false_values"], pa.string())), False)
+        is_true = pc.fill_null(pc.is_in(arr, pa.array(opts["true_values"], pa.string())), False)
+        handled = pc.or_(is_true, is_false)
+        typed = pc.if_else(handled, pc.invert(is_false), pa.scalar(None, pa.bool_()))
+        return Fast(typed, handled)
+
+
+def _strptime_roundtrip(arr: pa.Array, fmt: str, regex: str) -> tuple[pa.Array, pa.Array]:
+    """Parse fixed-width cells with ``fmt``; a cell counts only if formatting it back gives it."""
+    ok = _match(arr, regex)
+    cand = pc.if_else(ok, arr, pa.scalar(None, pa.string()))
+    ts = pc.strptime(cand, format=fmt, unit="s", error_is_null=True)
+    back = pc.strftime(ts, format=fmt)
+    ok = pc.fill_null(pc.equal(back, cand), False)
+    return pc.if_else(ok, ts, pa.scalar(None, ts.type)), ok
+
+
+def _fixed_format_regex(fmt: str) -> str | None:
+    """A strict regex for a strptime format made only of zero-padded directives, else None."""
+    parts = re.split(r"(%.)", fmt)
+    out = []
+    for part in parts:
+        if part.startswith("%") and len(part) == 2:
+            if part not in _FIXED_DIRECTIVES:
+                return None
+            out.append(_FIXED_DIRECTIVES[part])
+        elif re.search(r"\s", part):  # strptime treats whitespace loosely
+            return None
+        else:
+            out.append(re.escape(part))
+    return "^" + "".join(out) + "$"
+
+
+class DateCaster(Caster):
+    def fast(self, arr):
+        fmt = "%Y-%m-%d" if self.spec.format == "default" else self.spec.format
+        regex = _fixed_format_regex(fmt) if self.spec.format != "any" else None
+        if regex is None or any(d in fmt for d in ("%H", "%M", "%S")):
+            return super().fast(arr)
+        ts, ok = _strptime_roundtrip(arr, fmt, regex)
+        return Fast(pc.cast(ts, pa.date32()), ok)
+
+
+class DatetimeCaster(Caster):
+    def fast(self, arr):
+        if self.spec.format == "default":
+            core = r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+            ok0 = _match(arr, "^" + core + "Z?$")
+            head = pc.utf8_slice_codeunits(pc.if_else(ok0, arr, pa.scalar(None, pa.string())), 0, 19)
+            ts, ok = _strptime_roundtrip(head, "%Y-%m-%dT%H:%M:%S", "^" + core + "$")
+            return Fast(pc.cast(ts, pa.timestamp("us")), ok)
+        regex = _fixed_format_regex(self.spec.format) if self.spec.format != "any" else None
+        if regex is None:
+            return super().fast(arr)
+        ts, ok = _strptime_roundtrip(arr, self.spec.format, regex)
+        return Fast(pc.cast(ts, pa.timestamp("us")), ok)
+
+    def to_storage(self, value):
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value
+
+
+class TimeCaster(Caster):
+    def fast(self, arr):
+        if self.spec.format != "default":
+            return super().fast(arr)
+        ok = _match(arr, r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$")
+        cand = pc.if_else(ok, arr, pa.scalar(None, pa.string()))
+        parts = [pc.cast(pc.utf8_slice_codeunits(cand, i, i + 2), pa.int64()) for i in (0, 3, 6)]
+        micros = pc.multiply(pc.add(pc.add(pc.multiply(parts[0], 3600), pc.multiply(parts[1], 60)), parts[2]),
+                             1_000_000)
+        return Fast(pc.cast(micros, pa.time64("us")), ok)
+
+    def to_storage(self, value):
+        return value.replace(tzinfo=None) if isinstance(value, dt.time) else value
+
+
+class YearCaster(Caster):
+    def fast(self, arr):
+        ok = _match(arr, r"^[0-9]{4}$")
+        return Fast(pc.cast(pc.if_else(ok, arr, pa.scalar(None, pa.string())), pa.int32()), ok)
+
+
+class YearmonthCaster(Caster):
+    has_fast = False
+
+    def to_storage(self, value):
+        return None if value is None else f"{value.year:04d}-{value.month:02d}"
+
+
+class GeopointCaster(Caster):
+    has_fast = False
+
+    def to_storage(self, value):
+        return None if value is None else {"lon": float(value.lon), "lat": float(value.lat)}
+
+
+CASTERS = {
+    "string": StringCaster, "any": AnyCaster, "integer": IntegerCaster, "number": NumberCaster,
+    "boolean": BooleanCaster, "date": DateCaster, "datetime": DatetimeCaster, "time": TimeCaster,
+    "year": YearCaster, "yearmonth": YearmonthCaster, "geopoint": GeopointCaster,
+}
+
+
+def make_caster(spec: FieldSpec, readers: CellReaders) -> Caster:
+    """The caster for a field's type."""
+    return CASTERS[spec.type](spec, readers)

@@ -1,0 +1,124 @@
+"""Unique fields and the primary key, checked across a whole file in bounded memory.
+
+Each batch appends ``(row_number, key...)`` to a DuckDB table (DuckDB spills to a temporary
+directory beyond its memory limit); ``duplicates`` then finds, per key, every row after the first
+and the row it repeats. Like frictionless, the later row is blamed, and the note names the most
+recent earlier row with the same key ("the same as in the row at position N").
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+@dataclass
+class KeySpill:
+    """One key (a unique field, or the primary key fields) being collected."""
+
+    name: str
+    arity: int
+    batches: int = 0
+    rows: int = 0
+    pending: list[pa.Table] = field(default_factory=list)
+    pending_rows: int = 0
+
+
+class UniquenessTracker:
+    """Collects keys batch by batch; finds duplicates at the end."""
+
+    def __init__(self, *, memory_limit: str = "256MB", temp_dir: str | None = None,
+                 flush_rows: int = 1_000_000):
+        self._tmp = tempfile.TemporaryDirectory(prefix="opendata-keys-", dir=temp_dir)
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._memory_limit = memory_limit
+        self._flush_rows = flush_rows
+        self.spills: dict[str, KeySpill] = {}
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            self._con = duckdb.connect(":memory:")
+            self._con.execute(f"SET memory_limit='{self._memory_limit}'")
+            self._con.execute(f"SET temp_directory='{self._tmp.name}'")
+            self._con.execute("SET preserve_insertion_order=false")
+        return self._con
+
+    def add(self, name: str, row_numbers: pa.Array, keys: list[pa.Array], mask: pa.Array | None = None) -> None:
+        """Append the rows where ``mask`` is true (all rows if None) under key ``name``."""
+        spill = self.spills.setdefault(name, KeySpill(name, len(keys)))
+        cols = {"rn": row_numbers, **{f"k{i}": k for i, k in enumerate(keys)}}
+        table = pa.table(cols)
+        if mask is not None:
+            table = table.filter(mask)
+        if table.num_rows == 0:
+            return
+        spill.pending.append(table)
+        spill.pending_rows += table.num_rows
+        if spill.pending_rows >= self._flush_rows:
+            self._flush(spill)
+
+    def _flush(self, spill: KeySpill) -> None:
+        if not spill.pending:
+            return
+        pending = pa.concat_tables(spill.pending)  # noqa: F841 (read by DuckDB by name)
+        con = self._connection()
+        table = _table_name(spill)
+        if spill.batches == 0:
+            con.execute(f"CREATE TABLE {table} AS SELECT * FROM pending")
+        else:
+            con.execute(f"INSERT INTO {table} SELECT * FROM pending")
+        spill.batches += 1
+        spill.rows += spill.pending_rows
+        spill.pending = []
+        spill.pending_rows = 0
+
+    def duplicates(self, name: str) -> pa.Table:
+        """Rows repeating an earlier key: columns ``rn``, ``prev`` and the key columns, by ``rn``."""
+        spill = self.spills.get(name)
+        if spill is None:
+            return pa.table({"rn": pa.array([], pa.int64()), "prev": pa.array([], pa.int64())})
+        if spill.batches == 0 and spill.arity == 1:
+            pending = pa.concat_tables(spill.pending)
+            if not pa.types.is_struct(pending.schema.field("k0").type):
+                # fits one flush: stay in Arrow (single keys are never null)
+                return _duplicates_arrow(pending)
+        self._flush(spill)
+        keys = ", ".join(f"k{i}" for i in range(spill.arity))
+        table = _table_name(spill)
+        # PARTITION BY groups NULLs together, as Python compares (None, 1) == (None, 1)
+        source = table
+        if spill.arity == 1:
+            source = f"(SELECT * FROM {table} WHERE k0 IN (SELECT k0 FROM {table} GROUP BY k0 HAVING count(*) > 1))"
+        sql = (f"SELECT rn, prev, {keys} FROM (SELECT rn, {keys}, lag(rn) OVER (PARTITION BY {keys} ORDER BY rn) "
+               f"AS prev FROM {source}) WHERE prev IS NOT NULL ORDER BY rn")
+        return self._connection().execute(sql).fetch_arrow_table()
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+        self._tmp.cleanup()
+
+
+def _table_name(spill: KeySpill) -> str:
+    return "key_" + "".join(c if c.isalnum() else "_" for c in spill.name)
+
+
+def _duplicates_arrow(table: pa.Table) -> pa.Table:
+    """The same answer as the SQL query, in Arrow, for one non-null key that fits one flush."""
+    counts = table.group_by("k0", use_threads=False).aggregate([("rn", "count")])
+    dup_keys = counts.filter(pc.greater(counts.column("rn_count"), 1)).drop_columns(["rn_count"])
+    if dup_keys.num_rows == 0:
+        return pa.table({"rn": pa.array([], pa.int64()), "prev": pa.array([], pa.int64()),
+                         "k0": pa.array([], table.schema.field("k0").type)})
+    rows = table.join(dup_keys, "k0", join_type="inner").sort_by([("k0", "ascending"), ("rn", "ascending")])
+    rn = rows.column("rn").combine_chunks()
+    key = rows.column("k0").combine_chunks()
+    prev = rn.slice(0, len(rn) - 1)
+    same = pc.equal(key.slice(1), key.slice(0, len(key) - 1))
+    out = pa.table({"rn": rn.slice(1), "prev": prev, "k0": key.slice(1)}).filter(same)
+    return out.sort_by([("rn", "ascending")])

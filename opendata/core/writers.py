@@ -1,0 +1,305 @@
+"""Streaming writers for published outputs: canonical CSV, Excel-friendly CSV and Parquet.
+
+Every file is written to a temporary name beside its target, fsynced, then renamed; its sha256
+and size are computed from the bytes as they are written.
+
+Canonical CSV (RFC 4180): UTF-8 without BOM, LF line endings, ``,`` delimiter, header = the
+published field names. A cell is quoted only when it contains ``"``, ``,``, CR or LF (quotes
+doubled). Values are written in their Table Schema default form: integers as digits, numbers in
+shortest round-trip form (``0.1``, ``1e+20``), booleans ``true``/``false``, dates ``YYYY-MM-DD``,
+times ``HH:MM:SS[.ffffff]``, datetimes ``YYYY-MM-DDTHH:MM:SS[.ffffff]`` (``Z`` appended for
+UTC), geopoints ``lon,lat``; null and empty are both the empty cell. pyarrow's CSVWriter is
+not used because it quotes every string and writes datetimes with a space; the lines are built
+with pyarrow compute and written straight from the Arrow buffer, so no Python code runs per row.
+
+Excel CSV: the same values with a UTF-8 BOM and CRLF, and text cells starting with ``=``, ``+``,
+``-``, ``@``, tab or CR prefixed with ``'`` so spreadsheets do not evaluate them as formulas. It is
+a convenience copy; the canonical CSV stays faithful to the data.
+
+Parquet (zstd): integer and year as int64, number as float64 (decimal kept if the validator
+produced decimals), boolean, date as date32, time as time64[us], datetime as timestamp[us] (time
+zone kept), geopoint as struct<lon: double, lat: double> when typed (so engines can filter on
+coordinates), everything else (string, yearmonth ``YYYY-MM``, masked fields) as string. The
+Table Schema is stored in the file metadata under ``table_schema``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from opendata.core.tableschema import FieldSpec
+
+_NEEDS_QUOTE = '[",\r\n]'
+_FORMULA_START = "^[=+\\-@\t\r]"
+_PLAIN_TYPES = (pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean, pa.types.is_date,
+                pa.types.is_decimal, pa.types.is_time, pa.types.is_timestamp)
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One finished output file."""
+
+    kind: str  # csv | csv-excel | parquet | datapackage
+    path: str
+    bytes: int
+    sha256: str
+    mediatype: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "path": self.path, "bytes": self.bytes, "sha256": self.sha256,
+                "mediatype": self.mediatype}
+
+
+class AtomicOutput:
+    """A binary file written under a temporary name, hashed as written, renamed on commit."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex[:8]}.tmp")
+        self._fh = open(self.tmp, "wb")  # noqa: SIM115 - closed by commit() or abort()
+        self._hash = hashlib.sha256()
+        self.bytes = 0
+
+    # the file-object protocol pyarrow needs for a sink
+    closed = False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        view = memoryview(data)
+        self._fh.write(view)
+        self._hash.update(view)
+        self.bytes += view.nbytes
+        return view.nbytes
+
+    def tell(self) -> int:
+        return self.bytes
+
+    def flush(self) -> None:
+        self._fh.flush()
+
+    def commit(self) -> tuple[int, str]:
+        """fsync, rename into place and make the rename durable; returns (bytes, sha256 hex)."""
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self._fh.close()
+        os.replace(self.tmp, self.path)
+        _fsync_dir(self.path.parent)
+        self.closed = True
+        return self.bytes, self._hash.hexdigest()
+
+    def abort(self) -> None:
+        """Close and delete the temporary file."""
+        if not self._fh.closed:
+            self._fh.close()
+        self.tmp.unlink(missing_ok=True)
+        self.closed = True
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# -- canonical text ------------------------------------------------------------------------
+
+def canonical_text(col: pa.Array) -> pa.Array:
+    """Each value in its Table Schema default text form (a string array; nulls stay null)."""
+    t = col.type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return col.cast(pa.string())
+    if pa.types.is_null(t):
+        return pa.nulls(len(col), pa.string())
+    if pa.types.is_timestamp(t):
+        if t.tz is not None:
+            col = col.cast(pa.timestamp(t.unit, "UTC"))
+        text = pc.strftime(col, format="%Y-%m-%dT%H:%M:%S")
+        text = pc.replace_substring_regex(text, r"\.0+$", "")
+        return pc.binary_join_element_wise(text, "Z", "") if t.tz is not None else text
+    if pa.types.is_time(t):
+        return pc.replace_substring_regex(col.cast(pa.string()), r"\.0+$", "")
+    if pa.types.is_struct(t) and t.num_fields == 2:
+        parts = [canonical_text(pc.struct_field(col, [i])) for i in range(2)]
+        joined = pc.binary_join_element_wise(*parts, ",")
+        return pc.if_else(pc.is_valid(col), joined, pa.scalar(None, pa.string()))
+    try:
+        return col.cast(pa.string())
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
+        values = [None if v is None else json.dumps(v, ensure_ascii=False, default=str)
+                  for v in col.to_pylist()]
+        return pa.array(values, pa.string())
+
+
+def _column(batch: pa.RecordBatch, name: str, position: int) -> pa.Array:
+    index = batch.schema.get_field_index(name)
+    return batch.column(index if index >= 0 else position)
+
+
+def _quote(text: pa.Array) -> pa.Array:
+    needs = pc.fill_null(pc.match_substring_regex(text, _NEEDS_QUOTE), False)
+    if not pc.any(needs).as_py():
+        return text
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
+    return pc.if_else(needs, quoted, text)
+
+
+def _string_buffer(lines: pa.Array) -> memoryview:
+    """The concatenated bytes of a string array without nulls, straight from its data buffer."""
+    if len(lines) == 0:
+        return memoryview(b"")
+    _, offsets, data = lines.buffers()
+    dtype = np.int64 if pa.types.is_large_string(lines.type) else np.int32
+    offs = np.frombuffer(offsets, dtype=dtype, count=len(lines) + 1, offset=lines.offset * dtype().itemsize)
+    return memoryview(data)[int(offs[0]):int(offs[-1])]
+
+
+class CsvArtifactWriter:
+    """Writes record batches as canonical CSV (or the Excel-friendly variant) to ``path``."""
+
+    def __init__(self, path: str | Path, fields: Sequence[FieldSpec], *, excel: bool = False):
+        self.fields = list(fields)
+        self.excel = excel
+        self.kind = "csv-excel" if excel else "csv"
+        self._eol = "\r\n" if excel else "\n"
+        self._out = AtomicOutput(path)
+        self.rows = 0
+        if excel:
+            self._out.write("\ufeff".encode())
+        header = _quote(pa.array([f.name for f in self.fields], pa.string())).to_pylist()
+        self._out.write((",".join(header) + self._eol).encode("utf-8"))
+
+    def write_batch(self, batch: pa.RecordBatch) -> None:
+        """Append the rows of a typed batch (columns by field name, else by position)."""
+        cells = []
+        for i, spec in enumerate(self.fields):
+            col = _column(batch, spec.name, i)
+            text = pc.fill_null(canonical_text(col), "")
+            if self.excel and (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+                risky = pc.fill_null(pc.match_substring_regex(text, _FORMULA_START), False)
+                if pc.any(risky).as_py():
+                    text = pc.if_else(risky, pc.binary_join_element_wise("'", text, ""), text)
+            if not any(check(col.type) for check in _PLAIN_TYPES):
+                text = _quote(text)
+            cells.append(text)
+        self._write_lines(cells)
+        self.rows += batch.num_rows
+
+    def _write_lines(self, cells: list[pa.Array]) -> None:
+        if len(cells) == 1:
+            line = cells[0]
+        else:
+            line = pc.binary_join_element_wise(*cells, ",")
+        lines = pc.binary_join_element_wise(line, self._eol, "")
+        self._out.write(_string_buffer(lines))
+
+    def close(self) -> Artifact:
+        nbytes, digest = self._out.commit()
+        return Artifact(self.kind, str(self._out.path), nbytes, digest, "text/csv")
+
+    def abort(self) -> None:
+        self._out.abort()
+
+
+def parquet_type(spec: FieldSpec, incoming: pa.DataType) -> pa.DataType:
+    """The Parquet column type for a published field, given the validator's Arrow type."""
+    if spec.mask is not None:
+        return pa.string()
+    t = spec.type
+    if t in ("integer", "year"):
+        return pa.int64()
+    if t == "number":
+        return incoming if pa.types.is_decimal(incoming) else pa.float64()
+    if t == "boolean":
+        return pa.bool_()
+    if t == "date":
+        return pa.date32()
+    if t == "time":
+        return pa.time64("us")
+    if t == "datetime":
+        return pa.timestamp("us", tz=incoming.tz if pa.types.is_timestamp(incoming) else None)
+    if t == "geopoint" and pa.types.is_struct(incoming):
+        return pa.struct([("lon", pa.float64()), ("lat", pa.float64())])
+    return pa.string()
+
+
+class ParquetArtifactWriter:
+    """Writes record batches to a zstd Parquet file typed from the Table Schema."""
+
+    def __init__(self, path: str | Path, fields: Sequence[FieldSpec], *,
+                 table_schema: dict[str, Any] | None = None, row_group_rows: int = 256 * 1024):
+        self.fields = list(fields)
+        self.kind = "parquet"
+        self._out = AtomicOutput(path)
+        self._writer: pq.ParquetWriter | None = None
+        self._schema: pa.Schema | None = None
+        self._metadata = {b"table_schema": json.dumps(table_schema, ensure_ascii=False).encode()} \
+            if table_schema is not None else None
+        self._row_group_rows = row_group_rows
+        self._pending: list[pa.RecordBatch] = []
+        self._pending_rows = 0
+        self.rows = 0
+
+    def _open(self, batch: pa.RecordBatch | None) -> None:
+        types = []
+        for i, spec in enumerate(self.fields):
+            incoming = _column(batch, spec.name, i).type if batch is not None else pa.string()
+            types.append(pa.field(spec.name, parquet_type(spec, incoming)))
+        self._schema = pa.schema(types, metadata=self._metadata)
+        self._writer = pq.ParquetWriter(self._out, self._schema, compression="zstd")
+
+    def write_batch(self, batch: pa.RecordBatch) -> None:
+        """Append a typed batch (cast to the Parquet schema)."""
+        if self._writer is None:
+            self._open(batch)
+        arrays = []
+        for i, (spec, target) in enumerate(zip(self.fields, self._schema, strict=True)):
+            col = _column(batch, spec.name, i)
+            if col.type != target.type:
+                col = canonical_text(col) if pa.types.is_string(target.type) else col.cast(target.type)
+            arrays.append(col)
+        self._pending.append(pa.RecordBatch.from_arrays(arrays, schema=self._schema))
+        self._pending_rows += batch.num_rows
+        self.rows += batch.num_rows
+        if self._pending_rows >= self._row_group_rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._writer.write_table(pa.Table.from_batches(self._pending, self._schema),
+                                     row_group_size=self._row_group_rows)
+        self._pending, self._pending_rows = [], 0
+
+    def close(self) -> Artifact:
+        if self._writer is None:
+            self._open(None)
+        self._flush()
+        self._writer.close()
+        nbytes, digest = self._out.commit()
+        return Artifact(self.kind, str(self._out.path), nbytes, digest, "application/vnd.apache.parquet")
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            try:
+                self._writer.close()
+            except (OSError, pa.ArrowException):
+                pass
+        self._out.abort()

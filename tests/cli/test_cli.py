@@ -1,0 +1,89 @@
+"""The opendata command: init, sync, listings, help, settings."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from opendata.cli import main
+from tests.conftest import BASIC_CATALOG, write_catalog
+
+
+@pytest.fixture
+def cli(project: Path, home: Path, monkeypatch):
+    """Run `opendata ...` from the project folder with a fresh OPENDATA_HOME."""
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("OPENDATA_HOME", str(home))
+    runner = CliRunner()
+
+    def run(*args: str, code: int | None = 0):
+        result = runner.invoke(main, list(args), catch_exceptions=False)
+        if code is not None:
+            assert result.exit_code == code, result.output
+        return result
+
+    return run
+
+
+def test_init_creates_home_and_database(cli, home):
+    out = cli("init").output
+    assert (home / "opendata.db").is_file() and (home / "artifacts").is_dir()
+    assert "initialized" in out
+    cli("init")  # repeatable
+
+
+def test_commands_need_init_first(cli):
+    result = cli("sync", code=1)
+    assert "opendata init" in result.output
+
+
+def test_sync_twice_reports_no_change_the_second_time(cli):
+    cli("init")
+    first = cli("sync").output
+    assert "created dataset budget (示例市财政预算)" in first and "changed: 5" in first
+    assert cli("sync").output.strip() == "no changes"
+
+
+def test_invalid_catalog_lists_every_problem_and_writes_nothing(cli, project):
+    cli("init")
+    body = BASIC_CATALOG.replace("theme: fiscal", "theme: weather").replace("schema: simple.json", "schema: nope.json", 1)
+    write_catalog(project, body)
+    result = cli("sync", code=1)
+    assert "catalog.yaml:" in result.output and "unknown theme 'weather'" in result.output
+    assert "nope.json" in result.output and "Traceback" not in result.output
+    assert cli("datasets").output.strip() == ""
+
+
+def test_dry_run_writes_nothing(cli):
+    cli("init")
+    assert "would change: 5" in cli("sync", "--dry-run").output
+    assert "changed: 5" in cli("sync").output
+
+
+def test_listings_after_sync(cli):
+    cli("init")
+    cli("sync")
+    orgs = cli("organizations").output.splitlines()
+    assert orgs[0].startswith("city") and orgs[1].startswith("  finance")
+    datasets = cli("datasets").output
+    assert "budget" in datasets and "有条件开放" in datasets
+    assert "simple.json" in cli("schemas").output
+    assert cli("versions", "budget").output == ""
+    assert "does not exist" in cli("versions", "nope", code=1).output
+
+
+@pytest.mark.parametrize("command", ["init", "sync", "ingest", "validate", "serve", "organizations", "datasets",
+                                     "versions", "schemas", "publish", "withdraw", "clean", "settings"])
+def test_every_command_has_help(cli, command):
+    assert "Usage: " in cli(command, "--help").output
+
+
+def test_production_refuses_the_default_secret_key(cli, monkeypatch):
+    monkeypatch.setenv("OPENDATA_ENV", "production")
+    result = cli("init", code=1)
+    assert "default OPENDATA_SECRET_KEY" in result.output
+    monkeypatch.setenv("OPENDATA_SECRET_KEY", os.urandom(16).hex())
+    cli("init")

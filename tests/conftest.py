@@ -1,0 +1,109 @@
+"""Shared fixtures: a fresh OPENDATA_HOME and migrated database per test, small catalogues."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from opendata.config import load_config
+from opendata.core.codes import uscc_check_char
+from opendata.store.migrate import upgrade_to_head
+from opendata.store.runtime import Runtime
+
+
+def make_credit_code(body17: str) -> str:
+    """A GB 32100 code with a correct check character."""
+    return body17 + uscc_check_char(body17)
+
+
+SIMPLE_SCHEMA = {
+    "fields": [
+        {"name": "id", "type": "integer", "constraints": {"required": True}},
+        {"name": "name", "type": "string"},
+        {"name": "amount", "type": "number", "constraints": {"minimum": 0}},
+    ],
+    "primaryKey": ["id"],
+}
+
+
+def write_catalog(root: Path, body: str, schemas: dict[str, dict] | None = None) -> Path:
+    """Write catalog.yaml and schemas/ under root; returns the catalog path."""
+    (root / "schemas").mkdir(exist_ok=True)
+    for name, descriptor in (schemas if schemas is not None else {"simple.json": SIMPLE_SCHEMA}).items():
+        (root / "schemas" / name).write_text(json.dumps(descriptor, ensure_ascii=False), encoding="utf-8")
+    path = root / "catalog.yaml"
+    path.write_text(textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+CITY_CODE = make_credit_code("11330100000000000")
+FIN_CODE = make_credit_code("11330100000000001")
+
+BASIC_CATALOG = f"""\
+catalog:
+  title: 示例市公共数据开放平台
+  publisher: city
+organizations:
+  - id: city
+    name: 示例市人民政府
+    credit_code: {CITY_CODE}
+    level: city
+    division_code: "330100"
+  - id: finance
+    name: 示例市财政局
+    credit_code: {FIN_CODE}
+    level: city
+    division_code: "330100"
+    parent: city
+datasets:
+  - id: budget
+    code: "330100-FIN-0001"
+    title: 示例市财政预算
+    publisher: finance
+    theme: fiscal
+    keywords: [预算, 财政]
+    license: CC-BY-4.0
+    disclosure: unconditional
+    frequency: annual
+    schema: simple.json
+    source: data/budget.csv
+  - id: subsidies
+    code: "330100-FIN-0002"
+    title: 补贴发放明细
+    publisher: finance
+    theme: 涉农补贴
+    license: CC-BY-4.0
+    disclosure: conditional
+    legal_basis: 《中华人民共和国政府信息公开条例》第十五条（个人隐私）
+    frequency: 每年
+    schema: simple.json
+"""
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def runtime(home: Path):
+    """A migrated embedded database in a fresh OPENDATA_HOME."""
+    rt = Runtime(load_config({}, HOME=str(home)))
+    rt.config.home.mkdir(parents=True, exist_ok=True)
+    upgrade_to_head(rt.config.database_url)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project folder with the basic catalogue, a schema and a valid source file."""
+    root = tmp_path / "project"
+    root.mkdir()
+    write_catalog(root, BASIC_CATALOG)
+    (root / "data").mkdir()
+    (root / "data" / "budget.csv").write_text("id,name,amount\n1,教育,100.5\n2,卫生,200\n", encoding="utf-8")
+    return root

@@ -1,0 +1,65 @@
+from datetime import date
+
+import pytest
+
+from opendata.core import codes
+
+
+@pytest.mark.parametrize("code", ["91350100M000100Y43", "91110000600037341L"])
+def test_valid_credit_codes_pass_the_gb32100_check(code):
+    assert codes.is_valid_uscc(code)
+
+
+@pytest.mark.parametrize("code", ["91350100M000100Y44", "91350100M000100Y4", "91350100M00010OY43", ""])
+def test_invalid_credit_codes_fail(code):
+    assert not codes.is_valid_uscc(code)
+
+
+def test_credit_code_check_char_is_computed_from_the_weights():
+    assert codes.uscc_check_char("91350100M000100Y4") == "3"
+    assert codes.uscc_check_char("short") is None
+
+
+def test_credit_code_shape_is_separate_from_its_check():
+    assert codes.is_uscc_shaped("91350100M000100Y44")
+    assert not codes.is_uscc_shaped("91350100M000100Y4I")  # I is not in the character set
+
+
+@pytest.mark.parametrize("number", ["11010519491231002X", "440524188001010014", "11010519491231002x"])
+def test_valid_id_numbers(number):
+    assert codes.is_valid_id_number(number)
+
+
+@pytest.mark.parametrize("number", [
+    "110105194912310021",  # wrong check character
+    "110105194902300020",  # 30 February: check char for that body, but no such date
+    "11010519491231002",   # too short
+    "1101051949123100XX",
+])
+def test_invalid_id_numbers(number):
+    assert not codes.is_valid_id_number(number)
+
+
+def test_id_with_future_birth_date_is_invalid():
+    body = "11010520991231001"
+    assert not codes.is_valid_id_number(body + codes.id_check_char(body), today=date(2026, 1, 1))
+
+
+def test_id_check_char_ten_is_written_x():
+    assert codes.id_check_char("11010519491231002") == "X"
+
+
+def test_legacy_15_digit_birth_date():
+    assert codes.id_birth_date("110105491231002") == date(1949, 12, 31)
+
+
+@pytest.mark.parametrize("digits,ok", [("4111111111111111", True), ("6222020200112233445", False),
+                                       ("79927398713", True), ("79927398710", False), ("", False), ("12a4", False)])
+def test_luhn(digits, ok):
+    assert codes.is_luhn_valid(digits) is ok
+
+
+@pytest.mark.parametrize("number,ok", [("13800138000", True), ("19912345678", True), ("12800138000", False),
+                                       ("1380013800", False), ("138001380001", False)])
+def test_mobile_numbers(number, ok):
+    assert codes.is_mobile_number(number) is ok
