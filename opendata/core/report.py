@@ -182,9 +182,10 @@ class ReportBuilder:
         if table.num_rows == 0:
             return
         type_col = table.column("type")
-        batch_counts = Counter(dict(zip(*[c.to_pylist() for c in pc.value_counts(type_col).flatten()])))
+        kinds, counts = (c.to_pylist() for c in pc.value_counts(type_col).flatten())
+        batch_counts = Counter(dict(zip(kinds, counts, strict=True)))
         wanted = []
-        for t, n in batch_counts.items():
+        for t in batch_counts:
             room = self.keep_per_type - self.counts[t]
             if room > 0:
                 wanted.append(pc.indices_nonzero(pc.equal(type_col, t))[:room])

@@ -107,7 +107,7 @@ def _length_check(cmp, limit):
 
 
 def _pattern_check(pattern: str):
-    anchored = "^{0}$".format(pattern)  # exactly as frictionless builds it (no grouping)
+    anchored = f"^{pattern}$"  # exactly as frictionless builds it (no grouping)
     py_re = re.compile(anchored)
     try:
         pc.match_substring_regex(pa.array(["x"]), anchored)

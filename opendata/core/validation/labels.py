@@ -28,7 +28,7 @@ def check_labels(schema: TableSchema, labels: list[str]) -> list[Error]:
             continue
         earlier = [i for i, seen in enumerate(labels[: number - 1], start=1) if seen == label]
         if earlier:
-            add("duplicate-label", str(label), name, number, 'at position "%s"' % ", ".join(map(str, earlier)))
+            add("duplicate-label", str(label), name, number, f'at position "{", ".join(map(str, earlier))}"' )
             continue
         if label != name:
             add("incorrect-label", str(label), name, number)

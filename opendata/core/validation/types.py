@@ -202,7 +202,7 @@ class DatetimeCaster(Caster):
 
     def to_storage(self, value):
         if isinstance(value, dt.datetime) and value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
         return value
 
 
