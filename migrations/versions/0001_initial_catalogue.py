@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 21:56:55.310787
+Create Date: 2026-11-22 21:57:41.361499
 """
 from alembic import op
 import sqlalchemy as sa
@@ -88,6 +88,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_dataset_organization_id'), ['organization_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_dataset_schema_id'), ['schema_id'], unique=False)
 
+    op.create_table('usage_daily',
+    sa.Column('dataset_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('downloads', sa.BigInteger(), nullable=False),
+    sa.Column('api_calls', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['dataset_id'], ['dataset.id'], name=op.f('fk_usage_daily_dataset_id_dataset'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('dataset_id', 'day', name=op.f('pk_usage_daily'))
+    )
     op.create_table('version',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('dataset_id', sa.Integer(), nullable=False),
@@ -131,6 +139,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_artifact_sha256'), ['sha256'], unique=False)
         batch_op.create_index(batch_op.f('ix_artifact_version_id'), ['version_id'], unique=False)
 
+    op.create_table('change_record',
+    sa.Column('seq', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('dataset_id', sa.Integer(), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=True),
+    sa.Column('action', sa.String(length=40), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['dataset_id'], ['dataset.id'], name=op.f('fk_change_record_dataset_id_dataset'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['version_id'], ['version.id'], name=op.f('fk_change_record_version_id_version'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('seq', name=op.f('pk_change_record'))
+    )
+    with op.batch_alter_table('change_record', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_change_record_dataset_id'), ['dataset_id'], unique=False)
+
     op.create_table('version_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version_id', sa.Integer(), nullable=False),
@@ -154,6 +175,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_version_event_version_id'))
 
     op.drop_table('version_event')
+    with op.batch_alter_table('change_record', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_change_record_dataset_id'))
+
+    op.drop_table('change_record')
     with op.batch_alter_table('artifact', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_artifact_version_id'))
         batch_op.drop_index(batch_op.f('ix_artifact_sha256'))
@@ -164,6 +189,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_version_dataset_id'))
 
     op.drop_table('version')
+    op.drop_table('usage_daily')
     with op.batch_alter_table('dataset', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_dataset_schema_id'))
         batch_op.drop_index(batch_op.f('ix_dataset_organization_id'))

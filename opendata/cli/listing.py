@@ -111,6 +111,7 @@ def register(main: click.Group) -> None:
     def publish(obj, dataset: str, version: int | None) -> None:
         """Publish VERSION (default: newest) of DATASET; refused while PII findings are unresolved."""
         from opendata.services.queries import get_version
+        from opendata.services.hooks import after_publish
         from opendata.services.versions import publish_version
         from opendata.store.db import transaction
 
@@ -119,9 +120,10 @@ def register(main: click.Group) -> None:
             with transaction(rt.sessions) as session:
                 v = get_version(session, dataset, version)
                 publish_version(session=session, version_id=v.id, actor="cli")
-                click.echo(f"published {dataset} version {v.number}")
         except OpendataError as exc:
             _fail(exc)
+        after_publish(runtime=rt, version_id=v.id)
+        click.echo(f"published {dataset} version {v.number}")
 
     @main.command()
     @click.argument("dataset")
@@ -131,6 +133,7 @@ def register(main: click.Group) -> None:
     def withdraw(obj, dataset: str, version: int, reason: str) -> None:
         """Withdraw VERSION of DATASET (its files are kept for the record)."""
         from opendata.services.queries import get_version
+        from opendata.services.hooks import after_withdraw
         from opendata.services.versions import withdraw_version
         from opendata.store.db import transaction
 
@@ -139,9 +142,10 @@ def register(main: click.Group) -> None:
             with transaction(rt.sessions) as session:
                 v = get_version(session, dataset, version)
                 withdraw_version(session=session, version_id=v.id, actor="cli", reason=reason)
-                click.echo(f"withdrew {dataset} version {v.number}")
         except OpendataError as exc:
             _fail(exc)
+        after_withdraw(runtime=rt, version_id=v.id)
+        click.echo(f"withdrew {dataset} version {v.number}")
 
     @main.command()
     @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")

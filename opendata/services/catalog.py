@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from opendata.core import lifecycle
 from opendata.core.catalog import CatalogSpec, DatasetSpec, OrganizationSpec
 from opendata.core.errors import Problem
-from opendata.store.models import Dataset, Organization, TableSchemaRecord, utcnow
+from opendata.store.models import ChangeRecord, Dataset, Organization, TableSchemaRecord, utcnow
 
 CATALOG_ACTOR = "catalog.yaml (administrator)"
 
@@ -132,13 +132,17 @@ def _sync_datasets(session: Session, datasets: list[DatasetSpec], org_ids: dict[
         values = _dataset_values(d, org_ids, schema_ids)
         rec = existing.get(d.identifier)
         if rec is None:
-            session.add(Dataset(identifier=d.identifier, origin="catalog", **values))
+            rec = Dataset(identifier=d.identifier, origin="catalog", **values)
+            session.add(rec)
+            session.flush()
+            session.add(ChangeRecord(dataset_id=rec.id, action="dataset-created"))
             result.changes.append(f"created dataset {d.identifier} ({d.title})")
             continue
         was_withdrawn = rec.state == lifecycle.DATASET_WITHDRAWN
         fields = _apply(rec, values)
         if fields:
             rec.modified_at = utcnow()
+            session.add(ChangeRecord(dataset_id=rec.id, action="dataset-updated"))
             if was_withdrawn:
                 result.changes.append(f"restored dataset {d.identifier} (listed again)")
                 fields = [f for f in fields if f != "state"]
@@ -149,6 +153,7 @@ def _sync_datasets(session: Session, datasets: list[DatasetSpec], org_ids: dict[
         if ident not in listed and rec.origin == "catalog" and rec.state != lifecycle.DATASET_WITHDRAWN:
             rec.state = lifecycle.DATASET_WITHDRAWN
             rec.modified_at = utcnow()
+            session.add(ChangeRecord(dataset_id=rec.id, action="dataset-withdrawn"))
             result.changes.append(f"withdrew dataset {ident} (no longer in the catalogue)")
             result.warnings.append(
                 f"dataset {ident} was removed from the catalogue: withdrawn, its {len(rec.versions)} version(s) kept")

@@ -9,6 +9,7 @@ from opendata.core import lifecycle
 from opendata.core.catalog import CatalogSpec
 from opendata.core.errors import ConflictError, OpendataError
 from opendata.services.catalog import CATALOG_ACTOR
+from opendata.services.hooks import after_publish
 from opendata.services.versions import ingest_file, publish_version
 from opendata.store.db import transaction
 from opendata.store.models import Version
@@ -24,9 +25,11 @@ def publish_if_clean(*, runtime: Runtime, version_id: int, actor: str) -> str:
                 return f"version {version.number} is already published"
             publish_version(session=session, version_id=version_id, actor=actor,
                             note="published by a trusted administrator")
-            return f"published version {version.number}"
+            number = version.number
     except ConflictError as exc:
         return f"not published: {exc}"
+    after_publish(runtime=runtime, version_id=version_id)
+    return f"published version {number}"
 
 
 def ingest_catalog_sources(*, runtime: Runtime, spec: CatalogSpec, echo: Callable[[str], None]) -> list[str]:

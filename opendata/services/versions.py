@@ -18,7 +18,7 @@ from opendata.core.errors import ConflictError, NotFoundError, OpendataError
 from opendata.core.tableschema import load_table_schema
 from opendata.store.artifacts import LocalArtifactStore, sha256_file
 from opendata.store.db import transaction
-from opendata.store.models import Artifact, Dataset, Version, VersionEvent, utcnow
+from opendata.store.models import Artifact, ChangeRecord, Dataset, Version, VersionEvent, utcnow
 
 MEDIA_TYPES = {
     "source": "application/octet-stream",
@@ -185,6 +185,7 @@ def publish_version(*, session: Session, version_id: int, actor: str, note: str 
     _record(session, version, lifecycle.PUBLISHED, actor, note)
     version.published_at = utcnow()
     version.dataset.modified_at = version.published_at
+    session.add(ChangeRecord(dataset_id=version.dataset_id, version_id=version.id, action="version-published"))
     return version
 
 
@@ -194,7 +195,10 @@ def withdraw_version(*, session: Session, version_id: int, actor: str, reason: s
     if version is None:
         raise NotFoundError(f"version {version_id} does not exist")
     lifecycle.check_transition(version.state, lifecycle.WITHDRAWN)
+    was_published = version.state == lifecycle.PUBLISHED
     _record(session, version, lifecycle.WITHDRAWN, actor, reason)
+    if was_published:
+        session.add(ChangeRecord(dataset_id=version.dataset_id, version_id=version.id, action="version-withdrawn"))
     return version
 
 

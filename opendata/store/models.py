@@ -209,3 +209,26 @@ class VersionEvent(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
     version: Mapped[Version] = relationship(back_populates="events")
+
+
+class ChangeRecord(Base):
+    """The change feed: one row per outward-visible change, in sequence order (append-only)."""
+
+    __tablename__ = "change_record"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("dataset.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("version.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(40))  # dataset-created, dataset-updated, version-published, …
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UsageDaily(Base):
+    """Downloads and API calls per dataset and day (flushed in batches from memory)."""
+
+    __tablename__ = "usage_daily"
+
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("dataset.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    downloads: Mapped[int] = mapped_column(BigInteger, default=0)
+    api_calls: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -87,7 +87,8 @@ def read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 def _build(con: duckdb.DuckDBPyConnection, parquet_path: Path, schema: TableSchema,
            sort_columns: Sequence[str] | None) -> dict[str, Any]:
-    con.execute("CREATE TEMP VIEW __od_src AS SELECT * FROM read_parquet(?)", [str(parquet_path)])
+    literal = "'" + str(parquet_path).replace("'", "''") + "'"  # a view cannot take parameters
+    con.execute(f"CREATE TEMP VIEW __od_src AS SELECT * FROM read_parquet({literal})")
     parquet_types = {r[0]: r[1] for r in con.execute("DESCRIBE __od_src").fetchall()}
     columns, problems = [], []
     for f in schema.fields:

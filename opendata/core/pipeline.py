@@ -1,0 +1,189 @@
+"""The ingest pipeline: one streaming pass from an uploaded file to validated, typed outputs.
+
+open_table → normalize → validate → scan for personal information → mask → write canonical
+CSV, Parquet and the Excel-friendly CSV → datapackage.json. Batch by batch, so memory stays
+bounded whatever the file size (the validator spills uniqueness keys to disk).
+
+Only valid versions are published, so outputs are written only while the file is valid: the
+first error aborts the writers (their temporary files are deleted) and validation continues to
+the end for a complete report; errors found at the end (duplicate keys) discard the outputs too.
+An invalid file therefore returns its report, PII findings and source facts with no artifacts.
+Files that cannot be read at all raise :class:`~opendata.core.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from opendata.core.datapackage import build_datapackage, package_name, write_datapackage
+from opendata.core.masking import Masker, kept_fields, published_schema
+from opendata.core.normalize import Normalizer
+from opendata.core.pii import PiiFindings, PiiScanner
+from opendata.core.report import Error, ReportBuilder
+from opendata.core.tableschema import TableSchema
+from opendata.core.writers import Artifact, CsvArtifactWriter, ParquetArtifactWriter
+
+Progress = Callable[[int, int], None]
+_CHUNK = 1024 * 1024
+
+
+@dataclass
+class PipelineResult:
+    """What one ingest produced."""
+
+    report: dict[str, Any]  # Frictionless v5 report shape; task["normalization"] lists changes
+    pii: PiiFindings
+    row_count: int
+    source_sha256: str
+    source_bytes: int
+    source_format: str | None
+    source_encoding: str | None
+    artifacts: list[Artifact] = field(default_factory=list)  # empty when the file is invalid
+    normalization: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def valid(self) -> bool:
+        return bool(self.report.get("valid"))
+
+    def artifact(self, kind: str) -> Artifact | None:
+        """The artifact of one kind (csv, csv-excel, parquet, datapackage), if written."""
+        return next((a for a in self.artifacts if a.kind == kind), None)
+
+
+class _Outputs:
+    """The data writers of one ingest, aborted together on the first sign of invalidity."""
+
+    def __init__(self, out_dir: Path, schema: TableSchema, *, excel_csv: bool):
+        fields = kept_fields(schema)
+        self.table_schema = published_schema(schema)
+        self.writers: list[Any] = [CsvArtifactWriter(out_dir / "data.csv", fields)]
+        try:
+            self.writers.append(ParquetArtifactWriter(out_dir / "data.parquet", fields,
+                                                      table_schema=self.table_schema))
+            if excel_csv:
+                self.writers.append(CsvArtifactWriter(out_dir / "data-excel.csv", fields, excel=True))
+        except BaseException:
+            self.abort()
+            raise
+
+    def write(self, batch) -> None:
+        for w in self.writers:
+            w.write_batch(batch)
+
+    def close(self) -> list[Artifact]:
+        done = []
+        try:
+            for w in self.writers:
+                done.append(w.close())
+        except BaseException:
+            self.abort()
+            for art in done:
+                Path(art.path).unlink(missing_ok=True)
+            raise
+        self.writers = []
+        return done
+
+    def abort(self) -> None:
+        for w in self.writers:
+            w.abort()
+        self.writers = []
+
+
+def sha256_of(path: str | Path) -> tuple[str, int]:
+    """sha256 hex and size of a file, read in chunks."""
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
+                 sheet: str | int | None = None, salt: str | bytes = b"",
+                 progress: Progress | None = None, name: str | None = None,
+                 title: str | None = None, licenses: Sequence[Mapping[str, Any]] | None = None,
+                 excel_csv: bool = True, format: str | None = None) -> PipelineResult:
+    """Validate ``path`` against ``schema`` and, if valid, write its outputs into ``out_dir``.
+
+    ``salt`` keys the hashes of ``x-mask: hash`` fields and must be a per-dataset secret
+    (see :mod:`opendata.core.masking`). ``progress(rows_done, bytes_done)`` is called per batch.
+    """
+    from opendata.core.readers import open_table
+    from opendata.core.validation import Validator
+
+    started = time.perf_counter()
+    path, out_dir = Path(path), Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    source_sha256, source_bytes = sha256_of(path)
+    reader = open_table(path, sheet=sheet, format=format)
+    try:
+        labels = list(reader.labels)
+        builder = ReportBuilder(name=path.stem, place=str(path))
+        builder.labels = labels
+        if not labels and not reader.source_errors:
+            builder.add_error(Error("source-error", "the source is empty"))
+        normalizer = Normalizer(schema, labels)
+        scanner = PiiScanner(schema, labels)
+        masker = Masker(schema, salt=salt)
+        validator = Validator(schema, labels)
+        outputs: _Outputs | None = None
+        try:
+            label_errors = validator.check_labels()
+            builder.add_errors(label_errors)
+            if not label_errors and not reader.source_errors and labels:
+                outputs = _Outputs(out_dir, schema, excel_csv=excel_csv)
+            rows = 0
+            for raw in reader.iter_batches():
+                batch = normalizer.apply(raw)
+                typed = validator.process(batch)
+                builder.add_error_table(typed.errors, typed.row_cells)
+                for warning in typed.warnings:
+                    builder.add_warning(warning)
+                scanner.scan(batch)
+                if outputs is not None and (typed.errors.num_rows or reader.source_errors):
+                    outputs.abort()
+                    outputs = None
+                if outputs is not None:
+                    outputs.write(masker.apply(typed.data))
+                rows += batch.num_rows
+                if progress is not None:
+                    progress(rows, min(getattr(reader, "bytes_read", 0) or 0, source_bytes))
+            builder.add_errors(validator.finish())
+            for err in reader.source_errors:
+                builder.add_error(Error(err.type, err.note, row_number=err.row_number))
+            for warning in getattr(reader, "warnings", []):
+                builder.add_warning(str(warning))
+            normalization = normalizer.warnings()
+            for stat in normalizer.stats:
+                builder.add_warning(stat.message)
+            report = builder.build(stats={"fields": len(schema.fields), "rows": rows,
+                                          "bytes": source_bytes}).to_descriptor()
+            report["tasks"][0]["normalization"] = normalization
+            artifacts: list[Artifact] = []
+            if outputs is not None and report["valid"]:
+                artifacts = outputs.close()
+                outputs = None
+                descriptor = build_datapackage(
+                    name=name or package_name(path.stem), title=title, artifacts=artifacts,
+                    table_schema=published_schema(schema), licenses=licenses, base_dir=out_dir)
+                artifacts.append(write_datapackage(out_dir / "datapackage.json", descriptor))
+        finally:
+            if outputs is not None:
+                outputs.abort()
+            validator.close()
+        if progress is not None:
+            progress(rows, source_bytes)
+        return PipelineResult(
+            report=report, pii=scanner.finish(), row_count=rows, source_sha256=source_sha256,
+            source_bytes=source_bytes, source_format=reader.format, source_encoding=reader.encoding,
+            artifacts=artifacts, normalization=normalization,
+            seconds=round(time.perf_counter() - started, 3))
+    finally:
+        reader.close()
