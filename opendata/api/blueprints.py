@@ -5,7 +5,11 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
+from opendata.api import ckan, standards, v1
+
 
 def register(app: Flask, api: Api) -> None:
-    """Register every blueprint of the API and the standards endpoints."""
-    del app, api  # the read API (issue 4) registers its blueprints here
+    """Register every blueprint: /api/v1 (REST), standards endpoints, /api/3/action (CKAN)."""
+    v1.register(app, api)
+    standards.register(app, api)
+    ckan.register(app, api)
