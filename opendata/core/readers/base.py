@@ -116,9 +116,7 @@ def concat_batches(batches: list[RawBatch]) -> RawBatch:
     numbers = pa.concat_arrays([b.row_numbers for b in batches])
     order = pc.sort_indices(numbers)
     width = len(batches[0].columns)
-    columns = [
-        pa.concat_arrays([b.columns[i] for b in batches]).take(order) for i in range(width)
-    ]
+    columns = [pa.concat_arrays([b.columns[i] for b in batches]).take(order) for i in range(width)]
     counts = pa.concat_arrays([b.cell_counts for b in batches]).take(order)
     extra = sorted(cell for b in batches for cell in b.extra_cells)
     return RawBatch(numbers.take(order), columns, counts, extra)

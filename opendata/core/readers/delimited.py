@@ -66,12 +66,14 @@ class DelimitedReader:
         self._check_nul_bytes()
         self.labels = self._read_header(sniffed)
         if len(self.labels) > limits.max_columns:
-            self.source_errors.append(SourceError(
-                "source-error",
-                f"the header has {len(self.labels)} columns, more than the limit of "
-                f"{limits.max_columns}",
-                row_number=1,
-            ))
+            self.source_errors.append(
+                SourceError(
+                    "source-error",
+                    f"the header has {len(self.labels)} columns, more than the limit of "
+                    f"{limits.max_columns}",
+                    row_number=1,
+                )
+            )
             self._readable = False
 
     # -- header ---------------------------------------------------------------------------
@@ -135,8 +137,10 @@ class DelimitedReader:
             found = find_decode_error(self.path, self.encoding or UTF8, self._start)
             if found:
                 return SourceError(
-                    "encoding-error", found.note + "; reading stopped there",
-                    row_number=None, byte_offset=found.byte_offset,
+                    "encoding-error",
+                    found.note + "; reading stopped there",
+                    row_number=None,
+                    byte_offset=found.byte_offset,
                 )
         if "straddl" in message:
             message = f"a row after row {emitted} is longer than {MAX_BLOCK_BYTES} bytes"
@@ -171,12 +175,15 @@ class DelimitedReader:
                     use_threads=False, block_size=block, column_names=names
                 ),
                 parse_options=pacsv.ParseOptions(
-                    delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False,
+                    delimiter=delimiter,
+                    newlines_in_values=True,
+                    ignore_empty_lines=False,
                     invalid_row_handler=on_invalid_row,
                 ),
                 convert_options=pacsv.ConvertOptions(
                     column_types={name: pa.string() for name in names},
-                    strings_can_be_null=False, quoted_strings_can_be_null=False,
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
                 ),
             )
             number = 1  # the next physical row number: the header is read as a data row
@@ -293,4 +300,3 @@ def _drop_rows_until(batch: RawBatch, last_emitted: int) -> RawBatch:
         cell_counts=batch.cell_counts.filter(keep),
         extra_cells=[cell for cell in batch.extra_cells if cell[0] > last_emitted],
     )
-

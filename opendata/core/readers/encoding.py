@@ -13,16 +13,35 @@ from dataclasses import dataclass
 from opendata.core.errors import InputError
 from opendata.core.readers.base import SourceError
 
-UTF8, UTF8_SIG, GB18030, UTF16LE, UTF16BE = "utf-8", "utf-8-sig", "gb18030", "utf-16-le", "utf-16-be"
+UTF8, UTF8_SIG, GB18030, UTF16LE, UTF16BE = (
+    "utf-8",
+    "utf-8-sig",
+    "gb18030",
+    "utf-16-le",
+    "utf-16-be",
+)
 
 BOMS = ((codecs.BOM_UTF8, UTF8_SIG), (codecs.BOM_UTF16_LE, UTF16LE), (codecs.BOM_UTF16_BE, UTF16BE))
 
 # Names a user (or a detector) may give, mapped to what we decode with.
 ALIASES = {
-    "utf8": UTF8, "utf-8": UTF8, "utf_8": UTF8, "utf-8-sig": UTF8_SIG, "utf_8_sig": UTF8_SIG,
-    "gb18030": GB18030, "gbk": GB18030, "gb2312": GB18030, "cp936": GB18030, "936": GB18030,
-    "utf-16-le": UTF16LE, "utf-16le": UTF16LE, "utf_16_le": UTF16LE,
-    "utf-16-be": UTF16BE, "utf-16be": UTF16BE, "utf_16_be": UTF16BE, "utf-16": UTF16LE,
+    "utf8": UTF8,
+    "utf-8": UTF8,
+    "utf_8": UTF8,
+    "utf-8-sig": UTF8_SIG,
+    "utf_8_sig": UTF8_SIG,
+    "gb18030": GB18030,
+    "gbk": GB18030,
+    "gb2312": GB18030,
+    "cp936": GB18030,
+    "936": GB18030,
+    "utf-16-le": UTF16LE,
+    "utf-16le": UTF16LE,
+    "utf_16_le": UTF16LE,
+    "utf-16-be": UTF16BE,
+    "utf-16be": UTF16BE,
+    "utf_16_be": UTF16BE,
+    "utf-16": UTF16LE,
 }
 
 CHUNK_BYTES = 4 * 1024 * 1024
@@ -173,7 +192,9 @@ class TranscodingStream:
     state is tracked across chunks), so a full-width comma can become a one-byte delimiter.
     """
 
-    def __init__(self, path: str, encoding: str, start: int, replace: tuple[str, str] | None = None):
+    def __init__(
+        self, path: str, encoding: str, start: int, replace: tuple[str, str] | None = None
+    ):
         self._file = open(path, "rb")  # noqa: SIM115 (closed by close())
         self._file.seek(start)
         self._position = start

@@ -28,14 +28,34 @@ _BINARY = {
     b"\x00\x00\x00\x0cjP": "a JPEG 2000 image",
     b"PAR1": "a Parquet file",
 }
-_FAMILY = {"csv": "text", "tsv": "text", "json": "json", "ndjson": "json", "xlsx": "xlsx", "xls": "xls"}
+_FAMILY = {
+    "csv": "text",
+    "tsv": "text",
+    "json": "json",
+    "ndjson": "json",
+    "xlsx": "xlsx",
+    "xls": "xls",
+}
 _EXTENSIONS = {
-    ".csv": "text", ".tsv": "text", ".tab": "text", ".txt": "text", ".xlsx": "xlsx",
-    ".xlsm": "xlsx", ".xls": "xls", ".json": "json", ".ndjson": "json", ".jsonl": "json",
+    ".csv": "text",
+    ".tsv": "text",
+    ".tab": "text",
+    ".txt": "text",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".xls": "xls",
+    ".json": "json",
+    ".ndjson": "json",
+    ".jsonl": "json",
 }
 _NAMES = {
-    "csv": "CSV", "tsv": "TSV (tab-separated text)", "xlsx": "XLSX", "xls": "XLS",
-    "json": "JSON", "ndjson": "NDJSON (one JSON object per line)", "html": "an HTML page",
+    "csv": "CSV",
+    "tsv": "TSV (tab-separated text)",
+    "xlsx": "XLSX",
+    "xls": "XLS",
+    "json": "JSON",
+    "ndjson": "NDJSON (one JSON object per line)",
+    "html": "an HTML page",
 }
 
 

@@ -139,7 +139,9 @@ class XlsxReader:
         except InputError:
             raise
         except Exception as exc:  # openpyxl raises many kinds on damaged files
-            raise InputError(f"{path.rsplit('/', 1)[-1]}: not a readable XLSX workbook ({exc})") from None
+            raise InputError(
+                f"{path.rsplit('/', 1)[-1]}: not a readable XLSX workbook ({exc})"
+            ) from None
         self.sheet_names: list[str] = list(self._book.sheetnames)
         self.sheet = _pick_sheet(self._book, sheet, path)
         self._sheet = self._book[self.sheet]
@@ -153,7 +155,12 @@ class XlsxReader:
 
     def _dimensions(self) -> tuple[int | None, int | None]:
         width, height = self._sheet.max_column, self._sheet.max_row
-        if width and width > self.limits.max_columns or height and height > self.limits.max_xlsx_rows:
+        if (
+            width
+            and width > self.limits.max_columns
+            or height
+            and height > self.limits.max_xlsx_rows
+        ):
             self.warnings.append(
                 f"sheet {self.sheet!r} declares {height} rows x {width} columns, beyond the limits;"
                 " the declaration is ignored and the rows actually present are read"
@@ -176,7 +183,10 @@ class XlsxReader:
         """(sheet row, values) for every row up to the last, gaps filled with empty rows."""
         with self._sheet._get_source() as source:
             parser = _Parser(
-                source, self._sheet._shared_strings, data_only=True, epoch=self._book.epoch,
+                source,
+                self._sheet._shared_strings,
+                data_only=True,
+                epoch=self._book.epoch,
                 date_formats=self._book._date_formats,
                 timedelta_formats=self._book._timedelta_formats,
             )
@@ -185,11 +195,13 @@ class XlsxReader:
             expected = 1
             for index, cells in parser.parse():
                 if index > self.limits.max_xlsx_rows:
-                    self.source_errors.append(SourceError(
-                        "source-error",
-                        f"the sheet has more than {self.limits.max_xlsx_rows} rows; reading stopped",
-                        row_number=index,
-                    ))
+                    self.source_errors.append(
+                        SourceError(
+                            "source-error",
+                            f"the sheet has more than {self.limits.max_xlsx_rows} rows; reading stopped",
+                            row_number=index,
+                        )
+                    )
                     return
                 for gap in range(expected, index):
                     yield gap, []
@@ -200,12 +212,14 @@ class XlsxReader:
                         if self._too_wide:
                             continue
                         self._too_wide = True
-                        self.source_errors.append(SourceError(
-                            "source-error",
-                            f"row {index} has a cell in column {column}, beyond the limit of "
-                            f"{self.limits.max_columns} columns; such cells are ignored",
-                            row_number=index,
-                        ))
+                        self.source_errors.append(
+                            SourceError(
+                                "source-error",
+                                f"row {index} has a cell in column {column}, beyond the limit of "
+                                f"{self.limits.max_columns} columns; such cells are ignored",
+                                row_number=index,
+                            )
+                        )
                         continue
                     values.extend([None] * (column - len(values) - 1))
                     values.append(cell["value"])
@@ -237,7 +251,11 @@ class XlsxReader:
         uncached = getattr(self, "_parser", None) and self._parser.uncached
         if uncached:
             listed = ", ".join(uncached[:MAX_LISTED_CELLS])
-            more = f" and {len(uncached) - MAX_LISTED_CELLS} more" if len(uncached) > MAX_LISTED_CELLS else ""
+            more = (
+                f" and {len(uncached) - MAX_LISTED_CELLS} more"
+                if len(uncached) > MAX_LISTED_CELLS
+                else ""
+            )
             self.warnings.append(
                 f"{len(uncached)} formula cell(s) have no cached value and read as empty: "
                 f"{listed}{more} (open and save the workbook in Excel to calculate them)"

@@ -1,0 +1,213 @@
+"""JSON (an array of objects, or of arrays with a header row first) and NDJSON, streamed.
+
+Numbers keep their original text (``parse_int=str``, ``parse_float=str``): an 18-digit ID or a
+30-digit integer is never rounded through a double. The labels of an array of objects are the
+union of all keys in first-seen order, which takes one extra streaming pass over the file.
+Row numbers follow frictionless: the header is row 1, the first record row 2.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from opendata.core.readers.base import RawBatch, ReadLimits, SourceError, rows_to_batch
+from opendata.core.readers.encoding import python_codec
+from opendata.core.readers.sniff import Sniffed
+
+CHUNK_CHARS = 1024 * 1024
+_WHITESPACE = " \t\r\n\ufeff"
+
+
+class _Number(str):
+    """A JSON number kept as the text it was written as."""
+
+    __slots__ = ()
+
+
+def _decoder() -> json.JSONDecoder:
+    return json.JSONDecoder(parse_int=_Number, parse_float=_Number, parse_constant=_Number)
+
+
+def _dump(value: object) -> str:
+    """Nested JSON written back compactly, numbers exactly as they were written."""
+    if isinstance(value, _Number):
+        return str.__str__(value)
+    if isinstance(value, dict):
+        items = (f"{json.dumps(k, ensure_ascii=False)}: {_dump(v)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_dump(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def cell_text(value: object) -> str:
+    """A JSON value as cell text: numbers as written, true/false, null as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return str.__str__(value)
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return _dump(value)
+
+
+class JsonReader:
+    """A JSON array or an NDJSON file as labels plus a stream of RawBatch."""
+
+    sheet_names: list[str] = []
+
+    def __init__(self, path: str, sniffed: Sniffed, limits: ReadLimits):
+        self.path = path
+        self.limits = limits
+        self.format = sniffed.format
+        self.warnings: list[str] = list(sniffed.warnings)
+        self.source_errors: list[SourceError] = []
+        detected = sniffed.detected
+        self.encoding = detected.encoding if detected else "utf-8"
+        self._keyed = True
+        self.labels = self._scan_labels()
+
+    def _records(self, report: bool) -> Iterator[tuple[int, object]]:
+        """(row number, decoded record); problems are recorded when ``report``."""
+        records = self._ndjson() if self.format == "ndjson" else self._array()
+        for number, record in records:
+            if isinstance(record, SourceError):
+                if report:
+                    self.source_errors.append(record)
+                continue
+            yield number, record
+
+    def _scan_labels(self) -> list[str]:
+        keys: dict[str, None] = {}
+        for number, record in self._records(report=False):
+            if number == 2 and isinstance(record, list):
+                self._keyed = False  # an array of arrays: the first one is the header
+                return [cell_text(v) for v in record]
+            if isinstance(record, dict):
+                keys.update(dict.fromkeys(record))
+                if len(keys) > self.limits.max_columns:
+                    self.source_errors.append(
+                        SourceError(
+                            "source-error", f"more than {self.limits.max_columns} distinct keys"
+                        )
+                    )
+                    return []
+        return list(keys)
+
+    def iter_batches(self) -> Iterator[RawBatch]:
+        """Stream the records as rows."""
+        if self.source_errors:
+            return
+        labels, width = self.labels, len(self.labels)
+        numbers: list[int] = []
+        rows: list[list[str | None]] = []
+        for number, record in self._records(report=True):
+            if not self._keyed:
+                if number == 2:
+                    continue  # the header array
+                number -= 1
+            if isinstance(record, dict):
+                row: list[str | None] = [cell_text(record.get(key)) for key in labels]
+            elif isinstance(record, list) and not self._keyed:
+                row = [cell_text(v) for v in record]
+            else:
+                self.source_errors.append(
+                    SourceError(
+                        "format-error",
+                        f"row {number} is a JSON {type(record).__name__}, not "
+                        f"{'an object' if self._keyed else 'an array'}; it is skipped",
+                        row_number=number,
+                    )
+                )
+                continue
+            numbers.append(number)
+            rows.append(row)
+            if len(rows) >= self.limits.batch_rows:
+                yield rows_to_batch(numbers, rows, width)
+                numbers, rows = [], []
+        if rows:
+            yield rows_to_batch(numbers, rows, width)
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        return open(self.path, encoding=python_codec(self.encoding or "utf-8"), newline="")
+
+    def _ndjson(self) -> Iterator[tuple[int, object]]:
+        decode = _decoder().decode
+        number = 1
+        with self._open() as f:
+            for line_number, line in enumerate(f, 1):
+                if not line.strip(_WHITESPACE):
+                    continue
+                number += 1
+                try:
+                    yield number, decode(line.strip(_WHITESPACE))
+                except json.JSONDecodeError as exc:
+                    note = f"line {line_number} is not valid JSON ({exc.msg}); it is skipped"
+                    yield number, SourceError("format-error", note, row_number=number)
+
+    def _array(self) -> Iterator[tuple[int, object]]:
+        decoder = _decoder()
+        with self._open() as f:
+            buffer, position, eof = f.read(CHUNK_CHARS), 0, False
+
+            def more() -> bool:
+                nonlocal buffer, position, eof
+                if eof:
+                    return False
+                chunk = f.read(CHUNK_CHARS)
+                eof = not chunk
+                buffer, position = buffer[position:] + chunk, 0
+                return not eof
+
+            def skip_space() -> str:
+                nonlocal position
+                while True:
+                    while position < len(buffer) and buffer[position] in _WHITESPACE:
+                        position += 1
+                    if position < len(buffer) or not more():
+                        return buffer[position] if position < len(buffer) else ""
+
+            if skip_space() != "[":
+                yield 1, SourceError("format-error", "the JSON text is not an array of records")
+                return
+            position += 1
+            number = 1
+            while True:
+                token = skip_space()
+                if token == "]":
+                    return
+                if number > 1:
+                    if token != ",":
+                        yield (
+                            number,
+                            SourceError("format-error", f"expected ',' or ']' after row {number}"),
+                        )
+                        return
+                    position += 1
+                    skip_space()
+                number += 1
+                while True:
+                    try:
+                        record, position = decoder.raw_decode(buffer, position)
+                        break
+                    except json.JSONDecodeError as exc:
+                        if more():
+                            continue
+                        note = f"row {number} is not valid JSON ({exc.msg}); reading stopped"
+                        yield number, SourceError("format-error", note, row_number=number)
+                        return
+                yield number, record
+                if position > CHUNK_CHARS:
+                    buffer, position = buffer[position:], 0
+
+    def close(self) -> None:
+        """Nothing stays open between batches."""
+
+    def __enter__(self) -> JsonReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
