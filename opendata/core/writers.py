@@ -25,6 +25,7 @@ Table Schema is stored in the file metadata under ``table_schema``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -204,10 +205,7 @@ class CsvArtifactWriter:
         self.rows += batch.num_rows
 
     def _write_lines(self, cells: list[pa.Array]) -> None:
-        if len(cells) == 1:
-            line = cells[0]
-        else:
-            line = pc.binary_join_element_wise(*cells, ",")
+        line = cells[0] if len(cells) == 1 else pc.binary_join_element_wise(*cells, ",")
         lines = pc.binary_join_element_wise(line, self._eol, "")
         self._out.write(_string_buffer(lines))
 
@@ -298,8 +296,6 @@ class ParquetArtifactWriter:
 
     def abort(self) -> None:
         if self._writer is not None:
-            try:
+            with contextlib.suppress(OSError, pa.ArrowException):
                 self._writer.close()
-            except (OSError, pa.ArrowException):
-                pass
         self._out.abort()
