@@ -62,6 +62,7 @@ class Watchdog:
                         entry.connection.interrupt()
                         entry.deadline = now + _REPEAT_SECONDS
                     wake = entry.deadline if wake is None else min(wake, entry.deadline)
+                entry = None  # noqa: F841 -- hold no connection while asleep
                 self._cv.wait(None if wake is None else max(wake - now, 0.001))
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 import io
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -40,13 +40,38 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_SIMPLE = (str, int, type(None))
+def _finite(value: Any) -> Any:
+    return value if value is None or math.isfinite(value) else None
 
 
-def row_dicts(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
-    """Rows as JSON-ready dicts."""
-    return [{c: (v if isinstance(v, _SIMPLE) else _plain(v)) for c, v in zip(columns, row, strict=True)}
-            for row in rows]
+def _iso(value: Any) -> Any:
+    return None if value is None else value.isoformat()
+
+
+def row_dicts(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts; converters are chosen per column from the first row's values."""
+    if not rows:
+        return []
+    fixes: list[tuple[int, Any]] = []
+    for i in range(len(columns)):
+        sample = next((r[i] for r in rows if r[i] is not None), None)
+        if isinstance(sample, bool) or sample is None or isinstance(sample, (str, int)):
+            continue
+        if isinstance(sample, float):
+            fixes.append((i, _finite))
+        elif isinstance(sample, (dt.date, dt.time, dt.datetime)):
+            fixes.append((i, _iso))
+        else:
+            fixes.append((i, _plain))
+    if not fixes:
+        return [dict(zip(columns, row, strict=True)) for row in rows]
+    out = []
+    for row in rows:
+        values = list(row)
+        for i, fix in fixes:
+            values[i] = fix(values[i])
+        out.append(dict(zip(columns, values, strict=True)))
+    return out
 
 
 def _dumps(obj: Any) -> str:
