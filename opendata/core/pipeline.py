@@ -121,9 +121,9 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
     started = time.perf_counter()
     path, out_dir = Path(path), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    source_sha256, source_bytes = sha256_of(path)
     reader = open_table(path, sheet=sheet, format=format)
     try:
+        source_sha256, source_bytes = sha256_of(path)
         labels = list(reader.labels)
         builder = ReportBuilder(name=path.stem, place=str(path))
         builder.labels = labels
