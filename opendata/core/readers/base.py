@@ -27,7 +27,8 @@ class ReadLimits:
     max_xlsx_rows: int = 5_000_000
     max_xlsx_uncompressed_bytes: int = 2 * 1024**3
     max_xlsx_compression_ratio: float = 200.0
-    batch_rows: int = DEFAULT_BATCH_ROWS
+    batch_rows: int = DEFAULT_BATCH_ROWS  # rows per batch (CSV batches follow csv_block_bytes)
+    csv_block_bytes: int = 4 * 1024 * 1024  # bytes pyarrow parses at a time (grows for huge rows)
 
 
 @dataclass(frozen=True)

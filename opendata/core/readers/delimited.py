@@ -35,7 +35,6 @@ from opendata.core.readers.encoding import (
 )
 from opendata.core.readers.sniff import HEAD_BYTES, Sniffed
 
-BLOCK_BYTES = 4 * 1024 * 1024
 MAX_BLOCK_BYTES = 256 * 1024 * 1024
 _SUBSTITUTE = "\x1f"  # one-byte stand-in for a multi-byte delimiter (U+FF0C)
 
@@ -52,6 +51,7 @@ class DelimitedReader:
         self.warnings: list[str] = list(sniffed.warnings)
         self.source_errors: list[SourceError] = []
         self.labels: list[str] = []
+        self.bytes_read = 0
         self.delimiter = sniffed.delimiter
         detected = sniffed.detected
         self.encoding = detected.encoding if detected else None
@@ -117,7 +117,7 @@ class DelimitedReader:
         if not self.labels:
             yield from self._iter_python()
             return
-        block, emitted = BLOCK_BYTES, 1  # row 1 (the header) counts as emitted
+        block, emitted = self.limits.csv_block_bytes, 1  # row 1 (the header) counts as emitted
         while True:
             try:
                 for batch in self._iter_arrow(block, emitted):
@@ -190,6 +190,7 @@ class DelimitedReader:
             for record_batch in reader:
                 batch, number = _number_rows(record_batch, number, invalid, width)
                 batch = _drop_rows_until(batch, skip_until)
+                self.bytes_read = _tell(source, self._start)
                 if batch.num_rows:
                     yield batch
             if invalid:
@@ -235,6 +236,13 @@ class DelimitedReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _tell(source: object, start: int) -> int:
+    """How far into the file the parser has read (for progress bars)."""
+    if isinstance(source, TranscodingStream):
+        return source.position
+    return int(source.tell())  # type: ignore[attr-defined]
 
 
 class _LineCounter:

@@ -245,6 +245,11 @@ class TranscodingStream:
             self._in_quotes = not self._in_quotes
         return '"'.join(parts)
 
+    @property
+    def position(self) -> int:
+        """Bytes of the source file consumed so far."""
+        return self._position
+
     def readable(self) -> bool:
         return True
 

@@ -135,10 +135,13 @@ class XlsxReader:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                self._book = load_workbook(path, read_only=True, data_only=True, keep_links=False)
-        except InputError:
-            raise
+                # a file object: openpyxl refuses paths whose extension is not .xlsx
+                self._file = open(path, "rb")  # noqa: SIM115 (closed by close())
+                self._book = load_workbook(
+                    self._file, read_only=True, data_only=True, keep_links=False
+                )
         except Exception as exc:  # openpyxl raises many kinds on damaged files
+            self._file.close()
             raise InputError(
                 f"{path.rsplit('/', 1)[-1]}: not a readable XLSX workbook ({exc})"
             ) from None
@@ -264,6 +267,7 @@ class XlsxReader:
     def close(self) -> None:
         """Release the workbook's file handle."""
         self._book.close()
+        self._file.close()
 
     def __enter__(self) -> XlsxReader:
         return self

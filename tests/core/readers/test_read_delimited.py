@@ -1,0 +1,187 @@
+"""CSV/TSV: delimiters, line endings, row numbers, ragged rows and hostile shapes."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from tests.core.readers.helpers import read_table, small_limits
+
+
+def write(tmp_path, text: str, name: str = "data.csv", encoding: str = "utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+@pytest.mark.parametrize("delimiter", [",", "\t", ";", "|", "\uff0c"])
+def test_delimiter_is_detected(tmp_path, delimiter):
+    d = delimiter
+    path = write(tmp_path, f"名称{d}金额{d}备注\n甲{d}1{d}x\n乙{d}2{d}\n")
+    table = read_table(path)
+    assert table.labels == ["名称", "金额", "备注"]
+    assert table.cells == [["甲", "1", "x"], ["乙", "2", ""]]
+    assert table.format == ("tsv" if d == "\t" else "csv")
+
+
+def test_full_width_comma_inside_quotes_stays_in_the_cell(tmp_path):
+    text = '名称，说明\n甲，"一，二"\n"乙，丙"，"多行\n文本"\n丁，戊\n'
+    for encoding in ("utf-8", "gb18030"):
+        table = read_table(write(tmp_path, text, encoding=encoding), limits=small_limits())
+        assert table.labels == ["名称", "说明"]
+        assert table.cells == [["甲", "一，二"], ["乙，丙", "多行\n文本"], ["丁", "戊"]]
+        assert table.numbers == [2, 3, 4]
+
+
+def test_full_width_comma_file_with_ragged_rows(tmp_path):
+    table = read_table(write(tmp_path, "a，b\n1\n2，3，4\n"))
+    assert table.cells == [["1", None], ["2", "3", "4"]]
+    assert table.counts == [1, 3]
+
+
+def test_mixed_crlf_lf_cr_line_endings(tmp_path):
+    table = read_table(write(tmp_path, "a,b\r\n1,2\r3,4\n5,6\r\n\r\n7,8"))
+    assert table.numbers == [2, 3, 4, 5, 6]
+    assert table.cells == [["1", "2"], ["3", "4"], ["5", "6"], ["", ""], ["7", "8"]]
+
+
+def test_blank_rows_are_kept_as_rows(tmp_path):
+    table = read_table(write(tmp_path, "a,b,c\n1,2,3\n\n,,\n4,5,6\n\n"))
+    assert table.numbers == [2, 3, 4, 5, 6]
+    assert table.cells[1] == ["", "", ""]
+    assert table.cells[2] == ["", "", ""]
+
+
+def test_quoted_newlines_count_as_one_row(tmp_path):
+    table = read_table(write(tmp_path, 'a,b\n1,"x\ny\r\nz"\n2,3\n'))
+    assert table.numbers == [2, 3]
+    assert table.cells[0] == ["1", "x\ny\r\nz"]
+
+
+def test_rows_with_too_few_and_too_many_cells(tmp_path):
+    table = read_table(write(tmp_path, "a,b,c\n1,2\n1,2,3,4,5\n7,8,9\n\n10\n"))
+    assert table.numbers == [2, 3, 4, 5, 6]
+    assert table.cells == [
+        ["1", "2", None],
+        ["1", "2", "3", "4", "5"],
+        ["7", "8", "9"],
+        ["", "", ""],
+        ["10", None, None],
+    ]
+    assert table.counts == [2, 5, 3, 3, 1]
+
+
+def test_extra_cells_carry_row_and_field_numbers(tmp_path):
+    from opendata.core.readers import open_table
+
+    with open_table(write(tmp_path, "a,b\n1,2,x,y\n")) as reader:
+        [batch] = list(reader.iter_batches())
+    assert batch.extra_cells == [(2, 3, "x"), (2, 4, "y")]
+
+
+def test_ragged_rows_across_many_batches_keep_their_numbers(tmp_path):
+    rnd = random.Random(42)
+    lines, expected = ["a,b,c"], []
+    for number in range(2, 3002):
+        kind = rnd.random()
+        if kind < 0.05:
+            cells = ["s"]
+        elif kind < 0.1:
+            cells = ["l", "l", "l", str(number)]
+        elif kind < 0.13:
+            cells = ["", "", ""]
+        elif kind < 0.2:
+            cells = [str(number), "multi\nline", "q"]
+        else:
+            cells = [str(number), "x", "y"]
+        expected.append((number, cells))
+        quoted = [f'"{c}"' if "\n" in c else c for c in cells]
+        lines.append(",".join(quoted) if cells != ["", "", ""] else "")
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    for encoding in ("utf-8", "gb18030"):
+        path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+        table = read_table(path, limits=small_limits(csv_block_bytes=2048))
+        assert table.batches > 10
+        assert table.numbers == [n for n, _ in expected]
+        padded = [c + [None] * (3 - len(c)) for _, c in expected]
+        assert table.cells == padded
+
+
+def test_unterminated_quote_reads_to_the_end_like_python_csv(tmp_path):
+    table = read_table(write(tmp_path, 'a,b\n1,2\n3,"abc\n4,5\n'))
+    assert table.numbers == [2, 3]
+    assert table.cells[1] == ["3", "abc\n4,5\n"]
+
+
+def test_a_200000_character_cell(tmp_path):
+    big = "长" * 200_000
+    table = read_table(write(tmp_path, f"a,b\n1,{big}\n2,x\n"), limits=small_limits())
+    assert table.cells == [["1", big], ["2", "x"]]
+    assert table.numbers == [2, 3]
+
+
+def test_a_200000_character_cell_in_a_ragged_row(tmp_path):
+    big = "x" * 200_000
+    table = read_table(write(tmp_path, f'a,b,c\n1,"{big}"\n2,x,y\n'))
+    assert table.cells == [["1", big, None], ["2", "x", "y"]]
+
+
+def test_ten_thousand_columns(tmp_path):
+    labels = [f"c{i}" for i in range(10_000)]
+    row = [str(i) for i in range(10_000)]
+    table = read_table(write(tmp_path, ",".join(labels) + "\n" + ",".join(row) + "\n"))
+    assert table.labels == labels
+    assert table.cells == [row]
+
+
+def test_more_columns_than_the_limit_is_a_source_error(tmp_path):
+    path = write(tmp_path, ",".join(f"c{i}" for i in range(50)) + "\n")
+    table = read_table(path, limits=small_limits(max_columns=10))
+    assert table.rows == []
+    assert table.errors[0].type == "source-error"
+    assert "50 columns" in table.errors[0].note
+
+
+def test_header_only(tmp_path):
+    table = read_table(write(tmp_path, "a,b,c\n"))
+    assert table.labels == ["a", "b", "c"]
+    assert table.rows == []
+    assert table.errors == []
+
+
+def test_header_only_without_line_break(tmp_path):
+    assert read_table(write(tmp_path, "a,b")).labels == ["a", "b"]
+
+
+def test_duplicate_and_blank_labels_are_passed_through(tmp_path):
+    table = read_table(write(tmp_path, "a,,a, \n1,2,3,4\n"))
+    assert table.labels == ["a", "", "a", " "]
+    assert table.cells == [["1", "2", "3", "4"]]
+
+
+def test_leading_blank_line_gives_no_labels_like_frictionless(tmp_path):
+    table = read_table(write(tmp_path, "\na,b\n1,2\n"))
+    assert table.labels == []
+    assert table.rows == [(2, ["a", "b"]), (3, ["1", "2"])]
+
+
+def test_header_with_a_quoted_line_break(tmp_path):
+    table = read_table(write(tmp_path, '"a\nb",c\n1,2\n'))
+    assert table.labels == ["a\nb", "c"]
+    assert table.rows == [(2, ["1", "2"])]
+
+
+def test_single_column_file(tmp_path):
+    table = read_table(write(tmp_path, "id\n1\n\n2\n"))
+    assert table.cells == [["1"], [""], ["2"]]
+    assert table.numbers == [2, 3, 4]
+
+
+def test_bytes_read_reports_progress(tmp_path):
+    from opendata.core.readers import open_table
+
+    path = write(tmp_path, "a\n" + "1\n" * 1000)
+    with open_table(path) as reader:
+        list(reader.iter_batches())
+        assert reader.bytes_read == path.stat().st_size
