@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 21:57:41.361499
+Create Date: 2026-11-22 22:01:09.924668
 """
 from alembic import op
 import sqlalchemy as sa
@@ -71,6 +71,7 @@ def upgrade() -> None:
     sa.Column('source_sheet', sa.String(length=200), nullable=True),
     sa.Column('state', sa.String(length=20), nullable=False),
     sa.Column('origin', sa.String(length=20), nullable=False),
+    sa.Column('mask_salt', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('modified_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("disclosure = 'unconditional' OR legal_basis IS NOT NULL", name=op.f('ck_dataset_legal_basis')),

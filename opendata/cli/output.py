@@ -90,7 +90,7 @@ def print_ingest_summary(outcome, *, dataset: str, as_json: bool, published: str
         click.echo(f"  personal information: {len(findings)} finding(s), {unresolved} unresolved")
         for f in findings[:10]:
             status = "resolved" if f.get("resolved") else "UNRESOLVED"
-            click.echo(f"    - {f.get('field')}: {f.get('kind')} x{f.get('count')} ({status})")
+            click.echo(f"    - {f.get('fieldName')}: {f.get('kind')} x{f.get('count')} ({status})")
     else:
         click.echo("  personal information: none found")
     for kind, art in sorted(outcome.artifacts.items()):

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from opendata.core import lifecycle
+from opendata.core import lifecycle, vocab
 from opendata.core.errors import ConflictError, NotFoundError, OpendataError
 from opendata.core.tableschema import load_table_schema
 from opendata.store.artifacts import LocalArtifactStore, sha256_file
@@ -98,7 +98,9 @@ def ingest_file(*, sessions: sessionmaker[Session], store: LocalArtifactStore, d
     path = Path(path)
     with transaction(sessions) as session:
         ds = get_dataset(session, dataset)
-        dataset_id, salt = ds.id, f"{ds.identifier}:{ds.code}"
+        dataset_id, salt = ds.id, ds.mask_salt
+        package = {"name": ds.identifier, "title": ds.title,
+                   "licenses": [{"name": ds.license, "path": vocab.LICENSES.get(ds.license, "")}]}
         schema = load_table_schema(ds.table_schema.descriptor, name=ds.table_schema.name)
         schema_digest = ds.table_schema.sha256
         sheet = sheet or ds.source_sheet
@@ -113,7 +115,7 @@ def ingest_file(*, sessions: sessionmaker[Session], store: LocalArtifactStore, d
         _record(session, session.get(Version, version_id), lifecycle.VALIDATING, actor)
     workdir = store.new_workdir()
     try:
-        result = run_pipeline(path, schema, workdir, sheet=sheet, salt=salt, progress=progress)
+        result = run_pipeline(path, schema, workdir, sheet=sheet, salt=salt, progress=progress, **package)
         stored = {"source": (*_adopt_source(store, path, digest), "source")}
         for art in result.artifacts:
             rel, sha, nbytes = store.adopt(art.path, sha256=art.sha256, suffix=Path(art.path).suffix)

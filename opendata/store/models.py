@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -137,6 +138,9 @@ class Dataset(Base):
     source_sheet: Mapped[str | None] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(20), default=lifecycle.DATASET_ACTIVE)
     origin: Mapped[str] = mapped_column(String(20), default="catalog")
+    # Keys the hashes of `x-mask: hash` fields, so they cannot be reversed by hashing every
+    # possible ID number; never shown outside the database.
+    mask_salt: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(default=utcnow)
 
