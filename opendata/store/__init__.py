@@ -1,1 +1,4 @@
 """Persistence: database models and sessions, and the artifact store."""
+
+# Register the accounts tables on Base.metadata wherever the models are used (migrations, tests).
+from opendata.store import accounts as _accounts  # noqa: E402,F401
