@@ -170,7 +170,7 @@ def validate(file: str, schema_path: str, sheet: str | None, as_json: bool) -> N
         report = validate_table(file, schema, sheet=sheet)
     except OpendataError as exc:
         _fail(exc, EXIT_UNUSABLE)
-    report_dict = report.to_dict() if hasattr(report, "to_dict") else report
+    report_dict = report.to_descriptor()
     print_report(report_dict, as_json=as_json)
     if report_dict["valid"]:
         return

@@ -54,7 +54,7 @@ def error_counts(report: dict[str, Any] | None) -> dict[str, int]:
         return {}
     counts: Counter[str] = Counter()
     for task in report.get("tasks", []):
-        summary = task.get("summary", {}).get("errorsByType") if isinstance(task.get("summary"), dict) else None
+        summary = task.get("errorSummary")  # complete counts, also when errors were truncated
         if summary:
             counts.update(summary)
         else:

@@ -1,0 +1,135 @@
+"""`opendata ingest`, `validate`, `publish`, `withdraw`, `clean` and `sync --ingest` end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from opendata.cli import main
+from tests.conftest import SIMPLE_SCHEMA
+
+
+@pytest.fixture
+def cli(project: Path, home: Path, monkeypatch):
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("OPENDATA_HOME", str(home))
+    runner = CliRunner()
+
+    def run(*args: str, code: int | None = 0):
+        result = runner.invoke(main, list(args), catch_exceptions=False)
+        if code is not None:
+            assert result.exit_code == code, result.output
+        return result
+
+    run("init")
+    run("sync")
+    return run
+
+
+def _csv(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_ingest_prints_a_summary_and_makes_a_version(cli, tmp_path):
+    src = _csv(tmp_path / "b.csv", "id,name,amount\n1,教育,10\n2,卫生,20.5\n")
+    out = cli("ingest", "budget", str(src)).output
+    assert "budget: version 1 is awaiting-review" in out
+    assert "rows:      2" in out and "errors:    none" in out
+    assert "parquet" in out and "csv" in out and "time:" in out
+    versions = json.loads(cli("versions", "budget", "--json").output)
+    assert versions[0]["state"] == "awaiting-review" and versions[0]["rows"] == 2
+    assert [e["to"] for e in versions[0]["events"]] == ["received", "validating", "awaiting-review"]
+
+
+def test_identical_bytes_make_no_new_version(cli, tmp_path):
+    src = _csv(tmp_path / "b.csv", "id,name,amount\n1,a,1\n")
+    cli("ingest", "budget", str(src))
+    again = _csv(tmp_path / "renamed.csv", "id,name,amount\n1,a,1\n")
+    assert "no new version" in cli("ingest", "budget", str(again)).output
+    assert len(json.loads(cli("versions", "budget", "--json").output)) == 1
+
+
+def test_gbk_file_is_decoded(cli, tmp_path):
+    src = _csv(tmp_path / "gbk.csv", "id,name,amount\n1,教育支出,10\n", encoding="gbk")
+    data = json.loads(cli("ingest", "budget", str(src), "--json").output)
+    assert data["state"] == "awaiting-review"
+    versions = json.loads(cli("versions", "budget", "--json").output)
+    assert versions[0]["encoding"] == "gb18030"
+
+
+def test_invalid_file_exits_1_with_errors_by_type_and_keeps_published_data(cli, tmp_path):
+    good = _csv(tmp_path / "good.csv", "id,name,amount\n1,a,1\n")
+    cli("ingest", "budget", str(good), "--publish")
+    bad = _csv(tmp_path / "bad.csv", "id,name,amount\n1,a,-5\nx,b,2\n1,c,3\n")
+    data = json.loads(cli("ingest", "budget", str(bad), "--json", code=1).output)
+    assert data["state"] == "invalid"
+    # as frictionless: the unparseable id makes a null key, and the repeated 1 a duplicate
+    assert data["errors"] == {"constraint-error": 1, "type-error": 1, "primary-key": 2}
+    versions = json.loads(cli("versions", "budget", "--json").output)
+    assert [(v["number"], v["state"]) for v in versions] == [(1, "published"), (2, "invalid")]
+
+
+def test_unreadable_file_exits_2_and_is_recorded(cli, tmp_path):
+    empty = _csv(tmp_path / "empty.csv", "")
+    result = cli("ingest", "budget", str(empty), code=2)
+    assert "error:" in result.output and "Traceback" not in result.output
+    versions = json.loads(cli("versions", "budget", "--json").output)
+    assert versions[0]["state"] == "failed"
+
+
+def test_publish_and_withdraw(cli, tmp_path):
+    cli("ingest", "budget", str(_csv(tmp_path / "b.csv", "id,name,amount\n1,a,1\n")))
+    assert "published budget version 1" in cli("publish", "budget").output
+    assert "cannot become published" in cli("publish", "budget", "1", code=1).output
+    assert "withdrew budget version 1" in cli("withdraw", "budget", "1", "--reason", "错误数据").output
+    history = json.loads(cli("versions", "budget", "--json").output)[0]["events"]
+    assert history[-1]["to"] == "withdrawn" and history[-1]["note"] == "错误数据"
+
+
+def test_unresolved_personal_information_blocks_publishing(cli, project, tmp_path):
+    schema = {"fields": [*SIMPLE_SCHEMA["fields"], {"name": "phone", "type": "string"}], "primaryKey": ["id"]}
+    (project / "schemas" / "simple.json").write_text(json.dumps(schema), encoding="utf-8")
+    cli("sync")
+    src = _csv(tmp_path / "p.csv", "id,name,amount,phone\n1,a,1,13800138000\n2,b,2,13912345678\n")
+    out = cli("ingest", "budget", str(src), "--publish").output
+    assert "UNRESOLVED" in out and "not published" in out
+    assert "unresolved personal-information" in cli("publish", "budget", code=1).output
+
+
+def test_validate_exit_codes(cli, project, tmp_path):
+    schema = str(project / "schemas" / "simple.json")
+    good = _csv(tmp_path / "good.csv", "id,name,amount\n1,a,1\n")
+    bad = _csv(tmp_path / "bad.csv", "id,name,amount\n1,a,oops\n")
+    assert cli("validate", str(good), "--schema", schema).output.startswith("valid")
+    report = json.loads(cli("validate", str(bad), "--schema", schema, "--json", code=1).output)
+    (err,) = report["tasks"][0]["errors"]
+    assert (err["type"], err["rowNumber"], err["fieldNumber"], err["fieldName"]) == ("type-error", 2, 3, "amount")
+    cli("validate", str(tmp_path / "missing.csv"), "--schema", schema, code=2)
+    cli("validate", str(_csv(tmp_path / "e.csv", "")), "--schema", schema, code=2)
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"fields": [{"name": "a", "type": "integr"}]}', encoding="utf-8")
+    assert "fields/0/type" in cli("validate", str(good), "--schema", str(broken), code=2).output
+
+
+def test_clean_removes_orphans_only(cli, home, tmp_path):
+    cli("ingest", "budget", str(_csv(tmp_path / "b.csv", "id,name,amount\n1,a,1\n")))
+    orphan = home / "artifacts" / "zz" / "zz" / "orphan.csv"
+    orphan.parent.mkdir(parents=True)
+    orphan.write_text("x")
+    assert "would remove zz/zz/orphan.csv" in cli("clean", "--dry-run").output
+    assert orphan.exists()
+    out = cli("clean").output
+    assert "1 orphaned file(s) removed" in out and not orphan.exists()
+    versions = json.loads(cli("versions", "budget", "--json").output)
+    assert versions[0]["state"] == "awaiting-review"
+    assert "0 orphaned file(s)" in cli("clean").output
+
+
+def test_sync_ingest_publishes_sources(cli):
+    out = cli("sync", "--ingest").output
+    assert "budget: ingested version 1 (2 rows); published version 1" in out
+    assert "budget: unchanged version 1" in cli("sync", "--ingest").output
