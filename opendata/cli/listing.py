@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from opendata.cli.output import pad
 from opendata.core import vocab
 from opendata.core.errors import OpendataError
 
@@ -36,7 +37,8 @@ def register(main: click.Group) -> None:
                 return
             for o, n in rows:
                 level = vocab.lookup("level", o.level).zh
-                click.echo(f"{'  ' * organization_depth(o)}{o.slug:<28} {o.name} [{level}] {n} dataset(s)")
+                indent = "  " * organization_depth(o)
+                click.echo(f"{pad(indent + o.slug, 30)} {pad(o.name, 36)} {pad(level, 3)} {n} dataset(s)")
 
     @main.command()
     @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -61,7 +63,7 @@ def register(main: click.Group) -> None:
         for r in rows:
             disclosure = vocab.lookup("disclosure", r["disclosure"]).zh
             ver = f"v{r['version']} {r['version_state']} {r['rows']} rows" if r["version"] else "no versions"
-            click.echo(f"{r['id']:<34} {disclosure:<6} {r['state']:<9} {ver:<32} {r['title']}")
+            click.echo(f"{pad(r['id'], 32)} {pad(disclosure, 11)} {pad(r['state'], 10)} {pad(ver, 30)} {r['title']}")
 
     @main.command()
     @click.argument("dataset")

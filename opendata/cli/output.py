@@ -38,6 +38,14 @@ class ProgressPrinter:
             click.echo("", err=True)
 
 
+def pad(text: str, width: int) -> str:
+    """Left-justify for a terminal, counting wide (CJK) characters as two columns."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+    return text + " " * max(width - used, 0)
+
+
 def _fmt_bytes(n: int | None) -> str:
     if n is None:
         return "-"
