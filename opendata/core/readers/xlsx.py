@@ -153,7 +153,8 @@ class XlsxReader:
         first = next(self._rows, None)  # always sheet row 1 (gaps are filled)
         header = first[1] if first else []
         self.labels = [format_cell_value(v) for v in header]
-        self.labels += [""] * ((self._width or 0) - len(self.labels))  # as openpyxl pads rows
+        if header or (self._height or 0) > 1 or (self._width or 0) > 1:
+            self.labels += [""] * ((self._width or 0) - len(self.labels))  # as iter_rows pads
         self._flatten_merged_header()
 
     def _dimensions(self) -> tuple[int | None, int | None]:
