@@ -299,7 +299,8 @@ def _script(name: str):
 
 def test_make_samples_reproduces_the_committed_files(tmp_path, monkeypatch):
     make_samples = _script("make_samples")
-    for module in (make_samples, _script("samplecity"), _script("sample_sensitive")):
+    for module in (make_samples, _script("samplecity"), _script("sample_sensitive"),
+                   _script("sample_statistics")):
         monkeypatch.setattr(module, "DATASETS", tmp_path)
     make_samples.main()
     for ds in WITH_SOURCE:
