@@ -112,8 +112,8 @@ def register(main: click.Group) -> None:
     @click.pass_obj
     def publish(obj, dataset: str, version: int | None) -> None:
         """Publish VERSION (default: newest) of DATASET; refused while PII findings are unresolved."""
-        from opendata.services.queries import get_version
         from opendata.services.hooks import after_publish
+        from opendata.services.queries import get_version
         from opendata.services.versions import publish_version
         from opendata.store.db import transaction
 
@@ -134,8 +134,8 @@ def register(main: click.Group) -> None:
     @click.pass_obj
     def withdraw(obj, dataset: str, version: int, reason: str) -> None:
         """Withdraw VERSION of DATASET (its files are kept for the record)."""
-        from opendata.services.queries import get_version
         from opendata.services.hooks import after_withdraw
+        from opendata.services.queries import get_version
         from opendata.services.versions import withdraw_version
         from opendata.store.db import transaction
 

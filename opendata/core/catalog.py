@@ -158,7 +158,7 @@ class _Checker:
             if required:
                 self.error(f"'{key}' is required", node.line_of(key) if key in node else node.line, f"{at}/{key}")
             return None
-        if isinstance(value, bool) or isinstance(value, (list, dict)):
+        if isinstance(value, (bool, list, dict)):
             self.error(f"'{key}' must be text", node.line_of(key), f"{at}/{key}")
             return None
         return str(value).strip()
