@@ -220,8 +220,8 @@ def _check_field_extras(fd: Mapping[str, Any], ftype: str, at: str, file: str | 
         except re.error as exc:
             add(f"constraint 'pattern' is not a valid regular expression: {exc}", f"{at}/constraints/pattern")
     norm = fd.get("x-normalize")
-    if norm is not None and norm is not True and norm is not False:
-        if not isinstance(norm, list) or any(n not in NORMALIZERS for n in norm):
+    if not isinstance(norm, (bool, type(None))) and (
+            not isinstance(norm, list) or any(n not in NORMALIZERS for n in norm)):
             add(f"'x-normalize' must be true or a list of {', '.join(NORMALIZERS)}", f"{at}/x-normalize")
     mask = fd.get("x-mask")
     if mask is not None:
