@@ -1,4 +1,4 @@
-"""See opendata/api/blueprints.py."""
+"""See opendata/api/blueprints.py. Standards endpoints: Data Package, DCAT-AP, data.json, schema.org, bulk."""
 
 from __future__ import annotations
 
@@ -7,5 +7,8 @@ from flask_smorest import Api
 
 
 def register(app: Flask, api: Api) -> None:
-    """Register this package's blueprints (filled in by the read API work)."""
-    del app, api
+    """Register the standards endpoints (plain Flask routes: their formats are the standards')."""
+    del api
+    from opendata.api.standards.views import blp
+
+    app.register_blueprint(blp)

@@ -1,0 +1,218 @@
+"""Bulk archives for hackathons: the whole open catalogue and one archive per theme.
+
+Each zip holds, per served dataset, ``<id>/data.csv``, ``<id>/data.parquet`` and
+``<id>/datapackage.json`` (relative paths, so frictionless reads the unpacked folder offline),
+plus ``catalog.csv`` and ``catalog.xlsx`` (the metadata table) and ``SHA256SUMS``
+(``sha256sum -c`` format). Only data anonymous callers may receive goes in.
+
+Archives and ``index.json`` live under ``$OPENDATA_HOME/bulk/``, written to a temporary name,
+fsynced and renamed, under a file lock so concurrent rebuilds cannot interleave. The index
+records a fingerprint of what was served when it was built; :func:`current_index` rebuilds
+when the fingerprint no longer matches (a dataset withdrawn by a catalogue sync, a new
+version), so a stale archive is never served.
+"""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import hashlib
+import io
+import json
+import os
+import tempfile
+import threading
+import zipfile
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+
+from opendata.services.access import ANONYMOUS
+from opendata.services.standards.datapackage import package_descriptor, published_table_schema
+from opendata.services.standards.served import DatasetEntry, Links, list_entries, term
+from opendata.store.artifacts import fsync_dir
+from opendata.store.runtime import Runtime
+
+ALL = "opendata-all.zip"
+INDEX = "index.json"
+_LOCK = threading.Lock()
+_FILES = {"csv": "data.csv", "parquet": "data.parquet"}
+COLUMNS = ("identifier", "code", "title", "title_en", "description", "publisher", "theme", "theme_name",
+           "keywords", "license", "disclosure", "frequency", "temporal_start", "temporal_end", "spatial",
+           "issued", "modified", "version", "row_count", "csv_url", "csv_bytes", "csv_sha256",
+           "parquet_url", "parquet_bytes", "parquet_sha256", "datapackage_url")
+
+
+def bulk_dir(runtime: Runtime) -> Path:
+    return runtime.config.home / "bulk"
+
+
+def _served(runtime: Runtime) -> tuple[list[DatasetEntry], Any]:
+    session = runtime.sessions()
+    links = Links(runtime.config.BASE_URL)
+    entries = [e for e in list_entries(session, ANONYMOUS, links) if e.distributions]
+    return entries, session
+
+
+def fingerprint(entries: list[DatasetEntry]) -> str:
+    """A digest of what the archives contain: datasets, served files and metadata dates."""
+    parts = [[e.identifier, e.dataset.theme, e.modified.isoformat(), [d.sha256 for d in e.distributions]]
+             for e in entries]
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def _metadata_row(e: DatasetEntry, links: Links) -> dict[str, Any]:
+    ds = e.dataset
+    csv_d, pq_d = e.distribution("csv"), e.distribution("parquet")
+    return {
+        "identifier": ds.identifier, "code": ds.code, "title": ds.title, "title_en": ds.title_en or "",
+        "description": ds.description, "publisher": ds.organization.name, "theme": ds.theme,
+        "theme_name": term("theme", ds.theme).zh, "keywords": ";".join(ds.keywords or []),
+        "license": ds.license, "disclosure": ds.disclosure, "frequency": ds.frequency,
+        "temporal_start": ds.temporal_start.isoformat() if ds.temporal_start else "",
+        "temporal_end": ds.temporal_end.isoformat() if ds.temporal_end else "",
+        "spatial": ds.spatial or "", "issued": e.issued.isoformat(), "modified": e.modified.isoformat(),
+        "version": e.version.number if e.version else "", "row_count": e.version.row_count if e.version else "",
+        "csv_url": csv_d.url if csv_d else "", "csv_bytes": csv_d.bytes if csv_d else "",
+        "csv_sha256": csv_d.sha256 if csv_d else "", "parquet_url": pq_d.url if pq_d else "",
+        "parquet_bytes": pq_d.bytes if pq_d else "", "parquet_sha256": pq_d.sha256 if pq_d else "",
+        "datapackage_url": links.datapackage(ds.identifier),
+    }
+
+
+def metadata_csv(rows: list[dict[str, Any]]) -> bytes:
+    """The catalogue metadata table as UTF-8 CSV."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+def metadata_xlsx(rows: list[dict[str, Any]]) -> bytes:
+    """The catalogue metadata table as an Excel workbook (one sheet, one header row)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "catalog"
+    ws.append(list(COLUMNS))
+    for row in rows:
+        ws.append([row[c] for c in COLUMNS])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+@contextmanager
+def _locked(folder: Path):
+    folder.mkdir(parents=True, exist_ok=True)
+    with _LOCK, open(folder / ".lock", "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _atomic_file(folder: Path, name: str, write) -> tuple[str, int]:
+    """Write ``folder/name`` through ``write(binary file)``: temp name, fsync, rename; (sha256, bytes)."""
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w+b") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+            fh.seek(0)
+            digest, size = hashlib.sha256(), 0
+            while chunk := fh.read(1024 * 1024):
+                digest.update(chunk)
+                size += len(chunk)
+        os.replace(tmp, folder / name)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    fsync_dir(folder)
+    return digest.hexdigest(), size
+
+
+def _write_zip(fh, runtime: Runtime, entries: list[DatasetEntry], rows: list[dict[str, Any]], links: Links) -> None:
+    sums: list[tuple[str, str]] = []
+    store = runtime.artifacts
+    with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for e in entries:
+            for d in e.distributions:
+                name = f"{e.identifier}/{_FILES[d.kind]}"
+                kind = zipfile.ZIP_STORED if d.kind == "parquet" else zipfile.ZIP_DEFLATED
+                zf.write(store.path(d.artifact_path), name, compress_type=kind)
+                sums.append((d.sha256, name))
+            descriptor = package_descriptor(e, published_table_schema(e, store),
+                                            {d.kind: _FILES[d.kind] for d in e.distributions}, links)
+            body = json.dumps(descriptor, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+            zf.writestr(f"{e.identifier}/datapackage.json", body)
+            sums.append((hashlib.sha256(body).hexdigest(), f"{e.identifier}/datapackage.json"))
+        for name, body in (("catalog.csv", metadata_csv(rows)), ("catalog.xlsx", metadata_xlsx(rows))):
+            zf.writestr(name, body)
+            sums.append((hashlib.sha256(body).hexdigest(), name))
+        zf.writestr("SHA256SUMS", "".join(f"{sha}  {name}\n" for sha, name in sums).encode("utf-8"))
+
+
+def rebuild_bulk(*, runtime: Runtime) -> dict[str, Any]:
+    """Rebuild every archive and the index from what anonymous callers may receive now."""
+    folder = bulk_dir(runtime)
+    links = Links(runtime.config.BASE_URL)
+    with _locked(folder):
+        entries, session = _served(runtime)
+        try:
+            groups: dict[str, tuple[str | None, list[DatasetEntry]]] = {ALL: (None, entries)}
+            for e in entries:
+                groups.setdefault(f"theme-{e.dataset.theme}.zip", (e.dataset.theme, []))[1].append(e)
+            archives = []
+            for name, (theme, members) in sorted(groups.items(), key=lambda kv: (kv[0] != ALL, kv[0])):
+                rows = [_metadata_row(e, links) for e in members]
+                sha, size = _atomic_file(folder, name, lambda fh, m=members, r=rows: _write_zip(fh, runtime, m, r, links))
+                t = term("theme", theme) if theme else None
+                archives.append({"name": name, "scope": "theme" if theme else "all", "theme": theme,
+                                 "title": f"{t.zh} ({t.en})" if t else "全部开放数据 (whole open catalogue)",
+                                 "bytes": size, "sha256": sha, "datasets": [e.identifier for e in members]})
+            index = {"generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+                     "fingerprint": fingerprint(entries), "archives": archives}
+        finally:
+            session.close()
+        body = json.dumps(index, ensure_ascii=False, indent=2).encode("utf-8")
+        _atomic_file(folder, INDEX, lambda fh: fh.write(body))
+        keep = {a["name"] for a in archives}
+        for stale in folder.glob("*.zip"):
+            if stale.name not in keep:
+                stale.unlink(missing_ok=True)
+    return index
+
+
+def read_index(runtime: Runtime) -> dict[str, Any] | None:
+    try:
+        return json.loads((bulk_dir(runtime) / INDEX).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def current_index(*, runtime: Runtime) -> dict[str, Any]:
+    """The index of archives matching what is served now (rebuilt first when stale or missing)."""
+    index = read_index(runtime)
+    entries, session = _served(runtime)
+    try:
+        current = fingerprint(entries)
+    finally:
+        session.close()
+    if index is None or index.get("fingerprint") != current:
+        index = rebuild_bulk(runtime=runtime)
+    return index
+
+
+def archive_path(runtime: Runtime, index: dict[str, Any], name: str) -> tuple[Path, dict[str, Any]] | None:
+    """The file and index record of an archive listed in ``index``, or None."""
+    for record in index.get("archives", []):
+        if record["name"] == name:
+            path = bulk_dir(runtime) / name
+            return (path, record) if path.is_file() else None
+    return None

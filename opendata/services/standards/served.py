@@ -1,0 +1,197 @@
+"""What the standards exports may show: listed datasets and the files a viewer may receive.
+
+Every export (DCAT, data.json, schema.org, Data Package, CKAN, bulk archives) builds on
+:func:`list_entries` / :func:`get_entry`, which apply :mod:`opendata.services.access`:
+withdrawn datasets and unpublished versions never appear, and distributions exist only for
+the latest version whose data the viewer may receive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import yaml
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from opendata.config import Config
+from opendata.core import vocab
+from opendata.core.errors import NotFoundError
+from opendata.services.access import (
+    Viewer,
+    can_see_version,
+    dataset_listed_clause,
+    latest_served_version,
+)
+from opendata.store.models import Dataset, Organization, Version
+
+# kind -> (format name, media type, EU file-type code, download suffix)
+DATA_KINDS: dict[str, tuple[str, str, str, str]] = {
+    "csv": ("CSV", "text/csv", "CSV", "csv"),
+    "parquet": ("Parquet", "application/vnd.apache.parquet", "PARQUET", "parquet"),
+}
+
+
+@dataclass(frozen=True)
+class Links:
+    """Absolute URLs of the platform's public resources, from one base URL."""
+
+    base_url: str
+
+    def url(self, path: str) -> str:
+        return self.base_url.rstrip("/") + path
+
+    def dataset_page(self, identifier: str) -> str:
+        return self.url(f"/datasets/{quote(identifier)}")
+
+    def dataset_api(self, identifier: str) -> str:
+        return self.url(f"/api/v1/datasets/{quote(identifier)}")
+
+    def download(self, identifier: str, kind: str) -> str:
+        return self.url(f"/api/v1/datasets/{quote(identifier)}/download.{DATA_KINDS[kind][3]}")
+
+    def datapackage(self, identifier: str) -> str:
+        return self.url(f"/datasets/{quote(identifier)}/datapackage.json")
+
+    def organization(self, slug: str) -> str:
+        return self.url(f"/organizations/{quote(slug)}")
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """One served data file of a dataset's latest served version."""
+
+    kind: str
+    format: str
+    media_type: str
+    eu_format: str
+    url: str
+    bytes: int
+    sha256: str
+    artifact_path: str  # relative to the artifact store
+    version_number: int
+    published_at: datetime | None
+
+
+@dataclass(frozen=True)
+class DatasetEntry:
+    """A listed dataset with its dates and the distributions the viewer may receive."""
+
+    dataset: Dataset
+    issued: datetime
+    modified: datetime
+    version: Version | None  # latest version whose data the viewer may receive
+    distributions: tuple[Distribution, ...]
+
+    @property
+    def identifier(self) -> str:
+        return self.dataset.identifier
+
+    def distribution(self, kind: str) -> Distribution | None:
+        return next((d for d in self.distributions if d.kind == kind), None)
+
+    def artifact(self, kind: str):
+        """An artifact of the served version (e.g. 'datapackage'), or None."""
+        if self.version is None:
+            return None
+        return next((a for a in self.version.artifacts if a.kind == kind), None)
+
+
+@dataclass(frozen=True)
+class CatalogInfo:
+    """The catalogue's own metadata (the ``catalog:`` block of catalog.yaml)."""
+
+    title: str
+    title_en: str | None
+    description: str
+    publisher: Organization | None
+    homepage: str | None
+    language: str
+
+
+def _options():
+    return (selectinload(Dataset.versions).selectinload(Version.artifacts),
+            selectinload(Dataset.organization).selectinload(Organization.parent))
+
+
+def make_entry(viewer: Viewer, dataset: Dataset, links: Links) -> DatasetEntry:
+    """The entry of one listed dataset (the caller has checked that it is listed)."""
+    published = [v for v in dataset.versions if can_see_version(viewer, v) and v.published_at is not None]
+    issued = min((v.published_at for v in published), default=dataset.created_at)
+    served = latest_served_version(viewer, dataset)
+    dists: list[Distribution] = []
+    if served is not None:
+        by_kind = {a.kind: a for a in served.artifacts}
+        for kind, (fmt, media_type, eu, _suffix) in DATA_KINDS.items():
+            art = by_kind.get(kind)
+            if art is not None:
+                dists.append(Distribution(kind, fmt, media_type, eu, links.download(dataset.identifier, kind),
+                                          art.bytes, art.sha256, art.path, served.number, served.published_at))
+    return DatasetEntry(dataset, issued, max(dataset.modified_at, issued), served, tuple(dists))
+
+
+def count_entries(session: Session, viewer: Viewer) -> int:
+    """How many datasets the viewer sees listed."""
+    return session.scalar(select(func.count()).select_from(Dataset).where(dataset_listed_clause(viewer))) or 0
+
+
+def list_entries(session: Session, viewer: Viewer, links: Links, *, offset: int = 0,
+                 limit: int | None = None, identifiers: list[str] | None = None) -> list[DatasetEntry]:
+    """Listed datasets in identifier order (optionally a page, or only some identifiers)."""
+    stmt = select(Dataset).where(dataset_listed_clause(viewer)).options(*_options()).order_by(Dataset.identifier)
+    if identifiers is not None:
+        stmt = stmt.where(Dataset.identifier.in_(identifiers))
+    if offset:
+        stmt = stmt.offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [make_entry(viewer, ds, links) for ds in session.scalars(stmt)]
+
+
+def get_entry(session: Session, viewer: Viewer, links: Links, identifier: str) -> DatasetEntry:
+    """One listed dataset, or NotFoundError (also for withdrawn ones: they appear nowhere)."""
+    ds = session.scalar(select(Dataset).where(Dataset.identifier == identifier, dataset_listed_clause(viewer))
+                        .options(*_options()))
+    if ds is None:
+        raise NotFoundError(f"dataset '{identifier}' does not exist")
+    return make_entry(viewer, ds, links)
+
+
+def contact_of(dataset: Dataset) -> dict[str, str]:
+    """The dataset's contact, falling back to its publisher's."""
+    return dict(dataset.contact or dataset.organization.contact or {})
+
+
+def term(vocabulary: str, key: str) -> vocab.Term:
+    found = vocab.lookup(vocabulary, key)
+    if found is None:  # the database constraints make this unreachable
+        raise NotFoundError(f"unknown {vocabulary} '{key}'")
+    return found
+
+
+def load_catalog_info(config: Config, session: Session) -> CatalogInfo:
+    """The catalogue's metadata from catalog.yaml if readable, else sensible defaults."""
+    info: dict[str, Any] = {}
+    path = Path(config.CATALOG_FILE)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+        if isinstance(doc, dict) and isinstance(doc.get("catalog"), dict):
+            info = doc["catalog"]
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        info = {}
+    publisher = None
+    if info.get("publisher"):
+        publisher = session.scalar(select(Organization).where(Organization.slug == str(info["publisher"])))
+    if publisher is None:  # the first top-level organization publishes the catalogue
+        publisher = session.scalar(select(Organization).where(Organization.parent_id.is_(None))
+                                   .order_by(Organization.id).limit(1))
+    title = str(info.get("title") or "opendata 公共数据开放平台")
+    return CatalogInfo(
+        title=title, title_en=str(info["title_en"]) if info.get("title_en") else None,
+        description=str(info.get("description") or title), publisher=publisher,
+        homepage=str(info["homepage"]) if info.get("homepage") else None,
+        language=str(info.get("language") or "zh"))
