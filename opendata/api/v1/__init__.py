@@ -1,11 +1,25 @@
-"""See opendata/api/blueprints.py."""
+"""The REST API under /api/v1 (flask-smorest): organizations, datasets, versions, downloads, rows, changes."""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response
 from flask_smorest import Api
+
+from opendata.api.v1.common import USAGE_KEY
 
 
 def register(app: Flask, api: Api) -> None:
-    """Register this package's blueprints (filled in by the read API work)."""
-    del app, api
+    """Register the /api/v1 blueprints, the usage counter and the /feeds/datasets.atom alias."""
+    from opendata.api.v1 import changes, datasets, downloads, organizations, rows
+    from opendata.services.search import search_index
+    from opendata.services.usage import UsageCounter
+
+    runtime = app.extensions["opendata"]
+    app.extensions[USAGE_KEY] = UsageCounter(runtime.sessions, on_flush=search_index(runtime).add_downloads)
+    for module in (organizations, datasets, downloads, rows, changes):
+        api.register_blueprint(module.blp)
+
+    @app.get("/feeds/datasets.atom")
+    def datasets_atom() -> Response:
+        """Atom feed of new and updated datasets (alias of /api/v1/feeds/datasets.atom)."""
+        return Response(changes.atom_feed(50), mimetype=changes.ATOM_MEDIA)

@@ -1,0 +1,62 @@
+"""Datasets: search with facets, detail; versions of a dataset."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from opendata.api.v1.common import base_url, make_blueprint, runtime, usage, viewer
+from opendata.api.v1.schemas import (
+    DatasetDetailSchema,
+    DatasetSearchQueryArgsSchema,
+    DatasetSearchSchema,
+    VersionDetailSchema,
+    VersionListSchema,
+)
+from opendata.services import catalogue
+from opendata.store.search import FACETS
+
+blp = make_blueprint("datasets", "The catalogue: search, facets, dataset metadata and versions.")
+
+
+@blp.route("/datasets")
+class Datasets(MethodView):
+    @blp.arguments(DatasetSearchQueryArgsSchema, location="query")
+    @blp.response(200, DatasetSearchSchema)
+    def get(self, args):
+        """Search datasets: full text, facet filters and counts, sort, pages with a total."""
+        page, size = args["page"], args["page_size"]
+        found = catalogue.search_datasets(
+            runtime=runtime(), viewer=viewer(), q=args.get("q"),
+            filters={name: args[name] for name in FACETS if args.get(name)},
+            sort=args["sort"], offset=(page - 1) * size, limit=size)
+        return {"total": found["total"], "page": page, "page_size": size, "results": found["results"],
+                "facets": found["facets"]}
+
+
+@blp.route("/datasets/<dataset_id>")
+class DatasetById(MethodView):
+    @blp.response(200, DatasetDetailSchema)
+    def get(self, dataset_id: str):
+        """Get a dataset: metadata with Chinese names, schema, versions, files, usage counts."""
+        rt = runtime()
+        pk = catalogue.dataset_id(runtime=rt, identifier=dataset_id, viewer=viewer())
+        return catalogue.dataset_detail(runtime=rt, identifier=dataset_id, viewer=viewer(), base_url=base_url(),
+                                        pending_usage=usage().pending(pk))
+
+
+@blp.route("/datasets/<dataset_id>/versions")
+class Versions(MethodView):
+    @blp.response(200, VersionListSchema)
+    def get(self, dataset_id: str):
+        """List the published versions of a dataset, newest first."""
+        return {"versions": catalogue.list_versions(runtime=runtime(), identifier=dataset_id, viewer=viewer(),
+                                                    base_url=base_url())}
+
+
+@blp.route("/datasets/<dataset_id>/versions/<int:number>")
+class VersionByNumber(MethodView):
+    @blp.response(200, VersionDetailSchema)
+    def get(self, dataset_id: str, number: int):
+        """Get one published version with its files and validation report."""
+        return catalogue.version_detail(runtime=runtime(), identifier=dataset_id, number=number, viewer=viewer(),
+                                        base_url=base_url())

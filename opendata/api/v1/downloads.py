@@ -1,0 +1,115 @@
+"""Downloads of a version's CSV, Excel-friendly CSV and Parquet: streamed, resumable, cacheable.
+
+``send_file(conditional=True)`` answers Range (206, 416) and If-None-Match / If-Modified-Since
+(304); the ETag is the file's sha256 (strong), Last-Modified the publication time. The file name
+is the dataset's Chinese title per RFC 5987 with an ASCII fallback.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from flask import Response, request, send_file
+from flask.views import MethodView
+
+from opendata.api.v1.common import make_blueprint, runtime, usage, viewer
+from opendata.core.errors import NotFoundError
+from opendata.services.catalogue import DownloadFile, resolve_download
+from opendata.services.usage import DOWNLOAD
+
+blp = make_blueprint("downloads", "Whole-file downloads (Range, ETag = sha256, Last-Modified).")
+
+BOM = b"\xef\xbb\xbf"
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+_EXT = {"csv": "csv", "csv-excel": "csv", "parquet": "parquet"}
+_MEDIA = {"csv": "text/csv", "csv-excel": "text/csv", "parquet": "application/vnd.apache.parquet"}
+_RESPONSES = {"description": "the file (206 for a satisfiable Range, 304 when not modified)"}
+
+
+def content_disposition(title: str, fallback: str) -> str:
+    """attachment with the UTF-8 name per RFC 5987 (filename*) and an ASCII fallback (filename)."""
+    name = _UNSAFE.sub("_", title).strip(" .") or fallback
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='!#$&+-.^_`|~')}"
+
+
+def _names(f: DownloadFile, excel: bool) -> tuple[str, str]:
+    suffix = "-excel" if excel else ""
+    ext = _EXT[f.kind]
+    return f"{f.title}-v{f.number}{suffix}.{ext}", f"{f.identifier}-v{f.number}{suffix}.{ext}"
+
+
+def _count(f: DownloadFile, response: Response) -> None:
+    """A download is counted when the file's first byte is sent (a full or first-range response)."""
+    if request.method != "GET":
+        return
+    if response.status_code == 200 or (response.status_code == 206 and request.range is not None
+                                       and request.range.ranges and request.range.ranges[0][0] == 0):
+        usage().hit(f.dataset_id, DOWNLOAD)
+
+
+def _serve(dataset_id: str, kind: str, number: int | None, *, latest: bool) -> Response:
+    rt = runtime()
+    excel = kind == "csv-excel" or request.args.get("excel", "").lower() in ("1", "true", "yes")
+    wanted = "csv-excel" if excel and kind == "csv" else kind
+    f = resolve_download(runtime=rt, identifier=dataset_id, kind=wanted, number=number, viewer=viewer())
+    if f is None and wanted == "csv-excel":  # no Excel artifact: BOM + canonical CSV
+        base = resolve_download(runtime=rt, identifier=dataset_id, kind="csv", number=number, viewer=viewer())
+        if base is None:
+            raise NotFoundError(f"dataset '{dataset_id}' has no CSV file")
+        return _serve_bom(base, latest=latest)
+    if f is None:
+        raise NotFoundError(f"dataset '{dataset_id}' has no {kind} file")
+    response = send_file(f.path, mimetype=_MEDIA[f.kind], conditional=True, etag=f.sha256,
+                         last_modified=f.last_modified, max_age=None)
+    utf8, ascii_name = _names(f, excel)
+    response.headers["Content-Disposition"] = content_disposition(utf8, ascii_name)
+    response.headers["Cache-Control"] = "public, no-cache" if latest else "public, max-age=31536000, immutable"
+    response.headers["X-Dataset-Version"] = str(f.number)
+    _count(f, response)
+    return response
+
+
+def _serve_bom(f: DownloadFile, *, latest: bool) -> Response:
+    """Stream BOM + the canonical CSV (no Range for this derived variant)."""
+    etag = f"{f.sha256}-bom"
+
+    def chunks():
+        yield BOM
+        with open(f.path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                yield chunk
+
+    response = Response(chunks(), mimetype=_MEDIA["csv"], direct_passthrough=True)
+    response.content_length = f.bytes + len(BOM)
+    response.set_etag(etag)
+    response.last_modified = f.last_modified
+    response.make_conditional(request)
+    utf8, ascii_name = _names(f, True)
+    response.headers["Content-Disposition"] = content_disposition(utf8, ascii_name)
+    response.headers["Cache-Control"] = "public, no-cache" if latest else "public, max-age=31536000, immutable"
+    _count(f, response)
+    return response
+
+
+def _file_views(kind: str, suffix: str, label: str) -> None:
+    class Latest(MethodView):
+        @blp.response(200, content_type=_MEDIA[kind], description=_RESPONSES["description"])
+        def get(self, dataset_id: str):
+            return _serve(dataset_id, kind, None, latest=True)
+
+    class ByVersion(MethodView):
+        @blp.response(200, content_type=_MEDIA[kind], description=_RESPONSES["description"])
+        def get(self, dataset_id: str, number: int):
+            return _serve(dataset_id, kind, number, latest=False)
+
+    Latest.get.__doc__ = f"Download the latest version as {label}."
+    ByVersion.get.__doc__ = f"Download one version as {label}."
+    Latest.__name__ = ByVersion.__name__ = f"Download{kind.title().replace('-', '')}"
+    blp.route(f"/datasets/<dataset_id>/download.{suffix}", endpoint=f"latest_{kind}")(Latest)
+    blp.route(f"/datasets/<dataset_id>/versions/<int:number>/download.{suffix}", endpoint=f"version_{kind}")(ByVersion)
+
+
+_file_views("csv", "csv", "CSV (UTF-8; add ?excel=1 for the UTF-8-with-BOM variant)")
+_file_views("csv-excel", "excel.csv", "CSV for Excel (UTF-8 with BOM)")
+_file_views("parquet", "parquet", "Parquet")

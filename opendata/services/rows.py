@@ -1,0 +1,141 @@
+"""Row queries for the read API: prepare a version's row database and query it under the access rules.
+
+A published version gets a DuckDB database (artifact kind ``duckdb``) built by the row engine's
+``prepare_version`` (after publication, or on first use when that failed). Queries go through one
+:class:`~opendata.core.rowquery.RowQueryEngine` per process; the version a ``next`` cursor pins is
+checked against the access rules before the engine sees it.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from opendata.core.errors import NotFoundError, ValidationError
+from opendata.core.rowquery import RowQueryEngine, RowQueryResult, prepare_version
+from opendata.core.rowquery.cursor import decode_cursor
+from opendata.core.tableschema import load_table_schema
+from opendata.services.access import (
+    ANONYMOUS,
+    Viewer,
+    can_receive_data,
+    can_see_dataset,
+    latest_served_version,
+)
+from opendata.services.versions import MEDIA_TYPES
+from opendata.store.db import transaction
+from opendata.store.models import Artifact, Dataset, Version
+from opendata.store.runtime import Runtime
+
+log = logging.getLogger(__name__)
+ROWS_KIND = "duckdb"
+_PREPARE_LOCK = threading.Lock()
+_ENGINES: dict[str, RowQueryEngine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def prepare_rows(*, runtime: Runtime, version_id: int) -> str | None:
+    """Build and record the row database of a published version (idempotent); its artifact path."""
+    with _PREPARE_LOCK:
+        with runtime.sessions() as session:
+            version = session.get(Version, version_id)
+            if version is None:
+                raise NotFoundError(f"version {version_id} does not exist")
+            arts = {a.kind: a for a in version.artifacts}
+            if ROWS_KIND in arts and runtime.artifacts.exists(arts[ROWS_KIND].path):
+                return arts[ROWS_KIND].path
+            if "parquet" not in arts:
+                return None
+            parquet = runtime.artifacts.path(arts["parquet"].path)
+            schema = load_table_schema(version.dataset.table_schema.descriptor,
+                                       name=version.dataset.table_schema.name)
+        workdir = runtime.artifacts.new_workdir(prefix="rows-")
+        try:
+            built = prepare_version(parquet, schema, workdir / "rows.duckdb")
+            rel, sha, nbytes = runtime.artifacts.adopt(built, suffix=".duckdb")
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        with transaction(runtime.sessions) as session:
+            existing = session.scalar(select(Artifact).where(Artifact.version_id == version_id,
+                                                             Artifact.kind == ROWS_KIND))
+            if existing is None:
+                session.add(Artifact(version_id=version_id, kind=ROWS_KIND, path=rel, bytes=nbytes, sha256=sha,
+                                     media_type=MEDIA_TYPES[ROWS_KIND]))
+            else:
+                existing.path, existing.bytes, existing.sha256 = rel, nbytes, sha
+        return rel
+
+
+def row_engine(runtime: Runtime) -> RowQueryEngine:
+    """The process's row-query engine for this OPENDATA_HOME."""
+    key = str(runtime.config.home)
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(key)
+        if engine is None:
+            def locate(version_id: str) -> Path | None:
+                with runtime.sessions() as session:
+                    art = session.scalar(select(Artifact).where(Artifact.version_id == int(version_id),
+                                                                Artifact.kind == ROWS_KIND))
+                    return runtime.artifacts.path(art.path) if art is not None else None
+
+            engine = _ENGINES[key] = RowQueryEngine(
+                locate, runtime.config.SECRET_KEY.encode("utf-8"), timeout=runtime.config.ROW_QUERY_TIMEOUT)
+        return engine
+
+
+def close_engines() -> None:
+    """Close every engine (tests and shutdown)."""
+    with _ENGINES_LOCK:
+        engines = list(_ENGINES.values())
+        _ENGINES.clear()
+    for e in engines:
+        e.close()
+
+
+def _first(args: Mapping[str, Any], key: str) -> str | None:
+    if hasattr(args, "getlist"):
+        values = args.getlist(key)
+        return values[0] if values else None
+    value = args.get(key)
+    return value[0] if isinstance(value, (list, tuple)) else value
+
+
+def query_rows(*, runtime: Runtime, identifier: str, args: Mapping[str, Any], number: int | None = None,
+               viewer: Viewer = ANONYMOUS) -> tuple[int, RowQueryResult]:
+    """Answer a row query on a dataset's latest served version (or version ``number``).
+
+    Returns (dataset id, result). A dataset or version whose data the viewer may not receive is
+    NotFoundError, exactly like a missing one; a ``next`` cursor must pin a version of this dataset
+    that the viewer may still receive.
+    """
+    engine = row_engine(runtime)
+    token = _first(args, "next")
+    with runtime.sessions() as session:
+        ds = session.scalar(select(Dataset).where(Dataset.identifier == identifier))
+        if ds is None or not can_see_dataset(viewer, ds):
+            raise NotFoundError(f"dataset '{identifier}' does not exist")
+        if token:
+            pinned = decode_cursor(token, runtime.config.SECRET_KEY.encode("utf-8")).get("v")
+            version = session.get(Version, int(pinned)) if str(pinned).isdigit() else None
+            if version is None or version.dataset_id != ds.id:
+                raise ValidationError("invalid 'next' cursor")
+            if number is not None and version.number != number:
+                raise ValidationError("the 'next' cursor belongs to another version")
+        elif number is None:
+            version = latest_served_version(viewer, ds)
+        else:
+            version = next((v for v in ds.versions if v.number == number), None)
+        if version is None or not can_receive_data(viewer, version):
+            raise NotFoundError(f"dataset '{identifier}' has no queryable version"
+                                + (f" {number}" if number is not None else ""))
+        version_id, dataset_pk = version.id, ds.id
+        prepared = any(a.kind == ROWS_KIND for a in version.artifacts)
+    if not prepared:
+        prepare_rows(runtime=runtime, version_id=version_id)
+    return dataset_pk, engine.query(str(version_id), args, scope=identifier)

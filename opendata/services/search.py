@@ -1,0 +1,206 @@
+"""Catalogue search: keep the search index in step with the database and answer searches.
+
+The index follows the change feed: every sync, publication and withdrawal writes a ChangeRecord,
+and a search first re-indexes the datasets changed since the last indexed sequence number (one
+primary-key lookup when nothing changed). ``reindex_search`` rebuilds it all, e.g. after a sync
+that only changed a schema. ``search_datasets`` is the one search use case, shared by the REST API
+and the CKAN-compatible ``package_search``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from opendata.core import lifecycle, vocab
+from opendata.core.errors import Problem, ValidationError
+from opendata.services.access import ANONYMOUS, Viewer, latest_served_version
+from opendata.store.models import ChangeRecord, Dataset, Organization, UsageDaily, Version
+from opendata.store.runtime import Runtime
+from opendata.store.search import FACETS, SORTS, SearchDoc, SearchQuery, SqliteSearchIndex
+
+FORMAT_NAMES = {"csv": "CSV", "parquet": "Parquet"}
+VOCAB_FACETS = {"theme": "theme", "frequency": "frequency", "disclosure": "disclosure"}
+MAX_PAGE_SIZE = 1000
+_INDEXES: dict[str, SqliteSearchIndex] = {}
+_INDEXES_LOCK = threading.Lock()
+
+
+def search_index(runtime: Runtime) -> SqliteSearchIndex:
+    """The search index of this OPENDATA_HOME (one per process)."""
+    key = str(runtime.config.home)
+    with _INDEXES_LOCK:
+        index = _INDEXES.get(key)
+        if index is None:
+            index = _INDEXES[key] = SqliteSearchIndex(runtime.config.home / "search.sqlite3")
+        return index
+
+
+def _columns(ds: Dataset) -> list[str]:
+    out = []
+    for f in (ds.table_schema.descriptor or {}).get("fields", []):
+        out.extend(str(f.get(k) or "") for k in ("name", "title", "description"))
+    return [c for c in out if c]
+
+
+def listed_versions(ds: Dataset) -> list[Version]:
+    """Published versions, newest first (what every anonymous list shows)."""
+    return sorted((v for v in ds.versions if v.state == lifecycle.PUBLISHED), key=lambda v: -v.number)
+
+
+def dataset_formats(ds: Dataset) -> list[str]:
+    """Download formats of the newest published version (CSV, Parquet)."""
+    versions = listed_versions(ds)
+    if not versions:
+        return []
+    kinds = {a.kind for a in versions[0].artifacts}
+    return [name for kind, name in FORMAT_NAMES.items() if kind in kinds]
+
+
+def _doc(ds: Dataset, downloads: int) -> SearchDoc:
+    return SearchDoc(
+        id=ds.id, identifier=ds.identifier, title=ds.title,
+        description=" ".join(filter(None, [ds.description, ds.title_en, ds.identifier])),
+        keywords=list(ds.keywords or []), columns=_columns(ds), theme=ds.theme,
+        publisher=ds.organization.slug, frequency=ds.frequency, disclosure=ds.disclosure,
+        formats=dataset_formats(ds), modified=ds.modified_at.timestamp(),
+        listed=ds.state == lifecycle.DATASET_ACTIVE, downloads=downloads)
+
+
+def _load_docs(session: Session, ids: Sequence[int] | None) -> list[SearchDoc]:
+    stmt = select(Dataset).options(selectinload(Dataset.organization), selectinload(Dataset.table_schema),
+                                   selectinload(Dataset.versions).selectinload(Version.artifacts))
+    usage = select(UsageDaily.dataset_id, func.sum(UsageDaily.downloads)).group_by(UsageDaily.dataset_id)
+    if ids is not None:
+        stmt = stmt.where(Dataset.id.in_(ids))
+        usage = usage.where(UsageDaily.dataset_id.in_(ids))
+    downloads = dict(session.execute(usage).all())
+    return [_doc(ds, int(downloads.get(ds.id) or 0)) for ds in session.scalars(stmt)]
+
+
+def reindex_search(*, runtime: Runtime, dataset_ids: Iterable[int] | None = None) -> int:
+    """Rebuild the index (or re-index some datasets); returns how many documents were written."""
+    index = search_index(runtime)
+    with runtime.sessions() as session:
+        seq = session.scalar(select(func.max(ChangeRecord.seq))) or 0
+        ids = None if dataset_ids is None else sorted(set(dataset_ids))
+        docs = _load_docs(session, ids)
+    gone = [] if ids is None else sorted(set(ids) - {d.id for d in docs})
+    index.write(docs, remove=gone, replace_all=ids is None, indexed_seq=seq if ids is None else None)
+    return len(docs)
+
+
+def _catch_up(runtime: Runtime, index: SqliteSearchIndex) -> None:
+    """Re-index datasets changed since the last indexed change record."""
+    indexed = index.get_meta("indexed_seq")
+    with runtime.sessions() as session:
+        latest = session.scalar(select(func.max(ChangeRecord.seq))) or 0
+        if indexed is not None and int(indexed) >= latest:
+            return
+        if indexed is None:
+            changed = None
+        else:
+            changed = sorted(set(session.scalars(select(ChangeRecord.dataset_id).where(
+                ChangeRecord.seq > int(indexed)))))
+        docs = _load_docs(session, changed)
+    gone = [] if changed is None else sorted(set(changed) - {d.id for d in docs})
+    index.write(docs, remove=gone, replace_all=changed is None, indexed_seq=latest)
+
+
+def term(vocabulary: str, key: str | None) -> dict[str, Any] | None:
+    """A vocabulary term as {key, name (Chinese), name_en}."""
+    if key is None:
+        return None
+    t = vocab.lookup(vocabulary, key)
+    return {"key": key, "name": t.zh if t else key, "name_en": t.en if t else key}
+
+
+def _normalize_filters(filters: dict[str, Sequence[str]] | None) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    problems: list[Problem] = []
+    for name, values in (filters or {}).items():
+        if name not in FACETS:
+            problems.append(Problem("unknown-facet", f"unknown facet '{name}' (one of {', '.join(FACETS)})", path=name))
+            continue
+        kept = []
+        for raw in values:
+            for value in (v.strip() for v in str(raw).split(",")):
+                if not value:
+                    continue
+                if name in VOCAB_FACETS:
+                    t = vocab.lookup(VOCAB_FACETS[name], value)
+                    if t is None:
+                        problems.append(Problem("unknown-term", f"'{value[:50]}' is not a known {name}", path=name))
+                        continue
+                    value = t.key
+                kept.append(value)
+        if kept:
+            out[name] = kept
+    if problems:
+        raise ValidationError("invalid search filters", problems=problems)
+    return out
+
+
+def search_datasets(*, runtime: Runtime, viewer: Viewer = ANONYMOUS, q: str | None = None,
+                    filters: dict[str, Sequence[str]] | None = None, sort: str = "relevance",
+                    offset: int = 0, limit: int = 20, facet_limit: int = 50) -> dict[str, Any]:
+    """Search the catalogue: {total, offset, limit, results: [dataset summaries], facets}.
+
+    ``filters`` maps a facet (theme, publisher, format, disclosure, frequency, keyword) to accepted
+    values (OR within a facet, AND across facets); vocabulary facets accept keys or Chinese names.
+    Facet counts are over every match. Only datasets the viewer may see are counted or returned.
+    """
+    if sort not in SORTS:
+        raise ValidationError("invalid sort", problems=[Problem("invalid-parameter",
+                                                                f"sort must be one of {', '.join(SORTS)}", path="sort")])
+    if not (0 <= offset <= 10**9 and 0 <= limit <= MAX_PAGE_SIZE):
+        raise ValidationError("invalid page", problems=[Problem("invalid-parameter",
+                                                                f"limit must be 0..{MAX_PAGE_SIZE}", path="limit")])
+    index = search_index(runtime)
+    _catch_up(runtime, index)
+    hits = index.search(SearchQuery(q=(q or "").strip() or None, filters=_normalize_filters(filters), sort=sort,
+                                    offset=offset, limit=limit, include_unlisted=viewer.is_admin,
+                                    facet_limit=facet_limit))
+    with runtime.sessions() as session:
+        datasets = {ds.id: ds for ds in session.scalars(
+            select(Dataset).where(Dataset.id.in_(hits.ids)).options(
+                selectinload(Dataset.organization),
+                selectinload(Dataset.versions).selectinload(Version.artifacts)))}
+        results = [dataset_summary(datasets[i], viewer) for i in hits.ids if i in datasets]
+        names = dict(session.execute(select(Organization.slug, Organization.name).where(
+            Organization.slug.in_([v for v, _ in hits.facets.get("publisher", [])]))).all())
+    return {"total": hits.total, "offset": offset, "limit": limit, "results": results,
+            "facets": {name: [_facet_item(name, value, n, names) for value, n in items]
+                       for name, items in hits.facets.items()}}
+
+
+def _facet_item(name: str, value: str, count: int, org_names: dict[str, str]) -> dict[str, Any]:
+    if name in VOCAB_FACETS:
+        label = (term(VOCAB_FACETS[name], value) or {}).get("name", value)
+    elif name == "publisher":
+        label = org_names.get(value, value)
+    else:
+        label = value
+    return {"value": value, "label": label, "count": count}
+
+
+def dataset_summary(ds: Dataset, viewer: Viewer = ANONYMOUS) -> dict[str, Any]:
+    """The list form of a dataset: identity, vocabulary terms with Chinese names, latest version."""
+    versions = listed_versions(ds)
+    latest = versions[0] if versions else None
+    return {
+        "id": ds.identifier, "code": ds.code, "title": ds.title, "title_en": ds.title_en,
+        "description": ds.description,
+        "publisher": {"id": ds.organization.slug, "name": ds.organization.name},
+        "theme": term("theme", ds.theme), "keywords": list(ds.keywords or []),
+        "disclosure": term("disclosure", ds.disclosure), "frequency": term("frequency", ds.frequency),
+        "license": ds.license, "formats": dataset_formats(ds),
+        "created": ds.created_at.isoformat(), "modified": ds.modified_at.isoformat(),
+        "latest_version": ({"number": latest.number, "published": latest.published_at.isoformat()
+                            if latest.published_at else None} if latest else None),
+        "data_available": latest_served_version(viewer, ds) is not None,
+    }
