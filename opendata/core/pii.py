@@ -31,6 +31,7 @@ from opendata.core.tableschema import FieldSpec, TableSchema
 
 SAMPLES_PER_FINDING = 5
 KINDS = ("id-number", "mobile", "bank-card", "email", "address")
+_NO_PII_TYPES = ("date", "time", "datetime", "year", "yearmonth", "boolean", "geopoint")
 
 _PREFILTER = r"\d{11}|@|1[3-9]\d[- ]\d{4}[- ]\d{4}"
 _WHOLE_ID = r"^\d{17}[\dXx]$"
@@ -191,6 +192,9 @@ class PiiScanner:
     def scan(self, batch: RawBatch) -> None:
         """Scan one batch (the raw or normalized text cells)."""
         for i, col in enumerate(batch.columns[: len(self._columns)]):
+            spec = self._columns[i][1]
+            if spec is not None and spec.type in _NO_PII_TYPES:
+                continue  # a valid date, time, boolean… cannot hold any kind searched for
             if col.null_count == len(col):
                 continue
             candidates = pc.fill_null(pc.match_substring_regex(col, _PREFILTER), False)

@@ -14,11 +14,15 @@ Files that cannot be read at all raise :class:`~opendata.core.errors.InputError`
 from __future__ import annotations
 
 import hashlib
+import queue
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import pyarrow as pa
 
 from opendata.core.datapackage import build_datapackage, package_name, write_datapackage
 from opendata.core.masking import Masker, kept_fields, published_schema
@@ -26,7 +30,7 @@ from opendata.core.normalize import Normalizer
 from opendata.core.pii import PiiFindings, PiiScanner
 from opendata.core.report import Error, ReportBuilder
 from opendata.core.tableschema import TableSchema
-from opendata.core.writers import Artifact, CsvArtifactWriter, ParquetArtifactWriter
+from opendata.core.writers import Artifact, CsvArtifactWriter, ParquetArtifactWriter, csv_cells
 
 Progress = Callable[[int, int], None]
 _CHUNK = 1024 * 1024
@@ -57,41 +61,86 @@ class PipelineResult:
 
 
 class _Outputs:
-    """The data writers of one ingest, aborted together on the first sign of invalidity."""
+    """The data writers of one ingest, fed by a background thread.
 
-    def __init__(self, out_dir: Path, schema: TableSchema, *, excel_csv: bool):
-        fields = kept_fields(schema)
+    Masking, CSV text and Parquet encoding run in pyarrow kernels that release the GIL, so a
+    writer thread overlaps them with reading and validating the next batch. The queue holds at
+    most two batches, which keeps memory bounded. Everything is aborted together on the first
+    sign of invalidity.
+    """
+
+    def __init__(self, out_dir: Path, schema: TableSchema, masker: Masker, *, excel_csv: bool):
+        self.fields = kept_fields(schema)
         self.table_schema = published_schema(schema)
-        self.writers: list[Any] = [CsvArtifactWriter(out_dir / "data.csv", fields)]
+        self.masker = masker
+        self.csv = CsvArtifactWriter(out_dir / "data.csv", self.fields)
+        self.writers: list[Any] = [self.csv]
+        self.excel: CsvArtifactWriter | None = None
         try:
-            self.writers.append(ParquetArtifactWriter(out_dir / "data.parquet", fields,
-                                                      table_schema=self.table_schema))
+            self.parquet = ParquetArtifactWriter(out_dir / "data.parquet", self.fields,
+                                                 table_schema=self.table_schema)
+            self.writers.append(self.parquet)
             if excel_csv:
-                self.writers.append(CsvArtifactWriter(out_dir / "data-excel.csv", fields, excel=True))
+                self.excel = CsvArtifactWriter(out_dir / "data-excel.csv", self.fields, excel=True)
+                self.writers.append(self.excel)
         except BaseException:
-            self.abort()
+            self._abort_writers()
             raise
+        self._queue: queue.Queue = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._aborting = False
+        self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
+        self._thread.start()
 
-    def write(self, batch) -> None:
-        for w in self.writers:
-            w.write_batch(batch)
+    def write(self, batch: pa.RecordBatch) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(batch)
+
+    def _run(self) -> None:
+        while (batch := self._queue.get()) is not None:
+            if self._aborting or self._error is not None:
+                continue
+            try:
+                masked = self.masker.apply(batch)
+                cells = csv_cells(masked, self.fields)
+                self.csv.write_cells(cells, masked.num_rows)
+                if self.excel is not None:
+                    self.excel.write_cells(cells, masked.num_rows)
+                self.parquet.write_batch(masked)
+            except BaseException as exc:  # handed to the caller's thread
+                self._error = exc
+
+    def _stop(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
 
     def close(self) -> list[Artifact]:
+        self._stop()
+        if self._error is not None:
+            self._abort_writers()
+            raise self._error
         done = []
         try:
             for w in self.writers:
                 done.append(w.close())
         except BaseException:
-            self.abort()
-            for art in done:
-                Path(art.path).unlink(missing_ok=True)
+            self._abort_writers(done)
             raise
         self.writers = []
         return done
 
     def abort(self) -> None:
+        self._aborting = True
+        self._stop()
+        self._abort_writers()
+
+    def _abort_writers(self, done: list[Artifact] = ()) -> None:
         for w in self.writers:
             w.abort()
+        for art in done:
+            Path(art.path).unlink(missing_ok=True)
         self.writers = []
 
 
@@ -138,7 +187,7 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
             label_errors = validator.check_labels()
             builder.add_errors(label_errors)
             if not label_errors and not reader.source_errors and labels:
-                outputs = _Outputs(out_dir, schema, excel_csv=excel_csv)
+                outputs = _Outputs(out_dir, schema, masker, excel_csv=excel_csv)
             rows = 0
             for raw in reader.iter_batches():
                 batch = normalizer.apply(raw)
@@ -151,7 +200,7 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
                     outputs.abort()
                     outputs = None
                 if outputs is not None:
-                    outputs.write(masker.apply(typed.data))
+                    outputs.write(typed.data)
                 rows += batch.num_rows
                 if progress is not None:
                     progress(rows, min(getattr(reader, "bytes_read", 0) or 0, source_bytes))

@@ -155,8 +155,34 @@ def _column(batch: pa.RecordBatch, name: str, position: int) -> pa.Array:
     return batch.column(index if index >= 0 else position)
 
 
-def _quote(text: pa.Array) -> pa.Array:
-    needs = pc.fill_null(pc.match_substring_regex(text, _NEEDS_QUOTE), False)
+@dataclass(frozen=True)
+class CsvCell:
+    """One column of a batch as CSV text: the unquoted text and which cells need quotes."""
+
+    text: pa.Array  # no nulls
+    needs_quote: pa.Array | None  # None when no cell needs quoting
+    is_text: bool  # a string column (formula escaping applies)
+
+
+def csv_cells(batch: pa.RecordBatch, fields: Sequence[FieldSpec]) -> list[CsvCell]:
+    """The batch's columns as CSV text, computed once for both CSV variants."""
+    out = []
+    for i, spec in enumerate(fields):
+        col = _column(batch, spec.name, i)
+        text = pc.fill_null(canonical_text(col), "")
+        needs = None
+        if not any(check(col.type) for check in _PLAIN_TYPES):
+            needs = pc.fill_null(pc.match_substring_regex(text, _NEEDS_QUOTE), False)
+            if not pc.any(needs).as_py():
+                needs = None
+        is_text = pa.types.is_string(col.type) or pa.types.is_large_string(col.type)
+        out.append(CsvCell(text, needs, is_text))
+    return out
+
+
+def _quote(text: pa.Array, needs: pa.Array | None = None) -> pa.Array:
+    if needs is None:
+        needs = pc.fill_null(pc.match_substring_regex(text, _NEEDS_QUOTE), False)
     if not pc.any(needs).as_py():
         return text
     quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
@@ -190,19 +216,20 @@ class CsvArtifactWriter:
 
     def write_batch(self, batch: pa.RecordBatch) -> None:
         """Append the rows of a typed batch (columns by field name, else by position)."""
-        cells = []
-        for i, spec in enumerate(self.fields):
-            col = _column(batch, spec.name, i)
-            text = pc.fill_null(canonical_text(col), "")
-            if self.excel and (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
-                risky = pc.fill_null(pc.match_substring_regex(text, _FORMULA_START), False)
+        self.write_cells(csv_cells(batch, self.fields), batch.num_rows)
+
+    def write_cells(self, cells: Sequence[CsvCell], num_rows: int) -> None:
+        """Append rows already turned into text by :func:`csv_cells`."""
+        columns = []
+        for cell in cells:
+            text = cell.text
+            if self.excel and cell.is_text:
+                risky = pc.match_substring_regex(text, _FORMULA_START)
                 if pc.any(risky).as_py():
                     text = pc.if_else(risky, pc.binary_join_element_wise("'", text, ""), text)
-            if not any(check(col.type) for check in _PLAIN_TYPES):
-                text = _quote(text)
-            cells.append(text)
-        self._write_lines(cells)
-        self.rows += batch.num_rows
+            columns.append(text if cell.needs_quote is None else _quote(text, cell.needs_quote))
+        self._write_lines(columns)
+        self.rows += num_rows
 
     def _write_lines(self, cells: list[pa.Array]) -> None:
         line = cells[0] if len(cells) == 1 else pc.binary_join_element_wise(*cells, ",")

@@ -132,3 +132,9 @@ def test_mask_sample_shapes():
     assert mask_sample("mobile", "13800138000") == "138****8000"
     assert mask_sample("bank-card", "6222020200001234567") == "6222***********4567"
     assert mask_sample("id-number", "123") == "***"
+
+
+def test_typed_columns_that_cannot_hold_pii_are_skipped_but_numbers_are_scanned():
+    found = _scan([{"name": "d", "type": "date"}, {"name": "n", "type": "integer"}],
+                  [["13800138000"], ["13800138000"]])
+    assert set(_by_kind(found)) == {("n", "mobile")}

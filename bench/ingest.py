@@ -1,0 +1,254 @@
+"""Ingest benchmark: frictionless-py validate vs our validation vs our full ingest, same file.
+
+Run by hand (not part of the test suite)::
+
+    .venv/bin/python bench/ingest.py                      # 1,000,000 rows (~140 MB)
+    .venv/bin/python bench/ingest.py --rows 10000000      # ~1.4 GB
+    .venv/bin/python bench/ingest.py --rows 10000000 --skip frictionless --write
+
+The CSV is generated deterministically (numpy, seed 42) under bench/data/ (git-ignored) with
+its Table Schema. Each measurement runs in its own subprocess, which reports its wall time and
+its peak resident memory (VmHWM from /proc/self/status). ``--write`` puts the results into
+the "Ingest" section of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / "data"
+DOC = ROOT / "docs" / "benchmarks.md"
+CHUNK_ROWS = 500_000
+
+CATEGORIES = ["行政许可", "行政处罚", "行政强制", "行政征收", "行政给付", "行政检查", "行政确认", "其他"]
+_ORG_PREFIX = ["北京市", "上海市", "杭州市", "广州市", "深圳市", "成都市", "武汉市", "南京市", "西安市", "重庆市"]
+_ORG_MIDDLE = ["朝阳区", "海淀区", "浦东新区", "西湖区", "天河区", "南山区", "武侯区", "江汉区", "玄武区", "雁塔区"]
+_ORG_SUFFIX = ["市场监督管理局", "生态环境局", "交通运输局", "卫生健康委员会", "教育局", "住房和城乡建设局",
+               "城市管理局", "税务局", "应急管理局", "人力资源和社会保障局"]
+_REMARKS = ["依法办理", "材料齐全，予以受理", "现场检查未发现问题", "责令限期整改", "已结案", "群众举报核实",
+            "按期完成整改", "移送相关部门处理", "申请材料不全，需补正", "无异议", "已告知当事人陈述申辩权利",
+            "经复核维持原决定"]
+_DIVISIONS = ["110105", "110108", "310115", "330106", "440106", "440305", "510107", "420103", "320102",
+              "610113", "500103", "120101", "210102", "370102", "430102", "350102"]
+
+SCHEMA = {
+    "fields": [
+        {"name": "id", "type": "integer", "constraints": {"required": True}},
+        {"name": "division", "type": "string", "constraints": {"pattern": "[0-9]{6}"}},
+        {"name": "org", "type": "string", "constraints": {"required": True}},
+        {"name": "date", "type": "date"},
+        {"name": "amount", "type": "number", "constraints": {"minimum": 0}},
+        {"name": "category", "type": "string", "constraints": {"enum": CATEGORIES}},
+        {"name": "lat", "type": "number", "constraints": {"minimum": 18, "maximum": 54}},
+        {"name": "lon", "type": "number", "constraints": {"minimum": 73, "maximum": 136}},
+        {"name": "remarks", "type": "string"},
+    ],
+    "primaryKey": "id",
+}
+
+
+def generate(rows: int) -> tuple[Path, Path]:
+    """Write the benchmark CSV and its schema (once per row count); returns their paths."""
+    import numpy as np
+    import pyarrow as pa
+
+    sys.path.insert(0, str(ROOT))
+    from opendata.core.tableschema import load_table_schema
+    from opendata.core.writers import CsvArtifactWriter
+
+    DATA.mkdir(parents=True, exist_ok=True)
+    csv_path = DATA / f"ingest-{rows}.csv"
+    schema_path = DATA / "ingest-schema.json"
+    schema_path.write_text(json.dumps(SCHEMA, ensure_ascii=False, indent=2), encoding="utf-8")
+    if csv_path.exists():
+        return csv_path, schema_path
+    schema = load_table_schema(SCHEMA)
+    rng = np.random.default_rng(42)
+    orgs = pa.array([p + m + s for p in _ORG_PREFIX for m in _ORG_MIDDLE for s in _ORG_SUFFIX])
+    remarks = pa.array([a if b is None else f"{a}；{b}" for a in _REMARKS for b in (None, *_REMARKS[:5])])
+    divisions, categories = pa.array(_DIVISIONS), pa.array(CATEGORIES)
+    writer = CsvArtifactWriter(csv_path, schema.fields)
+    start = np.datetime64("2015-01-01")
+    for first in range(0, rows, CHUNK_ROWS):
+        n = min(CHUNK_ROWS, rows - first)
+
+        def pick(values: pa.Array, n: int = n) -> pa.Array:
+            return values.take(pa.array(rng.integers(0, len(values), n)))
+
+        dates = (start + rng.integers(0, 3650, n).astype("timedelta64[D]")).astype("datetime64[D]")
+        batch = pa.record_batch([
+            pa.array(np.arange(first + 1, first + n + 1), pa.int64()),
+            pick(divisions), pick(orgs), pa.array(dates, pa.date32()),
+            pa.array(np.round(rng.exponential(5000.0, n), 2)), pick(categories),
+            pa.array(np.round(rng.uniform(18.0, 53.5, n), 6)),
+            pa.array(np.round(rng.uniform(73.5, 135.0, n), 6)), pick(remarks),
+        ], names=schema.field_names)
+        writer.write_batch(batch)
+    writer.close()
+    return csv_path, schema_path
+
+
+def _peak_rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(tool: str, csv_path: str, schema_path: str) -> dict:
+    """Run one tool in this process; returns seconds, rows, validity and peak RSS.
+
+    Imports happen before the clock starts: the figure is the work on the file.
+    """
+    sys.path.insert(0, str(ROOT))
+    import frictionless
+
+    from opendata.core.pipeline import run_pipeline
+    from opendata.core.tableschema import load_table_schema
+    from opendata.core.validation import validate_table
+
+    descriptor = json.loads(Path(schema_path).read_text("utf-8"))
+    started = time.perf_counter()
+    if tool == "frictionless":
+        schema = frictionless.Schema.from_descriptor(descriptor)
+        with frictionless.system.use_context(trusted=True):  # allow the absolute path
+            report = frictionless.validate(csv_path, schema=schema)
+        task = report.tasks[0] if report.tasks else None
+        out = {"valid": report.valid, "rows": task.stats.get("rows") if task else None,
+               "errors": report.stats.get("errors")}
+    elif tool == "validate":
+        report = validate_table(csv_path, load_table_schema(descriptor)).to_descriptor()
+        out = {"valid": report["valid"], "rows": report["tasks"][0]["stats"]["rows"],
+               "errors": report["stats"]["errors"]}
+    else:
+        with tempfile.TemporaryDirectory(dir=DATA) as out_dir:
+            result = run_pipeline(csv_path, load_table_schema(descriptor), out_dir, salt=os.urandom(16))
+            out = {"valid": result.valid, "rows": result.row_count,
+                   "errors": result.report["stats"]["errors"],
+                   "outputs": {a.kind: a.bytes for a in result.artifacts},
+                   "pii_findings": len(result.pii.findings)}
+    out["seconds"] = time.perf_counter() - started
+    out["peak_rss_mb"] = _peak_rss_mb()
+    return out
+
+
+def run_child(tool: str, csv_path: Path, schema_path: Path) -> dict:
+    cmd = [sys.executable, __file__, "--measure", tool, str(csv_path), str(schema_path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        return {"failed": proc.stderr.strip().splitlines()[-1:] or ["exit " + str(proc.returncode)]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def machine() -> dict:
+    def sh(*cmd: str) -> str:
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, check=False).stdout
+        except OSError:
+            return ""
+
+    model = re.search(r"Model name:\s*(.+)", sh("lscpu"))
+    mem = re.search(r"Mem:\s+(\S+)", sh("free", "-h"))
+    import duckdb
+    import frictionless
+    import pyarrow
+
+    return {
+        "cpus": sh("nproc").strip(), "cpu": model.group(1).strip() if model else platform.processor(),
+        "memory": mem.group(1) if mem else "?", "python": platform.python_version(),
+        "pyarrow": pyarrow.__version__, "frictionless": frictionless.__version__,
+        "duckdb": duckdb.__version__, "os": platform.platform(),
+    }
+
+
+def render(rows: int, size: int, results: dict, info: dict) -> str:
+    """The markdown for one run."""
+    base = results.get("frictionless", {})
+    lines = [
+        f"### {rows:,} rows ({size / 1e6:,.0f} MB), {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"Machine: {info['cpus']} CPUs ({info['cpu']}), {info['memory']} RAM, {info['os']}; "
+        f"Python {info['python']}, pyarrow {info['pyarrow']}, frictionless {info['frictionless']}, "
+        f"duckdb {info['duckdb']}.",
+        "",
+        "| run | seconds | MB/s | rows/s | peak RSS (MB) | throughput vs frictionless | valid |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    names = {"frictionless": "frictionless-py `validate`", "validate": "opendata validation (`validate_table`)",
+             "ingest": "opendata full ingest (`run_pipeline`)"}
+    for tool, res in results.items():
+        if "failed" in res:
+            lines.append(f"| {names[tool]} | failed: {res['failed'][0]} | | | | | |")
+            continue
+        secs = res["seconds"]
+        ratio = f"{base['seconds'] / secs:.1f}×" if base.get("seconds") else "-"
+        lines.append(f"| {names[tool]} | {secs:.2f} | {size / 1e6 / secs:,.1f} | {rows / secs:,.0f} | "
+                     f"{res['peak_rss_mb']:,.0f} | {ratio} | {res['valid']} |")
+    ingest = results.get("ingest", {})
+    if ingest.get("outputs"):
+        sizes = ", ".join(f"{k} {v / 1e6:,.1f} MB" for k, v in ingest["outputs"].items())
+        lines += ["", f"Full ingest wrote: {sizes}; PII findings: {ingest.get('pii_findings')}."]
+    return "\n".join(lines) + "\n"
+
+
+def write_doc(section: str) -> None:
+    """Add this run to the "Ingest" section of docs/benchmarks.md, leaving other sections alone."""
+    text = DOC.read_text("utf-8") if DOC.exists() else "# Benchmarks\n"
+    intro = ("## Ingest\n\nGenerated by `bench/ingest.py` (seeded, government-style CSV with its Table "
+             "Schema). Each run is a separate process on the same file; throughput ratios are "
+             "frictionless-py's time divided by ours. Targets: validation ≥ 30×, full ingest "
+             "(validation, PII scan, CSV + Parquet + Excel CSV + datapackage.json) ≥ 20×, peak RSS "
+             "< 500 MB on 10M rows.\n\n")
+    match = re.search(r"^## Ingest\n.*?(?=^## |\Z)", text, flags=re.S | re.M)
+    if match:
+        body = match.group(0).rstrip() + "\n\n" + section
+        text = text[:match.start()] + body + ("\n" + text[match.end():] if text[match.end():] else "")
+    else:
+        text = text.rstrip() + "\n\n" + intro + section
+    DOC.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--skip", action="append", default=[], choices=["frictionless", "validate", "ingest"])
+    parser.add_argument("--write", action="store_true", help="record the results in docs/benchmarks.md")
+    parser.add_argument("--measure", nargs=3, metavar=("TOOL", "CSV", "SCHEMA"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.measure:
+        print(json.dumps(measure(*args.measure)))
+        return 0
+    t0 = time.perf_counter()
+    csv_path, schema_path = generate(args.rows)
+    size = csv_path.stat().st_size
+    print(f"data: {csv_path} ({size / 1e6:,.1f} MB, {args.rows:,} rows; ready in {time.perf_counter() - t0:.1f} s)")
+    results = {}
+    for tool in ("frictionless", "validate", "ingest"):
+        if tool in args.skip:
+            continue
+        results[tool] = res = run_child(tool, csv_path, schema_path)
+        print(f"{tool}: {json.dumps(res)}", flush=True)
+    section = render(args.rows, size, results, machine())
+    print()
+    print(section)
+    if args.write:
+        write_doc(section)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
