@@ -52,6 +52,7 @@ class DelimitedReader:
         self.source_errors: list[SourceError] = []
         self.labels: list[str] = []
         self.bytes_read = 0
+        self._too_long_reported = False
         self.delimiter = sniffed.delimiter
         detected = sniffed.detected
         self.encoding = detected.encoding if detected else None
@@ -192,6 +193,7 @@ class DelimitedReader:
                 batch = _drop_rows_until(batch, skip_until)
                 self.bytes_read = _tell(source, self._start)
                 if batch.num_rows:
+                    self._check_cell_lengths(batch)
                     yield batch
             if invalid:
                 tail = _drop_rows_until(_invalid_batch(list(invalid), width), skip_until)
@@ -201,6 +203,26 @@ class DelimitedReader:
             if transcoder is not None and transcoder.error:
                 self.source_errors.append(transcoder.error)
             source.close()  # type: ignore[attr-defined]
+
+    def _check_cell_lengths(self, batch: RawBatch) -> None:
+        """Name the first cell longer than max_cell_chars (bytes first: cheap, and an upper bound)."""
+        if self._too_long_reported:
+            return
+        limit = self.limits.max_cell_chars
+        for index, column in enumerate(batch.columns):
+            longest = pc.max(pc.binary_length(column)).as_py()
+            if longest is None or longest <= limit:
+                continue
+            lengths = pc.utf8_length(column)
+            over = pc.indices_nonzero(pc.greater(lengths, limit))
+            if len(over):
+                row = over[0].as_py()
+                self._too_long_reported = True
+                self.warnings.append(
+                    f"row {batch.row_numbers[row].as_py()}, field {index + 1}: a cell of "
+                    f"{lengths[row].as_py():,} characters, more than the limit of {limit:,}"
+                )
+                return
 
     def _iter_python(self) -> Iterator[RawBatch]:
         """The csv module over decoded text: for files whose first row is blank (no labels)."""
@@ -284,7 +306,8 @@ def _number_rows(
         remaining -= run
     numbers = np.concatenate(pieces) if pieces else np.empty(0, dtype=np.int64)
     batch = RawBatch(
-        row_numbers=pa.array(numbers),
+        # from_buffers: pa.array(ndarray) would import pandas (over a second) on first use
+        row_numbers=pa.Array.from_buffers(pa.int64(), len(numbers), [None, pa.py_buffer(numbers)]),
         columns=list(record_batch.columns),
         cell_counts=pa.repeat(pa.scalar(width, pa.int32()), total),
     )

@@ -174,11 +174,11 @@ def count_nul_bytes(path: str, start: int = 0) -> tuple[int, int | None]:
         f.seek(start)
         position = start
         while chunk := f.read(CHUNK_BYTES):
-            found = chunk.count(0)
-            if found:
-                count += found
+            at = chunk.find(0)  # memchr; counting is ten times slower, so only when found
+            if at >= 0:
+                count += chunk.count(0)
                 if first is None:
-                    first = position + chunk.index(0)
+                    first = position + at
             position += len(chunk)
     return count, first
 

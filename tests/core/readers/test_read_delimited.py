@@ -185,3 +185,18 @@ def test_bytes_read_reports_progress(tmp_path):
     with open_table(path) as reader:
         list(reader.iter_batches())
         assert reader.bytes_read == path.stat().st_size
+
+
+def test_cell_longer_than_the_limit_is_named_in_a_warning(tmp_path):
+    table = read_table(
+        write(tmp_path, "a,b\n1,x\n2," + "长" * 50 + "\n"), limits=small_limits(max_cell_chars=40)
+    )
+    assert table.cells[1] == ["2", "长" * 50]
+    assert any("row 3, field 2: a cell of 50 characters" in w for w in table.warnings)
+
+
+def test_header_longer_than_the_sniffed_head(tmp_path):
+    label = "x" * 1_500_000
+    table = read_table(write(tmp_path, f'"{label}",b\n1,2\n'))
+    assert table.labels == [label, "b"]
+    assert table.rows == [(2, ["1", "2"])]
