@@ -86,6 +86,12 @@ def test_organization_codes_are_valid(org):
     assert vocab.lookup("level", org["level"]) is not None
 
 
+def test_a_credit_code_with_a_wrong_check_character_is_caught():
+    code = ORGS["qc-gov"]["credit_code"]
+    wrong = code[:17] + ("0" if code[17] != "0" else "1")
+    assert is_valid_uscc(code) and not is_valid_uscc(wrong)
+
+
 def test_credit_codes_are_unique():
     codes = [o["credit_code"] for o in ORGS.values()]
     assert len(codes) == len(set(codes))
@@ -144,6 +150,7 @@ def test_schema_file_exists_and_loads(ds):
     schema = load_table_schema(ROOT / "schemas" / ds["schema"])
     for f in schema.fields:
         assert f.title and re.search(r"[\u4e00-\u9fff]", f.title), f.name
+        assert f.description and re.search(r"[\u4e00-\u9fff]", f.description), f.name
         if f.pii:  # personal data is masked when published
             assert f.mask is not None, f.name
 
