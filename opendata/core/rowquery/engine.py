@@ -221,8 +221,9 @@ class RowQueryEngine:
         cur = version.cursor()
         with WATCHDOG.guard(cur, timeout or self.timeout) as entry:
             try:
-                res = cur.execute(sql, params)
-                return res.to_arrow_table() if arrow else res.fetchall()
+                if arrow:
+                    return cur.sql(sql, params=params).to_arrow_table()
+                return cur.execute(sql, params).fetchall()
             except duckdb.InterruptException:
                 raise QueryTimeoutError(f"the query took longer than {timeout or self.timeout:g} s and was stopped",
                                         problems=[Problem("query-timeout", "narrow the filters or lower the limit")]) from None

@@ -88,8 +88,10 @@ def read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 def _build(con: duckdb.DuckDBPyConnection, parquet_path: Path, schema: TableSchema,
            sort_columns: Sequence[str] | None) -> dict[str, Any]:
     literal = "'" + str(parquet_path).replace("'", "''") + "'"  # a view cannot take parameters
-    con.execute(f"CREATE TEMP VIEW __od_src AS SELECT * FROM read_parquet({literal})")
-    parquet_types = {r[0]: r[1] for r in con.execute("DESCRIBE __od_src").fetchall()}
+    parquet_types = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({literal})").fetchall()}
+    numbered = "file_row_number" not in parquet_types  # file order breaks primary-key ties
+    con.execute(f"CREATE TEMP VIEW __od_src AS SELECT * FROM read_parquet({literal}"
+                f"{', file_row_number = true' if numbered else ''})")
     columns, problems = [], []
     for f in schema.fields:
         if f.name in parquet_types:
@@ -103,7 +105,7 @@ def _build(con: duckdb.DuckDBPyConnection, parquet_path: Path, schema: TableSche
         raise SchemaError(f"{parquet_path.name}: the Parquet file does not match its Table Schema", problems=problems)
     names = [c["name"] for c in columns]
     pk = [k for k in schema.primary_key if k in names]
-    order = ", ".join(f"{quote_ident(k)} NULLS LAST" for k in pk) or "1"
+    order = ", ".join([f"{quote_ident(k)} NULLS LAST" for k in pk] + (["file_row_number"] if numbered else [])) or "1"
     select = ", ".join(quote_ident(n) for n in names)
     text_cols = [c["name"] for c in columns if c["type"] == "VARCHAR"]
     text_expr = (f", lower(concat_ws(' ', {', '.join(quote_ident(n) for n in text_cols)})) AS {TEXT}"

@@ -1,0 +1,101 @@
+"""Publish-time preparation: atomic output, checked against the schema, row ids and counts."""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from opendata.core.errors import SchemaError
+from opendata.core.rowquery import RowQueryEngine, prepare_version
+from opendata.core.rowquery.prepare import read_meta
+from opendata.core.tableschema import load_table_schema
+from tests.core.rowquery.builders import SECRET, SMALL_SCHEMA
+
+
+def _parquet(tmp_path, table: pa.Table):
+    path = tmp_path / "data.parquet"
+    pq.write_table(table, path, compression="zstd")
+    return path
+
+
+def test_prepare_writes_only_the_final_file(tmp_path):
+    parquet = _parquet(tmp_path, pa.table({"id": [3, 1, 2], "v": ["c", "a", "b"]}))
+    schema = load_table_schema({"fields": [{"name": "id", "type": "integer"}, {"name": "v"}], "primaryKey": "id"})
+    out = prepare_version(parquet, schema, tmp_path / "v.duckdb")
+    assert out == tmp_path / "v.duckdb"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.parquet", "v.duckdb"]
+    con = duckdb.connect(str(out), read_only=True)
+    try:
+        meta = read_meta(con)
+        assert meta["rows"] == 3 and meta["primary_key"] == ["id"]
+        assert con.execute("SELECT __od_rid, id FROM __od_rows").fetchall() == [(0, 1), (1, 2), (2, 3)]
+        assert meta["counted"] == {"id": "__od_counts_0", "v": "__od_counts_1"}
+    finally:
+        con.close()
+
+
+def test_without_a_primary_key_rows_keep_their_file_order(tmp_path):
+    parquet = _parquet(tmp_path, pa.table({"v": ["c", "a", "b", "a"]}))
+    out = prepare_version(parquet, load_table_schema({"fields": [{"name": "v"}]}), tmp_path / "v.duckdb")
+    engine = RowQueryEngine(lambda v: out, SECRET)
+    try:
+        assert [r[0] for r in engine.query("v", {}).rows] == ["c", "a", "b", "a"]
+        assert engine.query("v", {"sort": "v", "limit": "2"}).rows == (("a",), ("a",))
+    finally:
+        engine.close()
+
+
+def test_a_field_missing_from_the_parquet_file_is_a_schema_error(tmp_path):
+    parquet = _parquet(tmp_path, pa.table({"id": [1]}))
+    schema = load_table_schema({"fields": [{"name": "id", "type": "integer"}, {"name": "gone"}]})
+    with pytest.raises(SchemaError) as info:
+        prepare_version(parquet, schema, tmp_path / "v.duckdb")
+    assert "gone" in str(info.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.parquet"]  # nothing half-written
+
+
+def test_a_dropped_masked_field_may_be_absent(tmp_path):
+    parquet = _parquet(tmp_path, pa.table({"id": [1, 2]}))
+    schema = load_table_schema({"fields": [{"name": "id", "type": "integer"},
+                                           {"name": "idno", "x-mask": {"method": "drop"}}]})
+    out = prepare_version(parquet, schema, tmp_path / "v.duckdb")
+    engine = RowQueryEngine(lambda v: out, SECRET)
+    try:
+        assert engine.describe("v")["columns"] == [{"name": "id", "type": "BIGINT", "schema_type": "integer"}]
+        with pytest.raises(Exception, match="idno"):
+            engine.query("v", {"idno": "1"})
+    finally:
+        engine.close()
+
+
+def test_reserved_field_names_and_unknown_sort_columns_are_refused(tmp_path):
+    parquet = _parquet(tmp_path, pa.table({"__od_rid": [1]}))
+    with pytest.raises(SchemaError, match="reserved"):
+        prepare_version(parquet, load_table_schema({"fields": [{"name": "__od_rid"}]}), tmp_path / "v.duckdb")
+    parquet = _parquet(tmp_path, pa.table({"id": [1]}))
+    with pytest.raises(SchemaError, match="nope"):
+        prepare_version(parquet, load_table_schema({"fields": [{"name": "id"}]}), tmp_path / "v.duckdb",
+                        sort_columns=["nope"])
+
+
+def test_sorted_copies_follow_x_sortable_or_default_to_numeric_and_date_fields(versions, tmp_path):
+    con = duckdb.connect(str(versions["small"]), read_only=True)
+    try:
+        assert sorted(read_meta(con)["sorted"]) == ["amount", "d"]
+    finally:
+        con.close()
+    descriptor = {**SMALL_SCHEMA, "fields": [dict(f) for f in SMALL_SCHEMA["fields"]]}
+    descriptor["fields"][7]["x-sortable"] = True  # qty
+    from tests.core.rowquery.builders import make_small_table
+
+    parquet = _parquet(tmp_path, make_small_table(50))
+    marked = prepare_version(parquet, load_table_schema(descriptor), tmp_path / "m.duckdb")
+    default = prepare_version(parquet, load_table_schema(SMALL_SCHEMA), tmp_path / "d.duckdb")
+    for path, expected in ((marked, ["qty"]), (default, ["d", "ts"])):
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            assert list(read_meta(con)["sorted"]) == expected
+        finally:
+            con.close()
