@@ -1,8 +1,8 @@
 """Who may see what: the one place where disclosure rules become decisions and SQL filters.
 
 Every outward path (API, CKAN, DCAT, feeds, bulk files, downloads, row queries) asks here.
-Today every caller is anonymous; the departments issue adds users, organizations, reviewers
-and access grants to :class:`Viewer` and widens the rules below, without changing callers.
+A :class:`Viewer` is built per request (opendata.api.auth) from a token's user, roles, scopes and
+access grants (opendata.services.accounts.viewer_for_user); anonymous callers get ``ANONYMOUS``.
 
 Rules for anonymous callers:
 - a dataset's metadata is public while the dataset is active, whatever its disclosure class
@@ -10,33 +10,103 @@ Rules for anonymous callers:
 - only published versions are listed;
 - data (downloads, rows, archives, distributions) is served only for published versions of
   ``unconditional`` datasets.
+
+Authenticated callers also see versions in any state of their own organizations' datasets (and of
+those they review), and receive the data of ``conditional`` datasets of their organizations or
+granted to them by an unexpired, unrevoked access grant. Closed data is never served.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, and_, true
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
 from opendata.core import lifecycle
+from opendata.core.errors import OpendataError
 from opendata.store.models import Dataset, Version
+
+ALL_SCOPES = frozenset({"read", "publish", "review", "admin"})
+
+
+class AuthenticationError(OpendataError):
+    """No valid credentials: a wrong, expired or revoked token (HTTP 401)."""
+
+    code = "unauthorized"
+    http_status = 401
+
+
+class PermissionDeniedError(OpendataError):
+    """Valid credentials without the role or token scope the action needs (HTTP 403)."""
+
+    code = "forbidden"
+    http_status = 403
 
 
 @dataclass(frozen=True)
 class Viewer:
-    """The caller of a request. Anonymous unless authenticated (departments issue)."""
+    """The caller of a request: anonymous, a token's user, or a trusted local operator (CLI).
+
+    ``organization_ids``: organizations whose unpublished versions and conditional data the viewer
+    sees (their own, plus sub-organizations for publishers and reviewers). ``publish_`` and
+    ``review_organization_ids``: where the viewer may publish or review. ``scopes``: what the
+    credentials allow (a token's scopes; every scope for a local operator). ``request_id`` and
+    ``address`` say where the call came from, for the audit log.
+    """
 
     user: str | None = None
     organization_ids: frozenset[int] = field(default_factory=frozenset)
     granted_dataset_ids: frozenset[int] = field(default_factory=frozenset)
     is_admin: bool = False
+    user_id: int | None = None
+    roles: frozenset[str] = field(default_factory=frozenset)
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    publish_organization_ids: frozenset[int] = field(default_factory=frozenset)
+    review_organization_ids: frozenset[int] = field(default_factory=frozenset)
+    token_id: int | None = None
+    request_id: str | None = None
+    address: str | None = None
 
     @property
     def is_anonymous(self) -> bool:
         return self.user is None
 
+    def has_scope(self, scope: str) -> bool:
+        """True when the credentials carry ``scope`` (``admin`` carries every scope)."""
+        return scope in self.scopes or "admin" in self.scopes
+
+    def require_scope(self, scope: str) -> None:
+        """Raise AuthenticationError when anonymous, PermissionDeniedError when the scope is missing."""
+        if self.is_anonymous:
+            raise AuthenticationError("authentication required")
+        if not self.has_scope(scope):
+            raise PermissionDeniedError(f"this action needs the {scope!r} scope")
+
+    def require_admin(self) -> None:
+        """Raise unless the viewer is an administrator acting with the ``admin`` scope."""
+        self.require_scope("admin")
+        if not self.is_admin:
+            raise PermissionDeniedError("this action is for administrators")
+
+    def can_publish_for(self, organization_id: int) -> bool:
+        """True when the viewer may register datasets and upload versions for the organization."""
+        return self.is_admin or (self.has_scope("publish") and organization_id in self.publish_organization_ids)
+
+    def can_review_for(self, organization_id: int) -> bool:
+        """True when the viewer may review and approve versions of the organization's datasets."""
+        return self.is_admin or (self.has_scope("review") and organization_id in self.review_organization_ids)
+
 
 ANONYMOUS = Viewer()
+
+
+def system_viewer(name: str = "cli") -> Viewer:
+    """A trusted local operator (the ``opendata`` command): an administrator with every scope."""
+    return Viewer(user=name, is_admin=True, roles=frozenset({"administrator"}), scopes=ALL_SCOPES)
+
+
+def _own_organization_ids(viewer: Viewer) -> frozenset[int]:
+    return viewer.organization_ids | viewer.review_organization_ids
 
 
 def dataset_listed_clause(viewer: Viewer) -> ColumnElement[bool]:
@@ -50,15 +120,24 @@ def version_listed_clause(viewer: Viewer) -> ColumnElement[bool]:
     """SQL filter: versions the viewer may see listed (not necessarily their data)."""
     if viewer.is_admin:
         return true()
-    return Version.state == lifecycle.PUBLISHED
+    own = _own_organization_ids(viewer)
+    if not own:
+        return Version.state == lifecycle.PUBLISHED
+    own_datasets = select(Dataset.id).where(Dataset.organization_id.in_(sorted(own)))
+    return or_(Version.state == lifecycle.PUBLISHED, Version.dataset_id.in_(own_datasets))
 
 
 def data_served_clause(viewer: Viewer) -> ColumnElement[bool]:
     """SQL filter over Version joined to Dataset: versions whose data the viewer may receive."""
     if viewer.is_admin:
         return Version.state == lifecycle.PUBLISHED
+    conditional = false()
+    if viewer.organization_ids or viewer.granted_dataset_ids:
+        conditional = and_(Dataset.disclosure == "conditional",
+                           or_(Dataset.organization_id.in_(sorted(viewer.organization_ids)),
+                               Dataset.id.in_(sorted(viewer.granted_dataset_ids))))
     return and_(Version.state == lifecycle.PUBLISHED, Dataset.state == lifecycle.DATASET_ACTIVE,
-                Dataset.disclosure == "unconditional")
+                or_(Dataset.disclosure == "unconditional", conditional))
 
 
 def can_see_dataset(viewer: Viewer, dataset: Dataset) -> bool:
@@ -68,7 +147,10 @@ def can_see_dataset(viewer: Viewer, dataset: Dataset) -> bool:
 
 def can_see_version(viewer: Viewer, version: Version) -> bool:
     """True when the version appears in the viewer's version lists."""
-    return can_see_dataset(viewer, version.dataset) and (viewer.is_admin or version.state == lifecycle.PUBLISHED)
+    if not can_see_dataset(viewer, version.dataset):
+        return False
+    return (viewer.is_admin or version.state == lifecycle.PUBLISHED
+            or version.dataset.organization_id in _own_organization_ids(viewer))
 
 
 def can_receive_data(viewer: Viewer, version: Version) -> bool:

@@ -51,7 +51,8 @@ class User(Base):
     modified_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organization: Mapped[Organization | None] = relationship()
-    roles: Mapped[list[RoleAssignment]] = relationship(back_populates="user", order_by="RoleAssignment.id")
+    roles: Mapped[list[RoleAssignment]] = relationship(back_populates="user", order_by="RoleAssignment.id",
+                                                       cascade="all, delete-orphan")
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", order_by="ApiToken.id")
 
 

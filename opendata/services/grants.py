@@ -1,0 +1,102 @@
+"""Access grants: a requester (a user or an organization) may receive a conditional dataset's data
+for a stated purpose until the grant expires or is revoked. Administrators grant and revoke.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from opendata.core.errors import ConflictError, NotFoundError, ValidationError
+from opendata.services.access import Viewer
+from opendata.services.accounts import user_get
+from opendata.services.audit import audit_record
+from opendata.store.accounts import AccessGrant
+from opendata.store.models import Dataset, Organization, utcnow
+
+
+def grant_snapshot(grant: AccessGrant) -> dict:
+    """A grant as audit and API data."""
+    return {"id": grant.id, "dataset": grant.dataset.identifier,
+            "user": grant.user.username if grant.user else None,
+            "organization": grant.organization.slug if grant.organization else None,
+            "purpose": grant.purpose, "granted_by": grant.granted_by, "created_at": grant.created_at,
+            "expires_at": grant.expires_at, "revoked_at": grant.revoked_at, "revoked_by": grant.revoked_by}
+
+
+def grant_is_active(grant: AccessGrant, now: datetime | None = None) -> bool:
+    """True while the grant is neither revoked nor expired."""
+    return grant.revoked_at is None and grant.expires_at > (now or utcnow())
+
+
+def grant_create(*, session: Session, actor: Viewer, dataset: str, purpose: str, expires_at: datetime,
+                 username: str | None = None, organization: str | None = None,
+                 now: datetime | None = None) -> AccessGrant:
+    """Grant a user or an organization access to a conditional dataset's data (administrators only)."""
+    actor.require_admin()
+    now = now or utcnow()
+    ds = _dataset(session, dataset)
+    if ds.disclosure != "conditional":
+        raise ConflictError(f"dataset {dataset!r} is {ds.disclosure}; grants are for conditional datasets")
+    if (username is None) == (organization is None):
+        raise ValidationError("grant to exactly one of a user or an organization")
+    if not (purpose or "").strip():
+        raise ValidationError("a grant states its purpose")
+    if expires_at.tzinfo is None or expires_at <= now:
+        raise ValidationError("a grant expires at a time in the future (with a time zone)")
+    grant = AccessGrant(dataset=ds, purpose=purpose.strip(), expires_at=expires_at, granted_by=actor.user or "?",
+                        created_at=now)
+    if username is not None:
+        grant.user = user_get(session=session, username=username)
+    else:
+        grant.organization = _organization(session, organization)
+    session.add(grant)
+    session.flush()
+    audit_record(session=session, actor=actor, action="grant-created", target_type="access_grant",
+                 target_id=grant.id, after=grant_snapshot(grant))
+    return grant
+
+
+def grant_revoke(*, session: Session, actor: Viewer, grant_id: int, dataset: str | None = None,
+                 now: datetime | None = None) -> AccessGrant:
+    """Revoke a grant at once (administrators only); revoking twice changes nothing."""
+    actor.require_admin()
+    grant = session.get(AccessGrant, grant_id)
+    if grant is None or (dataset is not None and grant.dataset.identifier != dataset):
+        raise NotFoundError(f"no grant {grant_id}" + (f" on dataset {dataset!r}" if dataset else ""))
+    if grant.revoked_at is None:
+        before = grant_snapshot(grant)
+        grant.revoked_at = now or utcnow()
+        grant.revoked_by = actor.user
+        audit_record(session=session, actor=actor, action="grant-revoked", target_type="access_grant",
+                     target_id=grant.id, before=before, after=grant_snapshot(grant))
+    return grant
+
+
+def grant_list(*, session: Session, actor: Viewer, dataset: str | None = None,
+               active_only: bool = False, now: datetime | None = None) -> list[AccessGrant]:
+    """Grants, optionally of one dataset and only the active ones (administrators only)."""
+    actor.require_admin()
+    now = now or utcnow()
+    query = select(AccessGrant).order_by(AccessGrant.id)
+    if dataset is not None:
+        query = query.where(AccessGrant.dataset_id == _dataset(session, dataset).id)
+    if active_only:
+        query = query.where(AccessGrant.revoked_at.is_(None), AccessGrant.expires_at > now)
+    return list(session.scalars(query))
+
+
+def _dataset(session: Session, identifier: str) -> Dataset:
+    ds = session.scalar(select(Dataset).where(Dataset.identifier == identifier))
+    if ds is None:
+        raise NotFoundError(f"no dataset {identifier!r}")
+    return ds
+
+
+def _organization(session: Session, slug: str) -> Organization:
+    org = session.scalar(select(Organization).where(Organization.slug == slug))
+    if org is None:
+        raise NotFoundError(f"no organization {slug!r}")
+    return org
