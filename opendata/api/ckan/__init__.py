@@ -1,4 +1,4 @@
-"""See opendata/api/blueprints.py."""
+"""See opendata/api/blueprints.py. The CKAN-compatible Action API (/api/3/action)."""
 
 from __future__ import annotations
 
@@ -7,5 +7,8 @@ from flask_smorest import Api
 
 
 def register(app: Flask, api: Api) -> None:
-    """Register this package's blueprints (filled in by the read API work)."""
-    del app, api
+    """Register /api/3/action/<name> (plain Flask: CKAN's envelope, not our OpenAPI document)."""
+    del api
+    from opendata.api.ckan.views import blp
+
+    app.register_blueprint(blp)

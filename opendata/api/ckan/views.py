@@ -1,0 +1,84 @@
+"""The CKAN-compatible Action API: ``/api/3/action/<name>`` (and ``/api/action/<name>``, as ckanapi calls it).
+
+GET takes the parameters from the query string, POST from a JSON body (or a form), as CKAN does.
+Answers use CKAN's envelope ``{help, success, result}`` and its error envelope
+``{help, success: false, error: {__type, message, ...}}`` with CKAN's status codes: 404 for
+"Not Found Error", 409 for "Validation Error" (unlike /api/v1's 422: CKAN clients depend on
+it), 400 for "Search Query Error" and bad requests.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from opendata.api.standards.links import request_links, runtime
+from opendata.core.errors import NotFoundError, OpendataError
+from opendata.core.rowquery import QueryTimeoutError
+from opendata.services.access import ANONYMOUS
+from opendata.services.standards.ckan import CkanError, CkanNotFound
+from opendata.services.standards.ckan_actions import ACTIONS, Context
+
+blp = Blueprint("ckan", __name__)
+
+
+def _respond(body: dict[str, Any], status: int) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False, default=str), status=status,
+                    mimetype="application/json")
+
+
+def _help(name: str) -> str:
+    return request_links().url(f"/api/3/action/help_show?name={name}")
+
+
+def _error(name: str, error: dict[str, Any], status: int) -> Response:
+    return _respond({"help": _help(name), "success": False, "error": error}, status)
+
+
+def _data_dict() -> dict[str, Any]:
+    """The action's parameters: query string for GET, JSON body (or form) for POST."""
+    if request.method == "GET":
+        return {k: v if len(v) > 1 else v[0] for k, v in request.args.lists()}
+    raw = request.get_data(cache=True)
+    if request.form:
+        return {k: v if len(v) > 1 else v[0] for k, v in request.form.lists()}
+    if not raw.strip():
+        return {k: v if len(v) > 1 else v[0] for k, v in request.args.lists()}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CkanError(f"Bad request - JSON Error: {exc}") from None
+    if not isinstance(body, dict):
+        raise CkanError("Bad request - JSON Error: Request data JSON decoded to a non-dict")
+    return body
+
+
+@blp.route("/api/3/action/<name>", methods=["GET", "POST"])
+@blp.route("/api/action/<name>", methods=["GET", "POST"])
+def action(name: str):
+    """Run one action and wrap its result in CKAN's envelope."""
+    fn = ACTIONS.get(name)
+    if fn is None:
+        return _error(name, {"__type": "Bad Request", "message": f"Bad request - Action name not known: {name}"},
+                      400)
+    ctx = Context(runtime=runtime(), viewer=ANONYMOUS, links=request_links())
+    try:
+        result = fn(ctx, _data_dict())
+    except CkanError as exc:
+        return _error(name, exc.to_error(), exc.status)
+    except NotFoundError as exc:
+        return _error(name, CkanNotFound(exc.message).to_error(), 404)
+    except QueryTimeoutError as exc:
+        return _error(name, {"__type": "Search Error", "message": exc.message}, 409)
+    except OpendataError as exc:
+        return _error(name, {"__type": "Validation Error", "message": exc.message}, 409)
+    return _respond({"help": _help(name), "success": True, "result": result}, 200)
+
+
+@blp.get("/api/3")
+@blp.get("/api/3/")
+def api_version():
+    """CKAN clients probe the API version here."""
+    return _respond({"version": 3}, 200)

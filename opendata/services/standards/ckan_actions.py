@@ -1,0 +1,216 @@
+"""CKAN Action API actions over our catalogue: plain functions from a data dict to a result.
+
+Searches go through :func:`opendata.services.catalogue.search_datasets` and row queries through
+:func:`opendata.services.rows.query_rows`, so CKAN clients see exactly what /api/v1 shows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from opendata import __version__
+from opendata.core.errors import NotFoundError, ValidationError
+from opendata.services.access import Viewer, dataset_listed_clause
+from opendata.services.catalogue import search_datasets
+from opendata.services.standards.ckan import (
+    CkanNotFound,
+    CkanSearchQueryError,
+    CkanValidationError,
+    organization_dict,
+    package_dict,
+    param_bool,
+    param_int,
+    param_json,
+    param_required,
+    parse_resource_id,
+    resource_dict,
+)
+from opendata.services.standards.datastore import datastore_search
+from opendata.services.standards.served import Links, get_entry, list_entries, load_catalog_info
+from opendata.store.models import Dataset, Organization
+from opendata.store.runtime import Runtime
+
+# CKAN field -> our search facet
+FACET_FIELDS = {"organization": "publisher", "owner_org": "publisher", "tags": "keyword", "res_format": "format",
+                "groups": "theme", "theme": "theme", "disclosure": "disclosure", "frequency": "frequency"}
+SORTS = {"score": "relevance", "metadata_modified": "modified", "metadata_created": "modified",
+         "title_string": "title", "title": "title", "name": "title", "views_recent": "downloads",
+         "views_total": "downloads"}
+FORMATS = {"csv": "CSV", "parquet": "Parquet"}
+_TERM = re.compile(r'([+]?)([A-Za-z_.]+):(?:"([^"]*)"|(\S+))')
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who asks and how links are written (CKAN's mutable context dict, made explicit)."""
+
+    runtime: Runtime
+    viewer: Viewer
+    links: Links
+
+
+# -- actions -------------------------------------------------------------------------------------
+def status_show(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """Site information (CKAN-compatible subset)."""
+    with ctx.runtime.sessions() as session:
+        info = load_catalog_info(ctx.runtime.config, session)
+    return {"site_title": info.title, "site_description": info.description, "site_url": ctx.links.url(""),
+            "ckan_version": "2.10.0", "opendata_version": __version__, "locale_default": "zh_Hans_CN",
+            "extensions": ["datastore"]}
+
+
+def package_list(ctx: Context, data: dict[str, Any]) -> list[str]:
+    """Names of every listed package, sorted."""
+    limit = param_int(data, "limit", 0, low=0)
+    offset = param_int(data, "offset", 0, low=0)
+    with ctx.runtime.sessions() as session:
+        stmt = select(Dataset.identifier).where(dataset_listed_clause(ctx.viewer)).order_by(Dataset.identifier)
+        if limit:
+            stmt = stmt.limit(limit)
+        if offset:
+            stmt = stmt.offset(offset)
+        return list(session.scalars(stmt))
+
+
+def package_show(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """One package by id or name."""
+    name = param_required(data, "id")
+    with ctx.runtime.sessions() as session:
+        try:
+            entry = get_entry(session, ctx.viewer, ctx.links, name)
+        except NotFoundError:
+            raise CkanNotFound("Dataset") from None
+        return package_dict(entry, ctx.links)
+
+
+def _parse_terms(text: str, filters: dict[str, list[str]]) -> str:
+    """Move ``field:value`` terms from a Solr-style string into filters; return the rest."""
+    def take(m: re.Match) -> str:
+        field, value = m.group(2), m.group(3) if m.group(3) is not None else m.group(4)
+        facet = FACET_FIELDS.get(field)
+        if facet is None:
+            raise CkanSearchQueryError(f"unsupported field '{field}' (supported: {', '.join(FACET_FIELDS)})")
+        if facet == "format":
+            value = FORMATS.get(value.lower(), value)
+        filters.setdefault(facet, []).append(value)
+        return " "
+    return _TERM.sub(take, text).strip()
+
+
+def _sort(data: dict[str, Any]) -> str:
+    raw = str(data.get("sort") or "score desc").split(",")[0].strip()
+    field = raw.split()[0] if raw else "score"
+    if field not in SORTS:
+        raise CkanSearchQueryError(f"cannot sort by '{field}' (one of {', '.join(SORTS)})")
+    return SORTS[field]
+
+
+def package_search(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """Search packages: q, fq (field:value terms), rows, start, sort, facet.field, facet.limit."""
+    rows = param_int(data, "rows", 10, low=0, high=1000)
+    start = param_int(data, "start", 0, low=0, high=10**9)
+    filters: dict[str, list[str]] = {}
+    q = str(data.get("q") or "").strip()
+    q = "" if q in ("*:*", "*") else _parse_terms(q, filters)
+    _parse_terms(str(data.get("fq") or ""), filters)
+    facet_fields = param_json(data, "facet.field", [])
+    if not isinstance(facet_fields, list) or not all(isinstance(f, str) for f in facet_fields):
+        raise CkanValidationError({"facet.field": ["Must be a JSON list of field names"]})
+    facet_limit = param_int(data, "facet.limit", 50, low=-1)
+    mincount = param_int(data, "facet.mincount", 1, low=0)
+    try:
+        found = search_datasets(runtime=ctx.runtime, viewer=ctx.viewer, q=q or None, filters=filters,
+                                sort=_sort(data), offset=start, limit=rows,
+                                facet_limit=facet_limit if facet_limit >= 0 else 10_000)
+    except ValidationError as exc:
+        raise CkanSearchQueryError("; ".join(p.message for p in exc.problems) or exc.message) from None
+    ids = [r["id"] for r in found["results"]]
+    with ctx.runtime.sessions() as session:
+        entries = {e.identifier: e for e in list_entries(session, ctx.viewer, ctx.links, identifiers=ids)}
+        results = [package_dict(entries[i], ctx.links) for i in ids if i in entries]
+    facets: dict[str, dict[str, int]] = {}
+    search_facets: dict[str, Any] = {}
+    for field in facet_fields:
+        ours = FACET_FIELDS.get(field)
+        items = [i for i in found["facets"].get(ours, []) if i["count"] >= mincount] if ours else []
+        facets[field] = {i["value"]: i["count"] for i in items}
+        search_facets[field] = {"title": field, "items": [
+            {"name": i["value"], "display_name": i["label"], "count": i["count"]} for i in items]}
+    return {"count": found["total"], "results": results, "facets": facets, "search_facets": search_facets,
+            "sort": str(data.get("sort") or "score desc, metadata_modified desc")}
+
+
+def _org_counts(session, viewer: Viewer) -> dict[int, int]:
+    return dict(session.execute(select(Dataset.organization_id, func.count()).where(
+        dataset_listed_clause(viewer)).group_by(Dataset.organization_id)).all())
+
+
+def organization_list(ctx: Context, data: dict[str, Any]) -> list[Any]:
+    """Organization names, or dicts with ``all_fields``; sorted by name."""
+    all_fields = param_bool(data, "all_fields", False)
+    limit = param_int(data, "limit", 1000, low=0, high=1000)
+    offset = param_int(data, "offset", 0, low=0)
+    wanted = param_json(data, "organizations", None)
+    with ctx.runtime.sessions() as session:
+        stmt = select(Organization).order_by(Organization.slug)
+        if isinstance(wanted, list):
+            stmt = stmt.where(Organization.slug.in_([str(w) for w in wanted]))
+        orgs = session.scalars(stmt.offset(offset).limit(limit)).all()
+        if not all_fields:
+            return [o.slug for o in orgs]
+        counts = _org_counts(session, ctx.viewer)
+        return [organization_dict(o, ctx.links, counts.get(o.id, 0)) for o in orgs]
+
+
+def organization_show(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """One organization by id or name; ``include_datasets`` adds its packages."""
+    slug = param_required(data, "id")
+    with ctx.runtime.sessions() as session:
+        org = session.scalar(select(Organization).where(Organization.slug == slug))
+        if org is None:
+            raise CkanNotFound("Organization was not found.")
+        out = organization_dict(org, ctx.links, _org_counts(session, ctx.viewer).get(org.id, 0))
+        if param_bool(data, "include_datasets", False):
+            entries = [e for e in list_entries(session, ctx.viewer, ctx.links)
+                       if e.dataset.organization_id == org.id]
+            out["packages"] = [package_dict(e, ctx.links) for e in entries[:1000]]
+        return out
+
+
+def resource_show(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """One resource by id (``<identifier>-csv`` or ``<identifier>-parquet``)."""
+    rid = param_required(data, "id")
+    parsed = parse_resource_id(rid)
+    if parsed is None:
+        raise CkanNotFound("Resource was not found.")
+    with ctx.runtime.sessions() as session:
+        try:
+            entry = get_entry(session, ctx.viewer, ctx.links, parsed[0])
+        except NotFoundError:
+            raise CkanNotFound("Resource was not found.") from None
+        for position, dist in enumerate(entry.distributions):
+            if dist.kind == parsed[1]:
+                return resource_dict(entry, dist, position)
+    raise CkanNotFound("Resource was not found.")
+
+
+def help_show(ctx: Context, data: dict[str, Any]) -> str:
+    """The documentation of an action."""
+    name = param_required(data, "name")
+    action = ACTIONS.get(name)
+    if action is None:
+        raise CkanNotFound(f"Action function not found: {name}")
+    return action.__doc__ or ""
+
+
+ACTIONS: dict[str, Callable[[Context, dict[str, Any]], Any]] = {
+    "status_show": status_show, "package_list": package_list, "package_show": package_show,
+    "package_search": package_search, "organization_list": organization_list,
+    "organization_show": organization_show, "resource_show": resource_show,
+    "datastore_search": datastore_search, "help_show": help_show,
+}
