@@ -72,6 +72,16 @@ class Caster:
     def to_storage(self, value: Any) -> Any:
         return value
 
+    # Keys (unique, primary key) must be equal exactly when frictionless' Python values are: an
+    # "extra" key part carries what the typed storage loses (see subclasses).
+    extra_type: pa.DataType | None = None
+
+    def fast_extra(self, cand: pa.Array, handled: pa.Array) -> pa.Array | None:
+        return None
+
+    def extra_value(self, value: Any) -> Any:
+        return None
+
 
 class StringCaster(Caster):
     def __init__(self, spec, readers):
@@ -108,6 +118,14 @@ class IntegerCaster(Caster):
             return None
         return int(value) if INT64_MIN <= value <= INT64_MAX else OVERFLOW
 
+    extra_type = pa.string()
+
+    def fast_extra(self, cand, handled):
+        return pa.nulls(len(cand), pa.string())
+
+    def extra_value(self, value):
+        return None if value is None or INT64_MIN <= value <= INT64_MAX else str(value)
+
 
 class NumberCaster(Caster):
     def fast(self, arr):
@@ -136,6 +154,21 @@ class NumberCaster(Caster):
         if isinstance(value, Decimal) and value.is_nan():
             return float("nan")
         return float(value)
+
+    # a decimal a double cannot tell apart from its neighbours (more than 15 significant digits,
+    # or 1e309 next to Infinity) keeps its exact text as a key part
+    extra_type = pa.string()
+
+    def fast_extra(self, cand, handled):
+        return pa.nulls(len(cand), pa.string())
+
+    def extra_value(self, value):
+        if not isinstance(value, Decimal) or not value.is_finite():
+            return None
+        norm = value.normalize()
+        if len(norm.as_tuple().digits) <= 15 and abs(norm.adjusted()) <= 300:
+            return None
+        return str(norm)
 
 
 class BooleanCaster(Caster):
@@ -205,6 +238,15 @@ class DatetimeCaster(Caster):
             value = value.astimezone(dt.UTC).replace(tzinfo=None)
         return value
 
+    extra_type = pa.bool_()  # aware or naive: Python never finds an aware value equal to a naive one
+
+    def fast_extra(self, cand, handled):
+        aware = pc.fill_null(pc.ends_with(cand, "Z"), False) if self.spec.format == "default" else False
+        return pc.if_else(handled, aware, pa.scalar(None, pa.bool_()))
+
+    def extra_value(self, value):
+        return None if value is None else value.tzinfo is not None
+
 
 class TimeCaster(Caster):
     def fast(self, arr):
@@ -218,7 +260,18 @@ class TimeCaster(Caster):
         return Fast(pc.cast(micros, pa.time64("us")), ok)
 
     def to_storage(self, value):
-        return value.replace(tzinfo=None) if isinstance(value, dt.time) else value
+        if isinstance(value, dt.time) and value.utcoffset() is not None:
+            moment = dt.datetime.combine(dt.date(2000, 1, 1), value) - value.utcoffset()
+            return moment.time()  # aware times are kept in UTC
+        return value
+
+    extra_type = pa.bool_()  # aware or naive: Python never finds an aware value equal to a naive one
+
+    def fast_extra(self, cand, handled):
+        return pc.if_else(handled, False, pa.scalar(None, pa.bool_()))
+
+    def extra_value(self, value):
+        return None if value is None else value.tzinfo is not None
 
 
 class YearCaster(Caster):

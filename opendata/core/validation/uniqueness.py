@@ -26,14 +26,16 @@ class KeySpill:
     rows: int = 0
     pending: list[pa.Table] = field(default_factory=list)
     pending_rows: int = 0
+    used: list[bool] = field(default_factory=list)  # key parts ever non-null
 
 
 class UniquenessTracker:
     """Collects keys batch by batch; finds duplicates at the end."""
 
     def __init__(self, *, memory_limit: str = "256MB", temp_dir: str | None = None,
-                 flush_rows: int = 1_000_000):
-        self._tmp = tempfile.TemporaryDirectory(prefix="opendata-keys-", dir=temp_dir)
+                 flush_rows: int = 2_000_000):
+        self._temp_dir = temp_dir
+        self._tmp: tempfile.TemporaryDirectory | None = None
         self._con: duckdb.DuckDBPyConnection | None = None
         self._memory_limit = memory_limit
         self._flush_rows = flush_rows
@@ -41,6 +43,7 @@ class UniquenessTracker:
 
     def _connection(self) -> duckdb.DuckDBPyConnection:
         if self._con is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="opendata-keys-", dir=self._temp_dir)
             self._con = duckdb.connect(":memory:")
             self._con.execute(f"SET memory_limit='{self._memory_limit}'")
             self._con.execute(f"SET temp_directory='{self._tmp.name}'")
@@ -49,13 +52,15 @@ class UniquenessTracker:
 
     def add(self, name: str, row_numbers: pa.Array, keys: list[pa.Array], mask: pa.Array | None = None) -> None:
         """Append the rows where ``mask`` is true (all rows if None) under key ``name``."""
-        spill = self.spills.setdefault(name, KeySpill(name, len(keys)))
+        spill = self.spills.setdefault(name, KeySpill(name, len(keys), used=[False] * len(keys)))
         cols = {"rn": row_numbers, **{f"k{i}": k for i, k in enumerate(keys)}}
         table = pa.table(cols)
         if mask is not None:
             table = table.filter(mask)
         if table.num_rows == 0:
             return
+        for i in range(spill.arity):
+            spill.used[i] = spill.used[i] or table.column(f"k{i}").null_count < table.num_rows
         spill.pending.append(table)
         spill.pending_rows += table.num_rows
         if spill.pending_rows >= self._flush_rows:
@@ -79,29 +84,34 @@ class UniquenessTracker:
     def duplicates(self, name: str) -> pa.Table:
         """Rows repeating an earlier key: columns ``rn``, ``prev`` and the key columns, by ``rn``."""
         spill = self.spills.get(name)
-        if spill is None:
+        if spill is None or (spill.batches == 0 and not spill.pending):
             return pa.table({"rn": pa.array([], pa.int64()), "prev": pa.array([], pa.int64())})
-        if spill.batches == 0 and spill.arity == 1:
+        used = [f"k{i}" for i in range(spill.arity) if spill.used[i]]
+        if spill.batches == 0:  # fits one flush: stay in Arrow
             pending = pa.concat_tables(spill.pending)
-            if not pa.types.is_struct(pending.schema.field("k0").type):
-                # fits one flush: stay in Arrow (single keys are never null)
-                return _duplicates_arrow(pending)
+            if len(used) == 1 and not pa.types.is_struct(pending.schema.field(used[0]).type) \
+                    and pending.column(used[0]).null_count == 0:
+                return _duplicates_arrow(pending.select(["rn", used[0]]).rename_columns(["rn", "k0"]))
+            return _duplicates_sorted(pending, used)
         self._flush(spill)
-        keys = ", ".join(f"k{i}" for i in range(spill.arity))
+        keys = ", ".join(used)
         table = _table_name(spill)
         # PARTITION BY groups NULLs together, as Python compares (None, 1) == (None, 1)
         source = table
-        if spill.arity == 1:
-            source = f"(SELECT * FROM {table} WHERE k0 IN (SELECT k0 FROM {table} GROUP BY k0 HAVING count(*) > 1))"
+        if len(used) == 1:
+            k = used[0]
+            source = f"(SELECT * FROM {table} WHERE {k} IN (SELECT {k} FROM {table} GROUP BY {k} HAVING count(*) > 1))"
         sql = (f"SELECT rn, prev, {keys} FROM (SELECT rn, {keys}, lag(rn) OVER (PARTITION BY {keys} ORDER BY rn) "
                f"AS prev FROM {source}) WHERE prev IS NOT NULL ORDER BY rn")
-        return self._connection().execute(sql).fetch_arrow_table()
+        return self._connection().sql(sql).to_arrow_table()
 
     def close(self) -> None:
         if self._con is not None:
             self._con.close()
             self._con = None
-        self._tmp.cleanup()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
 
 
 def _table_name(spill: KeySpill) -> str:
@@ -121,4 +131,31 @@ def _duplicates_arrow(table: pa.Table) -> pa.Table:
     prev = rn.slice(0, len(rn) - 1)
     same = pc.equal(key.slice(1), key.slice(0, len(key) - 1))
     out = pa.table({"rn": rn.slice(1), "prev": prev, "k0": key.slice(1)}).filter(same)
+    return out.sort_by([("rn", "ascending")])
+
+
+def _duplicates_sorted(table: pa.Table, keys: list[str]) -> pa.Table:
+    """Any key (several parts, nulls, structs): sort by key then row, compare neighbours."""
+    cols = {"rn": table.column("rn")}
+    for k in keys:
+        col = table.column(k).combine_chunks()
+        if pa.types.is_struct(col.type):
+            for i in range(col.type.num_fields):
+                cols[f"{k}_{i}"] = pc.struct_field(col, [i])
+        else:
+            cols[k] = col
+    flat = pa.table(cols)
+    parts = [c for c in flat.column_names if c != "rn"]
+    rows = flat.sort_by([*[(c, "ascending") for c in parts], ("rn", "ascending")])
+    rn = rows.column("rn").combine_chunks()
+    if len(rn) < 2:
+        return pa.table({"rn": pa.array([], pa.int64()), "prev": pa.array([], pa.int64())})
+    same = pa.array([True] * (len(rn) - 1))
+    for c in parts:
+        col = rows.column(c).combine_chunks()
+        a, b = col.slice(1), col.slice(0, len(col) - 1)
+        eq = pc.fill_null(pc.equal(a, b), False)
+        same = pc.and_(same, pc.or_(eq, pc.and_(pc.is_null(a), pc.is_null(b))))
+    out = pa.table({"rn": rn.slice(1), "prev": rn.slice(0, len(rn) - 1),
+                    **{k: rows.column(k).slice(1) for k in parts if k in table.column_names}}).filter(same)
     return out.sort_by([("rn", "ascending")])

@@ -34,7 +34,7 @@ class ValidationLimits:
 
     key_memory: str = "256MB"  # DuckDB memory before key spills go to disk
     temp_dir: str | None = None
-    key_flush_rows: int = 1_000_000  # keys kept in Arrow before moving to DuckDB
+    key_flush_rows: int = 2_000_000  # keys kept in Arrow before moving to DuckDB
 
 
 @dataclass
@@ -125,6 +125,7 @@ class Validator:
         warnings: list[str] = []
         blank_count = np.zeros(n, dtype=np.int64)
         typed_by_name: dict[str, pa.Array] = {}
+        extras: dict[str, pa.Array] = {}
         missing_pieces = []
 
         def add(kind: str, mask: pa.Array, col: _Column, cells: pa.Array | str | None, note: str | pa.Array = "") -> None:
@@ -150,12 +151,13 @@ class Validator:
             fast = col.caster.fast(cand)
             typed, handled = fast.typed, fast.handled
             todo = pc.and_(pc.is_valid(cand), pc.invert(handled))
+            extra = col.caster.fast_extra(cand, handled)
             type_err = None
             fb_fail: list[tuple[str, pa.Array]] = []
             if col.caster.exact:
                 type_err = todo
             elif pc.any(todo).as_py():
-                typed, type_err, fb_fail, overflow = _fallback(col, cand, todo, typed)
+                typed, extra, type_err, fb_fail, overflow = _fallback(col, cand, todo, typed, extra)
                 if overflow:
                     warnings.append(f'field "{col.name}": {overflow} integer cell(s) beyond the 64-bit range are '
                                     "valid but stored as null in typed outputs")
@@ -172,6 +174,8 @@ class Validator:
                     add("constraint-error", failed, col, raw, note)
             add("missing-cell", is_missing, col, "")
             typed_by_name[col.name] = typed
+            if extra is not None:
+                extras[col.name] = extra
         if batch.extra_cells:
             pieces.append(_extra_cell_table(batch))
         pieces.extend(missing_pieces)
@@ -180,17 +184,23 @@ class Validator:
             blank_rows = blank_count == len(self.columns)
             if blank_rows.any():
                 errors = _apply_blank_rows(errors, blank_rows, rn)
-        errors = self._collect_keys(batch, typed_by_name, errors)
+        errors = self._collect_keys(batch, typed_by_name, extras, errors)
         data = self._record_batch(typed_by_name, n)
         return TypedBatch(data, rn, errors, warnings, batch)
 
-    def _collect_keys(self, batch: RawBatch, typed: dict[str, pa.Array], errors: pa.Table) -> pa.Table:
+    def _collect_keys(self, batch: RawBatch, typed: dict[str, pa.Array], extras: dict[str, pa.Array],
+                      errors: pa.Table) -> pa.Table:
         rn = batch.row_numbers
+
+        def parts(name: str) -> list[pa.Array]:
+            return [typed[name]] + ([extras[name]] if name in extras else [])
+
         for col in self.columns:
             if col.unique and col.position < len(self.schema.fields):
-                self.keys.add(col.name, rn, [typed[col.name]], _keyable(typed[col.name]))
+                key = parts(col.name)
+                self.keys.add(col.name, rn, key, _keyable(key))
         if self.pk_columns:
-            keys = [typed[c.name] for c in self.pk_columns]
+            keys = [k for c in self.pk_columns for k in parts(c.name)]
             all_null = pc.is_null(keys[0])
             for k in keys[1:]:
                 all_null = pc.and_(all_null, pc.is_null(k))
@@ -223,7 +233,7 @@ class Validator:
             if col.unique and col.name in self.keys.spills:
                 for rec in self.keys.duplicates(col.name).to_pylist():
                     out.append(Error("unique-error", f"the same as in the row at position {rec['prev']}", rec["rn"],
-                                     col.position + 1, col.name, _show(rec["k0"])))
+                                     col.position + 1, col.name, _show(rec.get("k0") if rec.get("k1") is None or isinstance(rec.get("k1"), bool) else rec["k1"])))
         if self.pk_columns:
             for rec in self.keys.duplicates("\x00primary-key").select(["rn", "prev"]).to_pylist():
                 out.append(Error("primary-key", f"the same as in the row at position {rec['prev']}", rec["rn"]))
@@ -235,13 +245,14 @@ class Validator:
         self.keys.close()
 
 
-def _fallback(col: _Column, cand: pa.Array, todo: pa.Array, typed: pa.Array):
+def _fallback(col: _Column, cand: pa.Array, todo: pa.Array, typed: pa.Array, extra: pa.Array | None):
     """Type the cells the fast path left, with frictionless' reader, once per distinct value."""
     uniq = pc.unique(pc.filter(cand, todo))
-    values, bad, fails = [], [], {}
+    values, bad, fails, extras = [], [], {}, []
     overflow_values = set()
     for i, text in enumerate(uniq.to_pylist()):
         value, notes = col.readers.cell_reader(text)
+        extras.append(col.caster.extra_value(value))
         stored = col.caster.to_storage(value)
         if stored is OVERFLOW:
             overflow_values.add(i)
@@ -256,6 +267,8 @@ def _fallback(col: _Column, cand: pa.Array, todo: pa.Array, typed: pa.Array):
     idx = pc.if_else(todo, idx, pa.scalar(None, idx.type))
     fb_typed = pc.take(pa.array(values, col.caster.storage), idx)
     typed = pc.if_else(todo, fb_typed, typed)
+    if extra is not None:
+        extra = pc.if_else(todo, pc.take(pa.array(extras, col.caster.extra_type), idx), extra)
     type_err = pc.fill_null(pc.take(pa.array(bad, pa.bool_()), idx), False)
     fb_fail = []
     for note, positions in fails.items():
@@ -267,14 +280,16 @@ def _fallback(col: _Column, cand: pa.Array, todo: pa.Array, typed: pa.Array):
         flags = np.zeros(len(uniq), dtype=bool)
         flags[list(overflow_values)] = True
         overflow = pc.sum(pc.fill_null(pc.take(pa.array(flags), idx), False)).as_py()
-    return typed, type_err, fb_fail, overflow
+    return typed, extra, type_err, fb_fail, overflow
 
 
-def _keyable(arr: pa.Array) -> pa.Array:
-    """Rows whose typed value can repeat another (not null, not NaN: frictionless never pairs NaN)."""
-    ok = pc.is_valid(arr)
-    if pa.types.is_floating(arr.type):
-        ok = pc.and_(ok, pc.invert(pc.fill_null(pc.is_nan(arr), False)))
+def _keyable(key: list[pa.Array]) -> pa.Array:
+    """Rows whose value can repeat another (not None, not NaN: frictionless never pairs NaN)."""
+    ok = pc.is_valid(key[0])
+    for extra in key[1:]:
+        ok = pc.or_(ok, pc.is_valid(extra))
+    if pa.types.is_floating(key[0].type):
+        ok = pc.and_(ok, pc.invert(pc.fill_null(pc.is_nan(key[0]), False)))
     return ok
 
 

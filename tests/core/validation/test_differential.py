@@ -1,0 +1,76 @@
+"""Differential test: our validator reports exactly what frictionless-py reports.
+
+For every generated case (``corpus.py``, random.Random(42)) the set of (type, rowNumber,
+fieldNumber) of our report equals frictionless-py's on the same file and schema.
+
+Documented differences (none needed in the current corpus):
+- frictionless stops at ``limit_errors``; we count every error (the test raises the limit).
+- ``uniqueKeys`` is not checked by frictionless-py 5.x; we do not check it either.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+import pytest
+from frictionless import Dialect, Resource, Schema
+from frictionless.formats import CsvControl
+
+from opendata.core.tableschema import load_table_schema
+from opendata.core.validation import validate_reader
+from tests.core.validation.csv_batches import CsvModuleReader
+
+from tests.core.validation.corpus import make_case
+
+CASES = 300
+KEYS = ["type", "rowNumber", "fieldNumber"]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("corpus")
+    rng = random.Random(42)
+    return [make_case(rng, i, folder) for i in range(CASES)]
+
+
+@pytest.fixture(scope="module")
+def expected(corpus):
+    """frictionless-py's errors per case, computed once."""
+    return [_frictionless_errors(case) for case in corpus]
+
+
+def _frictionless_errors(case) -> set[tuple]:
+    control = CsvControl(delimiter=",", quote_char='"', double_quote=True, skip_initial_space=False)
+    dialect = Dialect(header_rows=[1], controls=[control])  # no header-row guessing
+    resource = Resource(path=case.path.name, basepath=str(case.path.parent), dialect=dialect,
+                        schema=Schema.from_descriptor(case.descriptor))
+    report = resource.validate(limit_errors=100_000)
+    return {tuple(e) for e in report.flatten(KEYS)}
+
+
+def _our_errors(case) -> set[tuple]:
+    # small batches (4 rows) so keys and blank rows cross batch boundaries
+    reader = CsvModuleReader(case.path, batch_rows=4)
+    report = validate_reader(reader, load_table_schema(case.descriptor), name=case.name, place=str(case.path))
+    return {tuple(e) for e in report.flatten(KEYS)}
+
+
+def test_corpus_covers_every_type_and_error(corpus, expected):
+    types = Counter(f.get("type", "string") for c in corpus for f in c.descriptor["fields"])
+    assert set(types) >= {"string", "integer", "number", "boolean", "date", "time", "datetime", "year",
+                          "yearmonth", "geopoint", "any"}
+    seen = Counter(e[0] for errors in expected for e in errors)
+    assert set(seen) >= {"blank-label", "duplicate-label", "incorrect-label", "missing-label", "extra-label",
+                         "blank-row", "extra-cell", "missing-cell", "type-error", "constraint-error",
+                         "primary-key", "unique-error"}
+
+
+@pytest.mark.parametrize("index", range(CASES))
+def test_same_errors_as_frictionless(corpus, expected, index):
+    case = corpus[index]
+    actual = _our_errors(case)
+    assert actual == expected[index], (
+        f"{case.path.name}\nschema={case.descriptor}\n---\n{case.path.read_text()}\n"
+        f"missing: {sorted(expected[index] - actual, key=str)}\nextra: {sorted(actual - expected[index], key=str)}"
+    )
