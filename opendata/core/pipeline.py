@@ -60,87 +60,90 @@ class PipelineResult:
         return next((a for a in self.artifacts if a.kind == kind), None)
 
 
-class _Outputs:
-    """The data writers of one ingest, fed by a background thread.
+class _SerialWorker:
+    """Runs submitted calls in order on one background thread.
 
-    Masking, CSV text and Parquet encoding run in pyarrow kernels that release the GIL, so a
-    writer thread overlaps them with reading and validating the next batch. The queue holds at
-    most two batches, which keeps memory bounded. Everything is aborted together on the first
-    sign of invalidity.
+    PII scanning, masking, CSV text and Parquet encoding run in pyarrow kernels that release the
+    GIL, so they overlap with reading and validating the next batch. At most ``depth`` calls
+    wait, which keeps memory bounded; the first exception is re-raised in the caller's thread.
     """
+
+    def __init__(self, depth: int = 2):
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="ingest-worker", daemon=True)
+        self._thread.start()
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put((fn, args))
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    item[0](*item[1])
+                except BaseException as exc:  # handed to the caller's thread
+                    self._error = exc
+
+    def join(self) -> None:
+        """Wait for every submitted call; re-raise the first failure."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
+class _Outputs:
+    """The data writers of one ingest, aborted together on the first sign of invalidity."""
 
     def __init__(self, out_dir: Path, schema: TableSchema, masker: Masker, *, excel_csv: bool):
         self.fields = kept_fields(schema)
-        self.table_schema = published_schema(schema)
         self.masker = masker
+        self.discarded = False
         self.csv = CsvArtifactWriter(out_dir / "data.csv", self.fields)
         self.writers: list[Any] = [self.csv]
         self.excel: CsvArtifactWriter | None = None
         try:
             self.parquet = ParquetArtifactWriter(out_dir / "data.parquet", self.fields,
-                                                 table_schema=self.table_schema)
+                                                 table_schema=published_schema(schema))
             self.writers.append(self.parquet)
             if excel_csv:
                 self.excel = CsvArtifactWriter(out_dir / "data-excel.csv", self.fields, excel=True)
                 self.writers.append(self.excel)
         except BaseException:
-            self._abort_writers()
+            self.abort()
             raise
-        self._queue: queue.Queue = queue.Queue(maxsize=2)
-        self._error: BaseException | None = None
-        self._aborting = False
-        self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
-        self._thread.start()
 
     def write(self, batch: pa.RecordBatch) -> None:
-        if self._error is not None:
-            raise self._error
-        self._queue.put(batch)
-
-    def _run(self) -> None:
-        while (batch := self._queue.get()) is not None:
-            if self._aborting or self._error is not None:
-                continue
-            try:
-                masked = self.masker.apply(batch)
-                cells = csv_cells(masked, self.fields)
-                self.csv.write_cells(cells, masked.num_rows)
-                if self.excel is not None:
-                    self.excel.write_cells(cells, masked.num_rows)
-                self.parquet.write_batch(masked)
-            except BaseException as exc:  # handed to the caller's thread
-                self._error = exc
-
-    def _stop(self) -> None:
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
+        if self.discarded:  # the file turned out invalid while this batch was queued
+            return
+        masked = self.masker.apply(batch)
+        cells = csv_cells(masked, self.fields)
+        self.csv.write_cells(cells, masked.num_rows)
+        if self.excel is not None:
+            self.excel.write_cells(cells, masked.num_rows)
+        self.parquet.write_batch(masked)
 
     def close(self) -> list[Artifact]:
-        self._stop()
-        if self._error is not None:
-            self._abort_writers()
-            raise self._error
         done = []
         try:
             for w in self.writers:
                 done.append(w.close())
         except BaseException:
-            self._abort_writers(done)
+            self.abort()
+            for art in done:
+                Path(art.path).unlink(missing_ok=True)
             raise
         self.writers = []
         return done
 
     def abort(self) -> None:
-        self._aborting = True
-        self._stop()
-        self._abort_writers()
-
-    def _abort_writers(self, done: list[Artifact] = ()) -> None:
+        self.discarded = True
         for w in self.writers:
             w.abort()
-        for art in done:
-            Path(art.path).unlink(missing_ok=True)
         self.writers = []
 
 
@@ -183,6 +186,7 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
         masker = Masker(schema, salt=salt)
         validator = Validator(schema, labels)
         outputs: _Outputs | None = None
+        worker = _SerialWorker()
         try:
             label_errors = validator.check_labels()
             builder.add_errors(label_errors)
@@ -195,16 +199,16 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
                 builder.add_error_table(typed.errors, typed.row_cells)
                 for warning in typed.warnings:
                     builder.add_warning(warning)
-                scanner.scan(batch)
+                worker.submit(scanner.scan, batch)
                 if outputs is not None and (typed.errors.num_rows or reader.source_errors):
-                    outputs.abort()
-                    outputs = None
-                if outputs is not None:
-                    outputs.write(typed.data)
+                    outputs.discarded = True  # queued writes become no-ops; files go at the end
+                if outputs is not None and not outputs.discarded:
+                    worker.submit(outputs.write, typed.data)
                 rows += batch.num_rows
                 if progress is not None:
                     progress(rows, min(getattr(reader, "bytes_read", 0) or 0, source_bytes))
             builder.add_errors(validator.finish())
+            worker.join()
             for err in reader.source_errors:
                 builder.add_error(Error(err.type, err.note, row_number=err.row_number))
             for warning in getattr(reader, "warnings", []):
@@ -216,7 +220,7 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
                                           "bytes": source_bytes}).to_descriptor()
             report["tasks"][0]["normalization"] = normalization
             artifacts: list[Artifact] = []
-            if outputs is not None and report["valid"]:
+            if outputs is not None and not outputs.discarded and report["valid"]:
                 artifacts = outputs.close()
                 outputs = None
                 descriptor = build_datapackage(
@@ -224,9 +228,12 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
                     table_schema=published_schema(schema), licenses=licenses, base_dir=out_dir)
                 artifacts.append(write_datapackage(out_dir / "datapackage.json", descriptor))
         finally:
-            if outputs is not None:
-                outputs.abort()
-            validator.close()
+            try:
+                worker.join()
+            finally:
+                if outputs is not None:
+                    outputs.abort()
+                validator.close()
         if progress is not None:
             progress(rows, source_bytes)
         return PipelineResult(
