@@ -134,3 +134,24 @@ def test_unreadable_input_raises_input_error(tmp_path):
 
     with pytest.raises(InputError):
         run_pipeline(tmp_path / "missing.csv", _schema(), tmp_path / "out", salt="k")
+
+
+def test_background_worker_runs_in_order_and_reraises_the_first_failure():
+    from opendata.core.pipeline import _SerialWorker
+
+    seen = []
+    worker = _SerialWorker()
+    for i in range(5):
+        worker.submit(seen.append, i)
+    worker.join()
+    assert seen == [0, 1, 2, 3, 4]
+
+    def boom(x):
+        raise ValueError(f"bad {x}")
+
+    worker = _SerialWorker()
+    worker.submit(boom, 1)
+    worker.submit(seen.append, 99)  # skipped after the failure
+    with pytest.raises(ValueError, match="bad 1"):
+        worker.join()
+    assert 99 not in seen
