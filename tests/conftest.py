@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -88,12 +89,20 @@ def home(tmp_path: Path) -> Path:
     return tmp_path / "home"
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory) -> Path:
+    """One database migrated to head per test run; each test gets a copy (migrations are slow)."""
+    path = tmp_path_factory.mktemp("template") / "opendata.db"
+    upgrade_to_head(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture
-def runtime(home: Path):
+def runtime(home: Path, migrated_template: Path):
     """A migrated embedded database in a fresh OPENDATA_HOME."""
     rt = Runtime(load_config({}, HOME=str(home)))
     rt.config.home.mkdir(parents=True, exist_ok=True)
-    upgrade_to_head(rt.config.database_url)
+    shutil.copyfile(migrated_template, rt.config.home / "opendata.db")
     yield rt
     rt.close()
 
