@@ -20,6 +20,7 @@ import json
 import os
 import platform
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -104,8 +105,6 @@ def _peak_rss_mb() -> float:
         for line in fh:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
-    import resource
-
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -122,6 +121,8 @@ def measure(tool: str, csv_path: str, schema_path: str) -> dict:
     from opendata.core.validation import validate_table
 
     descriptor = json.loads(Path(schema_path).read_text("utf-8"))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = usage.ru_utime + usage.ru_stime
     started = time.perf_counter()
     if tool == "frictionless":
         schema = frictionless.Schema.from_descriptor(descriptor)
@@ -142,6 +143,8 @@ def measure(tool: str, csv_path: str, schema_path: str) -> dict:
                    "outputs": {a.kind: a.bytes for a in result.artifacts},
                    "pii_findings": len(result.pii.findings)}
     out["seconds"] = time.perf_counter() - started
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    out["cpu_seconds"] = usage.ru_utime + usage.ru_stime - cpu_before
     out["peak_rss_mb"] = _peak_rss_mb()
     return out
 
@@ -185,19 +188,23 @@ def render(rows: int, size: int, results: dict, info: dict) -> str:
         f"Python {info['python']}, pyarrow {info['pyarrow']}, frictionless {info['frictionless']}, "
         f"duckdb {info['duckdb']}.",
         "",
-        "| run | seconds | MB/s | rows/s | peak RSS (MB) | throughput vs frictionless | valid |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        f"Load average (1 min) before/after: {info['load_before']} / {os.getloadavg()[0]:.2f} "
+        "(the machine is shared; CPU seconds are less sensitive to other work than wall time).",
+        "",
+        "| run | seconds | CPU s | MB/s | rows/s | peak RSS (MB) | vs frictionless (wall) | (CPU) | valid |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     names = {"frictionless": "frictionless-py `validate`", "validate": "opendata validation (`validate_table`)",
              "ingest": "opendata full ingest (`run_pipeline`)"}
     for tool, res in results.items():
         if "failed" in res:
-            lines.append(f"| {names[tool]} | failed: {res['failed'][0]} | | | | | |")
+            lines.append(f"| {names[tool]} | failed: {res['failed'][0]} | | | | | | | |")
             continue
-        secs = res["seconds"]
+        secs, cpu = res["seconds"], res["cpu_seconds"]
         ratio = f"{base['seconds'] / secs:.1f}×" if base.get("seconds") else "-"
-        lines.append(f"| {names[tool]} | {secs:.2f} | {size / 1e6 / secs:,.1f} | {rows / secs:,.0f} | "
-                     f"{res['peak_rss_mb']:,.0f} | {ratio} | {res['valid']} |")
+        cpu_ratio = f"{base['cpu_seconds'] / cpu:.1f}×" if base.get("cpu_seconds") else "-"
+        lines.append(f"| {names[tool]} | {secs:.2f} | {cpu:.2f} | {size / 1e6 / secs:,.1f} | "
+                     f"{rows / secs:,.0f} | {res['peak_rss_mb']:,.0f} | {ratio} | {cpu_ratio} | {res['valid']} |")
     ingest = results.get("ingest", {})
     if ingest.get("outputs"):
         sizes = ", ".join(f"{k} {v / 1e6:,.1f} MB" for k, v in ingest["outputs"].items())
@@ -233,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(measure(*args.measure)))
         return 0
     t0 = time.perf_counter()
+    load_before = f"{os.getloadavg()[0]:.2f}"
     csv_path, schema_path = generate(args.rows)
     size = csv_path.stat().st_size
     print(f"data: {csv_path} ({size / 1e6:,.1f} MB, {args.rows:,} rows; ready in {time.perf_counter() - t0:.1f} s)")
@@ -242,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         results[tool] = res = run_child(tool, csv_path, schema_path)
         print(f"{tool}: {json.dumps(res)}", flush=True)
-    section = render(args.rows, size, results, machine())
+    section = render(args.rows, size, results, {**machine(), "load_before": load_before})
     print()
     print(section)
     if args.write:
