@@ -115,6 +115,10 @@ def _build(con: duckdb.DuckDBPyConnection, parquet_path: Path, schema: TableSche
         SELECT (row_number() OVER (ORDER BY {order}) - 1)::BIGINT AS {RID}, {select}{text_expr}
         FROM __od_src ORDER BY {RID}""")
     n_rows = con.execute(f"SELECT count(*) FROM {ROWS_TABLE}").fetchone()[0]
+    missing = con.execute("SELECT " + ", ".join(f"count(*) - count({quote_ident(n)})" for n in names)
+                          + f" FROM {ROWS_TABLE}").fetchone()
+    for c, n_missing in zip(columns, missing, strict=True):
+        c["nulls"] = n_missing
     sorted_meta = {}
     for i, col in enumerate(_choose_sorted(schema, columns, pk, sort_columns)):
         sorted_meta[col] = {}

@@ -81,7 +81,8 @@ def rows_plan(query: RowQuery, meta: Mapping[str, Any], *, after: Sequence[Any] 
         ordered = True
     conds, params = where_clause(query, types, meta["text"])
     if after_rid is not None:
-        cond, values = _keyset(sort, after or [], after_rid)
+        not_null = {c["name"] for c in meta["columns"] if c.get("nulls") == 0}
+        cond, values = _keyset(sort, after or [], after_rid, not_null)
         conds.append(cond)
         params.extend(values)
     keys = [k.column for k in sort] + [RID]
@@ -101,8 +102,12 @@ def _order(k: SortKey) -> str:
     return f"{quote_ident(k.column)} {'DESC' if k.desc else 'ASC'} NULLS LAST"
 
 
-def _keyset(sort: Sequence[SortKey], values: Sequence[Any], rid: int) -> tuple[str, list[Any]]:
-    """Rows after (values, rid) in the order sort keys (NULLS LAST), then row id ascending."""
+def _keyset(sort: Sequence[SortKey], values: Sequence[Any], rid: int, not_null: set[str]) -> tuple[str, list[Any]]:
+    """Rows after (values, rid) in the order sort keys (NULLS LAST), then row id ascending.
+
+    A leading plain range on the first key (``k >= v``) lets DuckDB skip row groups by their
+    min/max, which the OR-expansion alone would not.
+    """
     terms: list[str] = []
     params: list[Any] = []
     prefix: list[str] = []
@@ -111,7 +116,8 @@ def _keyset(sort: Sequence[SortKey], values: Sequence[Any], rid: int) -> tuple[s
         col = quote_ident(key.column)
         if value is not None:  # nothing sorts after NULL within this key
             op = "<" if key.desc else ">"
-            terms.append(" AND ".join([*prefix, f"({col} {op} ? OR {col} IS NULL)"]))
+            after = f"{col} {op} ?" if key.column in not_null else f"({col} {op} ? OR {col} IS NULL)"
+            terms.append(" AND ".join([*prefix, after]))
             params.extend([*prefix_params, value])
             prefix.append(f"{col} = ?")
             prefix_params.append(value)
@@ -119,7 +125,15 @@ def _keyset(sort: Sequence[SortKey], values: Sequence[Any], rid: int) -> tuple[s
             prefix.append(f"{col} IS NULL")
     terms.append(" AND ".join([*prefix, f"{RID} > ?"]))
     params.extend([*prefix_params, rid])
-    return " OR ".join(f"({t})" for t in terms), params
+    cond = " OR ".join(f"({t})" for t in terms)
+    if sort:
+        first, value = sort[0], values[0]
+        col = quote_ident(first.column)
+        if value is None:
+            return f"{col} IS NULL AND ({cond})", params
+        if first.column in not_null:
+            return f"{col} {'<=' if first.desc else '>='} ? AND ({cond})", [value, *params]
+    return cond, params
 
 
 def count_plan(query: RowQuery, meta: Mapping[str, Any]) -> Plan:

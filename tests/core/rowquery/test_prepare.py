@@ -63,7 +63,7 @@ def test_a_dropped_masked_field_may_be_absent(tmp_path):
     out = prepare_version(parquet, schema, tmp_path / "v.duckdb")
     engine = RowQueryEngine(lambda v: out, SECRET)
     try:
-        assert engine.describe("v")["columns"] == [{"name": "id", "type": "BIGINT", "schema_type": "integer"}]
+        assert engine.describe("v")["columns"] == [{"name": "id", "type": "BIGINT", "schema_type": "integer", "nulls": 0}]
         with pytest.raises(Exception, match="idno"):
             engine.query("v", {"idno": "1"})
     finally:
