@@ -69,8 +69,8 @@ def make_catalog(runtime: Runtime, tmp_path: Path, *, datasets: list[dict[str, A
         if o.get("credit_code"):
             o["credit_code"] = _credit_code(f"1133010000000{i:04d}")
     entries = []
-    for i, d in enumerate(datasets):
-        entry = {**_DATASET_DEFAULTS, "code": f"330100-T-{i + 1:04d}", **d}
+    for d in datasets:
+        entry = {**_DATASET_DEFAULTS, "code": f"330100-{d['id']}", **d}
         if entry["disclosure"] != "unconditional":
             entry.setdefault("legal_basis", "《中华人民共和国政府信息公开条例》第十五条（个人隐私）")
         entries.append(entry)

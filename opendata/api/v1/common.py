@@ -23,8 +23,12 @@ def runtime() -> Runtime:
 
 
 def viewer() -> Viewer:
-    """The caller; anonymous until the departments issue adds authentication."""
-    return ANONYMOUS
+    """The caller of this request (anonymous without a valid token)."""
+    try:
+        from opendata.api.auth import current_viewer
+    except ImportError:  # authentication not wired in this build: everyone is anonymous
+        return ANONYMOUS
+    return current_viewer()
 
 
 def base_url() -> str:
