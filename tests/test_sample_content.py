@@ -254,6 +254,33 @@ def test_messy_cells_are_valid_after_normalization_and_some_need_it(ds):
     assert changed >= 5  # the file demonstrates normalization
 
 
+def _raw_rows(ds) -> list[dict]:
+    """Rows of a source file as dicts, read with the standard library (and openpyxl)."""
+    path = ROOT / ds["source"]
+    if path.suffix == ".json":
+        return json.loads(path.read_text(encoding="utf-8"))
+    if path.suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path, read_only=True)
+        rows = list(wb[ds["sheet"]].iter_rows(values_only=True))
+        wb.close()
+        return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding=_encoding(path)))))
+
+
+@pytest.mark.parametrize("ds", WITH_SOURCE, ids=_ids(WITH_SOURCE))
+def test_division_and_credit_codes_in_the_data_are_real(ds):
+    schema = load_table_schema(ROOT / "schemas" / ds["schema"])
+    division = [f.name for f in schema.fields if "区划代码" in (f.title or "") or f.name.endswith("区划代码")]
+    credit = [f.name for f in schema.fields if f.name.endswith("统一社会信用代码")]
+    for row in _raw_rows(ds):
+        for name in division:
+            assert is_known_division(str(row[name])), (name, row[name])
+        for name in credit:
+            assert not row[name] or is_valid_uscc(row[name]), (name, row[name])
+
+
 # -- personal data is realistic enough for the PII scan ------------------------------------
 
 def _csv_rows(name: str, encoding: str) -> list[dict]:
