@@ -105,3 +105,14 @@ def test_list_has_every_province_and_about_3200_codes():
                              "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82")]
     for p in provinces:
         assert division_level(p + "0000") == "province", p
+
+
+def test_data_file_is_sorted_unique_and_well_formed():
+    from opendata.core.divisions import DATA_FILE
+
+    lines = [ln for ln in DATA_FILE.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
+    codes = [ln.split("\t")[0] for ln in lines]
+    assert codes == sorted(set(codes))
+    for ln in lines:
+        code, name = ln.split("\t")
+        assert len(code) == 6 and code.isdigit() and name.strip() == name and name, ln
