@@ -85,6 +85,11 @@ class _LRU:
                 self.data.move_to_end(key)
             return value
 
+    def drop(self, match: Callable[[Any], bool]) -> None:
+        with self.lock:
+            for key in [k for k in self.data if match(k)]:
+                del self.data[key]
+
     def put(self, key: Hashable, value: Any) -> None:
         if self.size <= 0:
             return
@@ -116,16 +121,20 @@ class RowQueryEngine:
         """Answer query-string ``args`` against a version (a ``next`` cursor pins its own)."""
         started = time.perf_counter()
         pairs = _values(args)
-        cache_key = (version_id, scope, tuple(sorted(pairs)))
-        hit = self._results.get(cache_key)
-        if hit is not None:
-            return _replace(hit, cached=True, elapsed_ms=(time.perf_counter() - started) * 1000)
         token = next((v for k, v in pairs if k == "next"), None)
         payload = decode_cursor(token, self._secret) if token else None
         if payload is not None:
             if payload.get("s") != scope:
                 raise _invalid_cursor("belongs to another dataset")
-            version_id = str(payload.get("v"))
+            pinned = str(payload.get("v"))
+            if pinned != version_id and self._locate(pinned) is None:  # withdrawn since
+                raise NotFoundError(f"version '{pinned}' of this cursor is no longer published",
+                                    problems=[Problem("not-found", "start again without 'next'", path="next")])
+            version_id = pinned
+        cache_key = (version_id, scope, tuple(sorted(pairs)))
+        hit = self._results.get(cache_key)
+        if hit is not None:
+            return _replace(hit, cached=True, elapsed_ms=(time.perf_counter() - started) * 1000)
         version = self._acquire(version_id)
         try:
             query = parse_query(args, version.types)
@@ -144,6 +153,15 @@ class RowQueryEngine:
             return {"rows": meta["rows"], "columns": meta["columns"], "primary_key": meta["primary_key"]}
         finally:
             self._release(version)
+
+    def evict(self, version_id: str) -> None:
+        """Forget a version (call when it is withdrawn): close it and drop its cached answers."""
+        with self._lock:
+            version = self._versions.pop(version_id, None)
+        if version is not None:
+            self._evict(version)
+        self._results.drop(lambda key: key[0] == version_id)
+        self._counts.drop(lambda key: key[0] == version_id)
 
     def close(self) -> None:
         """Close every open version (queries in flight finish first)."""
@@ -194,7 +212,7 @@ class RowQueryEngine:
             rows = [r[:width] for r in rows[: query.limit]]
         n_rows = table.num_rows if table is not None else len(rows)
         total, exact = self._total(version, query, n_rows, has_more, payload is not None)
-        fields = [{"name": c, "type": _schema_type(meta, c)} for c in plan.columns]
+        fields = [{"name": c, "type": _output_type(meta, query, c)} for c in plan.columns]
         envelope = {"version": version.version_id, "fields": fields, "total": total, "total_exact": exact,
                     "next": next_cursor, "limit": query.limit, "offset": query.offset}
         body, media_type = render(query.format, envelope, plan.columns, rows, table)
@@ -327,11 +345,16 @@ class RowQueryEngine:
         return _Version(version_id, path, con, meta, types, counts)
 
 
-def _schema_type(meta: Mapping[str, Any], column: str) -> str:
-    for c in meta["columns"]:
-        if c["name"] == column:
-            return c["schema_type"]
-    return "integer" if column == "count" else "number"
+def _output_type(meta: Mapping[str, Any], query: RowQuery, column: str) -> str:
+    """The Table Schema type of an output column (a field, or an aggregate over one)."""
+    types = {c["name"]: c["schema_type"] for c in meta["columns"]}
+    for a in query.aggregates:
+        if a.name == column:
+            if a.func == "count":
+                return "integer"
+            source = types.get(a.column or "", "number")
+            return "number" if a.func == "avg" or (a.func == "sum" and source != "integer") else source
+    return types.get(column, "any")
 
 
 def _invalid_cursor(reason: str) -> ValidationError:

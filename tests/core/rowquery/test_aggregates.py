@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -19,6 +20,8 @@ def test_group_by_matches_pandas(engine, small_frame):
     result = engine.query("small", {"group_by": "cat,flag", "agg": "count,sum:amount,avg:qty,min:d,max:big",
                                     "limit": "1000"})
     assert result.columns == ("cat", "flag", "count", "sum_amount", "avg_qty", "min_d", "max_big")
+    fields = json.loads(result.body)["fields"]
+    assert [f["type"] for f in fields] == ["string", "boolean", "integer", "number", "number", "date", "integer"]
     frame = small_frame.copy()
     frame["cat"] = frame.cat.fillna("\uffff")  # pandas drops NaN groups; the engine sorts NULL last
     grouped = frame.groupby(["cat", "flag"], sort=True).agg(

@@ -147,8 +147,7 @@ def test_cursor_stays_pinned_to_its_version_when_a_new_one_is_published(tmp_path
         frame = make_wide_table(1000).to_pandas().sort_values("id")
         assert [r[0] for r in walked] == expected_ids(frame, [("amount", True)])
         assert engine.query("v2", {"limit": "1"}).total == 2000
-        del located["v1"]  # withdrawn: its cursors stop working
-        engine.close()
+        del located["v1"]  # withdrawn: its cursors stop working, even with v1 still open
         with pytest.raises(NotFoundError):
             engine.query("v2", {"sort": "-amount", "limit": "10", "fields": "id", "next": first.next_cursor})
     finally:
@@ -158,3 +157,17 @@ def test_cursor_stays_pinned_to_its_version_when_a_new_one_is_published(tmp_path
 def test_unknown_version_is_not_found(engine):
     with pytest.raises(NotFoundError):
         engine.query("no-such-version", {})
+
+
+def test_evict_forgets_a_withdrawn_version_and_its_cached_answers(tmp_path):
+    located = {"v1": build_version(tmp_path, "v1", make_wide_table(500), WIDE_SCHEMA)}
+    engine = RowQueryEngine(lambda v: located.get(v), SECRET)
+    try:
+        assert engine.query("v1", {"cat": "a"}).cached is False
+        assert engine.query("v1", {"cat": "a"}).cached is True
+        del located["v1"]
+        engine.evict("v1")
+        with pytest.raises(NotFoundError):
+            engine.query("v1", {"cat": "a"})
+    finally:
+        engine.close()
