@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from opendata import __version__
+from opendata.core import vocab
 from opendata.core.errors import NotFoundError, ValidationError
 from opendata.services.access import Viewer, dataset_listed_clause
 from opendata.services.catalogue import search_datasets
@@ -118,6 +119,13 @@ def package_search(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     q = str(data.get("q") or "").strip()
     q = "" if q in ("*:*", "*") else _parse_terms(q, filters)
     _parse_terms(str(data.get("fq") or ""), filters)
+    if "format" in filters and ctx.viewer.is_anonymous:
+        # a CKAN resource exists only where data is served: for anonymous callers, open datasets
+        asked = [vocab.lookup("disclosure", d) for d in filters.get("disclosure", ["unconditional"])]
+        filters["disclosure"] = [t.key for t in asked if t is not None and t.key == "unconditional"]
+        if not filters["disclosure"]:
+            filters["disclosure"] = ["closed"]
+            filters["format"] = ["-"]  # matches nothing, so counts and facets stay consistent
     facet_fields = param_json(data, "facet.field", [])
     if not isinstance(facet_fields, list) or not all(isinstance(f, str) for f in facet_fields):
         raise CkanValidationError({"facet.field": ["Must be a JSON list of field names"]})
