@@ -108,6 +108,7 @@ def _length_check(cmp, limit):
 
 def _pattern_check(pattern: str):
     anchored = f"^{pattern}$"  # exactly as frictionless builds it (no grouping)
+    spaces = "\\s" in pattern or "\\S" in pattern
     py_re = re.compile(anchored)
     try:
         pc.match_substring_regex(pa.array(["x"]), anchored)
@@ -124,9 +125,12 @@ def _pattern_check(pattern: str):
     def run(typed, raw):
         if not re2_ok:
             return python_failed(typed)
-        # RE2 and Python's re agree on printable ASCII; other cells (Unicode \\d, a final
-        # newline before $, control characters in \\s) are judged by Python's re
-        ascii_ = pc.fill_null(pc.match_substring_regex(typed, r"^[\x20-\x7e]*$"), True)
+        # RE2 and Python's re agree on ASCII without newlines; other cells (Unicode \\d, a final
+        # newline before $, and with \\s the control characters \\x0b, \\x1c-\\x1f) go to Python's re
+        ascii_ = pc.and_(pc.fill_null(pc.string_is_ascii(typed), True),
+                         pc.invert(pc.fill_null(pc.match_substring(typed, "\n"), False)))
+        if spaces:
+            ascii_ = pc.and_(ascii_, pc.invert(pc.fill_null(pc.match_substring_regex(typed, r"[\x0b\x1c-\x1f]"), False)))
         failed = pc.invert(pc.fill_null(pc.match_substring_regex(typed, anchored), True))
         if pc.all(ascii_).as_py():
             return failed

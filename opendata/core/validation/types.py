@@ -55,6 +55,14 @@ def _match(arr: pa.Array, pattern: str) -> pa.Array:
     return pc.fill_null(pc.match_substring_regex(arr, pattern), False)
 
 
+def _try_cast(arr: pa.Array, to: pa.DataType) -> pa.Array | None:
+    """Arrow's strict cast of a whole batch, or None when any cell does not parse."""
+    try:
+        return pc.cast(arr, to)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
 class Caster:
     """Types one field's cells; subclasses override ``fast`` and ``to_storage``."""
 
@@ -104,6 +112,11 @@ class AnyCaster(Caster):
 class IntegerCaster(Caster):
     def fast(self, arr):
         bare = self.readers.options.get("bare_number", True)
+        if bare:
+            # Arrow accepts exactly -?digits within int64 here, all of which Python's int() accepts
+            typed = _try_cast(arr, pa.int64())
+            if typed is not None:
+                return Fast(typed, pc.is_valid(arr))
         work = arr
         if not bare:
             # frictionless: strip(), then drop non-digits before the number and after it
@@ -131,7 +144,17 @@ class NumberCaster(Caster):
     def fast(self, arr):
         opts = self.readers.options
         work = arr
-        if {"group_char", "decimal_char", "bare_number"} & self.readers.defined:
+        processed = bool({"group_char", "decimal_char", "bare_number"} & self.readers.defined)
+        if not processed:
+            typed = _try_cast(arr, pa.float64())
+            if typed is not None:
+                # finite, at most 15 characters (so 15 digits) and no subnormal: doubles then order
+                # and tell apart exactly what Decimal does; other cells go to frictionless' reader
+                ok = pc.and_(pc.is_finite(typed), pc.less_equal(pc.utf8_length(arr), 15))
+                ok = pc.and_(ok, pc.or_(pc.equal(typed, 0), pc.greater_equal(pc.abs(typed), 1e-300)))
+                ok = pc.fill_null(ok, False)
+                return Fast(pc.if_else(ok, typed, pa.scalar(None, pa.float64())), ok)
+        if processed:
             ascii_ = pc.fill_null(pc.string_is_ascii(arr), False)
             work = pc.utf8_trim_whitespace(arr)
             if not opts.get("bare_number", True):
@@ -143,8 +166,10 @@ class NumberCaster(Caster):
                 ascii_ = pc.and_(ascii_, pc.invert(pc.fill_null(pc.match_substring(work, "."), True)))
                 work = pc.replace_substring(work, dec, ".")
             work = pc.if_else(ascii_, work, pa.scalar(None, pa.string()))
-        ok = pc.and_(_match(work, _NUMBER_RE),
-                     pc.fill_null(pc.less_equal(pc.count_substring_regex(work, "[0-9]"), 15), False))
+        # at most 15 digits, so doubles order and tell apart exactly what Decimal does
+        digits = pc.subtract(pc.subtract(pc.utf8_length(work), pc.cast(pc.starts_with(work, "-"), pa.int32())),
+                             pc.cast(pc.match_substring(work, "."), pa.int32()))
+        ok = pc.and_(_match(work, _NUMBER_RE), pc.fill_null(pc.less_equal(digits, 15), False))
         typed = pc.cast(pc.if_else(ok, work, pa.scalar(None, pa.string())), pa.float64())
         return Fast(typed, ok)
 
@@ -183,13 +208,30 @@ class BooleanCaster(Caster):
         return Fast(typed, handled)
 
 
+_PARTS = {"%Y": (4, pc.year), "%m": (2, pc.month), "%d": (2, pc.day), "%H": (2, pc.hour),
+          "%M": (2, pc.minute), "%S": (2, pc.second)}
+
+
 def _strptime_roundtrip(arr: pa.Array, fmt: str, regex: str) -> tuple[pa.Array, pa.Array]:
-    """Parse fixed-width cells with ``fmt``; a cell counts only if formatting it back gives it."""
+    """Parse fixed-width cells with ``fmt``; a cell counts only if each part reads back the same.
+
+    Arrow's strptime rolls 2020-02-30 over to March 1st where Python's rejects it, so every
+    directive's digits are compared with the parsed timestamp's component.
+    """
     ok = _match(arr, regex)
     cand = pc.if_else(ok, arr, pa.scalar(None, pa.string()))
     ts = pc.strptime(cand, format=fmt, unit="s", error_is_null=True)
-    back = pc.strftime(ts, format=fmt)
-    ok = pc.fill_null(pc.equal(back, cand), False)
+    ok = pc.is_valid(ts)
+    offset = 0
+    for part in re.split(r"(%.)", fmt):
+        if part in _PARTS:
+            width, component = _PARTS[part]
+            text = pc.cast(pc.utf8_slice_codeunits(cand, offset, offset + width), pa.int64())
+            ok = pc.and_(ok, pc.fill_null(pc.equal(text, pc.cast(component(ts), pa.int64())), False))
+            offset += width
+        else:
+            offset += len(part)  # code points (utf8_slice_codeunits counts code points)
+    ok = pc.fill_null(ok, False)
     return pc.if_else(ok, ts, pa.scalar(None, ts.type)), ok
 
 
@@ -211,6 +253,10 @@ def _fixed_format_regex(fmt: str) -> str | None:
 
 class DateCaster(Caster):
     def fast(self, arr):
+        if self.spec.format == "default":
+            typed = _try_cast(arr, pa.date32())  # Arrow: strict YYYY-MM-DD, real dates only
+            if typed is not None:
+                return Fast(typed, pc.is_valid(arr))
         fmt = "%Y-%m-%d" if self.spec.format == "default" else self.spec.format
         regex = _fixed_format_regex(fmt) if self.spec.format != "any" else None
         if regex is None or any(d in fmt for d in ("%H", "%M", "%S")):

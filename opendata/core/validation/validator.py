@@ -80,7 +80,7 @@ class _Column:
     caster: Caster
     checker: ConstraintChecker | None
     readers: CellReaders | None
-    missing: pa.Array
+    missing: tuple[str, ...]
     unique: bool = False
 
 
@@ -99,10 +99,10 @@ class Validator:
                 r = readers[spec.name]
                 caster = make_caster(spec, r)
                 col = _Column(pos, spec.name, spec, caster, ConstraintChecker(spec, r, caster), r,
-                              pa.array(r.missing_values, pa.string()), bool(spec.constraints.get("unique")))
+                              r.missing_values, bool(spec.constraints.get("unique")))
             else:  # frictionless reads a label without a field as an 'any' field named after it
                 spec = FieldSpec(name=str(label), type="any")
-                col = _Column(pos, str(label), spec, make_caster(spec, None), None, None, pa.array([""]))
+                col = _Column(pos, str(label), spec, make_caster(spec, None), None, None, ("",))
             self.columns.append(col)
         by_name = {c.name: c for c in self.columns if c.position < len(schema.fields)}
         self.pk_columns = [by_name[n] for n in schema.primary_key] if schema.primary_key and all(
@@ -129,9 +129,9 @@ class Validator:
         missing_pieces = []
 
         def add(kind: str, mask: pa.Array, col: _Column, cells: pa.Array | str | None, note: str | pa.Array = "") -> None:
-            idx = pc.indices_nonzero(mask)
-            if len(idx) == 0:
+            if not mask.true_count:
                 return
+            idx = pc.indices_nonzero(mask)
             if isinstance(cells, str) or cells is None:
                 cell_col = pa.array([cells] * len(idx), pa.string())
             else:
@@ -146,8 +146,11 @@ class Validator:
         for col in self.columns:
             raw = batch.columns[col.position]
             is_missing = pc.is_null(raw)
-            blank = pc.or_(is_missing, pc.fill_null(pc.is_in(raw, value_set=col.missing), False))
-            cand = pc.if_else(blank, _NULL_STR, raw)
+            blank = is_missing
+            for value in col.missing:  # a few values: equality beats a hash lookup
+                blank = pc.or_(blank, pc.fill_null(pc.equal(raw, value), False))
+            # blank = missing cells (already null) plus missing values; null the latter only
+            cand = raw if blank.true_count == raw.null_count else pc.if_else(blank, _NULL_STR, raw)
             fast = col.caster.fast(cand)
             typed, handled = fast.typed, fast.handled
             todo = pc.and_(pc.is_valid(cand), pc.invert(handled))

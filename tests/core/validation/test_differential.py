@@ -19,9 +19,8 @@ from frictionless.formats import CsvControl
 
 from opendata.core.tableschema import load_table_schema
 from opendata.core.validation import validate_reader
-from tests.core.validation.csv_batches import CsvModuleReader
-
 from tests.core.validation.corpus import make_case
+from tests.core.validation.csv_batches import CsvModuleReader
 
 CASES = 300
 KEYS = ["type", "rowNumber", "fieldNumber"]
