@@ -147,6 +147,28 @@ class _Outputs:
         self.writers = []
 
 
+class _BackgroundHash:
+    """sha256 of a file computed on its own thread."""
+
+    def __init__(self, path: Path):
+        self._digest: str | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(path,), name="ingest-hash", daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path) -> None:
+        try:
+            self._digest = sha256_of(path)[0]
+        except BaseException as exc:
+            self._error = exc
+
+    def result(self) -> str:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._digest
+
+
 def sha256_of(path: str | Path) -> tuple[str, int]:
     """sha256 hex and size of a file, read in chunks."""
     digest, size = hashlib.sha256(), 0
@@ -175,7 +197,8 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
     out_dir.mkdir(parents=True, exist_ok=True)
     reader = open_table(path, sheet=sheet, format=format)
     try:
-        source_sha256, source_bytes = sha256_of(path)
+        source_bytes = path.stat().st_size
+        hashing = _BackgroundHash(path)  # overlaps with the pass below (hashlib releases the GIL)
         labels = list(reader.labels)
         builder = ReportBuilder(name=path.stem, place=str(path))
         builder.labels = labels
@@ -216,8 +239,9 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
             normalization = normalizer.warnings()
             for stat in normalizer.stats:
                 builder.add_warning(stat.message)
+            source_sha256 = hashing.result()
             report = builder.build(stats={"fields": len(schema.fields), "rows": rows,
-                                          "bytes": source_bytes}).to_descriptor()
+                                          "bytes": source_bytes, "sha256": source_sha256}).to_descriptor()
             report["tasks"][0]["normalization"] = normalization
             artifacts: list[Artifact] = []
             if outputs is not None and not outputs.discarded and report["valid"]:
