@@ -32,11 +32,15 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     runtime = Runtime(config)
     app.extensions["opendata"] = runtime
 
-    from opendata.api import errors
+    from opendata.api import accounts, auth, errors, ratelimit, security
 
     api = Api(app)
     errors.init_app(app)
+    security.init_app(app)
+    ratelimit.init_app(app, config)  # before auth, so requests with a bad token are counted too
+    auth.init_app(app)
     _register_blueprints(app, api)
+    accounts.register(app, api)
 
     @app.get("/api/v1/status")
     def status():

@@ -46,6 +46,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOG_LEVEL", "INFO", "Logging level."),
     Setting("INGEST_WORKERS", 1, "Ingest worker threads in the server process (embedded mode).", int),
     Setting("SQL_ECHO", False, "Log every SQL statement (debugging).", _bool),
+    Setting("TOKEN_LIFETIME_DAYS", 90, "Days a new API token is valid unless a shorter life is asked for.", int),
+    Setting("TOKEN_MAX_LIFETIME_DAYS", 365, "Longest life, in days, an API token may be given.", int),
+    Setting("RATE_LIMIT_ENABLED", True, "Apply rate limits (turn off only for benchmarks).", _bool),
+    Setting("RATE_LIMIT_ANONYMOUS", "60 per minute", "Requests allowed per address for callers without a token "
+            "(Flask-Limiter syntax; several limits separated by ';').", str),
+    Setting("RATE_LIMIT_TOKEN", "600 per minute", "Requests allowed per API token (Flask-Limiter syntax).", str),
+    Setting("RATE_LIMIT_STORAGE_URL", "memory://", "Where rate-limit counters live: memory:// in the embedded "
+            "mode (per process), redis://host:6379 when several processes serve the API.", str),
+    Setting("TRUSTED_PROXIES", 0, "Reverse proxies in front of the app whose X-Forwarded-For is trusted for the "
+            "caller's address (0: use the connection's address).", int),
 )
 
 

@@ -35,3 +35,19 @@ def seed_accounts(runtime, root: Path) -> None:
                         password=PASSWORD if username == "alice" else None)  # Argon2 is slow on purpose
             for role in roles:
                 role_grant(session=session, actor=OPERATOR, username=username, role=role)
+
+
+def make_token(runtime, username: str, scopes=("read",), **kw) -> str:
+    """A new token for ``username``, created by the operator; returns the plain token."""
+    from opendata.services.tokens import token_create
+
+    with transaction(runtime.sessions) as session:
+        return token_create(session=session, actor=OPERATOR, username=username, name="test",
+                            scopes=list(scopes), **kw).plain
+
+
+def bearer(plain: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {plain}"}
+
+
+ERROR_KEYS = {"code", "status", "message", "errors"}

@@ -64,8 +64,8 @@ class Viewer:
     publish_organization_ids: frozenset[int] = field(default_factory=frozenset)
     review_organization_ids: frozenset[int] = field(default_factory=frozenset)
     token_id: int | None = None
-    request_id: str | None = None
-    address: str | None = None
+    request_id: str | None = field(default=None, compare=False)
+    address: str | None = field(default=None, compare=False)
 
     @property
     def is_anonymous(self) -> bool:

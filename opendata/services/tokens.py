@@ -78,10 +78,14 @@ def token_create(*, session: Session, actor: Viewer, username: str, name: str,
     prefix = secrets.token_hex(5)
     while session.scalar(select(ApiToken.id).where(ApiToken.prefix == prefix)) is not None:
         prefix = secrets.token_hex(5)  # pragma: no cover - 1 in 10^12
+    expires_at = now + timedelta(days=lifetime_days)
+    if actor.token_id is not None:  # a token made with a token never outlives it
+        parent = session.get(ApiToken, actor.token_id)
+        if parent is not None:
+            expires_at = min(expires_at, parent.expires_at)
     plain = f"od_{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken(user=user, name=name, prefix=prefix, token_hash=token_hash(plain),
-                     scopes=[s for s in SCOPES if s in wanted], created_at=now,
-                     expires_at=now + timedelta(days=lifetime_days))
+                     scopes=[s for s in SCOPES if s in wanted], created_at=now, expires_at=expires_at)
     session.add(token)
     session.flush()
     audit_record(session=session, actor=actor, action="token-created", target_type="token",

@@ -1,0 +1,157 @@
+"""Who is calling: ``Authorization: Bearer <token>`` resolves ``flask.g.viewer`` for each request.
+
+Views call :func:`current_viewer` (anonymous callers get ``ANONYMOUS``), :func:`require_scope`
+or :func:`require_admin`. A token anywhere else (query string, cookie) is refused, because URLs
+and cookies end up in logs, histories and referrers. A wrong, expired or revoked token answers
+401 with ``WWW-Authenticate``; a missing scope 403; always in the one error shape, and the token
+itself is never echoed, logged or stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import replace
+
+from flask import Flask, g, request
+from werkzeug.wrappers import Response
+
+from opendata.core.errors import OpendataError
+from opendata.services.access import ANONYMOUS, AuthenticationError, Viewer
+from opendata.services.tokens import token_authenticate
+from opendata.store.db import transaction
+
+REALM = "opendata"
+# Anything shaped like one of our tokens, for refusing and for redacting.
+TOKEN_LIKE = re.compile(r"od_[0-9a-f]{10}_[A-Za-z0-9_-]+")
+_QUERY_NAMES = ("access_token", "token", "api_key", "apikey")
+LOGGERS_TO_REDACT = ("werkzeug", "flask.app", "opendata", "gunicorn.access", "gunicorn.error", "flask-limiter")
+
+
+class TokenNotInHeaderError(OpendataError):
+    """A token was sent in the query string or a cookie (RFC 6750 ``invalid_request``)."""
+
+    code = "token-not-in-header"
+    http_status = 400
+
+
+def init_app(app: Flask) -> None:
+    """Authenticate every request before its view runs; redact token-like strings from logs."""
+    app.before_request(_authenticate)
+    app.after_request(_challenge)
+    redactor = TokenRedactingFilter()
+    for name in (*LOGGERS_TO_REDACT, app.logger.name):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, TokenRedactingFilter) for f in logger.filters):
+            logger.addFilter(redactor)
+
+
+def current_viewer() -> Viewer:
+    """The caller of the current request (``ANONYMOUS`` without a valid token)."""
+    viewer, _error = resolve_viewer()
+    return viewer
+
+
+def require_scope(scope: str) -> Viewer:
+    """The caller, who must be authenticated with ``scope`` (401 / 403 otherwise)."""
+    viewer = current_viewer()
+    viewer.require_scope(scope)
+    return viewer
+
+
+def require_admin() -> Viewer:
+    """The caller, who must be an administrator using a token with the ``admin`` scope."""
+    viewer = current_viewer()
+    viewer.require_admin()
+    return viewer
+
+
+def require_authenticated() -> Viewer:
+    """The caller, who must have presented a valid token (any scope)."""
+    viewer = current_viewer()
+    if viewer.is_anonymous:
+        raise AuthenticationError("authentication required: send Authorization: Bearer <token>")
+    return viewer
+
+
+def resolve_viewer() -> tuple[Viewer, OpendataError | None]:
+    """Resolve (once per request) the caller and the credentials error, if any, without raising.
+
+    The rate limiter calls this before authentication is enforced, so failed attempts count too.
+    """
+    if "viewer" not in g:
+        viewer, g.auth_error = _resolve()
+        if not viewer.is_anonymous:  # where the call came from, for the audit log
+            viewer = replace(viewer, request_id=_request_id(), address=request.remote_addr)
+        g.viewer = viewer
+    return g.viewer, g.auth_error
+
+
+def _authenticate() -> None:
+    _viewer, error = resolve_viewer()
+    if error is not None:
+        raise error
+
+
+def _resolve() -> tuple[Viewer, OpendataError | None]:
+    if _token_outside_header():
+        return ANONYMOUS, TokenNotInHeaderError(
+            "send API tokens only in the Authorization header (Bearer); revoke a token that was put in a URL "
+            "or cookie")
+    header = request.headers.get("Authorization")
+    if not header:
+        return ANONYMOUS, None
+    scheme, _, credentials = header.strip().partition(" ")
+    credentials = credentials.strip()
+    if scheme.lower() != "bearer" or not credentials:
+        return ANONYMOUS, AuthenticationError("use Authorization: Bearer <token>")
+    runtime = _runtime()
+    try:
+        with transaction(runtime.sessions) as session:
+            return token_authenticate(session=session, plain=credentials), None
+    except AuthenticationError as exc:
+        return ANONYMOUS, exc
+
+
+def _token_outside_header() -> bool:
+    if any(name in request.args or name in request.cookies for name in _QUERY_NAMES):
+        return True
+    if TOKEN_LIKE.search(request.query_string.decode("latin-1")):
+        return True
+    return any(TOKEN_LIKE.search(value) for value in request.cookies.values())
+
+
+def _challenge(response: Response) -> Response:
+    """Add the RFC 6750 challenge to 400/401/403 answers caused by credentials."""
+    error = g.get("auth_error")
+    if response.status_code == 401 and "WWW-Authenticate" not in response.headers:
+        detail = ', error="invalid_token"' if error is not None and request.headers.get("Authorization") else ""
+        response.headers["WWW-Authenticate"] = f'Bearer realm="{REALM}"{detail}'
+    elif response.status_code == 400 and isinstance(error, TokenNotInHeaderError):
+        response.headers["WWW-Authenticate"] = f'Bearer realm="{REALM}", error="invalid_request"'
+    elif response.status_code == 403 and g.get("viewer") is not None and g.viewer.token_id is not None:
+        response.headers["WWW-Authenticate"] = f'Bearer realm="{REALM}", error="insufficient_scope"'
+    return response
+
+
+def _runtime():
+    from flask import current_app
+
+    return current_app.extensions["opendata"]
+
+
+def _request_id() -> str:
+    from opendata.api.security import request_id
+
+    return request_id()
+
+
+class TokenRedactingFilter(logging.Filter):
+    """Replace anything shaped like an API token in a log record (e.g. a URL in an access log)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if TOKEN_LIKE.search(message):
+            record.msg = TOKEN_LIKE.sub("od_[redacted]", message)
+            record.args = None
+        return True
