@@ -82,6 +82,12 @@ class ValidationError(OpendataError):
     code = "validation-error"
 
 
+class QueryTimeoutError(OpendataError):
+    """A query ran past its time limit and was stopped (the API answers 503)."""
+
+    code = "query-timeout"
+
+
 @dataclass
 class Warnings:
     """Collects non-fatal warnings (e.g. a failing credit-code check)."""

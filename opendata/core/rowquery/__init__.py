@@ -22,7 +22,8 @@ Errors: ``ValidationError`` (bad parameter or cursor: 400/422), ``NotFoundError`
 withdrawn version: 404), ``QueryTimeoutError`` (time limit: 503).
 """
 
-from opendata.core.rowquery.engine import QueryTimeoutError, RowQueryEngine, RowQueryResult
+from opendata.core.errors import QueryTimeoutError
+from opendata.core.rowquery.engine import RowQueryEngine, RowQueryResult
 from opendata.core.rowquery.params import DEFAULT_LIMIT, FORMATS, MAX_LIMIT, RowQuery, parse_query
 from opendata.core.rowquery.prepare import prepare_version
 

@@ -18,19 +18,13 @@ from typing import Any
 
 import duckdb
 
-from opendata.core.errors import NotFoundError, OpendataError, Problem, ValidationError
+from opendata.core.errors import NotFoundError, Problem, QueryTimeoutError, ValidationError
 from opendata.core.rowquery import sql as sqlgen
 from opendata.core.rowquery.cursor import decode_cursor, encode_cursor, query_digest, value_to_text
 from opendata.core.rowquery.deadline import WATCHDOG
 from opendata.core.rowquery.params import RowQuery, _values, converter, parse_query
 from opendata.core.rowquery.prepare import read_meta
 from opendata.core.rowquery.render import render
-
-
-class QueryTimeoutError(OpendataError):
-    """A row query ran past its time limit and was stopped (the API answers 503)."""
-
-    code = "query-timeout"
 
 
 @dataclass(frozen=True)
