@@ -120,6 +120,8 @@ def query_rows(*, runtime: Runtime, identifier: str, args: Mapping[str, Any], nu
         ds = session.scalar(select(Dataset).where(Dataset.identifier == identifier))
         if ds is None or not can_see_dataset(viewer, ds):
             raise NotFoundError(f"dataset '{identifier}' does not exist")
+        if not any(can_receive_data(viewer, v) for v in ds.versions):
+            raise NotFoundError(f"dataset '{identifier}' has no queryable version")
         if token:
             pinned = decode_cursor(token, runtime.config.SECRET_KEY.encode("utf-8")).get("v")
             version = session.get(Version, int(pinned)) if str(pinned).isdigit() else None

@@ -1,0 +1,120 @@
+"""Downloads: bytes, Range (206/416), ETag and If-None-Match (304), Last-Modified, file names, BOM variant."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from email.utils import parsedate_to_datetime
+from urllib.parse import unquote
+
+import pyarrow.parquet as pq
+import pytest
+
+CSV = "/api/v1/datasets/budget/download.csv"
+
+
+def test_full_csv_download_is_the_canonical_csv_of_the_latest_version(client, site):
+    r = client.get(CSV)
+    assert r.status_code == 200
+    assert r.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert r.headers["Accept-Ranges"] == "bytes"
+    assert r.headers["X-Dataset-Version"] == "2"
+    lines = r.data.decode("utf-8").splitlines()
+    assert lines[0] == "id,district,category,amount,day"
+    assert len(lines) == 1 + len(site.budget_rows)
+    assert int(r.headers["Content-Length"]) == len(r.data)
+
+
+def test_etag_is_the_quoted_sha256_and_if_none_match_gives_304(client):
+    r = client.get(CSV)
+    assert r.headers["ETag"] == f'"{hashlib.sha256(r.data).hexdigest()}"'
+    again = client.get(CSV, headers={"If-None-Match": r.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    other = client.get(CSV, headers={"If-None-Match": '"0000"'})
+    assert other.status_code == 200
+
+
+def test_last_modified_and_if_modified_since(client):
+    r = client.get(CSV)
+    published = client.get("/api/v1/datasets/budget").json["latest_version"]["published"]
+    last_modified = parsedate_to_datetime(r.headers["Last-Modified"])
+    assert last_modified.isoformat()[:19] == published[:19]
+    assert client.get(CSV, headers={"If-Modified-Since": r.headers["Last-Modified"]}).status_code == 304
+
+
+def test_range_returns_exactly_the_requested_bytes(client):
+    full = client.get(CSV).data
+    r = client.get(CSV, headers={"Range": "bytes=10-49"})
+    assert r.status_code == 206
+    assert r.data == full[10:50]
+    assert r.headers["Content-Range"] == f"bytes 10-49/{len(full)}"
+    assert r.headers["Content-Length"] == "40"
+    tail = client.get(CSV, headers={"Range": "bytes=-25"})
+    assert tail.status_code == 206 and tail.data == full[-25:]
+    rest = client.get(CSV, headers={"Range": f"bytes={len(full) - 5}-"})
+    assert rest.data == full[-5:]
+
+
+def test_resuming_with_if_range_and_a_stale_etag_sends_the_whole_file(client):
+    full = client.get(CSV).data
+    r = client.get(CSV, headers={"Range": "bytes=100-", "If-Range": '"stale"'})
+    assert r.status_code == 200 and r.data == full
+    etag = client.get(CSV).headers["ETag"]
+    r = client.get(CSV, headers={"Range": "bytes=100-", "If-Range": etag})
+    assert r.status_code == 206 and r.data == full[100:]
+
+
+def test_unsatisfiable_range_is_416_in_the_error_shape(client):
+    size = len(client.get(CSV).data)
+    r = client.get(CSV, headers={"Range": f"bytes={size + 10}-"})
+    assert r.status_code == 416
+    assert r.headers["Content-Range"] == f"bytes */{size}"
+    assert r.json["status"] == 416 and set(r.json) == {"code", "status", "message", "errors"}
+
+
+def test_content_disposition_has_the_chinese_title_per_rfc_5987_and_an_ascii_fallback(client):
+    cd = client.get(CSV).headers["Content-Disposition"]
+    assert cd.startswith("attachment; ")
+    assert 'filename="budget-v2.csv"' in cd
+    encoded = cd.split("filename*=", 1)[1]
+    assert encoded.startswith("UTF-8''")
+    assert unquote(encoded[len("UTF-8''"):]) == "示例市财政预算-v2.csv"
+    assert all(ord(ch) < 128 for ch in cd)
+
+
+@pytest.mark.parametrize("url", [CSV + "?excel=1", "/api/v1/datasets/budget/download.excel.csv"])
+def test_excel_variant_is_utf8_with_bom_and_same_rows(client, url):
+    plain = client.get(CSV).data
+    r = client.get(url)
+    assert r.status_code == 200 and r.data.startswith(b"\xef\xbb\xbf")
+    assert r.data[3:].decode("utf-8").splitlines() == plain.decode("utf-8").splitlines()
+    assert r.headers["ETag"] == f'"{hashlib.sha256(r.data).hexdigest()}"'
+    assert "excel" in r.headers["Content-Disposition"]
+
+
+def test_parquet_download_reads_back(client, site):
+    r = client.get("/api/v1/datasets/budget/download.parquet")
+    assert r.status_code == 200 and r.headers["Content-Type"] == "application/vnd.apache.parquet"
+    table = pq.read_table(io.BytesIO(r.data))
+    assert table.num_rows == len(site.budget_rows)
+    assert sorted(table.column("id").to_pylist()) == [row["id"] for row in site.budget_rows]
+
+
+def test_each_version_has_its_own_files_and_cache_headers(client):
+    v1 = client.get("/api/v1/datasets/budget/versions/1/download.csv")
+    latest = client.get(CSV)
+    assert v1.status_code == 200 and len(v1.data.splitlines()) == 121
+    assert v1.headers["ETag"] != latest.headers["ETag"]
+    assert "immutable" in v1.headers["Cache-Control"] and "no-cache" in latest.headers["Cache-Control"]
+    assert 'filename="budget-v1.csv"' in v1.headers["Content-Disposition"]
+    assert client.get("/api/v1/datasets/budget/versions/1/download.parquet").status_code == 200
+
+
+def test_head_gives_headers_without_a_body(client):
+    r = client.head(CSV)
+    assert r.status_code == 200 and r.data == b"" and int(r.headers["Content-Length"]) > 0
+
+
+def test_dataset_without_a_published_version_has_no_download(client):
+    r = client.get("/api/v1/datasets/traffic/download.csv")
+    assert r.status_code == 404 and r.json["code"] == "not-found"
