@@ -127,6 +127,42 @@ def bench_engine(db: Path, runs: int, *, result_cache: int, threads: int) -> dic
     return out
 
 
+def bench_throughput(db: Path, seconds: float, *, clients: int, result_cache: int, threads: int) -> dict[str, float]:
+    """Requests per second and p95 with ``clients`` threads sharing one engine (one process)."""
+    import threading
+
+    engine = RowQueryEngine(lambda v: db, b"bench-secret", result_cache=result_cache, threads=threads)
+    ops = {
+        "filter 1/8 + page of 100 + total": lambda i: {"category": CATEGORIES[i % 8]},
+        "same, sorted by amount": lambda i: {"category": CATEGORIES[i % 8], "sort": "amount"},
+    }
+    out: dict[str, float] = {}
+    for name, make in ops.items():
+        for i in range(8):
+            engine.query("v", make(i))
+        samples: list[float] = []
+        stop = time.perf_counter() + seconds
+
+        def client(k: int, make=make, stop=stop, samples=samples) -> None:
+            i = k
+            while time.perf_counter() < stop:
+                started = time.perf_counter()
+                engine.query("v", make(i if not result_cache else 0))
+                samples.append((time.perf_counter() - started) * 1000)
+                i += clients
+
+        workers = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+        begun = time.perf_counter()
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        elapsed = time.perf_counter() - begun
+        out[name] = (len(samples) / elapsed, _percentiles(samples)[1])
+    engine.close()
+    return out
+
+
 def bench_datasette(table: pa.Table, workdir: Path, runs: int) -> dict[str, tuple[float, float]] | None:
     """The same operations through Datasette's in-process client on SQLite (index on category)."""
     try:
@@ -255,6 +291,10 @@ def main(argv: list[str] | None = None) -> int:
     print(_table(cold), flush=True)
     warm = bench_engine(db, args.runs, result_cache=256, threads=args.threads)
     print(_table(warm), flush=True)
+    load = {cache: bench_throughput(db, 10.0, clients=8, result_cache=cache, threads=args.threads)
+            for cache in (0, 256)}
+    for cache, figures in load.items():
+        print(cache, figures, flush=True)
     peer = bench_datasette(table, args.workdir, args.runs) if args.datasette else None
     if peer:
         print(_table(peer), flush=True)
@@ -279,7 +319,13 @@ the signed `next` cursor and rendering the JSON body. The category rotates over 
 ### With the result cache (identical requests, as a load test hitting one URL sees them)
 
 {_table(warm)}
-"""
+
+### Throughput: 8 client threads sharing one engine in one process, 10 s each
+
+| operation | result cache | requests/s | p95 ms |
+|---|---|---:|---:|
+""" + "\n".join(f"| {name} | {'on, one URL' if cache else 'off, category rotates'} | {rps:.0f} | {p95:.1f} |"
+                for cache, figures in load.items() for name, (rps, p95) in figures.items()) + "\n"
     if peer:
         report += f"""
 The Datasette columns are Datasette {_datasette_version()} answering the same operations through its in-process client

@@ -152,18 +152,17 @@ class RowQueryEngine:
         """Forget a version (call when it is withdrawn): close it and drop its cached answers."""
         with self._lock:
             version = self._versions.pop(version_id, None)
-        if version is not None:
-            self._evict(version)
+            if version is not None:
+                self._evict(version)
         self._results.drop(lambda key: key[0] == version_id)
         self._counts.drop(lambda key: key[0] == version_id)
 
     def close(self) -> None:
         """Close every open version (queries in flight finish first)."""
         with self._lock:
-            versions = list(self._versions.values())
+            for version in self._versions.values():
+                self._evict(version)
             self._versions.clear()
-        for v in versions:
-            self._evict(v)
 
     # -- running ---------------------------------------------------------------------------------
     def _run(self, version: _Version, query: RowQuery, payload: dict[str, Any] | None,
@@ -222,7 +221,7 @@ class RowQueryEngine:
         if not isinstance(texts, list) or len(texts) != len(sort) or not isinstance(rid, int):
             raise _invalid_cursor("is damaged")
         try:
-            values = [None if t is None else converter(version.types[k.column])(t)
+            values = [None if t is None else _cursor_converter(version.types[k.column])(t)
                       for k, t in zip(sort, texts, strict=True)]
         except (ValueError, TypeError, KeyError):
             raise _invalid_cursor("is damaged") from None
@@ -320,6 +319,7 @@ class RowQueryEngine:
             version.con.close()
 
     def _evict(self, version: _Version) -> None:
+        """Close now, or when its last query ends (called with ``self._lock`` held)."""
         version.evicted = True
         if version.inflight == 0:
             version.con.close()
@@ -349,6 +349,11 @@ def _output_type(meta: Mapping[str, Any], query: RowQuery, column: str) -> str:
             source = types.get(a.column or "", "number")
             return "number" if a.func == "avg" or (a.func == "sum" and source != "integer") else source
     return types.get(column, "any")
+
+
+def _cursor_converter(duck_type: str):
+    # a cursor may stop on NaN, which a filter value may not be
+    return float if duck_type in ("FLOAT", "DOUBLE") else converter(duck_type)
 
 
 def _invalid_cursor(reason: str) -> ValidationError:

@@ -170,7 +170,7 @@ def parse_query(args: Mapping[str, Any], columns: Mapping[str, str]) -> RowQuery
     fmt = single.get("format", "json").lower()
     if fmt not in FORMATS:
         bad("format", f"format must be one of {', '.join(FORMATS)}")
-    fields = tuple(n for n in (column(p, "fields") for p in _split(single.get("fields"))) if n)
+    fields = tuple(dict.fromkeys(n for n in (column(p, "fields") for p in _split(single.get("fields"))) if n))
     group_by = tuple(n for n in (column(p, "group_by") for p in _split(single.get("group_by"))) if n)
     aggregates = _parse_aggregates(aggs_text, columns, bad, column)
     if group_by and not aggregates:

@@ -171,3 +171,22 @@ def test_evict_forgets_a_withdrawn_version_and_its_cached_answers(tmp_path):
             engine.query("v1", {"cat": "a"})
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("sort", ["amount", "-amount", "amount,-id"])
+def test_keyset_walk_over_nan_and_missing_values_equals_one_big_page(tmp_path, sort):
+    import pyarrow as pa
+
+    amounts = [1.5, float("nan"), None, 0.0, float("nan"), 2.5, None, 1.5, float("-inf"), float("inf")] * 3
+    table = pa.table({"id": list(range(len(amounts))), "amount": pa.array(amounts, pa.float64())})
+    path = build_version(tmp_path, "nan", table, {"fields": [{"name": "id", "type": "integer"},
+                                                             {"name": "amount", "type": "number"}],
+                                                  "primaryKey": "id"})
+    engine = RowQueryEngine(lambda v: path, SECRET, result_cache=0)
+    try:
+        whole = engine.query("nan", {"sort": sort, "limit": "1000", "fields": "id"}).rows
+        assert [r[0] for r in all_rows(engine, "nan", {"sort": sort, "limit": "4", "fields": "id"})] == \
+            [r[0] for r in whole]
+        assert len(whole) == len(amounts)
+    finally:
+        engine.close()
