@@ -235,8 +235,10 @@ class Validator:
         for col in self.columns:
             if col.unique and col.name in self.keys.spills:
                 for rec in self.keys.duplicates(col.name).to_pylist():
+                    # a wide integer's digits ride in k1 (its typed k0 is null)
+                    shown = rec.get("k0") if rec.get("k0") is not None else rec.get("k1")
                     out.append(Error("unique-error", f"the same as in the row at position {rec['prev']}", rec["rn"],
-                                     col.position + 1, col.name, _show(rec.get("k0") if rec.get("k1") is None or isinstance(rec.get("k1"), bool) else rec["k1"])))
+                                     col.position + 1, col.name, _show(shown)))
         if self.pk_columns:
             for rec in self.keys.duplicates("\x00primary-key").select(["rn", "prev"]).to_pylist():
                 out.append(Error("primary-key", f"the same as in the row at position {rec['prev']}", rec["rn"]))

