@@ -83,30 +83,25 @@ class TableReader(Protocol):
     def __exit__(self, *exc: object) -> None: ...
 
 
-def rows_to_batch(row_numbers: list[int], rows: list[list[str | None]], width: int) -> RawBatch:
-    """Build a RawBatch from rows of Python cells (for the rarer, non-vectorized paths).
+def rows_to_batch(row_numbers: list[int], rows: list[list[str]], width: int) -> RawBatch:
+    """Build a RawBatch from rows of text cells (for the non-vectorized formats).
 
-    Cells past ``width`` become ``extra_cells``; short rows get null (missing) cells. A ``None``
-    inside a row means a cell that is present but has no value and is kept as "".
+    Cells past ``width`` become ``extra_cells``; short rows get null (missing) cells.
     """
-    columns: list[list[str | None]] = [[] for _ in range(width)]
-    counts: list[int] = []
+    counts = [len(row) for row in rows]
     extra: list[tuple[int, int, str]] = []
-    for number, row in zip(row_numbers, rows, strict=True):
-        n = len(row)
-        counts.append(n)
-        for i in range(width):
-            if i < n:
-                cell = row[i]
-                columns[i].append("" if cell is None else cell)
-            else:
-                columns[i].append(None)
-        for i in range(width, n):
-            cell = row[i]
-            extra.append((number, i + 1, "" if cell is None else cell))
+    if width and all(n == width for n in counts):
+        columns = list(zip(*rows, strict=True))  # the common case, transposed at C speed
+    else:
+        short = [None] * width
+        columns = list(zip(*((row + short)[:width] for row in rows), strict=True))
+        for number, row, n in zip(row_numbers, rows, counts, strict=True):
+            extra.extend((number, i + 1, row[i]) for i in range(width, n))
+    if not columns:
+        columns = [()] * width
     return RawBatch(
         row_numbers=pa.array(row_numbers, type=pa.int64()),
-        columns=[pa.array(col, type=pa.string()) for col in columns],
+        columns=[pa.array(column, type=pa.string()) for column in columns],
         cell_counts=pa.array(counts, type=pa.int32()),
         extra_cells=extra,
     )

@@ -16,6 +16,7 @@ from opendata.core.readers.encoding import python_codec
 from opendata.core.readers.sniff import Sniffed
 
 CHUNK_CHARS = 1024 * 1024
+_EMPTY = iter(lambda: "", None)  # endless "" as the default for dict.get in map()
 _WHITESPACE = " \t\r\n\ufeff"
 
 
@@ -25,8 +26,14 @@ class _Number(str):
     __slots__ = ()
 
 
-def _decoder() -> json.JSONDecoder:
+def _exact_decoder() -> json.JSONDecoder:
+    """Numbers as _Number: slower, used only for records with nested arrays or objects."""
     return json.JSONDecoder(parse_int=_Number, parse_float=_Number, parse_constant=_Number)
+
+
+def _fast_decoder() -> json.JSONDecoder:
+    """Top-level numbers as their text (plain str, which keeps the C scanner fast)."""
+    return json.JSONDecoder(parse_int=str, parse_float=str, parse_constant=str)
 
 
 def _dump(value: object) -> str:
@@ -41,7 +48,7 @@ def _dump(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def cell_text(value: object) -> str:
+def cell_text(value: object, exact: bool = True) -> str | None:
     """A JSON value as cell text: numbers as written, true/false, null as empty."""
     if value is None:
         return ""
@@ -51,7 +58,16 @@ def cell_text(value: object) -> str:
         return "true"
     if value is False:
         return "false"
-    return _dump(value)
+    if exact:
+        return _dump(value)
+    return None  # a container decoded without exact numbers: the caller decodes again
+
+
+def _nested(record: object) -> bool:
+    values = record.values() if isinstance(record, dict) else record
+    return isinstance(values, list | type({}.values())) and any(
+        isinstance(v, dict | list) for v in values
+    )
 
 
 class JsonReader:
@@ -70,19 +86,19 @@ class JsonReader:
         self._keyed = True
         self.labels = self._scan_labels()
 
-    def _records(self, report: bool) -> Iterator[tuple[int, object]]:
-        """(row number, decoded record); problems are recorded when ``report``."""
+    def _records(self, report: bool) -> Iterator[tuple[int, object, str]]:
+        """(row number, decoded record, its JSON text); problems are recorded when ``report``."""
         records = self._ndjson() if self.format == "ndjson" else self._array()
-        for number, record in records:
+        for number, record, text in records:
             if isinstance(record, SourceError):
                 if report:
                     self.source_errors.append(record)
                 continue
-            yield number, record
+            yield number, record, text
 
     def _scan_labels(self) -> list[str]:
         keys: dict[str, None] = {}
-        for number, record in self._records(report=False):
+        for number, record, _text in self._records(report=False):
             if number == 2 and isinstance(record, list):
                 self._keyed = False  # an array of arrays: the first one is the header
                 return [cell_text(v) for v in record]
@@ -104,15 +120,25 @@ class JsonReader:
         labels, width = self.labels, len(self.labels)
         numbers: list[int] = []
         rows: list[list[str | None]] = []
-        for number, record in self._records(report=True):
+        exact = _exact_decoder()
+        for number, record, text in self._records(report=True):
             if not self._keyed:
                 if number == 2:
                     continue  # the header array
                 number -= 1
             if isinstance(record, dict):
-                row: list[str | None] = [cell_text(record.get(key)) for key in labels]
+                get = record.get
+                row: list[str | None] = [
+                    v if v.__class__ is str else cell_text(v, False)
+                    for v in map(get, labels, _EMPTY)
+                ]
+                if None in row:  # a nested value: decode again keeping its numbers exact
+                    get = exact.decode(text).get
+                    row = [cell_text(get(key)) for key in labels]
             elif isinstance(record, list) and not self._keyed:
-                row = [cell_text(v) for v in record]
+                row = [v if v.__class__ is str else cell_text(v, False) for v in record]
+                if None in row:
+                    row = [cell_text(v) for v in exact.decode(text)]
             else:
                 self.source_errors.append(
                     SourceError(
@@ -135,21 +161,22 @@ class JsonReader:
         return open(self.path, encoding=python_codec(self.encoding or "utf-8"), newline="")
 
     def _ndjson(self) -> Iterator[tuple[int, object]]:
-        decode = _decoder().decode
+        decode = _fast_decoder().decode
         number = 1
         with self._open() as f:
             for line_number, line in enumerate(f, 1):
                 if not line.strip(_WHITESPACE):
                     continue
                 number += 1
+                text = line.strip(_WHITESPACE)
                 try:
-                    yield number, decode(line.strip(_WHITESPACE))
+                    yield number, decode(text), text
                 except json.JSONDecodeError as exc:
                     note = f"line {line_number} is not valid JSON ({exc.msg}); it is skipped"
-                    yield number, SourceError("format-error", note, row_number=number)
+                    yield number, SourceError("format-error", note, row_number=number), ""
 
     def _array(self) -> Iterator[tuple[int, object]]:
-        decoder = _decoder()
+        decoder = _fast_decoder()
         with self._open() as f:
             buffer, position, eof = f.read(CHUNK_CHARS), 0, False
 
@@ -171,7 +198,8 @@ class JsonReader:
                         return buffer[position] if position < len(buffer) else ""
 
             if skip_space() != "[":
-                yield 1, SourceError("format-error", "the JSON text is not an array of records")
+                note = "the JSON text is not an array of records"
+                yield 1, SourceError("format-error", note), ""
                 return
             position += 1
             number = 1
@@ -181,25 +209,24 @@ class JsonReader:
                     return
                 if number > 1:
                     if token != ",":
-                        yield (
-                            number,
-                            SourceError("format-error", f"expected ',' or ']' after row {number}"),
-                        )
+                        note = f"expected ',' or ']' after row {number}"
+                        yield number, SourceError("format-error", note), ""
                         return
                     position += 1
                     skip_space()
                 number += 1
                 while True:
                     try:
+                        start = position
                         record, position = decoder.raw_decode(buffer, position)
                         break
                     except json.JSONDecodeError as exc:
                         if more():
                             continue
                         note = f"row {number} is not valid JSON ({exc.msg}); reading stopped"
-                        yield number, SourceError("format-error", note, row_number=number)
+                        yield number, SourceError("format-error", note, row_number=number), ""
                         return
-                yield number, record
+                yield number, record, buffer[start:position] if _nested(record) else ""
                 if position > CHUNK_CHARS:
                     buffer, position = buffer[position:], 0
 
