@@ -43,7 +43,8 @@ import pyarrow.parquet as pq
 from opendata.core.tableschema import FieldSpec
 
 _NEEDS_QUOTE = '[",\r\n]'
-_FORMULA_START = "^[=+\\-@\t\r]"
+_QUOTE_BYTES = (b'"', b",", b"\r", b"\n")
+_FORMULA_BYTES = np.frombuffer(b"=+-@\t\r", dtype=np.uint8)
 _PLAIN_TYPES = (pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean, pa.types.is_date,
                 pa.types.is_decimal, pa.types.is_time, pa.types.is_timestamp)
 
@@ -171,7 +172,8 @@ def csv_cells(batch: pa.RecordBatch, fields: Sequence[FieldSpec]) -> list[CsvCel
         col = _column(batch, spec.name, i)
         text = pc.fill_null(canonical_text(col), "")
         needs = None
-        if not any(check(col.type) for check in _PLAIN_TYPES):
+        # one memchr over the column's bytes settles most columns without a per-cell test
+        if not any(check(col.type) for check in _PLAIN_TYPES) and _contains_any(text, _QUOTE_BYTES):
             needs = pc.fill_null(pc.match_substring_regex(text, _NEEDS_QUOTE), False)
             if not pc.any(needs).as_py():
                 needs = None
@@ -189,14 +191,39 @@ def _quote(text: pa.Array, needs: pa.Array | None = None) -> pa.Array:
     return pc.if_else(needs, quoted, text)
 
 
-def _string_buffer(lines: pa.Array) -> memoryview:
-    """The concatenated bytes of a string array without nulls, straight from its data buffer."""
-    if len(lines) == 0:
+def _offsets(arr: pa.Array) -> np.ndarray:
+    dtype = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    return np.frombuffer(arr.buffers()[1], dtype=dtype, count=len(arr) + 1,
+                         offset=arr.offset * np.dtype(dtype).itemsize)
+
+
+def _string_buffer(arr: pa.Array) -> memoryview:
+    """The concatenated bytes of a string array, straight from its data buffer."""
+    data = arr.buffers()[2] if len(arr) else None
+    if data is None:
         return memoryview(b"")
-    _, offsets, data = lines.buffers()
-    dtype = np.int64 if pa.types.is_large_string(lines.type) else np.int32
-    offs = np.frombuffer(offsets, dtype=dtype, count=len(lines) + 1, offset=lines.offset * dtype().itemsize)
+    offs = _offsets(arr)
     return memoryview(data)[int(offs[0]):int(offs[-1])]
+
+
+def _contains_any(arr: pa.Array, needles: Sequence[bytes]) -> bool:
+    """True when any cell of a string array contains one of the single-byte ``needles``."""
+    data = _string_buffer(arr).tobytes()
+    return any(n in data for n in needles)
+
+
+def _formula_mask(text: pa.Array) -> pa.Array | None:
+    """Cells starting with a character spreadsheets read as a formula, or None if there are none."""
+    data = text.buffers()[2] if len(text) else None
+    if data is None:
+        return None
+    offs = _offsets(text)
+    starts = offs[:-1]
+    nonempty = offs[1:] > starts
+    first = np.zeros(len(text), dtype=np.uint8)
+    first[nonempty] = np.frombuffer(data, dtype=np.uint8)[starts[nonempty]]
+    mask = np.isin(first, _FORMULA_BYTES) & nonempty
+    return pa.array(mask) if mask.any() else None
 
 
 class CsvArtifactWriter:
@@ -224,16 +251,17 @@ class CsvArtifactWriter:
         for cell in cells:
             text = cell.text
             if self.excel and cell.is_text:
-                risky = pc.match_substring_regex(text, _FORMULA_START)
-                if pc.any(risky).as_py():
+                risky = _formula_mask(text)
+                if risky is not None:
                     text = pc.if_else(risky, pc.binary_join_element_wise("'", text, ""), text)
             columns.append(text if cell.needs_quote is None else _quote(text, cell.needs_quote))
         self._write_lines(columns)
         self.rows += num_rows
 
     def _write_lines(self, cells: list[pa.Array]) -> None:
-        line = cells[0] if len(cells) == 1 else pc.binary_join_element_wise(*cells, ",")
-        lines = pc.binary_join_element_wise(line, self._eol, "")
+        # the line end joins the last column only, so the full lines are built in one pass
+        last = pc.binary_join_element_wise(cells[-1], self._eol, "")
+        lines = pc.binary_join_element_wise(*cells[:-1], last, ",") if len(cells) > 1 else last
         self._out.write(_string_buffer(lines))
 
     def close(self) -> Artifact:
@@ -289,7 +317,12 @@ class ParquetArtifactWriter:
             incoming = _column(batch, spec.name, i).type if batch is not None else pa.string()
             types.append(pa.field(spec.name, parquet_type(spec, incoming)))
         self._schema = pa.schema(types, metadata=self._metadata)
-        self._writer = pq.ParquetWriter(self._out, self._schema, compression="zstd")
+        # dictionary pages only where values repeat (text, dates): for high-cardinality numbers
+        # the attempt costs time and the fallback gains nothing
+        dictionary = [f.name for f in self._schema
+                      if pa.types.is_string(f.type) or pa.types.is_date(f.type) or pa.types.is_boolean(f.type)]
+        self._writer = pq.ParquetWriter(self._out, self._schema, compression="zstd",
+                                        use_dictionary=dictionary or False)
 
     def write_batch(self, batch: pa.RecordBatch) -> None:
         """Append a typed batch (cast to the Parquet schema)."""
