@@ -125,7 +125,8 @@ def _build(con: duckdb.DuckDBPyConnection, parquet_path: Path, schema: TableSche
         for desc in (False, True):
             table = sorted_table(i, desc)
             direction = "DESC" if desc else "ASC"
-            con.execute(f"""CREATE TABLE {table} AS SELECT * FROM {ROWS_TABLE}
+            # without the text column: a query with q reads the main table (halves the file size)
+            con.execute(f"""CREATE TABLE {table} AS SELECT {RID}, {select} FROM {ROWS_TABLE}
                 ORDER BY {quote_ident(col)} {direction} NULLS LAST, {RID}""")
             sorted_meta[col]["desc" if desc else "asc"] = table
     counted = {}

@@ -75,7 +75,7 @@ def rows_plan(query: RowQuery, meta: Mapping[str, Any], *, after: Sequence[Any] 
     out = list(query.fields) or [c["name"] for c in meta["columns"]]
     sort = effective_sort(query, meta["primary_key"])
     table, ordered = ROWS_TABLE, False
-    if len(sort) == 1 and sort[0].column in meta["sorted"]:
+    if len(sort) == 1 and sort[0].column in meta["sorted"] and not query.q:
         table = meta["sorted"][sort[0].column]["desc" if sort[0].desc else "asc"]
     elif sort:
         ordered = True
