@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -189,15 +190,33 @@ class PiiScanner:
             self._found[key] = PiiFinding(name, i + 1, kind, source, resolution=_resolution(spec))
         return self._found[key]
 
-    def scan(self, batch: RawBatch) -> None:
-        """Scan one batch (the raw or normalized text cells)."""
+    def scan(self, batch: RawBatch, typed: pa.RecordBatch | None = None) -> None:
+        """Scan one batch (the raw or normalized text cells).
+
+        With ``typed`` (the validator's batch, fields in schema order), integer and number
+        columns are prefiltered on their values: only magnitudes of 11 digits or more can be
+        an ID, mobile or card number.
+        """
         for i, col in enumerate(batch.columns[: len(self._columns)]):
             spec = self._columns[i][1]
             if spec is not None and spec.type in _NO_PII_TYPES:
                 continue  # a valid date, time, boolean… cannot hold any kind searched for
             if col.null_count == len(col):
                 continue
-            candidates = pc.fill_null(pc.match_substring_regex(col, _PREFILTER), False)
+            if typed is not None and spec is not None and spec.type in ("integer", "number") \
+                    and i < typed.num_columns:
+                values = typed.column(i)
+                if not (pa.types.is_integer(values.type) or pa.types.is_floating(values.type)
+                        or pa.types.is_decimal(values.type)):
+                    values = None
+            else:
+                values = None
+            if values is not None:
+                candidates = pc.fill_null(pc.greater_equal(pc.abs(values), 10**10), False)
+            elif not _may_hold_pii(col):
+                continue
+            else:
+                candidates = pc.fill_null(pc.match_substring_regex(col, _PREFILTER), False)
             if not pc.any(candidates).as_py():
                 continue
             col_c = pc.filter(col, candidates)
@@ -253,6 +272,28 @@ def scan_batches(schema: TableSchema, labels: Sequence[str], batches: Iterable[R
     for batch in batches:
         scanner.scan(batch)
     return scanner.finish()
+
+
+def _may_hold_pii(col: pa.Array) -> bool:
+    """A conservative check over the column's bytes: an ``@``, or a run of 11 or more digits,
+    spaces or hyphens (cells concatenated, so it may say yes for nothing, never no for PII)."""
+    data = col.buffers()[2] if len(col) else None
+    if data is None:
+        return False
+    width = 8 if pa.types.is_large_string(col.type) else 4
+    offsets = np.frombuffer(col.buffers()[1], dtype=np.int64 if width == 8 else np.int32,
+                            count=len(col) + 1, offset=col.offset * width)
+    raw = np.frombuffer(data, dtype=np.uint8)[int(offsets[0]):int(offsets[-1])]
+    if not len(raw):
+        return False
+    if (raw == 0x40).any():  # @
+        return True
+    runs = ((raw - 48) < 10) | (raw == 0x20) | (raw == 0x2D)
+    if runs.sum() < 11:
+        return False
+    breaks = np.flatnonzero(~runs)
+    bounds = np.concatenate(([-1], breaks, [len(raw)]))
+    return bool((np.diff(bounds) - 1).max() >= 11)
 
 
 def _resolution(spec: FieldSpec | None) -> str | None:

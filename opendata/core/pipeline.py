@@ -222,7 +222,7 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
                 builder.add_error_table(typed.errors, typed.row_cells)
                 for warning in typed.warnings:
                     builder.add_warning(warning)
-                worker.submit(scanner.scan, batch)
+                worker.submit(scanner.scan, batch, typed.data)
                 if outputs is not None and (typed.errors.num_rows or reader.source_errors):
                     outputs.discarded = True  # queued writes become no-ops; files go at the end
                 if outputs is not None and not outputs.discarded:

@@ -138,3 +138,39 @@ def test_typed_columns_that_cannot_hold_pii_are_skipped_but_numbers_are_scanned(
     found = _scan([{"name": "d", "type": "date"}, {"name": "n", "type": "integer"}],
                   [["13800138000"], ["13800138000"]])
     assert set(_by_kind(found)) == {("n", "mobile")}
+
+
+def test_numeric_columns_use_the_typed_values_as_prefilter():
+    import pyarrow as pa
+
+    schema = make_schema({"name": "n", "type": "integer"}, {"name": "x", "type": "number"})
+    scanner = PiiScanner(schema, ["n", "x"], today=TODAY)
+    raw = make_batch([["13800138000", "12", "4111111111111111"], ["1.5", "13800138000", "2"]])
+    typed = pa.record_batch([pa.array([13800138000, 12, 4111111111111111]),
+                             pa.array([1.5, 13800138000.0, 2.0])], names=["n", "x"])
+    scanner.scan(raw, typed)
+    by = _by_kind(scanner.finish())
+    assert by[("n", "mobile")].count == 1 and by[("n", "bank-card")].count == 1
+    assert by[("x", "mobile")].count == 1
+
+
+@pytest.mark.parametrize("cells,expected", [
+    (["某某局", "已结案"], False),
+    (["a@b"], True),
+    (["电话138-0013-8000"], True),
+    (["12345", "678901234"], True),  # conservative across cells; the per-cell test decides
+    (["2023", "06", "18"], False),
+    ([None, ""], False),
+])
+def test_column_byte_prefilter_never_misses(cells, expected):
+    import pyarrow as pa
+
+    from opendata.core.pii import _may_hold_pii
+
+    arr = pa.array(cells, pa.string())
+    assert _may_hold_pii(arr) is expected
+    assert _may_hold_pii(pa.array(["x"] * 3 + cells, pa.string()).slice(3)) is expected
+
+
+def test_digits_split_across_cells_are_not_findings():
+    assert _scan([{"name": "a"}], [["12345", "678901234"]]).findings == []
