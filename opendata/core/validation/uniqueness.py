@@ -27,6 +27,8 @@ class KeySpill:
     pending: list[pa.Table] = field(default_factory=list)
     pending_rows: int = 0
     used: list[bool] = field(default_factory=list)  # key parts ever non-null
+    increasing: bool = True  # every key so far above the one before (sequential ids): no duplicates
+    last: object = None
 
 
 class UniquenessTracker:
@@ -61,6 +63,8 @@ class UniquenessTracker:
             return
         for i in range(spill.arity):
             spill.used[i] = spill.used[i] or table.column(f"k{i}").null_count < table.num_rows
+        if spill.increasing:
+            spill.increasing, spill.last = _still_increasing(table, spill.last)
         spill.pending.append(table)
         spill.pending_rows += table.num_rows
         if spill.pending_rows >= self._flush_rows:
@@ -85,6 +89,8 @@ class UniquenessTracker:
         """Rows repeating an earlier key: columns ``rn``, ``prev`` and the key columns, by ``rn``."""
         spill = self.spills.get(name)
         if spill is None or (spill.batches == 0 and not spill.pending):
+            return pa.table({"rn": pa.array([], pa.int64()), "prev": pa.array([], pa.int64())})
+        if spill.increasing:
             return pa.table({"rn": pa.array([], pa.int64()), "prev": pa.array([], pa.int64())})
         used = [f"k{i}" for i in range(spill.arity) if spill.used[i]]
         if spill.batches == 0:  # fits one flush: stay in Arrow
@@ -112,6 +118,20 @@ class UniquenessTracker:
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
+
+
+def _still_increasing(table: pa.Table, last: object) -> tuple[bool, object]:
+    """Whether a single, never-null key keeps strictly increasing (then it cannot repeat)."""
+    key = table.column("k0").combine_chunks()
+    others_null = all(table.column(c).null_count == table.num_rows for c in table.column_names[2:])
+    if not others_null or key.null_count or not (pa.types.is_integer(key.type) or pa.types.is_string(key.type)):
+        return False, None
+    n = len(key)
+    if n > 1 and not pc.all(pc.less(key.slice(0, n - 1), key.slice(1))).as_py():
+        return False, None
+    if last is not None and not pc.greater(key[0], pa.scalar(last, key.type)).as_py():
+        return False, None
+    return True, key[n - 1].as_py()
 
 
 def _table_name(spill: KeySpill) -> str:

@@ -137,3 +137,13 @@ def test_validate_table_reads_a_file_with_the_production_reader(tmp_path):
         ["primary-key", 4, None, "the same as in the row at position 3"],
     ]
     assert report.task["stats"]["rows"] == 3 and report.task["stats"]["bytes"] == path.stat().st_size
+
+
+def test_sequential_ids_then_a_late_repeat_is_still_found():
+    schema = load_table_schema({"fields": [{"name": "id", "type": "integer"}], "primaryKey": ["id"]})
+    v = Validator(schema, ["id"])
+    v.process(make_batch([[str(i) for i in range(1, 101)]]))
+    assert v.process(make_batch([[str(i) for i in range(101, 201)]], first_row=102)).error_list() == []
+    v.process(make_batch([["150", "7"]], first_row=202))
+    assert [(e.row_number, e.note) for e in v.finish()] == [
+        (202, "the same as in the row at position 151"), (203, "the same as in the row at position 8")]
