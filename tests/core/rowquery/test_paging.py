@@ -190,3 +190,10 @@ def test_keyset_walk_over_nan_and_missing_values_equals_one_big_page(tmp_path, s
         assert len(whole) == len(amounts)
     finally:
         engine.close()
+
+
+def test_full_text_with_a_sort_that_has_a_sorted_copy(engine, small_frame):
+    f = small_frame
+    mask = f.note.str.lower().str.contains("pending", regex=False).fillna(False).astype(bool)
+    walked = all_rows(engine, "small", {"q": "Pending", "sort": "-amount", "limit": "6", "fields": "id"})
+    assert [r[0] for r in walked] == expected_ids(f[mask], [("amount", True)])
