@@ -122,9 +122,9 @@ class _Outputs:
             return
         masked = self.masker.apply(batch)
         cells = csv_cells(masked, self.fields)
-        self.csv.write_cells(cells, masked.num_rows)
+        written = self.csv.write_cells(cells, masked.num_rows)
         if self.excel is not None:
-            self.excel.write_cells(cells, masked.num_rows)
+            self.excel.write_cells(cells, masked.num_rows, canonical=written)
         self.parquet.write_batch(masked)
 
     def close(self) -> list[Artifact]:

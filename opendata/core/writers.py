@@ -245,24 +245,36 @@ class CsvArtifactWriter:
         """Append the rows of a typed batch (columns by field name, else by position)."""
         self.write_cells(csv_cells(batch, self.fields), batch.num_rows)
 
-    def write_cells(self, cells: Sequence[CsvCell], num_rows: int) -> None:
-        """Append rows already turned into text by :func:`csv_cells`."""
-        columns = []
-        for cell in cells:
-            text = cell.text
-            if self.excel and cell.is_text:
-                risky = _formula_mask(text)
-                if risky is not None:
-                    text = pc.if_else(risky, pc.binary_join_element_wise("'", text, ""), text)
-            columns.append(text if cell.needs_quote is None else _quote(text, cell.needs_quote))
-        self._write_lines(columns)
-        self.rows += num_rows
+    def write_cells(self, cells: Sequence[CsvCell], num_rows: int, *,
+                    canonical: memoryview | None = None) -> memoryview:
+        """Append rows already turned into text by :func:`csv_cells`; returns the bytes written.
 
-    def _write_lines(self, cells: list[pa.Array]) -> None:
+        The Excel variant may pass the canonical writer's bytes for the same cells: when no cell
+        is quoted or formula-like, the Excel lines are those bytes with CRLF line ends.
+        """
+        risky = [_formula_mask(c.text) if self.excel and c.is_text else None for c in cells]
+        if canonical is not None and self.excel and all(
+                c.needs_quote is None and r is None for c, r in zip(cells, risky, strict=True)):
+            data = memoryview(canonical.tobytes().replace(b"\n", b"\r\n"))
+            self._out.write(data)
+            self.rows += num_rows
+            return data
+        columns = []
+        for cell, mask in zip(cells, risky, strict=True):
+            text = cell.text
+            if mask is not None:
+                text = pc.if_else(mask, pc.binary_join_element_wise("'", text, ""), text)
+            columns.append(text if cell.needs_quote is None else _quote(text, cell.needs_quote))
+        self.rows += num_rows
+        return self._write_lines(columns)
+
+    def _write_lines(self, cells: list[pa.Array]) -> memoryview:
         # the line end joins the last column only, so the full lines are built in one pass
         last = pc.binary_join_element_wise(cells[-1], self._eol, "")
         lines = pc.binary_join_element_wise(*cells[:-1], last, ",") if len(cells) > 1 else last
-        self._out.write(_string_buffer(lines))
+        data = _string_buffer(lines)
+        self._out.write(data)
+        return data
 
     def close(self) -> Artifact:
         nbytes, digest = self._out.commit()

@@ -139,3 +139,20 @@ def test_abort_leaves_no_file_and_nothing_is_visible_before_close(tmp_path):
 ])
 def test_canonical_text_edge_forms(array, expected):
     assert canonical_text(array).to_pylist() == expected
+
+
+@pytest.mark.parametrize("values", [["a", "b"], ["=1", "b"], ["a,b", "c"], ["多行\n文本", "x"]])
+def test_excel_variant_from_canonical_bytes_equals_the_direct_one(tmp_path, values):
+    from opendata.core.writers import csv_cells
+
+    schema = make_schema({"name": "s"}, {"name": "n", "type": "integer"})
+    batch = pa.record_batch([pa.array(values), pa.array([1, -2])], names=["s", "n"])
+    cells = csv_cells(batch, schema.fields)
+    canonical = CsvArtifactWriter(tmp_path / "c.csv", schema.fields)
+    written = canonical.write_cells(cells, 2)
+    derived = CsvArtifactWriter(tmp_path / "d.csv", schema.fields, excel=True)
+    derived.write_cells(cells, 2, canonical=written)
+    direct = CsvArtifactWriter(tmp_path / "e.csv", schema.fields, excel=True)
+    direct.write_batch(batch)
+    canonical.close()
+    assert derived.close().sha256 == direct.close().sha256
