@@ -25,6 +25,15 @@ def archive(client, name: str) -> zipfile.ZipFile:
     return zipfile.ZipFile(io.BytesIO(r.data))
 
 
+def test_publishing_rebuilt_the_archives_before_any_request(catalogue):
+    index = bulk.read_index(catalogue.runtime)  # written by the after_publish hook, not by a request
+    assert index is not None
+    # the last publication was 'retired', withdrawn afterwards by a catalogue sync, which runs no
+    # hook: the fingerprint makes the next request rebuild (see the last test)
+    assert {a["name"]: a["datasets"] for a in index["archives"]}["opendata-all.zip"] == \
+        ["budget", "bus-lines", "retired"]
+
+
 def test_index_lists_whole_catalogue_and_one_archive_per_theme(client):
     r = client.get("/bulk", headers={"Accept": "application/json"})
     assert r.status_code == 200
