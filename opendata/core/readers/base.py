@@ -49,7 +49,10 @@ class RawBatch:
       physical rows, so blank rows still count).
     - ``columns``: one string array per header position; a cell is null when the row is too short
       to have it (a missing cell), and "" when it is present but empty.
-    - ``cell_counts``: int32, how many cells each row actually has.
+    - ``cell_counts``: int32, how many cells each row actually has. An empty line in a CSV is a
+      row with 0 cells (all null), as frictionless reads it (blank-row whatever the
+      missingValues); a line such as ",," has its cells, each "".
+      XLSX/XLS rows always have the sheet's width; empty sheet cells are "" there.
     - ``extra_cells``: cells beyond the header width as (row_number, field_number, text),
       field_number 1-based (these rows are rare, so a plain list is fine).
     """

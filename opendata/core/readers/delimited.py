@@ -28,12 +28,12 @@ from opendata.core.readers.base import (
 from opendata.core.readers.encoding import (
     UTF8,
     UTF8_SIG,
-    TranscodingStream,
-    count_nul_bytes,
     find_decode_error,
     python_codec,
+    scan_bytes,
 )
 from opendata.core.readers.sniff import HEAD_BYTES, Sniffed
+from opendata.core.readers.textstream import BLANK_MARK, TranscodingStream
 
 MAX_BLOCK_BYTES = 256 * 1024 * 1024
 _SUBSTITUTE = "\x1f"  # one-byte stand-in for a multi-byte delimiter (U+FF0C)
@@ -64,7 +64,8 @@ class DelimitedReader:
             return
         if csv.field_size_limit() < limits.max_cell_chars:
             csv.field_size_limit(limits.max_cell_chars)
-        self._check_nul_bytes()
+        self._blank_lines = True
+        self._scan_bytes()
         self.labels = self._read_header(sniffed)
         if len(self.labels) > limits.max_columns:
             self.source_errors.append(
@@ -99,10 +100,10 @@ class DelimitedReader:
                 at_eof = not f.read(1)
             text = data.decode(codec, errors="ignore")
 
-    def _check_nul_bytes(self) -> None:
+    def _scan_bytes(self) -> None:
         if self.encoding and self.encoding.startswith("utf-16"):
             return  # NUL bytes are part of UTF-16 code units
-        count, first = count_nul_bytes(self.path, self._start)
+        count, first, self._blank_lines = scan_bytes(self.path, self._start)
         if count:
             self.warnings.append(
                 f"the file contains {count} NUL byte(s), the first at byte offset {first}; "
@@ -148,13 +149,19 @@ class DelimitedReader:
         return SourceError("format-error", f"{message} (after row {emitted})")
 
     def _source(self) -> tuple[object, TranscodingStream | None]:
-        if self.encoding in (UTF8, UTF8_SIG) and self.delimiter != "\uff0c":
+        plain = self.encoding in (UTF8, UTF8_SIG) and self.delimiter != "\uff0c"
+        if plain and not self._blank_lines:  # the fast path: pyarrow reads the file itself
             stream = pa.OSFile(self.path, "rb")
             if self._start:
                 stream.seek(self._start)
             return stream, None
-        replace = (self.delimiter, _SUBSTITUTE) if self.delimiter == "\uff0c" else None
-        transcoder = TranscodingStream(self.path, self.encoding or UTF8, self._start, replace)
+        transcoder = TranscodingStream(
+            self.path,
+            self.encoding or UTF8,
+            self._start,
+            replace=(self.delimiter, _SUBSTITUTE) if self.delimiter == "\uff0c" else None,
+            mark_blank_lines=self._blank_lines,
+        )
         return transcoder, transcoder
 
     def _iter_arrow(self, block: int, skip_until: int) -> Iterator[RawBatch]:
@@ -164,7 +171,11 @@ class DelimitedReader:
         invalid: deque[tuple[int, list[str]]] = deque()
 
         def on_invalid_row(row: pacsv.InvalidRow) -> str:
-            cells = next(csv.reader(io.StringIO(row.text, newline=""), delimiter=delimiter), [])
+            if row.text.strip("\r\n") == BLANK_MARK:
+                cells: list[str] = []  # an empty line: a row without cells, as in frictionless
+            else:
+                reader = csv.reader(io.StringIO(row.text, newline=""), delimiter=delimiter)
+                cells = next(reader, [])
             invalid.append((row.number, cells))
             return "skip"
 
@@ -190,6 +201,8 @@ class DelimitedReader:
             number = 1  # the next physical row number: the header is read as a data row
             for record_batch in reader:
                 batch, number = _number_rows(record_batch, number, invalid, width)
+                if width == 1 and self._blank_lines:
+                    batch = _unmark_blank_lines(batch)
                 batch = _drop_rows_until(batch, skip_until)
                 self.bytes_read = _tell(source, self._start)
                 if batch.num_rows:
@@ -314,6 +327,19 @@ def _number_rows(
     if taken:
         batch = concat_batches([batch, _invalid_batch(taken, width)])
     return batch, number
+
+
+def _unmark_blank_lines(batch: RawBatch) -> RawBatch:
+    """In a one-column file an empty line parses as one cell holding the mark: no cells."""
+    marked = pc.equal(batch.columns[0], BLANK_MARK)
+    if not pc.any(marked).as_py():
+        return batch
+    return RawBatch(
+        row_numbers=batch.row_numbers,
+        columns=[pc.if_else(marked, pa.scalar(None, pa.string()), batch.columns[0])],
+        cell_counts=pc.if_else(marked, pa.scalar(0, pa.int32()), batch.cell_counts),
+        extra_cells=batch.extra_cells,
+    )
 
 
 def _invalid_batch(rows: list[tuple[int, list[str]]], width: int) -> RawBatch:

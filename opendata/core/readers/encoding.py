@@ -167,96 +167,25 @@ def find_decode_error(path: str, encoding: str, start: int = 0) -> SourceError |
             position += len(chunk)
 
 
-def count_nul_bytes(path: str, start: int = 0) -> tuple[int, int | None]:
-    """How many NUL bytes a file holds and the offset of the first (memchr speed, chunked)."""
-    count, first = 0, None
+def scan_bytes(path: str, start: int = 0) -> tuple[int, int | None, bool]:
+    """NUL bytes (count, first offset) and whether two line breaks ever meet (memchr speed).
+
+    Two adjacent line breaks are an empty line, unless they sit inside a quoted cell.
+    """
+    count, first, pairs = 0, None, False
+    previous = b""
     with open(path, "rb") as f:
         f.seek(start)
         position = start
         while chunk := f.read(CHUNK_BYTES):
-            at = chunk.find(0)  # memchr; counting is ten times slower, so only when found
+            at = chunk.find(0)  # counting is ten times slower than finding: only when found
             if at >= 0:
                 count += chunk.count(0)
                 if first is None:
                     first = position + at
+            if not pairs:
+                edge = previous + chunk[:1]
+                pairs = any(p in chunk or p in edge for p in (b"\n\n", b"\r\r", b"\n\r"))
+            previous = chunk[-1:]
             position += len(chunk)
-    return count, first
-
-
-class TranscodingStream:
-    """A read-only binary stream that serves a text file re-encoded as UTF-8, in chunks.
-
-    Decoding is strict; at the first byte that does not decode, the stream ends at the last
-    line break before it and ``error`` holds an encoding-error with the byte offset. With
-    ``replace`` = (old, new), ``old`` is replaced by ``new`` outside double-quoted text (the quote
-    state is tracked across chunks), so a full-width comma can become a one-byte delimiter.
-    """
-
-    def __init__(
-        self, path: str, encoding: str, start: int, replace: tuple[str, str] | None = None
-    ):
-        self._file = open(path, "rb")  # noqa: SIM115 (closed by close())
-        self._file.seek(start)
-        self._position = start
-        self._encoding = encoding
-        self._decoder = codecs.getincrementaldecoder(python_codec(encoding))("strict")
-        self._replace = replace
-        self._in_quotes = False
-        self._buffer = bytearray()
-        self._eof = False
-        self.error: SourceError | None = None
-        self.closed = False
-
-    def read(self, size: int = -1) -> bytes:
-        want = CHUNK_BYTES if size is None or size < 0 else size
-        while len(self._buffer) < want and not self._eof:
-            self._fill()
-        out = bytes(self._buffer[:want])
-        del self._buffer[:want]
-        return out
-
-    def _fill(self) -> None:
-        chunk = self._file.read(CHUNK_BYTES)
-        pending = self._decoder.getstate()[0]
-        try:
-            text = self._decoder.decode(chunk, final=not chunk)
-        except UnicodeDecodeError as exc:
-            data = pending + chunk
-            offset = self._position - len(pending) + exc.start
-            self.error = _error(self._encoding, offset, data[exc.start])
-            good = data[: exc.start].decode(python_codec(self._encoding), errors="replace")
-            cut = max(good.rfind("\n"), good.rfind("\r"))
-            text = good[: cut + 1] if cut >= 0 else ""
-            self._eof = True
-        if not chunk:
-            self._eof = True
-        self._position += len(chunk)
-        if self._replace and text:
-            text = self._replace_outside_quotes(text)
-        self._buffer += text.encode("utf-8")
-
-    def _replace_outside_quotes(self, text: str) -> str:
-        old, new = self._replace  # type: ignore[misc]
-        parts = text.split('"')
-        start = 1 if self._in_quotes else 0
-        for i in range(start, len(parts), 2):
-            parts[i] = parts[i].replace(old, new)
-        if (len(parts) - 1) % 2:
-            self._in_quotes = not self._in_quotes
-        return '"'.join(parts)
-
-    @property
-    def position(self) -> int:
-        """Bytes of the source file consumed so far."""
-        return self._position
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        if not self.closed:
-            self._file.close()
-            self.closed = True
+    return count, first, pairs

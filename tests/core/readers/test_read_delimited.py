@@ -43,14 +43,40 @@ def test_full_width_comma_file_with_ragged_rows(tmp_path):
 def test_mixed_crlf_lf_cr_line_endings(tmp_path):
     table = read_table(write(tmp_path, "a,b\r\n1,2\r3,4\n5,6\r\n\r\n7,8"))
     assert table.numbers == [2, 3, 4, 5, 6]
-    assert table.cells == [["1", "2"], ["3", "4"], ["5", "6"], ["", ""], ["7", "8"]]
+    assert table.cells == [["1", "2"], ["3", "4"], ["5", "6"], [None, None], ["7", "8"]]
 
 
 def test_blank_rows_are_kept_as_rows(tmp_path):
     table = read_table(write(tmp_path, "a,b,c\n1,2,3\n\n,,\n4,5,6\n\n"))
     assert table.numbers == [2, 3, 4, 5, 6]
-    assert table.cells[1] == ["", "", ""]
+    # an empty line has no cells (as frictionless reads it); ",," has three empty cells
+    assert table.cells[1] == [None, None, None]
     assert table.cells[2] == ["", "", ""]
+    assert table.counts == [3, 0, 3, 3, 0]
+
+
+def test_empty_lines_inside_quoted_cells_are_text(tmp_path):
+    text = 'a,b\n1,"x\n\ny"\n\n2,"\r\n\r\n"\r\n\r\n3,4\n'
+    table = read_table(write(tmp_path, text), limits=small_limits())
+    assert table.cells == [
+        ["1", "x\n\ny"],
+        [None, None],
+        ["2", "\r\n\r\n"],
+        [None, None],
+        ["3", "4"],
+    ]
+    assert table.numbers == [2, 3, 4, 5, 6]
+
+
+def test_empty_lines_across_chunk_boundaries(tmp_path, monkeypatch):
+    from opendata.core.readers import textstream
+
+    rows = [f"{i},x" if i % 3 else "" for i in range(1, 3000)]
+    path = write(tmp_path, "a,b\r\n" + "\r\n".join(rows) + "\r\n")
+    # chunk edges then fall between \r and \n, and between consecutive line breaks
+    monkeypatch.setattr(textstream, "CHUNK_BYTES", 7)
+    table = read_table(path)
+    assert table.cells == [[None, None] if not r else r.split(",") for r in rows]
 
 
 def test_quoted_newlines_count_as_one_row(tmp_path):
@@ -66,10 +92,10 @@ def test_rows_with_too_few_and_too_many_cells(tmp_path):
         ["1", "2", None],
         ["1", "2", "3", "4", "5"],
         ["7", "8", "9"],
-        ["", "", ""],
+        [None, None, None],
         ["10", None, None],
     ]
-    assert table.counts == [2, 5, 3, 3, 1]
+    assert table.counts == [2, 5, 3, 0, 1]
 
 
 def test_extra_cells_carry_row_and_field_numbers(tmp_path):
@@ -104,7 +130,9 @@ def test_ragged_rows_across_many_batches_keep_their_numbers(tmp_path):
         table = read_table(path, limits=small_limits(csv_block_bytes=2048))
         assert table.batches > 10
         assert table.numbers == [n for n, _ in expected]
-        padded = [c + [None] * (3 - len(c)) for _, c in expected]
+        padded = [
+            c + [None] * (3 - len(c)) if c != ["", "", ""] else [None] * 3 for _, c in expected
+        ]
         assert table.cells == padded
 
 
@@ -174,7 +202,8 @@ def test_header_with_a_quoted_line_break(tmp_path):
 
 def test_single_column_file(tmp_path):
     table = read_table(write(tmp_path, "id\n1\n\n2\n"))
-    assert table.cells == [["1"], [""], ["2"]]
+    assert table.cells == [["1"], [None], ["2"]]
+    assert table.counts == [1, 0, 1]
     assert table.numbers == [2, 3, 4]
 
 

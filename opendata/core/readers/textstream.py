@@ -1,0 +1,150 @@
+"""A text file served to pyarrow as UTF-8 bytes, chunk by chunk, with two quote-aware rewrites.
+
+- Re-encoding: GB18030 and UTF-16 are decoded strictly and re-encoded as UTF-8 (UTF-8 input
+  passes through as bytes).
+- A multi-byte delimiter (the full-width comma) becomes a one-byte stand-in outside quotes.
+- An empty line becomes a line holding only ``BLANK_MARK``, so the reader can tell an empty line
+  (a row with no cells for frictionless) from a row of empty cells such as ",,".
+
+Quotes are tracked by parity across chunks ('""' inside a quoted cell toggles twice), which is
+what RFC 4180 quoting gives; a stray quote inside an unquoted cell can mislead it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from opendata.core.readers.base import SourceError
+from opendata.core.readers.encoding import CHUNK_BYTES, UTF8, UTF8_SIG, python_codec
+
+BLANK_MARK = "\x1e"  # ASCII record separator: never in real CSV text
+_LINE_BREAK = r"(\r\n|\n|\r(?!\n))(?=[\r\n])"  # a line break directly followed by another
+
+
+class _QuoteAware:
+    """Applies a rewrite to the parts of a text outside double quotes, across chunks."""
+
+    def __init__(self, kind: type, rewrite, needed):  # type: ignore[no-untyped-def]
+        self._quote = '"' if kind is str else b'"'
+        self._rewrite = rewrite
+        self._needed = needed
+        self._in_quotes = False
+
+    def __call__(self, data):  # type: ignore[no-untyped-def]
+        parts = data.split(self._quote)
+        for i in range(1 if self._in_quotes else 0, len(parts), 2):
+            if self._needed(parts[i]):
+                parts[i] = self._rewrite(parts[i])
+        if len(parts) % 2 == 0:  # an odd number of quotes
+            self._in_quotes = not self._in_quotes
+        return self._quote.join(parts)
+
+
+def _blank_line_marker(kind: type) -> _QuoteAware:
+    if kind is str:
+        pattern, mark, pairs = re.compile(_LINE_BREAK), BLANK_MARK, ("\n\n", "\r\r", "\n\r")
+    else:
+        pattern = re.compile(_LINE_BREAK.encode())
+        mark, pairs = BLANK_MARK.encode(), (b"\n\n", b"\r\r", b"\n\r")
+    repl = (r"\1" + BLANK_MARK) if kind is str else (rb"\1" + mark)
+    return _QuoteAware(
+        kind,
+        lambda part: pattern.sub(repl, part),
+        lambda part: any(pair in part for pair in pairs),
+    )
+
+
+class TranscodingStream:
+    """A read-only binary stream of UTF-8 bytes for pyarrow (see the module docstring).
+
+    At the first byte that does not decode, the stream ends at the last line break before it
+    and ``error`` holds an encoding-error with the byte offset.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        encoding: str,
+        start: int,
+        *,
+        replace: tuple[str, str] | None = None,
+        mark_blank_lines: bool = False,
+    ):
+        self._file = open(path, "rb")  # noqa: SIM115 (closed by close())
+        self._file.seek(start)
+        self._position = start
+        self._encoding = encoding
+        self._passthrough = encoding in (UTF8, UTF8_SIG) and replace is None
+        kind = bytes if self._passthrough else str
+        self._decoder = codecs.getincrementaldecoder(python_codec(encoding))("strict")
+        self._rewrites = []
+        if replace:
+            old, new = replace
+            self._rewrites.append(
+                _QuoteAware(str, lambda p: p.replace(old, new), lambda p: old in p)
+            )
+        if mark_blank_lines:
+            self._rewrites.append(_blank_line_marker(kind))
+        self._carry = kind()
+        self._buffer = bytearray()
+        self._eof = False
+        self.error: SourceError | None = None
+        self.closed = False
+
+    @property
+    def position(self) -> int:
+        """Bytes of the source file consumed so far."""
+        return self._position
+
+    def read(self, size: int = -1) -> bytes:
+        want = CHUNK_BYTES if size is None or size < 0 else size
+        while len(self._buffer) < want and not self._eof:
+            self._fill()
+        out = bytes(self._buffer[:want])
+        del self._buffer[:want]
+        return out
+
+    def _fill(self) -> None:
+        chunk = self._file.read(CHUNK_BYTES)
+        self._eof = not chunk
+        self._position += len(chunk)
+        data = chunk if self._passthrough else self._decode(chunk)
+        data = self._carry + data
+        if not self._eof:
+            # Hold back trailing line breaks: the next chunk may start with another one.
+            kept = data.rstrip("\r\n" if isinstance(data, str) else b"\r\n")
+            data, self._carry = kept, data[len(kept) :]
+        else:
+            self._carry = data[:0]
+        for rewrite in self._rewrites:
+            data = rewrite(data)
+        self._buffer += data if isinstance(data, bytes) else data.encode("utf-8")
+
+    def _decode(self, chunk: bytes) -> str:
+        pending = self._decoder.getstate()[0]
+        try:
+            return self._decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as exc:
+            data = pending + chunk
+            offset = self._position - len(chunk) - len(pending) + exc.start
+            note = (
+                f"byte 0x{data[exc.start]:02x} at byte offset {offset} cannot be decoded as "
+                f"{self._encoding}"
+            )
+            self.error = SourceError("encoding-error", note, byte_offset=offset)
+            good = data[: exc.start].decode(python_codec(self._encoding), errors="replace")
+            cut = max(good.rfind("\n"), good.rfind("\r"))
+            self._eof = True
+            return good[: cut + 1] if cut >= 0 else ""
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        if not self.closed:
+            self._file.close()
+            self.closed = True
