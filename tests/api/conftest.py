@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import ROWS_SCHEMA, generate_rows, ingest_rows, make_catalog, publish_rows
 from opendata.app import create_app
 from opendata.config import SETTINGS
 from opendata.services.rows import close_engines
 from opendata.store.migrate import upgrade_to_head
+from tests.builders import ROWS_SCHEMA, generate_rows, ingest_rows, make_catalog, publish_rows
 
 AIR_SCHEMA = {
     "fields": [

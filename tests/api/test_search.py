@@ -64,7 +64,8 @@ def test_facets_count_every_listed_dataset(client):
 @pytest.mark.parametrize(("params", "expected"), [
     ({"theme": "fiscal"}, ["budget"]),
     ({"theme": "财政预决算"}, ["budget"]),
-    ({"theme": "fiscal,environment"}, ["air", "budget"]),
+    ({"theme": ["fiscal", "environment"]}, ["air", "budget"]),
+    ({"keyword": "招生,空气"}, ["air", "schools"]),
     ({"publisher": "city"}, ["schools", "traffic"]),
     ({"disclosure": "有条件开放"}, ["subsidies"]),
     ({"frequency": "daily"}, ["air"]),

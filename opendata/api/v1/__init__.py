@@ -18,8 +18,25 @@ def register(app: Flask, api: Api) -> None:
     app.extensions[USAGE_KEY] = UsageCounter(runtime.sessions, on_flush=search_index(runtime).add_downloads)
     for module in (organizations, datasets, downloads, rows, changes):
         api.register_blueprint(module.blp)
+    _document_error_shape(api)
 
     @app.get("/feeds/datasets.atom")
     def datasets_atom() -> Response:
         """Atom feed of new and updated datasets (alias of /api/v1/feeds/datasets.atom)."""
         return Response(changes.atom_feed(50), mimetype=changes.ATOM_MEDIA)
+
+
+def _document_error_shape(api: Api) -> None:
+    """Make the OpenAPI 'Error' component describe the shape opendata.api.errors really sends."""
+    api.spec.components.schemas["Error"] = {
+        "type": "object",
+        "description": "The one error shape: {code, status, message, errors}.",
+        "properties": {
+            "code": {"type": "string", "description": "kebab-case error code, e.g. not-found"},
+            "status": {"type": "integer", "description": "HTTP status"},
+            "message": {"type": "string"},
+            "errors": {"description": "problems: a list of {code, message, path} or an object per location",
+                       "oneOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}}]},
+        },
+        "required": ["code", "status", "message", "errors"],
+    }

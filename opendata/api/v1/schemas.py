@@ -5,9 +5,19 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from opendata.core import vocab
 from opendata.store.search import SORTS
 
 _S = {"allow_none": True}
+
+
+def _names(terms) -> list[str]:
+    """Every accepted spelling of a vocabulary: keys, Chinese names and aliases."""
+    return list(dict.fromkeys(n for t in terms for n in (t.key, t.zh, *t.aliases)))
+
+
+def _term_list(terms, description: str) -> fields.List:
+    return fields.List(fields.String(validate=validate.OneOf(_names(terms))), metadata={"description": description})
 
 
 class TermSchema(ma.Schema):
@@ -84,11 +94,11 @@ class DatasetSearchQueryArgsSchema(ma.Schema):
     """Search text, facet filters (repeat a parameter or separate values with commas), sort and page."""
 
     q = fields.String(metadata={"description": "words in title, description, keywords or column names"})
-    theme = fields.List(fields.String(), metadata={"description": "theme key or Chinese name"})
+    theme = _term_list(vocab.THEMES, "theme key or Chinese name")
     publisher = fields.List(fields.String(), metadata={"description": "organization id"})
     format = fields.List(fields.String(), metadata={"description": "CSV or Parquet"})
-    disclosure = fields.List(fields.String(), metadata={"description": "unconditional, conditional, closed"})
-    frequency = fields.List(fields.String(), metadata={"description": "update frequency key or Chinese name"})
+    disclosure = _term_list(vocab.DISCLOSURE_CLASSES, "disclosure class key or Chinese name")
+    frequency = _term_list(vocab.FREQUENCIES, "update frequency key or Chinese name")
     keyword = fields.List(fields.String())
     sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS),
                          metadata={"description": "relevance (newest first without q), modified, title, downloads"})
