@@ -28,6 +28,7 @@ from opendata.core.datapackage import build_datapackage, package_name, write_dat
 from opendata.core.masking import Masker, kept_fields, published_schema
 from opendata.core.normalize import Normalizer
 from opendata.core.pii import PiiFindings, PiiScanner
+from opendata.core.readers.base import RawBatch
 from opendata.core.report import Error, ReportBuilder
 from opendata.core.tableschema import TableSchema
 from opendata.core.writers import Artifact, CsvArtifactWriter, ParquetArtifactWriter, csv_cells
@@ -103,6 +104,7 @@ class _Outputs:
         self.fields = kept_fields(schema)
         self.masker = masker
         self.discarded = False
+        self.number_positions = [(f.name, i) for i, f in enumerate(schema.fields) if f.type == "number"]
         self.csv = CsvArtifactWriter(out_dir / "data.csv", self.fields)
         self.writers: list[Any] = [self.csv]
         self.excel: CsvArtifactWriter | None = None
@@ -117,11 +119,12 @@ class _Outputs:
             self.abort()
             raise
 
-    def write(self, batch: pa.RecordBatch) -> None:
+    def write(self, batch: pa.RecordBatch, source: RawBatch) -> None:
         if self.discarded:  # the file turned out invalid while this batch was queued
             return
         masked = self.masker.apply(batch)
-        cells = csv_cells(masked, self.fields)
+        text = {name: source.columns[i] for name, i in self.number_positions if i < len(source.columns)}
+        cells = csv_cells(masked, self.fields, text)
         written = self.csv.write_cells(cells, masked.num_rows)
         if self.excel is not None:
             self.excel.write_cells(cells, masked.num_rows, canonical=written)
@@ -226,7 +229,7 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
                 if outputs is not None and (typed.errors.num_rows or reader.source_errors):
                     outputs.discarded = True  # queued writes become no-ops; files go at the end
                 if outputs is not None and not outputs.discarded:
-                    worker.submit(outputs.write, typed.data)
+                    worker.submit(outputs.write, typed.data, batch)
                 rows += batch.num_rows
                 if progress is not None:
                     progress(rows, min(getattr(reader, "bytes_read", 0) or 0, source_bytes))

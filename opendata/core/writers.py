@@ -5,10 +5,11 @@ and size are computed from the bytes as they are written.
 
 Canonical CSV (RFC 4180): UTF-8 without BOM, LF line endings, ``,`` delimiter, header = the
 published field names. A cell is quoted only when it contains ``"``, ``,``, CR or LF (quotes
-doubled). Values are written in their Table Schema default form: integers as digits, numbers in
-shortest round-trip form (``0.1``, ``1e+20``), booleans ``true``/``false``, dates ``YYYY-MM-DD``,
-times ``HH:MM:SS[.ffffff]``, datetimes ``YYYY-MM-DDTHH:MM:SS[.ffffff]`` (``Z`` appended for
-UTC), geopoints ``lon,lat``; null and empty are both the empty cell. pyarrow's CSVWriter is
+doubled). Values are written in their Table Schema default form: integers as digits; numbers
+as their source text when that is a plain decimal (exact, since Table Schema numbers are
+decimals), else in shortest round-trip form (``0.1``, ``1e+20``); booleans ``true``/``false``;
+dates ``YYYY-MM-DD``; times ``HH:MM:SS[.ffffff]``; datetimes ``YYYY-MM-DDTHH:MM:SS[.ffffff]``
+(``Z`` appended for UTC); geopoints ``lon,lat``; null and empty are both the empty cell. pyarrow's CSVWriter is
 not used because it quotes every string and writes datetimes with a space; the lines are built
 with pyarrow compute and written straight from the Arrow buffer, so no Python code runs per row.
 
@@ -30,7 +31,7 @@ import hashlib
 import json
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ import pyarrow.parquet as pq
 from opendata.core.tableschema import FieldSpec
 
 _NEEDS_QUOTE = '[",\r\n]'
+_PLAIN_DECIMAL = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$"
 _QUOTE_BYTES = (b'"', b",", b"\r", b"\n")
 _FORMULA_BYTES = np.frombuffer(b"=+-@\t\r", dtype=np.uint8)
 _PLAIN_TYPES = (pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean, pa.types.is_date,
@@ -165,12 +167,23 @@ class CsvCell:
     is_text: bool  # a string column (formula escaping applies)
 
 
-def csv_cells(batch: pa.RecordBatch, fields: Sequence[FieldSpec]) -> list[CsvCell]:
-    """The batch's columns as CSV text, computed once for both CSV variants."""
+def csv_cells(batch: pa.RecordBatch, fields: Sequence[FieldSpec],
+              source_text: Mapping[str, pa.Array] | None = None) -> list[CsvCell]:
+    """The batch's columns as CSV text, computed once for both CSV variants.
+
+    ``source_text`` (field name to the validated text cells of the same rows) lets a number
+    field keep its source text where that is a plain decimal such as ``1811.30``: Table Schema
+    numbers are decimals, so this is exact where a float's shortest form would round long values,
+    and it spares formatting a million floats. Other forms are written from the parsed value.
+    """
     out = []
     for i, spec in enumerate(fields):
         col = _column(batch, spec.name, i)
-        text = pc.fill_null(canonical_text(col), "")
+        source = (source_text or {}).get(spec.name)
+        if source is not None and spec.type == "number" and spec.mask is None and len(source) == len(col):
+            text = _number_text(col, source)
+        else:
+            text = pc.fill_null(canonical_text(col), "")
         needs = None
         # one memchr over the column's bytes settles most columns without a per-cell test
         if not any(check(col.type) for check in _PLAIN_TYPES) and _contains_any(text, _QUOTE_BYTES):
@@ -180,6 +193,16 @@ def csv_cells(batch: pa.RecordBatch, fields: Sequence[FieldSpec]) -> list[CsvCel
         is_text = pa.types.is_string(col.type) or pa.types.is_large_string(col.type)
         out.append(CsvCell(text, needs, is_text))
     return out
+
+
+def _number_text(values: pa.Array, source: pa.Array) -> pa.Array:
+    """Source text where it is a plain decimal, else the parsed value's text; "" for null."""
+    plain = pc.fill_null(pc.match_substring_regex(source, _PLAIN_DECIMAL), False)
+    valid = pc.is_valid(values)
+    use_source = pc.and_(plain, valid)
+    if pc.all(pc.or_(use_source, pc.invert(valid))).as_py():
+        return pc.if_else(valid, source.cast(pa.string()), "")
+    return pc.if_else(use_source, source.cast(pa.string()), pc.fill_null(canonical_text(values), ""))
 
 
 def _quote(text: pa.Array, needs: pa.Array | None = None) -> pa.Array:

@@ -156,3 +156,16 @@ def test_excel_variant_from_canonical_bytes_equals_the_direct_one(tmp_path, valu
     direct.write_batch(batch)
     canonical.close()
     assert derived.close().sha256 == direct.close().sha256
+
+
+def test_numbers_keep_plain_decimal_source_text_and_format_the_rest(tmp_path):
+    from opendata.core.writers import csv_cells
+
+    schema = make_schema({"name": "x", "type": "number"})
+    source = pa.array(["1811.30", "12345678901234567.25", "1e3", "NA", "007.5", "-0.50"])
+    values = pa.array([1811.3, 12345678901234567.25, 1000.0, None, 7.5, -0.5])
+    batch = pa.record_batch([values], names=["x"])
+    [cell] = csv_cells(batch, schema.fields, {"x": source})
+    assert cell.text.to_pylist() == ["1811.30", "12345678901234567.25", "1000", "", "7.5", "-0.50"]
+    [plain] = csv_cells(batch.slice(0, 2), schema.fields, {"x": source.slice(0, 2)})
+    assert plain.text.to_pylist() == ["1811.30", "12345678901234567.25"]
