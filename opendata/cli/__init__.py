@@ -107,6 +107,10 @@ def sync(obj: _Obj, catalog_file: str | None, ingest: bool, dry_run: bool) -> No
         click.echo(c)
     click.echo(("would change" if dry_run else "changed") + f": {len(result.changes)}" if result.changes
                else "no changes")
+    if result.changes and not dry_run:
+        from opendata.services.search import reindex_search
+
+        reindex_search(runtime=rt)  # schema edits make no change record; rebuild the search index
     if ingest and not dry_run:
         from opendata.services.publishing import ingest_catalog_sources
 
