@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 import opendata.store.accounts  # noqa: F401  (registers the accounts tables on Base.metadata)
+import opendata.store.jobs  # noqa: F401  (registers the ingest job and upload session tables)
 from opendata.config import load_config
 from opendata.store.db import make_engine
 from opendata.store.models import Base, UTCDateTime
