@@ -64,7 +64,9 @@ class DelimitedReader:
             return
         if csv.field_size_limit() < limits.max_cell_chars:
             csv.field_size_limit(limits.max_cell_chars)
-        self._blank_lines = True
+        # Empty lines are told from ",," rows by a marker in the byte stream, which costs time:
+        # it is switched on when the first row of empty cells shows up (see _MarkBlankLines).
+        self._blank_lines = False
         self._scan_bytes()
         self.labels = self._read_header(sniffed)
         if len(self.labels) > limits.max_columns:
@@ -103,7 +105,7 @@ class DelimitedReader:
     def _scan_bytes(self) -> None:
         if self.encoding and self.encoding.startswith("utf-16"):
             return  # NUL bytes are part of UTF-16 code units
-        count, first, self._blank_lines = scan_bytes(self.path, self._start)
+        count, first = scan_bytes(self.path, self._start)
         if count:
             self.warnings.append(
                 f"the file contains {count} NUL byte(s), the first at byte offset {first}; "
@@ -126,6 +128,9 @@ class DelimitedReader:
                     emitted = int(batch.row_numbers[-1].as_py())
                     yield batch
                 return
+            except _MarkBlankLines:
+                self._blank_lines = True  # read again from the start, skipping emitted rows
+                continue
             except pa.ArrowInvalid as exc:
                 message = str(exc)
                 if "straddl" in message and block < MAX_BLOCK_BYTES:
@@ -201,6 +206,8 @@ class DelimitedReader:
             number = 1  # the next physical row number: the header is read as a data row
             for record_batch in reader:
                 batch, number = _number_rows(record_batch, number, invalid, width)
+                if not self._blank_lines and _has_empty_row(batch):
+                    raise _MarkBlankLines
                 if width == 1 and self._blank_lines:
                     batch = _unmark_blank_lines(batch)
                 batch = _drop_rows_until(batch, skip_until)
@@ -327,6 +334,19 @@ def _number_rows(
     if taken:
         batch = concat_batches([batch, _invalid_batch(taken, width)])
     return batch, number
+
+
+class _MarkBlankLines(Exception):  # noqa: N818 (a signal, not an error)
+    """A row of empty cells was read: it may be an empty line, so read again with markers."""
+
+
+def _has_empty_row(batch: RawBatch) -> bool:
+    """Whether some row has only empty cells (vectorized; rows from the handler have none)."""
+    empty = None
+    for column in batch.columns:
+        test = pc.equal(pc.binary_length(column), 0)
+        empty = test if empty is None else pc.and_(empty, test)
+    return bool(empty is not None and pc.any(empty).as_py())
 
 
 def _unmark_blank_lines(batch: RawBatch) -> RawBatch:

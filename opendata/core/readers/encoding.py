@@ -167,13 +167,9 @@ def find_decode_error(path: str, encoding: str, start: int = 0) -> SourceError |
             position += len(chunk)
 
 
-def scan_bytes(path: str, start: int = 0) -> tuple[int, int | None, bool]:
-    """NUL bytes (count, first offset) and whether two line breaks ever meet (memchr speed).
-
-    Two adjacent line breaks are an empty line, unless they sit inside a quoted cell.
-    """
-    count, first, pairs = 0, None, False
-    previous = b""
+def scan_bytes(path: str, start: int = 0) -> tuple[int, int | None]:
+    """How many NUL bytes a file holds and the offset of the first (memchr speed, chunked)."""
+    count, first = 0, None
     with open(path, "rb") as f:
         f.seek(start)
         position = start
@@ -183,9 +179,5 @@ def scan_bytes(path: str, start: int = 0) -> tuple[int, int | None, bool]:
                 count += chunk.count(0)
                 if first is None:
                     first = position + at
-            if not pairs:
-                edge = previous + chunk[:1]
-                pairs = any(p in chunk or p in edge for p in (b"\n\n", b"\r\r", b"\n\r"))
-            previous = chunk[-1:]
             position += len(chunk)
-    return count, first, pairs
+    return count, first

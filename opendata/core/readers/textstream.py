@@ -48,11 +48,13 @@ def _blank_line_marker(kind: type) -> _QuoteAware:
         pattern = re.compile(_LINE_BREAK.encode())
         mark, pairs = BLANK_MARK.encode(), (b"\n\n", b"\r\r", b"\n\r")
     repl = (r"\1" + BLANK_MARK) if kind is str else (rb"\1" + mark)
-    return _QuoteAware(
-        kind,
-        lambda part: pattern.sub(repl, part),
-        lambda part: any(pair in part for pair in pairs),
-    )
+    cr = pairs[1][:1]
+
+    def needed(part) -> bool:  # type: ignore[no-untyped-def]
+        # two-byte searches are slow where line breaks are dense: one, unless there is a CR
+        return pairs[0] in part or (cr in part and (pairs[1] in part or pairs[2] in part))
+
+    return _QuoteAware(kind, lambda part: pattern.sub(repl, part), needed)
 
 
 class TranscodingStream:
@@ -101,6 +103,10 @@ class TranscodingStream:
         want = CHUNK_BYTES if size is None or size < 0 else size
         while len(self._buffer) < want and not self._eof:
             self._fill()
+        if len(self._buffer) <= want:
+            out = bytes(self._buffer)
+            self._buffer.clear()
+            return out
         out = bytes(self._buffer[:want])
         del self._buffer[:want]
         return out
