@@ -201,6 +201,10 @@ from opendata.cli.listing import register as _register_lists  # noqa: E402
 
 _register_lists(main)
 
+from opendata.cli.accounts import register as _register_accounts  # noqa: E402
+
+_register_accounts(main)
+
 
 @main.command("settings")
 def settings_cmd() -> None:
