@@ -45,6 +45,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SQLITE_BUSY_TIMEOUT_MS", 10_000, "SQLite busy timeout in milliseconds (embedded mode).", int),
     Setting("LOG_LEVEL", "INFO", "Logging level."),
     Setting("INGEST_WORKERS", 1, "Ingest worker threads in the server process (embedded mode).", int),
+    Setting("INGEST_STALE_SECONDS", 120.0, "An ingest job whose owner process has not refreshed its heartbeat for "
+            "this many seconds is failed at the next start-up (a dead pid on the same host is failed at once).", float),
+    Setting("UPLOAD_EXPIRY_HOURS", 24, "Hours a resumable (tus) upload may stay incomplete before it expires.", int),
     Setting("SQL_ECHO", False, "Log every SQL statement (debugging).", _bool),
     Setting("TOKEN_LIFETIME_DAYS", 90, "Days a new API token is valid unless a shorter life is asked for.", int),
     Setting("TOKEN_MAX_LIFETIME_DAYS", 365, "Longest life, in days, an API token may be given.", int),
