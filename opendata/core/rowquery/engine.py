@@ -22,7 +22,7 @@ from opendata.core.errors import NotFoundError, Problem, QueryTimeoutError, Vali
 from opendata.core.rowquery import sql as sqlgen
 from opendata.core.rowquery.cursor import decode_cursor, encode_cursor, query_digest, value_to_text
 from opendata.core.rowquery.deadline import WATCHDOG
-from opendata.core.rowquery.params import RowQuery, _values, converter, parse_query
+from opendata.core.rowquery.params import RowQuery, converter, parse_query, query_pairs
 from opendata.core.rowquery.prepare import read_meta
 from opendata.core.rowquery.render import render
 
@@ -114,7 +114,7 @@ class RowQueryEngine:
     def query(self, version_id: str, args: Mapping[str, Any], *, scope: str | None = None) -> RowQueryResult:
         """Answer query-string ``args`` against a version (a ``next`` cursor pins its own)."""
         started = time.perf_counter()
-        pairs = _values(args)
+        pairs = query_pairs(args)
         token = next((v for k, v in pairs if k == "next"), None)
         payload = decode_cursor(token, self._secret) if token else None
         if payload is not None:

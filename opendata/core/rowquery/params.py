@@ -127,8 +127,8 @@ def _to_bool(text: str) -> bool:
     raise ValueError("not a boolean (true or false)")
 
 
-def _values(args: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(name, value) pairs; accepts dicts of strings or of lists, and werkzeug MultiDicts."""
+def query_pairs(args: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(name, value) pairs of query-string args: dicts of strings or lists, or werkzeug MultiDicts."""
     if hasattr(args, "lists"):
         return [(k, str(v)) for k, vs in args.lists() for v in vs]
     out = []
@@ -154,7 +154,7 @@ def parse_query(args: Mapping[str, Any], columns: Mapping[str, str]) -> RowQuery
     single: dict[str, str] = {}
     filters: list[Filter] = []
     aggs_text: list[tuple[str, str]] = []
-    for key, raw in _values(args):
+    for key, raw in query_pairs(args):
         if key == "agg":
             aggs_text.extend(("agg", part) for part in raw.split(",") if part.strip())
         elif key in RESERVED:
