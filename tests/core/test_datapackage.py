@@ -79,3 +79,36 @@ def test_package_name_slug():
     assert package_name("预算 2023") == "2023"
     assert package_name("中文") == "dataset"
     assert package_name("A_b.C") == "a_b.c"
+
+
+def test_every_type_written_by_us_reads_back_in_frictionless(tmp_path):
+    from opendata.core.writers import CsvArtifactWriter as Csv
+
+    fields = [
+        {"name": "i", "type": "integer"}, {"name": "n", "type": "number"},
+        {"name": "b", "type": "boolean"}, {"name": "d", "type": "date"},
+        {"name": "t", "type": "time"}, {"name": "dt", "type": "datetime"},
+        {"name": "y", "type": "year"}, {"name": "ym", "type": "yearmonth"},
+        {"name": "g", "type": "geopoint"}, {"name": "s", "type": "string"},
+    ]
+    schema = make_schema(*fields)
+    point = pa.struct([("lon", pa.float64()), ("lat", pa.float64())])
+    batch = pa.record_batch([
+        pa.array([-3, None]), pa.array([0.1, 1e20]), pa.array([True, None]),
+        pa.array([dt.date(2023, 6, 18), None]),
+        pa.array([dt.time(8, 30, 0, 250000), None], pa.time64("us")),
+        pa.array([dt.datetime(2023, 6, 18, 8, 30, 1, 500), None], pa.timestamp("us")),
+        pa.array([2023, None], pa.int32()), pa.array(["2023-06", None]),
+        pa.array([{"lon": 116.4, "lat": 39.9}, None], point), pa.array(["a,b", ""]),
+    ], names=schema.field_names)
+    w = Csv(tmp_path / "data.csv", schema.fields)
+    w.write_batch(batch)
+    descriptor = build_datapackage(name="types", artifacts=[w.close()], table_schema=schema.to_dict(),
+                                   base_dir=tmp_path)
+    write_datapackage(tmp_path / "datapackage.json", descriptor)
+    report = frictionless.validate(str(tmp_path / "datapackage.json"))
+    assert report.valid, report.flatten(["type", "fieldName", "cell", "note"])
+    row = frictionless.Package(str(tmp_path / "datapackage.json")).get_resource("data").read_rows()[0]
+    assert row["i"] == -3 and row["b"] is True and row["d"] == dt.date(2023, 6, 18)
+    assert row["t"] == dt.time(8, 30, 0, 250000) and row["dt"] == dt.datetime(2023, 6, 18, 8, 30, 1, 500)
+    assert row["y"] == 2023 and [float(x) for x in row["g"]] == [116.4, 39.9] and row["s"] == "a,b"

@@ -155,3 +155,20 @@ def test_background_worker_runs_in_order_and_reraises_the_first_failure():
     with pytest.raises(ValueError, match="bad 1"):
         worker.join()
     assert 99 not in seen
+
+
+def test_identifiers_stay_text_and_fullwidth_integers_are_normalized(tmp_path):
+    schema = make_schema(
+        {"name": "code", "type": "string", "x-normalize": True, "x-pii": False},
+        {"name": "n", "type": "integer", "x-normalize": True},
+    )
+    path = tmp_path / "ids.csv"
+    path.write_text("code,n\n000123,１２３\n123456789012345678,７\n11010519491231002X,8\n", encoding="utf-8")
+    result = run_pipeline(path, schema, tmp_path / "out", salt="k", excel_csv=False)
+    assert result.valid
+    lines = (tmp_path / "out" / "data.csv").read_text("utf-8").splitlines()
+    assert lines[1:] == ["000123,123", "123456789012345678,7", "11010519491231002X,8"]
+    table = pq.read_table(tmp_path / "out" / "data.parquet")
+    assert table.column("code").to_pylist()[:2] == ["000123", "123456789012345678"]
+    assert table.column("n").to_pylist() == [123, 7, 8]
+    assert not result.pii.unresolved
