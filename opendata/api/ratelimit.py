@@ -28,6 +28,7 @@ def init_app(app: Flask, config: Config) -> Limiter:
     def _limit() -> str:
         return per_token if _token_id() is not None else anonymous
 
+    app.after_request(_no_retry_after_on_success)  # registered first, so it runs after the limiter's hook
     limiter = Limiter(
         key_func=rate_limit_key,
         app=app,
@@ -45,6 +46,13 @@ def rate_limit_key() -> str:
     """``token:<id>`` for a valid token, else ``addr:<address>`` (bad tokens count against the address)."""
     token_id = _token_id()
     return f"token:{token_id}" if token_id is not None else f"addr:{request.remote_addr}"
+
+
+def _no_retry_after_on_success(response):
+    # Flask-Limiter puts Retry-After on every answer; it only means something on 429, 503 and 3xx.
+    if 200 <= response.status_code < 300:
+        response.headers.pop("Retry-After", None)
+    return response
 
 
 def _token_id() -> int | None:

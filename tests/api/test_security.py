@@ -92,7 +92,9 @@ def test_anonymous_callers_are_limited_per_address(runtime):
     app = _app(runtime.config.home, RATE_LIMIT_ANONYMOUS="3 per minute")
     client = app.test_client()
     for _ in range(3):
-        assert client.get("/api/v1/status").status_code == 200
+        ok = client.get("/api/v1/status")
+        assert ok.status_code == 200 and "Retry-After" not in ok.headers
+        assert int(ok.headers["X-RateLimit-Limit"]) == 3
     limited = client.get("/api/v1/status")
     assert limited.status_code == 429 and set(limited.json) == ERROR_KEYS
     assert limited.json["code"] == "too-many-requests"
