@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import re
 from collections import deque
 from collections.abc import Iterator
 
@@ -26,6 +28,7 @@ from opendata.core.readers.base import (
     rows_to_batch,
 )
 from opendata.core.readers.encoding import (
+    GB18030,
     UTF8,
     UTF8_SIG,
     find_decode_error,
@@ -204,17 +207,21 @@ class DelimitedReader:
                 ),
             )
             number = 1  # the next physical row number: the header is read as a data row
+            held = None  # a batch with rows of empty cells: is it the last one?
             for record_batch in reader:
+                if held is not None:
+                    raise _MarkBlankLines
                 batch, number = _number_rows(record_batch, number, invalid, width)
                 if not self._blank_lines and _has_empty_row(batch):
+                    held = batch
+                    continue
+                yield from self._emit(batch, skip_until, source)
+            if held is not None:
+                # Empty rows at the very end (trailing empty lines are common) are told apart
+                # by looking at the last lines of the file; anywhere else, read again.
+                if invalid or (held := self._classify_trailing(held)) is None:
                     raise _MarkBlankLines
-                if width == 1 and self._blank_lines:
-                    batch = _unmark_blank_lines(batch)
-                batch = _drop_rows_until(batch, skip_until)
-                self.bytes_read = _tell(source, self._start)
-                if batch.num_rows:
-                    self._check_cell_lengths(batch)
-                    yield batch
+                yield from self._emit(held, skip_until, source)
             if invalid:
                 tail = _drop_rows_until(_invalid_batch(list(invalid), width), skip_until)
                 if tail.num_rows:
@@ -223,6 +230,47 @@ class DelimitedReader:
             if transcoder is not None and transcoder.error:
                 self.source_errors.append(transcoder.error)
             source.close()  # type: ignore[attr-defined]
+
+    def _emit(self, batch: RawBatch, skip_until: int, source: object) -> Iterator[RawBatch]:
+        if len(self.labels) == 1 and self._blank_lines:
+            batch = _unmark_blank_lines(batch)
+        batch = _drop_rows_until(batch, skip_until)
+        self.bytes_read = _tell(source, self._start)
+        if batch.num_rows:
+            self._check_cell_lengths(batch)
+            yield batch
+
+    def _classify_trailing(self, batch: RawBatch) -> RawBatch | None:
+        """Mark the trailing rows of empty cells that are empty lines (None if undecidable)."""
+        if self.encoding not in (UTF8, UTF8_SIG, GB18030):
+            return None  # the byte test below needs ASCII line breaks
+        empty = _empty_rows(batch).to_pylist()
+        trailing = len(empty) - next((i + 1 for i in range(len(empty))[::-1] if not empty[i]), 0)
+        if sum(empty) != trailing:
+            return None  # empty rows in the middle of the batch
+        size = os.path.getsize(self.path) - self._start
+        want = trailing * (4 * len(self.labels) + 8) + 64
+        if want > 4 * 1024 * 1024:
+            return None
+        with open(self.path, "rb") as f:
+            f.seek(self._start + max(0, size - want))
+            tail = f.read()
+        for ending in (b"\r\n", b"\n", b"\r"):
+            if tail.endswith(ending):
+                tail = tail[: -len(ending)]
+                break
+        lines = re.split(rb"\r\n|\n|\r", tail)
+        if len(lines) <= trailing and size > want:
+            return None
+        blank = [False] * (len(empty) - trailing) + [line == b"" for line in lines[-trailing:]]
+        mask = pa.array(blank, type=pa.bool_())
+        none = pa.scalar(None, pa.string())
+        return RawBatch(
+            row_numbers=batch.row_numbers,
+            columns=[pc.if_else(mask, none, column) for column in batch.columns],
+            cell_counts=pc.if_else(mask, pa.scalar(0, pa.int32()), batch.cell_counts),
+            extra_cells=batch.extra_cells,
+        )
 
     def _check_cell_lengths(self, batch: RawBatch) -> None:
         """Name the first cell longer than max_cell_chars (bytes first: cheap, and an upper bound)."""
@@ -340,13 +388,17 @@ class _MarkBlankLines(Exception):  # noqa: N818 (a signal, not an error)
     """A row of empty cells was read: it may be an empty line, so read again with markers."""
 
 
-def _has_empty_row(batch: RawBatch) -> bool:
-    """Whether some row has only empty cells (vectorized; rows from the handler have none)."""
-    empty = None
+def _empty_rows(batch: RawBatch) -> pa.Array:
+    """Which rows have only empty cells (vectorized); null cells (missing) do not count."""
+    empty = pa.repeat(pa.scalar(True), batch.num_rows)
     for column in batch.columns:
-        test = pc.equal(pc.binary_length(column), 0)
-        empty = test if empty is None else pc.and_(empty, test)
-    return bool(empty is not None and pc.any(empty).as_py())
+        empty = pc.and_(empty, pc.fill_null(pc.equal(pc.binary_length(column), 0), False))
+    return empty
+
+
+def _has_empty_row(batch: RawBatch) -> bool:
+    """Whether some row has only empty cells."""
+    return bool(batch.num_rows and pc.any(_empty_rows(batch)).as_py())
 
 
 def _unmark_blank_lines(batch: RawBatch) -> RawBatch:

@@ -229,3 +229,17 @@ def test_header_longer_than_the_sniffed_head(tmp_path):
     table = read_table(write(tmp_path, f'"{label}",b\n1,2\n'))
     assert table.labels == [label, "b"]
     assert table.rows == [(2, ["1", "2"])]
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n", "\r"])
+def test_trailing_empty_lines_and_empty_cells_at_the_end(tmp_path, eol):
+    text = eol.join(["a,b", "1,2", ",", "", '"",""', "", ""]) + eol
+    table = read_table(write(tmp_path, text))
+    assert table.numbers == [2, 3, 4, 5, 6, 7]
+    assert table.cells == [["1", "2"], ["", ""], [None, None], ["", ""], [None, None], [None, None]]
+    assert table.counts == [2, 2, 0, 2, 0, 0]
+
+
+def test_trailing_empty_line_without_final_line_break(tmp_path):
+    table = read_table(write(tmp_path, "a,b\n1,2\n\n,"))
+    assert table.cells == [["1", "2"], [None, None], ["", ""]]
