@@ -19,6 +19,7 @@ from opendata.core.errors import Problem, ValidationError
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
 MAX_IN_VALUES = 1_000
+MAX_Q_CHARS, MAX_Q_TERMS = 500, 20
 FORMATS = ("json", "csv", "ndjson", "parquet")
 OPERATORS = ("eq", "gt", "gte", "lt", "lte", "ne", "in", "contains", "startswith", "isnull")
 AGG_FUNCS = ("count", "sum", "avg", "min", "max")
@@ -188,6 +189,8 @@ def parse_query(args: Mapping[str, Any], columns: Mapping[str, str]) -> RowQuery
         else:
             column(name, "sort")
     q = single.get("q")
+    if q is not None and (len(q) > MAX_Q_CHARS or len(q.split()) > MAX_Q_TERMS):
+        bad("q", f"q may have at most {MAX_Q_TERMS} words and {MAX_Q_CHARS} characters")
     total = single.get("total", "true").strip().lower()
     if total not in _TRUE + _FALSE:
         bad("total", "total must be true or false")
