@@ -182,3 +182,32 @@ def test_current_viewer_carries_grants_and_organizations(app, client, runtime, a
     alice = client.get("/test-viewer", headers=bearer(make_token(runtime, "alice"))).json
     assert alice["user"] == "alice" and len(alice["grants"]) == 1 and not alice["admin"]
     assert client.get("/test-viewer", headers=bearer(admin)).json["admin"] is True
+
+
+def test_conditional_data_reaches_granted_requesters_and_own_publishers_only(fresh_site):
+    from opendata.services.accounts import role_grant, user_create
+    from opendata.services.grants import grant_create
+    from opendata.store.db import transaction
+    from tests.accounts_fixtures import OPERATOR
+
+    rt, client = fresh_site.runtime, fresh_site.client
+    now = utcnow()
+    with transaction(rt.sessions) as s:
+        for name, org, role in (("alice", None, "requester"), ("bob", None, "requester"),
+                                ("carol", None, "requester"), ("clerk", "finance", "publisher"),
+                                ("envclerk", "env", "publisher")):
+            user_create(session=s, actor=OPERATOR, username=name, organization=org)
+            role_grant(session=s, actor=OPERATOR, username=name, role=role)
+        grant_create(session=s, actor=OPERATOR, dataset="subsidies", username="alice", purpose="研究",
+                     expires_at=now + timedelta(days=1))
+        expired = grant_create(session=s, actor=OPERATOR, dataset="subsidies", username="bob", purpose="研究",
+                               expires_at=now + timedelta(seconds=1), now=now - timedelta(days=1))
+        expired.expires_at = now - timedelta(seconds=1)
+    url = "/api/v1/datasets/subsidies/download.csv"
+    expected = {None: 404, "alice": 200, "bob": 404, "carol": 404, "clerk": 200, "envclerk": 404}
+    for user, status in expected.items():
+        headers = bearer(make_token(rt, user)) if user else {}
+        response = client.get(url, headers=headers)
+        assert response.status_code == status, user
+        response.close()
+    assert client.get("/api/v1/datasets/budget/download.csv").status_code == 200

@@ -132,3 +132,14 @@ def test_trusted_proxy_address_is_used_for_limits(runtime):
     assert client.get("/api/v1/status", headers={"X-Forwarded-For": "203.0.113.1"}).status_code == 429
     assert client.get("/api/v1/status", headers={"X-Forwarded-For": "203.0.113.2"}).status_code == 200
     app.extensions["opendata"].close()
+
+
+def test_headers_on_real_downloads_and_their_errors(fresh_site):
+    client = fresh_site.client
+    download = client.get("/api/v1/datasets/budget/download.csv")
+    assert download.status_code == 200 and download.headers["Content-Disposition"].startswith("attachment")
+    _assert_secure(download)
+    download.close()
+    refused = client.get("/api/v1/datasets/subsidies/download.csv")  # conditional: not for anonymous callers
+    assert refused.status_code == 404 and set(refused.json) == ERROR_KEYS
+    _assert_secure(refused)
