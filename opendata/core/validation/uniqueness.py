@@ -1,19 +1,23 @@
 """Unique fields and the primary key, checked across a whole file in bounded memory.
 
-Each batch appends ``(row_number, key...)`` to a DuckDB table (DuckDB spills to a temporary
-directory beyond its memory limit); ``duplicates`` then finds, per key, every row after the first
-and the row it repeats. Like frictionless, the later row is blamed, and the note names the most
+Each batch appends ``(row_number, key...)`` to an in-memory list; past ``flush_rows`` rows the
+list goes to a Parquet file in a temporary directory, so memory stays bounded while streaming.
+``duplicates`` then finds, per key, every row after the first and the row it repeats: in Arrow
+when everything stayed in memory, else with DuckDB over the Parquet files (DuckDB itself spills
+beyond its memory limit). Keys that only ever increased (sequential ids) need no search at all. Like frictionless, the later row is blamed, and the note names the most
 recent earlier row with the same key ("the same as in the row at position N").
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 
 @dataclass
@@ -22,8 +26,7 @@ class KeySpill:
 
     name: str
     arity: int
-    batches: int = 0
-    rows: int = 0
+    files: list[str] = field(default_factory=list)
     pending: list[pa.Table] = field(default_factory=list)
     pending_rows: int = 0
     used: list[bool] = field(default_factory=list)  # key parts ever non-null
@@ -34,18 +37,24 @@ class KeySpill:
 class UniquenessTracker:
     """Collects keys batch by batch; finds duplicates at the end."""
 
-    def __init__(self, *, memory_limit: str = "256MB", temp_dir: str | None = None,
-                 flush_rows: int = 2_000_000):
+    def __init__(self, *, memory_limit: str = "128MB", temp_dir: str | None = None,
+                 flush_rows: int = 1_000_000):
         self._temp_dir = temp_dir
         self._tmp: tempfile.TemporaryDirectory | None = None
         self._con: duckdb.DuckDBPyConnection | None = None
+        self._files = 0
         self._memory_limit = memory_limit
         self._flush_rows = flush_rows
         self.spills: dict[str, KeySpill] = {}
 
+    def _folder(self) -> str:
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="opendata-keys-", dir=self._temp_dir)
+        return self._tmp.name
+
     def _connection(self) -> duckdb.DuckDBPyConnection:
         if self._con is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="opendata-keys-", dir=self._temp_dir)
+            self._folder()
             self._con = duckdb.connect(":memory:")
             self._con.execute(f"SET memory_limit='{self._memory_limit}'")
             self._con.execute(f"SET temp_directory='{self._tmp.name}'")
@@ -67,33 +76,28 @@ class UniquenessTracker:
             spill.increasing, spill.last = _still_increasing(table, spill.last)
         spill.pending.append(table)
         spill.pending_rows += table.num_rows
-        if spill.pending_rows >= self._flush_rows:
+        if spill.pending_rows > self._flush_rows:
             self._flush(spill)
 
     def _flush(self, spill: KeySpill) -> None:
         if not spill.pending:
             return
-        pending = pa.concat_tables(spill.pending)  # noqa: F841 (read by DuckDB by name)
-        con = self._connection()
-        table = _table_name(spill)
-        if spill.batches == 0:
-            con.execute(f"CREATE TABLE {table} AS SELECT * FROM pending")
-        else:
-            con.execute(f"INSERT INTO {table} SELECT * FROM pending")
-        spill.batches += 1
-        spill.rows += spill.pending_rows
+        self._files += 1
+        path = os.path.join(self._folder(), f"keys-{self._files}.parquet")
+        pq.write_table(pa.concat_tables(spill.pending), path, compression="lz4")
+        spill.files.append(path)
         spill.pending = []
         spill.pending_rows = 0
 
     def duplicates(self, name: str) -> pa.Table:
         """Rows repeating an earlier key: columns ``rn``, ``prev`` and the key columns, by ``rn``."""
         spill = self.spills.get(name)
-        if spill is None or (spill.batches == 0 and not spill.pending):
+        if spill is None or (not spill.files and not spill.pending):
             return pa.table({"rn": pa.array([], pa.int64()), "prev": pa.array([], pa.int64())})
         if spill.increasing:
             return pa.table({"rn": pa.array([], pa.int64()), "prev": pa.array([], pa.int64())})
         used = [f"k{i}" for i in range(spill.arity) if spill.used[i]]
-        if spill.batches == 0:  # fits one flush: stay in Arrow
+        if not spill.files:  # everything stayed in memory: Arrow
             pending = pa.concat_tables(spill.pending)
             if len(used) == 1 and not pa.types.is_struct(pending.schema.field(used[0]).type) \
                     and pending.column(used[0]).null_count == 0:
@@ -101,7 +105,7 @@ class UniquenessTracker:
             return _duplicates_sorted(pending, used)
         self._flush(spill)
         keys = ", ".join(used)
-        table = _table_name(spill)
+        table = "read_parquet([" + ", ".join(f"'{f}'" for f in spill.files) + "])"
         # PARTITION BY groups NULLs together, as Python compares (None, 1) == (None, 1)
         source = table
         if len(used) == 1:
@@ -132,10 +136,6 @@ def _still_increasing(table: pa.Table, last: object) -> tuple[bool, object]:
     if last is not None and not pc.greater(key[0], pa.scalar(last, key.type)).as_py():
         return False, None
     return True, key[n - 1].as_py()
-
-
-def _table_name(spill: KeySpill) -> str:
-    return "key_" + "".join(c if c.isalnum() else "_" for c in spill.name)
 
 
 def _duplicates_arrow(table: pa.Table) -> pa.Table:

@@ -32,9 +32,9 @@ _NULL_STR = pa.scalar(None, pa.string())
 class ValidationLimits:
     """Resources the validator may use."""
 
-    key_memory: str = "256MB"  # DuckDB memory before key spills go to disk
+    key_memory: str = "128MB"  # DuckDB memory before key spills go to disk
     temp_dir: str | None = None
-    key_flush_rows: int = 2_000_000  # keys kept in Arrow before moving to DuckDB
+    key_flush_rows: int = 1_000_000  # keys kept in Arrow before moving to DuckDB
 
 
 @dataclass
