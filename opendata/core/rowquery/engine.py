@@ -238,6 +238,9 @@ class RowQueryEngine:
             except duckdb.InterruptException:
                 raise QueryTimeoutError(f"the query took longer than {timeout or self.timeout:g} s and was stopped",
                                         problems=[Problem("query-timeout", "narrow the filters or lower the limit")]) from None
+            except duckdb.OutOfMemoryException:
+                raise QueryTimeoutError("the query needs more memory than a row query may use",
+                                        problems=[Problem("query-too-large", "narrow the filters or the group_by")]) from None
             except (duckdb.ConversionException, duckdb.OutOfRangeException, duckdb.InvalidInputException) as exc:
                 if entry.fired:
                     raise QueryTimeoutError("the query took too long and was stopped") from None

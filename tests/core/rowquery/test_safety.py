@@ -101,3 +101,12 @@ def test_prepared_files_are_opened_read_only(engine, versions):
             version.cursor().execute("DELETE FROM __od_rows")
         finally:
             engine._release(version)
+
+
+def test_a_query_needing_too_much_memory_is_refused_not_a_crash(versions):
+    engine = RowQueryEngine(lambda v: versions.get(v), SECRET, result_cache=0, memory_limit="2MB")
+    try:
+        with pytest.raises(QueryTimeoutError, match="memory"):
+            engine.query("wide", {"group_by": "id", "agg": "count,sum:amount", "sort": "-sum_amount"})
+    finally:
+        engine.close()
