@@ -114,3 +114,27 @@ def test_explicit_encoding_overrides_detection(tmp_path):
     path.write_bytes("a,b\n1,名\n".encode("gbk"))
     assert read_table(path, encoding="GBK").encoding == "gb18030"
     assert normalize_encoding("gb2312") == "gb18030"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "gb18030"])
+def test_empty_lines_in_transcoded_files(tmp_path, encoding):
+    text = '名称,说明\n甲,"一\n\n二"\n\n乙,丙\n,\n'
+    path = tmp_path / "blank.csv"
+    path.write_bytes(text.encode(encoding))
+    table = read_table(path, limits=small_limits())
+    assert table.cells == [["甲", "一\n\n二"], [None, None], ["乙", "丙"], ["", ""]]
+    assert table.numbers == [2, 3, 4, 5]
+
+
+def test_full_width_comma_with_empty_lines(tmp_path):
+    text = '名称，说明\n甲，"一，\n\n二"\n\n乙，丙\n\n\n'
+    path = tmp_path / "fw.csv"
+    path.write_bytes(text.encode("gb18030"))
+    table = read_table(path)
+    assert table.cells == [
+        ["甲", "一，\n\n二"],
+        [None, None],
+        ["乙", "丙"],
+        [None, None],
+        [None, None],
+    ]
