@@ -13,6 +13,7 @@ from pathlib import Path
 
 import schemathesis
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 
 from opendata.app import create_app
 
@@ -30,9 +31,41 @@ def _openapi_document() -> dict:
 schema = schemathesis.openapi.from_dict(_openapi_document())
 schema.config.generation.update(max_examples=MAX_EXAMPLES, deterministic=True)
 
+# Random identifiers almost never name a published dataset; mix in the catalogue's own (see
+# tests/api/conftest.py), so the detail, version, download and row operations run on real data.
+REAL_PATH_VALUES = {
+    "dataset_id": ["budget", "air", "subsidies", "secret", "traffic", "schools"],
+    "identifier": ["budget", "subsidies"],
+    "org_id": ["city", "finance", "env"],
+    "number": [1, 2, 3],
+}
+
+
+@schema.hook
+def flatmap_path_parameters(context, path_parameters):
+    if not path_parameters:
+        return st.just(path_parameters)
+    strategies = {name: st.one_of(st.just(value), st.sampled_from(REAL_PATH_VALUES[name]))
+                  if name in REAL_PATH_VALUES else st.just(value) for name, value in path_parameters.items()}
+    return st.fixed_dictionaries(strategies)
+
 
 @schema.parametrize()
 @settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None,
           suppress_health_check=list(HealthCheck))
 def test_api_v1_conforms_to_its_openapi_document(case, site):
     case.call_and_validate(app=site.app)
+
+
+# Row-query parameters whose valid values the document cannot state: a 'next' cursor is signed by
+# the server, and the column names in fields/sort/group_by/agg depend on the dataset and on each
+# other. Generated values are rightly refused (422), so the fuzzer leaves them out; the row engine's
+# own tests (tests/core/rowquery/) cover them, cursor forgery included.
+DATA_DEPENDENT = ("next", "fields", "sort", "group_by", "agg")
+
+
+@schema.hook
+def map_query(context, query):
+    if query and context.operation is not None and context.operation.path.endswith("/rows"):
+        query = {k: v for k, v in query.items() if k not in DATA_DEPENDENT}
+    return query
