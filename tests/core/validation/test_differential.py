@@ -84,11 +84,7 @@ def test_same_errors_as_frictionless(corpus, expected, index):
 
 
 @pytest.mark.parametrize("index", range(0, CASES, 4))
-def test_same_errors_through_the_production_reader(corpus, expected, index, request):
+def test_same_errors_through_the_production_reader(corpus, expected, index):
     case = corpus[index]
-    if "\n\n" in case.path.read_text(encoding="utf-8"):
-        # frictionless reads an empty line as a row with no cells (blank-row whatever the
-        # missingValues); opendata.core.readers currently yields empty-string cells for it
-        request.applymarker(pytest.mark.xfail(reason="reader: empty line read as empty cells", strict=False))
     report = validate_table(case.path, load_table_schema(case.descriptor), format="csv")
     assert {tuple(e) for e in report.flatten(KEYS)} == expected[index]
