@@ -119,8 +119,11 @@ def render(fmt: str, envelope: dict[str, Any], columns: Sequence[str], rows: Seq
            table: pa.Table | None = None) -> tuple[bytes, str]:
     """(body, media type) for one of ``json``, ``csv``, ``ndjson``, ``parquet``."""
     if fmt == "parquet":
-        if table is None:
-            table = pa.Table.from_pylist(row_dicts(columns, rows or []))
+        if table is None:  # aggregates: Python values keep dates and decimals typed
+            try:
+                table = pa.Table.from_pylist([dict(zip(columns, r, strict=True)) for r in rows or []])
+            except (pa.ArrowException, OverflowError):  # e.g. a sum beyond 64 bits
+                table = pa.Table.from_pylist(row_dicts(columns, rows or []))
         return render_parquet(table), MEDIA_TYPES[fmt]
     rows = rows or []
     if fmt == "csv":

@@ -93,3 +93,15 @@ def test_unknown_format_is_rejected(engine):
     with pytest.raises(ValidationError) as info:
         engine.query("small", {"format": "xml"})
     assert info.value.problems[0].path == "format"
+
+
+def test_aggregates_in_every_format(engine):
+    args = {"group_by": "cat", "agg": "count,min:d,sum:amount"}
+    reference = json.loads(engine.query("small", args).body)["rows"]
+    table = pq.read_table(io.BytesIO(engine.query("small", {**args, "format": "parquet"}).body))
+    assert str(table.schema.field("min_d").type) == "date32[day]"
+    assert table.column("count").to_pylist() == [r["count"] for r in reference]
+    lines = engine.query("small", {**args, "format": "ndjson"}).body.decode().splitlines()
+    assert [json.loads(line) for line in lines] == reference
+    parsed = list(csv.DictReader(io.StringIO(engine.query("small", {**args, "format": "csv"}).body.decode())))
+    assert [int(r["count"]) for r in parsed] == [r["count"] for r in reference]
