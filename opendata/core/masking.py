@@ -24,6 +24,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from opendata.core.errors import Problem, ValidationError
 from opendata.core.tableschema import FieldSpec, TableSchema
 
 _KEEP_CONSTRAINTS = ("required",)
@@ -93,6 +94,9 @@ class Masker:
     def __init__(self, schema: TableSchema, *, salt: str | bytes):
         self._salt = salt.encode("utf-8") if isinstance(salt, str) else bytes(salt)
         self._rules = {f.name: f.mask for f in schema.fields if f.mask}
+        if not self._salt and any(r.method == "hash" for r in self._rules.values()):
+            raise ValidationError("hashing a field (x-mask: hash) needs the dataset's secret salt",
+                                  problems=[Problem("validation-error", "empty salt", path="salt")])
         self._kept = [f.name for f in kept_fields(schema)]
 
     @property

@@ -78,3 +78,13 @@ def test_published_schema_drops_fields_and_loosens_masked_ones():
     assert d["primaryKey"] == "id"
     assert d["uniqueKeys"] == [["身份证号"]]
     assert schema.descriptor["fields"][3]["name"] == "住址"  # the input schema is not modified
+
+
+def test_hashing_without_a_salt_is_refused():
+    import pytest
+
+    from opendata.core.errors import ValidationError
+
+    with pytest.raises(ValidationError):
+        Masker(_schema(), salt="")
+    Masker(make_schema({"name": "a", "x-mask": {"method": "drop"}}), salt="")  # nothing to key
