@@ -14,10 +14,9 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from opendata.api.standards.links import request_links, runtime
+from opendata.api.standards.links import caller, request_links, runtime
 from opendata.core.errors import NotFoundError, OpendataError
 from opendata.core.rowquery import QueryTimeoutError
-from opendata.services.access import ANONYMOUS
 from opendata.services.standards.ckan import CkanError, CkanNotFound
 from opendata.services.standards.ckan_actions import ACTIONS, Context
 
@@ -63,7 +62,7 @@ def action(name: str):
     if fn is None:
         return _error(name, {"__type": "Bad Request", "message": f"Bad request - Action name not known: {name}"},
                       400)
-    ctx = Context(runtime=runtime(), viewer=ANONYMOUS, links=request_links())
+    ctx = Context(runtime=runtime(), viewer=caller(), links=request_links())
     try:
         result = fn(ctx, _data_dict())
     except CkanError as exc:
@@ -74,7 +73,9 @@ def action(name: str):
         return _error(name, {"__type": "Search Error", "message": exc.message}, 409)
     except OpendataError as exc:
         return _error(name, {"__type": "Validation Error", "message": exc.message}, 409)
-    return _respond({"help": _help(name), "success": True, "result": result}, 200)
+    response = _respond({"help": _help(name), "success": True, "result": result}, 200)
+    response.vary.add("Authorization")
+    return response
 
 
 @blp.get("/api/3")

@@ -7,6 +7,7 @@ import os
 from flask import current_app, request
 
 from opendata.config import SETTINGS
+from opendata.services.access import Viewer
 from opendata.services.standards.served import Links
 
 _DEFAULT_BASE_URL = next(s.default for s in SETTINGS if s.name == "BASE_URL")
@@ -29,3 +30,10 @@ def base_url() -> str:
 
 def request_links() -> Links:
     return Links(base_url())
+
+
+def caller() -> Viewer:
+    """The authenticated caller (ANONYMOUS without a token), for per-caller answers (CKAN, Data Package)."""
+    from opendata.api.auth import current_viewer
+
+    return current_viewer()

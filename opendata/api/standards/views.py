@@ -13,7 +13,7 @@ import json
 from flask import Blueprint, Response, abort, request, send_file
 from werkzeug.exceptions import NotFound
 
-from opendata.api.standards.links import request_links, runtime
+from opendata.api.standards.links import caller, request_links, runtime
 from opendata.services.access import ANONYMOUS
 from opendata.services.standards import bulk
 from opendata.services.standards.datajson import data_json, dataset_jsonld
@@ -27,8 +27,9 @@ def _json(body, *, media_type: str = "application/json") -> Response:
     return Response(json.dumps(body, ensure_ascii=False, indent=1), mimetype=media_type)
 
 
-def _viewer():
-    return ANONYMOUS  # the departments issue replaces this with the authenticated viewer
+def _public():
+    """Whole-catalogue documents are the same for everyone (cacheable): the anonymous view."""
+    return ANONYMOUS
 
 
 @blp.get("/datasets/<identifier>/datapackage.json")
@@ -37,9 +38,11 @@ def datapackage(identifier: str):
     """Frictionless Data Package of the latest served version, with absolute download URLs."""
     rt = runtime()
     with rt.sessions() as session:
-        body = served_datapackage(session=session, store=rt.artifacts, viewer=_viewer(),
+        body = served_datapackage(session=session, store=rt.artifacts, viewer=caller(),
                                   links=request_links(), identifier=identifier)
-    return _json(body)
+    response = _json(body)
+    response.vary.add("Authorization")  # a granted caller also gets conditional data
+    return response
 
 
 def _page() -> int:
@@ -54,7 +57,7 @@ def _catalog(fmt: str, media_type: str, suffix: str) -> Response:
     links = request_links()
     page = _page()
     with rt.sessions() as session:
-        graph = catalog_graph(session=session, config=rt.config, viewer=_viewer(), links=links, page=page,
+        graph = catalog_graph(session=session, config=rt.config, viewer=_public(), links=links, page=page,
                               page_size=PAGE_SIZE, page_url=lambda n: links.url(f"/catalog.{suffix}?page={n}"))
     if fmt == "json-ld":
         body = graph.serialize(format="json-ld", context=CONTEXT, auto_compact=True)
@@ -80,7 +83,7 @@ def pod_catalog():
     """DCAT-US 1.1 (Project Open Data) catalogue."""
     rt = runtime()
     with rt.sessions() as session:
-        body = data_json(session=session, config=rt.config, viewer=_viewer(), links=request_links())
+        body = data_json(session=session, config=rt.config, viewer=_public(), links=request_links())
     return _json(body)
 
 
@@ -88,7 +91,7 @@ def pod_catalog():
 def dataset_schema_org(identifier: str):
     """schema.org Dataset JSON-LD of one dataset."""
     with runtime().sessions() as session:
-        body = dataset_jsonld(session=session, viewer=_viewer(), links=request_links(), identifier=identifier)
+        body = dataset_jsonld(session=session, viewer=_public(), links=request_links(), identifier=identifier)
     return _json(body, media_type="application/ld+json")
 
 

@@ -7,33 +7,16 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 import ckanapi
 import pytest
 import requests
 
+from tests.api.ckan.flask_testapp import FlaskTestApp
 from tests.api.standards.catalogue import LEGAL_BASIS, rows_csv
 
 OPEN = ["budget", "bus-lines"]
 LISTED = ["budget", "bus-lines", "penalties", "pending", "subsidies"]
-
-
-@dataclass
-class _WebtestResponse:
-    status: int
-    body: str
-
-
-class FlaskTestApp:
-    """The calling style ckanapi.TestAppCKAN expects (webtest's ``post``), over a Flask test client."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def post(self, url, params=None, headers=None, expect_errors=True, **_kw):
-        r = self.client.post(url, data=params, headers=headers or {})
-        return _WebtestResponse(r.status_code, r.get_data(as_text=True))
 
 
 @pytest.fixture(scope="module")
