@@ -99,6 +99,9 @@ class StringCaster(Caster):
     def fast(self, arr):
         if self.exact:
             return Fast(arr, pc.is_valid(arr))
+        if self.spec.format == "uuid":  # the canonical form; braces, URNs etc. go to frictionless
+            ok = _match(arr, r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+            return Fast(pc.if_else(ok, arr, pa.scalar(None, pa.string())), ok)
         return super().fast(arr)
 
 

@@ -26,7 +26,7 @@ from frictionless import Dialect, Resource, Schema
 from frictionless.formats import CsvControl
 
 from opendata.core.tableschema import load_table_schema
-from opendata.core.validation import validate_reader, validate_table
+from opendata.core.validation import ValidationLimits, validate_reader, validate_table
 from tests.core.validation.corpus import make_case
 from tests.core.validation.csv_batches import CsvModuleReader
 
@@ -56,10 +56,11 @@ def _frictionless_errors(case) -> set[tuple]:
     return {tuple(e) for e in report.flatten(KEYS)}
 
 
-def _our_errors(case) -> set[tuple]:
+def _our_errors(case, limits=None) -> set[tuple]:
     # small batches (4 rows) so keys and blank rows cross batch boundaries
     reader = CsvModuleReader(case.path, batch_rows=4)
-    report = validate_reader(reader, load_table_schema(case.descriptor), name=case.name, place=str(case.path))
+    report = validate_reader(reader, load_table_schema(case.descriptor), name=case.name, place=str(case.path),
+                             limits=limits)
     return {tuple(e) for e in report.flatten(KEYS)}
 
 
@@ -76,7 +77,8 @@ def test_corpus_covers_every_type_and_error(corpus, expected):
 @pytest.mark.parametrize("index", range(CASES))
 def test_same_errors_as_frictionless(corpus, expected, index):
     case = corpus[index]
-    actual = _our_errors(case)
+    # every fifth case sends its keys through Parquet spills and DuckDB instead of Arrow
+    actual = _our_errors(case, ValidationLimits(key_flush_rows=1) if index % 5 == 0 else None)
     assert actual == expected[index], (
         f"{case.path.name}\nschema={case.descriptor}\n---\n{case.path.read_text()}\n"
         f"missing: {sorted(expected[index] - actual, key=str)}\nextra: {sorted(actual - expected[index], key=str)}"
