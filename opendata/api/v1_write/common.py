@@ -1,0 +1,46 @@
+"""Per-request helpers of the write API: sessions, the job runner, links, blueprints."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import current_app
+from flask_smorest import Blueprint
+from sqlalchemy.orm import Session
+
+from opendata.services.jobrunner import JobRunner
+from opendata.store.db import transaction
+from opendata.store.runtime import Runtime
+
+PREFIX = "/api/v1"
+RUNNER_KEY = "opendata.jobs"
+BEARER = [{"bearerAuth": []}]
+
+
+def make_blueprint(name: str, description: str) -> Blueprint:
+    """A flask-smorest blueprint under /api/v1 (its name becomes the OpenAPI tag)."""
+    return Blueprint(name, f"opendata.api.v1_write.{name}", url_prefix=PREFIX, description=description)
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["opendata"]
+
+
+def runner() -> JobRunner:
+    return current_app.extensions[RUNNER_KEY]
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error."""
+    with transaction(runtime().sessions) as session:
+        yield session
+
+
+def job_url(uuid: str) -> str:
+    return f"{PREFIX}/jobs/{uuid}"
+
+
+def base_url() -> str:
+    return str(runtime().config.BASE_URL).rstrip("/")

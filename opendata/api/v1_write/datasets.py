@@ -1,0 +1,160 @@
+"""Register and update datasets and Table Schemas; change a dataset's disclosure class."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from marshmallow import RAISE, Schema, fields
+
+from opendata.api.auth import require_scope
+from opendata.api.v1_write.common import BEARER, make_blueprint, runtime, session_scope
+from opendata.services.registry import (
+    after_dataset_change,
+    dataset_change_disclosure,
+    dataset_entry,
+    dataset_register,
+    dataset_update,
+    schema_register,
+)
+
+blp = make_blueprint("registry", "Register and update datasets and Table Schemas (publishers, administrators).")
+
+
+class ContactWriteSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String()
+    phone = fields.String()
+    email = fields.String()
+    address = fields.String()
+    url = fields.String()
+
+
+class TemporalWriteSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    start = fields.String(metadata={"description": "YYYY-MM-DD"})
+    end = fields.String(metadata={"description": "YYYY-MM-DD"})
+
+
+class DatasetWriteSchema(Schema):
+    """Catalogue metadata, as in catalog.yaml; the same rules apply (docs/catalog.md)."""
+
+    class Meta:
+        unknown = RAISE
+
+    id = fields.String(metadata={"description": "identifier: lowercase letters, digits, hyphens"})
+    code = fields.String(metadata={"description": "catalogue code (目录编码), unique"})
+    title = fields.String()
+    title_en = fields.String(allow_none=True)
+    description = fields.String()
+    publisher = fields.String(metadata={"description": "organization id (own or a sub-organization)"})
+    theme = fields.String()
+    keywords = fields.List(fields.String())
+    license = fields.String()
+    disclosure = fields.String(metadata={"description": "unconditional | conditional | closed (on creation; "
+                                                        "later only through the disclosure action)"})
+    legal_basis = fields.String(allow_none=True)
+    frequency = fields.String()
+    temporal = fields.Nested(TemporalWriteSchema)
+    spatial = fields.String(allow_none=True)
+    contact = fields.Nested(ContactWriteSchema)
+    schema = fields.String(metadata={"description": "name of a registered Table Schema"})
+    sheet = fields.String(allow_none=True, metadata={"description": "sheet to read from XLSX/XLS uploads"})
+
+
+class DatasetPatchSchema(DatasetWriteSchema):
+    """The properties to change; the others keep their values."""
+
+
+class DatasetEntrySchema(DatasetWriteSchema):
+    """A dataset's catalogue metadata."""
+
+
+class DisclosureChangeSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    disclosure = fields.String(required=True, metadata={"description": "unconditional | conditional | closed"})
+    legal_basis = fields.String(allow_none=True, metadata={"description": "required unless unconditional"})
+    reason = fields.String(required=True, metadata={"description": "why the class changes (audited)"})
+
+
+class SchemaRegisterSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(required=True, metadata={"description": "e.g. budget.json"})
+    descriptor = fields.Dict(required=True, metadata={"description": "a Frictionless Table Schema"})
+
+
+class RegisteredSchemaSchema(Schema):
+    name = fields.String()
+    sha256 = fields.String()
+    descriptor = fields.Dict()
+
+
+def _refresh(dataset_id: int) -> None:
+    after_dataset_change(runtime=runtime(), dataset_id=dataset_id)
+
+
+@blp.route("/datasets")
+class DatasetCreate(MethodView):
+    @blp.arguments(DatasetWriteSchema)
+    @blp.response(201, DatasetEntrySchema)
+    @blp.doc(security=BEARER)
+    def post(self, entry):
+        """Register a dataset (publish scope; the publisher must be your organization or below it)."""
+        actor = require_scope("publish")
+        with session_scope() as session:
+            ds = dataset_register(session=session, actor=actor, entry=entry)
+            out, ds_id = dataset_entry(ds), ds.id
+        _refresh(ds_id)
+        return out, 201, {"Location": f"/api/v1/datasets/{out['id']}"}
+
+
+@blp.route("/datasets/<dataset_id>")
+class DatasetUpdate(MethodView):
+    @blp.arguments(DatasetPatchSchema(partial=True))
+    @blp.response(200, DatasetEntrySchema)
+    @blp.doc(security=BEARER)
+    def patch(self, changes, dataset_id: str):
+        """Update a dataset's catalogue metadata (not its identifier or disclosure class)."""
+        actor = require_scope("publish")
+        with session_scope() as session:
+            ds = dataset_update(session=session, actor=actor, identifier=dataset_id, changes=changes)
+            out, ds_id = dataset_entry(ds), ds.id
+        _refresh(ds_id)
+        return out
+
+
+@blp.route("/datasets/<dataset_id>/disclosure")
+class DatasetDisclosure(MethodView):
+    @blp.arguments(DisclosureChangeSchema)
+    @blp.response(200, DatasetEntrySchema)
+    @blp.doc(security=BEARER)
+    def post(self, args, dataset_id: str):
+        """Change a dataset's disclosure class with its legal basis and a reason (audited)."""
+        actor = require_scope("publish")
+        with session_scope() as session:
+            ds = dataset_change_disclosure(session=session, actor=actor, identifier=dataset_id,
+                                           disclosure=args["disclosure"], legal_basis=args.get("legal_basis"),
+                                           reason=args["reason"])
+            out, ds_id = dataset_entry(ds), ds.id
+        _refresh(ds_id)
+        return out
+
+
+@blp.route("/schemas")
+class SchemaCreate(MethodView):
+    @blp.arguments(SchemaRegisterSchema)
+    @blp.response(201, RegisteredSchemaSchema)
+    @blp.doc(security=BEARER)
+    def post(self, args):
+        """Register a Table Schema; a wrong schema answers 422 naming the property."""
+        actor = require_scope("publish")
+        with session_scope() as session:
+            rec = schema_register(session=session, actor=actor, name=args["name"], descriptor=args["descriptor"])
+            out = {"name": rec.name, "sha256": rec.sha256, "descriptor": rec.descriptor}
+        return out, 201

@@ -1,0 +1,286 @@
+"""Ingest jobs: record an upload as a queued job, run it into a version, fail abandoned ones.
+
+A job is owned by the process that queued it (``owner`` = ``host:pid``), which refreshes
+``heartbeat_at`` while it runs. When a process starts (``create_app``, ``opendata init``) it
+fails the jobs, and their versions, whose owner is gone: a dead pid on this host, or a
+heartbeat older than OPENDATA_INGEST_STALE_SECONDS. The temporary upload of a finished or
+failed job is removed; a half-written artifact is never referenced by a row, because
+``ingest_file`` adds artifact rows only after every file is durable.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from opendata.core import lifecycle
+from opendata.core.errors import NotFoundError, OpendataError, Problem, ValidationError
+from opendata.services.access import Viewer
+from opendata.services.audit import audit_record
+from opendata.store.db import transaction
+from opendata.store.jobs import IngestJob, UploadSession
+from opendata.store.models import Version, VersionEvent, utcnow
+from opendata.store.runtime import Runtime
+
+log = logging.getLogger(__name__)
+RECOVERY_ACTOR = "system (restart)"
+PROGRESS_INTERVAL = 0.5  # seconds between progress writes to the job row
+
+
+def process_owner() -> str:
+    """This process as a job owner: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def uploads_dir(runtime: Runtime) -> Path:
+    """Where upload bodies wait for their job (same filesystem as the artifact store)."""
+    path = runtime.config.home / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@dataclass(frozen=True)
+class Submission:
+    """An upload on disk, ready to become a job."""
+
+    dataset_id: int
+    filename: str
+    path: Path
+    size: int
+    sha256: str
+    sheet: str | None = None
+    idempotency_key: str | None = None
+
+
+def job_create(*, session: Session, actor: Viewer, submission: Submission) -> tuple[IngestJob, bool]:
+    """Record a queued job, or return the earlier job of the same Idempotency-Key; (job, created).
+
+    The same key with different bytes or another dataset is a client error (422): the key
+    names one request, whose answer must not change.
+    """
+    key = submission.idempotency_key
+    if key is not None:
+        earlier = job_by_key(session, actor.user or "", key)
+        if earlier is not None:
+            _check_same_request(earlier, submission)
+            return earlier, False
+    job = IngestJob(dataset_id=submission.dataset_id, filename=submission.filename, sheet=submission.sheet,
+                    source_path=str(submission.path), total_bytes=submission.size, actor=actor.user or "",
+                    idempotency_key=key, request_fingerprint=submission.sha256, state="queued",
+                    owner=process_owner(), heartbeat_at=utcnow())
+    try:
+        with session.begin_nested():
+            session.add(job)
+            session.flush()
+    except IntegrityError:  # a concurrent retry with the same key won the race
+        earlier = job_by_key(session, actor.user or "", key or "")
+        if earlier is None:
+            raise
+        _check_same_request(earlier, submission)
+        return earlier, False
+    audit_record(session=session, actor=actor, action="upload-received", target_type="ingest_job",
+                 target_id=job.uuid, after={"dataset_id": job.dataset_id, "filename": job.filename,
+                                            "bytes": job.total_bytes, "sha256": job.request_fingerprint,
+                                            "idempotency_key": key})
+    return job, True
+
+
+def _check_same_request(earlier: IngestJob, submission: Submission) -> None:
+    if earlier.dataset_id != submission.dataset_id or earlier.request_fingerprint != submission.sha256:
+        raise ValidationError(
+            "this Idempotency-Key was already used for a different upload; use a new key for new content",
+            problems=[Problem("idempotency-key-reused", "the key names an earlier request with other content",
+                              path="Idempotency-Key")])
+
+
+def job_by_key(session: Session, actor: str, key: str) -> IngestJob | None:
+    return session.scalar(select(IngestJob).where(IngestJob.actor == actor, IngestJob.idempotency_key == key))
+
+
+def job_get(*, session: Session, uuid: str, viewer: Viewer) -> IngestJob:
+    """A job the viewer may see (its submitter, its organization's publishers, admins), else 404."""
+    job = session.scalar(select(IngestJob).where(IngestJob.uuid == uuid))
+    if job is None or not (viewer.is_admin or job.actor == viewer.user
+                           or viewer.can_publish_for(job.dataset.organization_id)):
+        raise NotFoundError(f"job '{uuid}' does not exist")
+    return job
+
+
+def job_dict(job: IngestJob) -> dict[str, Any]:
+    """A job as JSON-ready data: state, progress, then the version and its report summary."""
+    out: dict[str, Any] = {
+        "id": job.uuid, "dataset": job.dataset.identifier, "state": job.state, "filename": job.filename,
+        "progress": {"rows": job.progress_rows, "bytes": job.progress_bytes, "total_bytes": job.total_bytes},
+        "created_at": job.created_at, "started_at": job.started_at, "finished_at": job.finished_at,
+        "error": job.error, "version": None,
+    }
+    if job.version is not None:
+        v = job.version
+        report = v.report or {}
+        stats = report.get("stats") or {}
+        out["version"] = {"number": v.number, "state": v.state, "row_count": v.row_count,
+                          "report": {"valid": report.get("valid"), "errors": stats.get("errors"),
+                                     "warnings": stats.get("warnings")},
+                          "pii_unresolved": int((v.pii or {}).get("unresolved", 0) or 0)}
+    return out
+
+
+def run_job(*, runtime: Runtime, job_id: int, owner: str) -> None:
+    """Run one queued job to its end; every outcome is recorded on the job (never raises)."""
+    from opendata.services.versions import ingest_file
+
+    with transaction(runtime.sessions) as session:
+        taken = session.execute(update(IngestJob).where(IngestJob.id == job_id, IngestJob.state == "queued")
+                                .values(state="running", owner=owner, started_at=utcnow(),
+                                        heartbeat_at=utcnow())).rowcount
+        job = session.get(IngestJob, job_id)
+        if not taken or job is None:
+            return  # another worker took it, or it was failed meanwhile
+        identifier, path, filename = job.dataset.identifier, job.source_path, job.filename
+        sheet, actor, digest = job.sheet, job.actor, job.request_fingerprint
+    progress = _ProgressWriter(runtime, job_id, digest)
+    try:
+        outcome = ingest_file(sessions=runtime.sessions, store=runtime.artifacts, dataset=identifier, path=path,
+                              actor=actor, filename=filename, sheet=sheet, progress=progress)
+    except OpendataError as exc:
+        _finish(runtime, job_id, "failed", error={"code": exc.code, "message": exc.message,
+                                                  "problems": [p.to_dict() for p in exc.problems]})
+    except Exception as exc:  # a bug must still end the job, and never leak into the answer
+        log.exception("ingest job %s failed", job_id)
+        _finish(runtime, job_id, "failed", error={"code": "internal-error",
+                                                  "message": f"internal error ({type(exc).__name__})"})
+    else:
+        _finish(runtime, job_id, "succeeded", version_id=outcome.version_id, rows=outcome.row_count)
+    finally:
+        _remove(path)
+
+
+class _ProgressWriter:
+    """The pipeline's progress callback: writes rows/bytes and a heartbeat at most every 0.5 s."""
+
+    def __init__(self, runtime: Runtime, job_id: int, digest: str | None):
+        self.runtime, self.job_id, self.digest = runtime, job_id, digest
+        self.last = 0.0
+        self.version_known = False
+
+    def __call__(self, rows: int, nbytes: int) -> None:
+        now = time.monotonic()
+        if now - self.last < PROGRESS_INTERVAL:
+            return
+        self.last = now
+        with transaction(self.runtime.sessions) as session:
+            job = session.get(IngestJob, self.job_id)
+            job.progress_rows, job.progress_bytes, job.heartbeat_at = rows, nbytes, utcnow()
+            if not self.version_known and self.digest:  # link the version as soon as it exists
+                job.version_id = session.scalar(select(Version.id).where(
+                    Version.dataset_id == job.dataset_id, Version.source_sha256 == self.digest))
+                self.version_known = job.version_id is not None
+
+
+def _finish(runtime: Runtime, job_id: int, state: str, *, version_id: int | None = None,
+            rows: int | None = None, error: dict[str, Any] | None = None) -> None:
+    with transaction(runtime.sessions) as session:
+        job = session.get(IngestJob, job_id)
+        job.state, job.finished_at, job.heartbeat_at, job.error = state, utcnow(), utcnow(), error
+        if version_id is not None:
+            job.version_id = version_id
+        elif job.version_id is None and job.request_fingerprint:
+            job.version_id = session.scalar(select(Version.id).where(
+                Version.dataset_id == job.dataset_id, Version.source_sha256 == job.request_fingerprint))
+        if rows is not None:
+            job.progress_rows = rows
+        if job.total_bytes is not None and state == "succeeded":
+            job.progress_bytes = job.total_bytes
+
+
+def touch_heartbeats(*, runtime: Runtime, owner: str) -> None:
+    """Refresh the heartbeat of every running or queued job this process owns."""
+    with transaction(runtime.sessions) as session:
+        session.execute(update(IngestJob).where(IngestJob.owner == owner,
+                                                IngestJob.state.in_(["queued", "running"]))
+                        .values(heartbeat_at=utcnow()))
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def owner_is_gone(owner: str | None, heartbeat_at, *, stale_after: float, live_owners: set[str]) -> bool:
+    """True when the process that owns a job can no longer be running it."""
+    if owner is None:
+        return True
+    if owner in live_owners:
+        return False
+    host, _, pid = owner.rpartition(":")
+    if owner == process_owner():
+        return True  # our own pid, but not a live runner of ours: an earlier process with the same pid
+    if host == socket.gethostname() and pid.isdigit() and not _pid_alive(int(pid)):
+        return True
+    return heartbeat_at is None or (utcnow() - heartbeat_at) > timedelta(seconds=stale_after)
+
+
+def recover_abandoned(*, runtime: Runtime, stale_after: float, live_owners: set[str] = frozenset()) -> list[str]:
+    """Fail jobs whose owner is gone, and their versions; remove their uploads; returns job uuids."""
+    failed: list[str] = []
+    with transaction(runtime.sessions) as session:
+        for job in session.scalars(select(IngestJob).where(IngestJob.state.in_(["queued", "running"]))):
+            if not owner_is_gone(job.owner, job.heartbeat_at, stale_after=stale_after, live_owners=live_owners):
+                continue
+            if job.version_id is None and job.request_fingerprint:
+                job.version_id = session.scalar(select(Version.id).where(
+                    Version.dataset_id == job.dataset_id, Version.source_sha256 == job.request_fingerprint))
+            if job.version is not None:
+                _fail_version(session, job.version, f"interrupted: the process {job.owner} stopped during ingest")
+            job.state, job.finished_at = "failed", utcnow()
+            job.error = {"code": "interrupted", "message": f"the process running this job ({job.owner}) stopped"}
+            _remove(job.source_path)
+            failed.append(job.uuid)
+        horizon = utcnow() - timedelta(seconds=stale_after)
+        jobless = select(Version).where(
+            Version.state.in_([lifecycle.RECEIVED, lifecycle.VALIDATING]), Version.created_at < horizon,
+            ~Version.id.in_(select(IngestJob.version_id).where(IngestJob.version_id.is_not(None))))
+        for version in session.scalars(jobless):  # e.g. a command-line ingest that was killed
+            _fail_version(session, version, "interrupted: no process finished this ingest")
+        for upload in session.scalars(select(UploadSession).where(
+                UploadSession.completed_at.is_(None), UploadSession.expires_at < utcnow())):
+            _remove(upload.temp_path)
+    return failed
+
+
+def _fail_version(session: Session, version: Version, note: str) -> None:
+    if version.state in (lifecycle.RECEIVED, lifecycle.VALIDATING):
+        session.add(VersionEvent(version_id=version.id, from_state=version.state, to_state=lifecycle.FAILED,
+                                 actor=RECOVERY_ACTOR, note=note))
+        version.state = lifecycle.FAILED
+
+
+def leftover_uploads(*, runtime: Runtime) -> list[Path]:
+    """Upload files that no queued/running job or open resumable upload still needs."""
+    with runtime.sessions() as session:
+        needed = set(session.scalars(select(IngestJob.source_path).where(
+            IngestJob.state.in_(["queued", "running"]), IngestJob.source_path.is_not(None))))
+        needed |= set(session.scalars(select(UploadSession.temp_path).where(
+            UploadSession.completed_at.is_(None), UploadSession.expires_at >= utcnow())))
+    return [p for p in uploads_dir(runtime).iterdir() if str(p) not in needed]
+
+
+def _remove(path: str | None) -> None:
+    if path:
+        Path(path).unlink(missing_ok=True)
+

@@ -1,0 +1,230 @@
+"""Upload bodies written straight to disk, and resumable uploads (tus 1.0).
+
+Bytes are copied from the request stream in 1 MiB chunks, counted against the size limit and
+hashed on the way, so memory stays flat whatever the size. A tus upload appends each PATCH at
+the offset the database records; a crash between the write and the commit is repaired by
+truncating the file back to that offset on the next PATCH.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import threading
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from opendata.core.errors import (
+    ConflictError,
+    NotFoundError,
+    OpendataError,
+    Problem,
+    ValidationError,
+)
+from opendata.services.access import Viewer
+from opendata.services.audit import audit_record
+from opendata.services.jobs import Submission, job_create
+from opendata.store.jobs import IngestJob, UploadSession
+from opendata.store.models import Dataset, utcnow
+
+CHUNK = 1024 * 1024
+CHECKSUM_ALGORITHMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "md5": hashlib.md5}
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+class PayloadTooLargeError(OpendataError):
+    """The upload is larger than OPENDATA_MAX_UPLOAD_BYTES (HTTP 413)."""
+
+    code = "payload-too-large"
+    http_status = 413
+
+
+class IncompleteUploadError(OpendataError):
+    """The request ended before the announced number of bytes arrived (HTTP 400)."""
+
+    code = "incomplete-upload"
+    http_status = 400
+
+
+class ChecksumMismatchError(OpendataError):
+    """A tus chunk does not match its Upload-Checksum (HTTP 460)."""
+
+    code = "checksum-mismatch"
+    http_status = 460
+
+
+def too_large(limit: int) -> PayloadTooLargeError:
+    return PayloadTooLargeError(f"uploads are limited to {limit} bytes (OPENDATA_MAX_UPLOAD_BYTES)")
+
+
+def copy_stream(stream: BinaryIO, out: BinaryIO, *, limit: int, expected: int | None = None,
+                hashers: tuple[Any, ...] = ()) -> int:
+    """Copy ``stream`` to ``out`` in chunks, stopping with 413 past ``limit``; returns the bytes copied."""
+    size = 0
+    while True:
+        want = CHUNK if expected is None else min(CHUNK, expected - size)
+        if want <= 0:
+            break
+        chunk = stream.read(want)
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit)
+        for h in hashers:
+            h.update(chunk)
+        out.write(chunk)
+    if expected is not None and size < expected:
+        raise IncompleteUploadError(f"the request ended after {size} of {expected} bytes")
+    return size
+
+
+def receive_upload(stream: BinaryIO, dest: Path, *, limit: int, expected: int | None) -> tuple[int, str]:
+    """Write a request body to ``dest`` (fsynced); (bytes, sha256). Removes the file on any error."""
+    if expected is not None and expected > limit:
+        raise too_large(limit)
+    digest = hashlib.sha256()
+    try:
+        with open(dest, "xb") as out:
+            size = copy_stream(stream, out, limit=limit, expected=expected, hashers=(digest,))
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        dest.unlink(missing_ok=True)
+        raise
+    return size, digest.hexdigest()
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# -- tus ---------------------------------------------------------------------------------------
+
+def parse_tus_metadata(header: str | None) -> dict[str, str]:
+    """``Upload-Metadata: key base64value,key2 base64value2`` as a dict (values decoded as UTF-8)."""
+    out: dict[str, str] = {}
+    for pair in filter(None, (p.strip() for p in (header or "").split(","))):
+        key, _, value = pair.partition(" ")
+        try:
+            out[key] = base64.b64decode(value.strip(), validate=True).decode("utf-8") if value else ""
+        except (ValueError, UnicodeDecodeError):
+            raise ValidationError("Upload-Metadata values must be base64 of UTF-8 text", problems=[
+                Problem("invalid-metadata", f"value of '{key}' is not base64 UTF-8", path="Upload-Metadata")]) from None
+    return out
+
+
+def tus_create(*, session: Session, actor: Viewer, dataset: Dataset, length: int, metadata: dict[str, str],
+               folder: Path, limit: int, expiry_hours: int) -> UploadSession:
+    """Open a resumable upload of ``length`` bytes (an empty file on disk until PATCHes arrive)."""
+    if length > limit:
+        raise too_large(limit)
+    upload = UploadSession(dataset_id=dataset.id, actor=actor.user or "", upload_length=length,
+                           upload_offset=0, metadata_=metadata, temp_path="",
+                           expires_at=utcnow() + timedelta(hours=expiry_hours))
+    session.add(upload)
+    session.flush()
+    upload.temp_path = str(folder / f"tus-{upload.uuid}.part")
+    Path(upload.temp_path).touch()
+    audit_record(session=session, actor=actor, action="upload-created", target_type="upload_session",
+                 target_id=upload.uuid, after={"dataset": dataset.identifier, "length": length,
+                                               "filename": metadata.get("filename")})
+    return upload
+
+
+def tus_get(*, session: Session, actor: Viewer, dataset: Dataset, uuid: str) -> UploadSession:
+    """An open upload of this dataset started by the actor (or any, for an administrator), else 404."""
+    upload = session.scalar(select(UploadSession).where(UploadSession.uuid == uuid,
+                                                        UploadSession.dataset_id == dataset.id))
+    if upload is None or not (actor.is_admin or upload.actor == actor.user) or (
+            upload.completed_at is None and upload.expires_at < utcnow()):
+        raise NotFoundError(f"upload '{uuid}' does not exist (or has expired)")
+    return upload
+
+
+def upload_lock(uuid: str) -> threading.Lock:
+    """One writer per upload in this process (a second concurrent PATCH gets the offset check)."""
+    with _locks_guard:
+        return _locks.setdefault(uuid, threading.Lock())
+
+
+def tus_append(*, upload: UploadSession, offset: int, stream: BinaryIO, content_length: int | None,
+               checksum: str | None) -> int:
+    """Write one PATCH body at ``offset``; returns the new offset (the caller commits it)."""
+    if upload.completed_at is not None or offset != upload.upload_offset:
+        raise ConflictError(f"Upload-Offset {offset} does not match the upload's offset {upload.upload_offset}",
+                            problems=[Problem("offset-mismatch", "send the offset HEAD returns", path="Upload-Offset")])
+    remaining = upload.upload_length - offset
+    if content_length is not None and content_length > remaining:
+        raise PayloadTooLargeError(f"this upload needs only {remaining} more bytes")
+    algo, expected = _checksum(checksum)
+    hasher = CHECKSUM_ALGORITHMS[algo]() if algo else None
+    with open(upload.temp_path, "r+b") as out:
+        out.seek(offset)
+        out.truncate()  # drop bytes a crashed earlier PATCH wrote but never committed
+        try:
+            written = copy_stream(stream, out, limit=remaining, hashers=(hasher,) if hasher else ())
+        except PayloadTooLargeError:
+            out.truncate(offset)
+            raise
+        if hasher is not None and hasher.digest() != expected:
+            out.truncate(offset)
+            raise ChecksumMismatchError(f"the chunk does not match its {algo} Upload-Checksum")
+        out.flush()
+        os.fsync(out.fileno())
+    return offset + written
+
+
+def _checksum(header: str | None) -> tuple[str | None, bytes | None]:
+    if not header:
+        return None, None
+    algo, _, value = header.strip().partition(" ")
+    if algo not in CHECKSUM_ALGORITHMS:
+        raise ValidationError(f"unsupported checksum algorithm '{algo}' (use {', '.join(CHECKSUM_ALGORITHMS)})",
+                              problems=[Problem("bad-checksum-algorithm", algo, path="Upload-Checksum")])
+    try:
+        return algo, base64.b64decode(value.strip(), validate=True)
+    except ValueError:
+        raise ValidationError("Upload-Checksum value must be base64", problems=[
+            Problem("bad-checksum", "not base64", path="Upload-Checksum")]) from None
+
+
+def tus_complete(*, session: Session, actor: Viewer, upload: UploadSession) -> tuple[IngestJob, bool]:
+    """A fully received upload becomes a queued ingest job (once)."""
+    if upload.job is not None:
+        return upload.job, False
+    path = Path(upload.temp_path)
+    meta = upload.metadata_ or {}
+    job, created = job_create(session=session, actor=actor, submission=Submission(
+        dataset_id=upload.dataset_id, filename=safe_filename(meta.get("filename") or path.name), path=path,
+        size=upload.upload_length, sha256=sha256_of(path), sheet=meta.get("sheet") or None))
+    upload.completed_at, upload.job_id = utcnow(), job.id
+    return job, created
+
+
+def tus_terminate(*, session: Session, actor: Viewer, upload: UploadSession) -> None:
+    """Delete an unfinished upload and its bytes (tus termination)."""
+    if upload.completed_at is not None:
+        raise ConflictError("this upload is complete; its ingest job cannot be terminated here")
+    Path(upload.temp_path).unlink(missing_ok=True)
+    audit_record(session=session, actor=actor, action="upload-terminated", target_type="upload_session",
+                 target_id=upload.uuid, before={"offset": upload.upload_offset, "length": upload.upload_length})
+    session.delete(upload)
+
+
+def safe_filename(name: str) -> str:
+    """A file name without folders or control characters (it is only ever a label)."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    return name[:200] or "upload"
+
