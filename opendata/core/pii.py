@@ -288,6 +288,8 @@ def _may_hold_pii(col: pa.Array) -> bool:
         return False
     if (raw == 0x40).any():  # @
         return True
+    if int(np.diff(offsets).max()) < 11:  # no cell is long enough for 11 digits
+        return False
     runs = ((raw - 48) < 10) | (raw == 0x20) | (raw == 0x2D)
     if runs.sum() < 11:
         return False
