@@ -158,7 +158,8 @@ def test_numeric_columns_use_the_typed_values_as_prefilter():
     (["某某局", "已结案"], False),
     (["a@b"], True),
     (["电话138-0013-8000"], True),
-    (["12345", "678901234"], True),  # conservative across cells; the per-cell test decides
+    (["12345", "678901234"], False),  # every cell shorter than 11 bytes
+    (["12345", "678901234。。"], True),  # conservative across cells; the per-cell test decides
     (["2023", "06", "18"], False),
     ([None, ""], False),
 ])
