@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 
 from flask import Blueprint, Response, abort, request, send_file
 from werkzeug.exceptions import NotFound
@@ -47,7 +48,7 @@ def datapackage(identifier: str):
 
 def _page() -> int:
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
+    if not re.fullmatch(r"[0-9]{1,7}", raw) or not 1 <= int(raw) <= 1_000_000:
         abort(400, description="page must be a positive integer")
     return int(raw)
 
