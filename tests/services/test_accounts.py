@@ -293,3 +293,14 @@ def test_append_only_triggers_also_come_with_create_all(tmp_path):
     with engine.connect() as conn, pytest.raises(DatabaseError, match="append-only"):
         conn.execute(text("DELETE FROM audit_log"))
     engine.dispose()
+
+
+def test_audit_filters_by_time(rt):
+    now = utcnow()
+    with rt.sessions() as s:
+        everything = audit_list(session=s, actor=OPERATOR, limit=1000)
+        assert audit_list(session=s, actor=OPERATOR, filters=AuditFilter(since=now + timedelta(hours=1))) == []
+        recent = audit_list(session=s, actor=OPERATOR, filters=AuditFilter(since=now - timedelta(hours=1)),
+                            limit=1000)
+        assert [e.seq for e in recent] == [e.seq for e in everything]
+        assert audit_list(session=s, actor=OPERATOR, filters=AuditFilter(until=now - timedelta(hours=1))) == []
