@@ -24,7 +24,7 @@ from opendata.api.v1_write.common import (
     runtime,
     session_scope,
 )
-from opendata.core.errors import Problem, ValidationError
+from opendata.core.errors import OpendataError, Problem, ValidationError
 from opendata.services.access import Viewer
 from opendata.services.jobs import uploads_dir
 from opendata.services.registry import get_dataset_for_write
@@ -46,7 +46,7 @@ EXTENSIONS = "creation,termination,expiration,checksum"
 OFFSET_TYPE = "application/offset+octet-stream"
 
 
-class TusVersionError(ValidationError):
+class TusVersionError(OpendataError):
     """The client speaks another tus version (HTTP 412)."""
 
     code = "tus-version-unsupported"
