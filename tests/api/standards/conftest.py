@@ -1,4 +1,7 @@
-"""Fixtures: one small published catalogue per test module (built through the real services)."""
+"""Fixtures: one small published catalogue per test folder (built through the real services).
+
+Tests that change the catalogue (test_bulk_archives.py) build their own with ``fresh_*`` fixtures.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +12,18 @@ from opendata.services.rows import close_engines
 from tests.api.standards.catalogue import Catalogue, build_catalogue, live_server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def catalogue(tmp_path_factory) -> Catalogue:
     return build_catalogue(tmp_path_factory.mktemp("standards") / "project")
 
 
-@pytest.fixture(scope="module")
-def app(catalogue: Catalogue):
+def make_app(catalogue: Catalogue):
     app = create_app(catalogue.runtime.config)
     app.config["TESTING"] = True
-    yield app
+    return app
+
+
+def close_app(app) -> None:
     usage = app.extensions.get("opendata.usage")
     if usage is not None:
         usage.close()
@@ -26,12 +31,19 @@ def app(catalogue: Catalogue):
     app.extensions["opendata"].close()
 
 
+@pytest.fixture(scope="package")
+def app(catalogue: Catalogue):
+    app = make_app(catalogue)
+    yield app
+    close_app(app)
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def server(catalogue: Catalogue):
     """Base URL of a live `opendata serve` over the catalogue (stopped after the module)."""
     with live_server(catalogue) as base:

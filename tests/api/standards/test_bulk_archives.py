@@ -16,7 +16,21 @@ from opendata.services.standards import bulk
 from opendata.services.versions import withdraw_version
 from opendata.store.db import transaction
 from opendata.store.models import Version
-from tests.api.standards.catalogue import BASE_URL, DATASETS, _sync
+from tests.api.standards.catalogue import BASE_URL, DATASETS, _sync, build_catalogue
+from tests.api.standards.conftest import close_app, make_app
+
+
+# these tests withdraw data: they get a catalogue and an app of their own
+@pytest.fixture(scope="module")
+def catalogue(tmp_path_factory):
+    return build_catalogue(tmp_path_factory.mktemp("bulk") / "project")
+
+
+@pytest.fixture(scope="module")
+def app(catalogue):
+    app = make_app(catalogue)
+    yield app
+    close_app(app)
 
 
 def archive(client, name: str) -> zipfile.ZipFile:
