@@ -158,13 +158,21 @@ def _write_zip(fh, runtime: Runtime, entries: list[DatasetEntry], rows: list[dic
         zf.writestr("SHA256SUMS", "".join(f"{sha}  {name}\n" for sha, name in sums).encode("utf-8"))
 
 
-def rebuild_bulk(*, runtime: Runtime) -> dict[str, Any]:
-    """Rebuild every archive and the index from what anonymous callers may receive now."""
+def rebuild_bulk(*, runtime: Runtime, only_if_stale: bool = False) -> dict[str, Any]:
+    """Rebuild every archive and the index from what anonymous callers may receive now.
+
+    ``only_if_stale``: keep the current index when it already matches (checked under the lock, so
+    requests that found it stale at the same time rebuild once).
+    """
     folder = bulk_dir(runtime)
     links = Links(runtime.config.BASE_URL)
     with _locked(folder):
         entries, session = _served(runtime)
         try:
+            if only_if_stale:
+                existing = read_index(runtime)
+                if existing is not None and existing.get("fingerprint") == fingerprint(entries):
+                    return existing
             groups: dict[str, tuple[str | None, list[DatasetEntry]]] = {ALL: (None, entries)}
             for e in entries:
                 groups.setdefault(f"theme-{e.dataset.theme}.zip", (e.dataset.theme, []))[1].append(e)
@@ -205,7 +213,7 @@ def current_index(*, runtime: Runtime) -> dict[str, Any]:
     finally:
         session.close()
     if index is None or index.get("fingerprint") != current:
-        index = rebuild_bulk(runtime=runtime)
+        index = rebuild_bulk(runtime=runtime, only_if_stale=True)
     return index
 
 

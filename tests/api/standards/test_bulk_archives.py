@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,16 @@ def test_withdrawn_version_and_withdrawn_dataset_leave_the_archives(catalogue, c
     assert [a["name"] for a in r["archives"]] == ["opendata-all.zip"]
     assert r["archives"][0]["datasets"] == []
     assert archive(client, "opendata-all.zip").namelist() == ["catalog.csv", "catalog.xlsx", "SHA256SUMS"]
+
+
+def test_concurrent_rebuilds_leave_a_consistent_index_and_no_temporary_files(catalogue):
+    rt = catalogue.runtime
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda _: bulk.rebuild_bulk(runtime=rt), range(4)))
+    index = bulk.read_index(rt)
+    folder = bulk.bulk_dir(rt)
+    for record in index["archives"]:
+        digest = hashlib.sha256((folder / record["name"]).read_bytes()).hexdigest()
+        assert digest == record["sha256"]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [".lock", "index.json", *(a["name"] for a in index["archives"])])
