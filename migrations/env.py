@@ -6,6 +6,7 @@ from alembic import context
 
 import opendata.store.accounts  # noqa: F401  (registers the accounts tables on Base.metadata)
 import opendata.store.jobs  # noqa: F401  (registers the ingest job and upload session tables)
+import opendata.store.review  # noqa: F401  (registers the review decision and PII resolution tables)
 from opendata.config import load_config
 from opendata.store.db import make_engine
 from opendata.store.models import Base, UTCDateTime
