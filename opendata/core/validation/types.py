@@ -90,6 +90,10 @@ class Caster:
     def extra_value(self, value: Any) -> Any:
         return None
 
+    def hopeless(self, cand: pa.Array) -> pa.Array | None:
+        """Cells certainly invalid for this type (no fallback needed), or None if unknown."""
+        return None
+
 
 class StringCaster(Caster):
     def __init__(self, spec, readers):
@@ -141,6 +145,11 @@ class IntegerCaster(Caster):
 
     def extra_value(self, value):
         return None if value is None or INT64_MIN <= value <= INT64_MAX else str(value)
+
+    def hopeless(self, cand):
+        # Python's int() needs a digit; ASCII cells without one are invalid (bareNumber or not)
+        no_digit = pc.invert(pc.fill_null(pc.match_substring_regex(cand, "[0-9]"), True))
+        return pc.and_(no_digit, pc.fill_null(pc.string_is_ascii(cand), False))
 
 
 class NumberCaster(Caster):
@@ -197,6 +206,16 @@ class NumberCaster(Caster):
         if len(norm.as_tuple().digits) <= 15 and abs(norm.adjusted()) <= 300:
             return None
         return str(norm)
+
+    def hopeless(self, cand):
+        # Decimal needs a digit, or one of the words inf/infinity/nan/snan (without bareNumber:
+        # false, whose stripping leaves nothing of a digit-less cell)
+        no_digit = pc.invert(pc.fill_null(pc.match_substring_regex(cand, "[0-9]"), True))
+        out = pc.and_(no_digit, pc.fill_null(pc.string_is_ascii(cand), False))
+        if self.readers.options.get("bare_number", True):
+            word = pc.match_substring_regex(cand, r"(?i)(inf|nan)")
+            out = pc.and_(out, pc.invert(pc.fill_null(word, True)))
+        return out
 
 
 class BooleanCaster(Caster):

@@ -159,8 +159,18 @@ class Validator:
             fb_fail: list[tuple[str, pa.Array]] = []
             if col.caster.exact:
                 type_err = todo
-            elif pc.any(todo).as_py():
-                typed, extra, type_err, fb_fail, overflow = _fallback(col, cand, todo, typed, extra)
+            elif todo.true_count:
+                # cells no reader could accept skip the per-value fallback (a column of wrong type)
+                hopeless = col.caster.hopeless(pc.if_else(todo, cand, _NULL_STR))
+                if hopeless is not None and hopeless.true_count:
+                    todo = pc.and_(todo, pc.invert(hopeless))
+                overflow = 0
+                if todo.true_count:
+                    typed, extra, type_err, fb_fail, overflow = _fallback(col, cand, todo, typed, extra)
+                else:
+                    type_err = todo
+                if hopeless is not None and hopeless.true_count:
+                    type_err = pc.or_(type_err, hopeless)
                 if overflow:
                     warnings.append(f'field "{col.name}": {overflow} integer cell(s) beyond the 64-bit range are '
                                     "valid but stored as null in typed outputs")
