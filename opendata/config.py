@@ -57,6 +57,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RATE_LIMIT_TOKEN", "600 per minute", "Requests allowed per API token (Flask-Limiter syntax).", str),
     Setting("RATE_LIMIT_STORAGE_URL", "memory://", "Where rate-limit counters live: memory:// in the embedded "
             "mode (per process), redis://host:6379 when several processes serve the API.", str),
+    Setting("REVIEW_STEPS", "submit,review,approve", "Review steps (三审) a version goes through before it is "
+            "published, in order, comma-separated; 'submit' is a publisher's step, the others reviewers'; the last "
+            "one publishes.", str),
     Setting("TRUSTED_PROXIES", 0, "Reverse proxies in front of the app whose X-Forwarded-For is trusted for the "
             "caller's address (0: use the connection's address).", int),
 )

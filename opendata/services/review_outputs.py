@@ -1,0 +1,148 @@
+"""Re-derive a reviewed version's outputs with its mask and drop resolutions, then publish it.
+
+A reviewer's ``mask`` or ``drop`` resolution changes what may be published, so before the version
+is published the pipeline runs again from the version's stored source (artifact kind ``source``)
+with the dataset's schema amended by ``x-mask`` rules, and the version's csv, csv-excel, parquet
+and datapackage artifacts are replaced. The version is still unpublished, so published versions
+stay immutable; the replacement is recorded (review decision ``reprocess`` and the audit log with
+the checksums before and after).
+"""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from opendata.core import vocab
+from opendata.core.errors import ConflictError
+from opendata.core.tableschema import load_table_schema
+from opendata.services.access import Viewer
+from opendata.services.audit import audit_record
+from opendata.store.db import transaction
+from opendata.store.models import Artifact, Version
+from opendata.store.review import PiiResolution, ReviewDecision
+from opendata.store.runtime import Runtime
+
+REPLACED_KINDS = ("csv", "csv-excel", "parquet", "datapackage")
+DERIVED_AT_PUBLISH = ("duckdb",)  # built from the outputs after publication; stale once they change
+
+
+@dataclass
+class PreparedOutputs:
+    """Outputs re-derived for a version: kind -> (relative path, sha256, bytes), and the rules used."""
+
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    artifacts: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+
+
+def mask_rules(session: Session, version_id: int) -> dict[str, dict[str, Any]]:
+    """The ``x-mask`` rule per field from the version's mask and drop resolutions."""
+    rules: dict[str, dict[str, Any]] = {}
+    for r in session.scalars(select(PiiResolution).where(PiiResolution.version_id == version_id,
+                                                         PiiResolution.action.in_(("mask", "drop")))
+                             .order_by(PiiResolution.id)):
+        if r.action == "drop":
+            rules[r.field_name] = {"method": "drop"}
+        elif r.field_name not in rules:
+            rule = {"method": r.mask_method}
+            if r.mask_method == "partial":
+                rule.update(keepFirst=r.keep_first or 0, keepLast=r.keep_last or 0)
+            rules[r.field_name] = rule
+    return rules
+
+
+def amended_schema(descriptor: dict[str, Any], rules: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The schema descriptor with ``x-mask`` set on the resolved fields."""
+    amended = copy.deepcopy(descriptor)
+    for fd in amended.get("fields", []):
+        if fd.get("name") in rules:
+            fd["x-mask"] = dict(rules[fd["name"]])
+    return amended
+
+
+def prepare_outputs(*, runtime: Runtime, version_id: int) -> PreparedOutputs | None:
+    """Re-run the pipeline with the version's mask and drop rules (None when there are none)."""
+    from opendata.core.pipeline import run_pipeline
+    from opendata.store.jobs import IngestJob
+
+    with runtime.sessions() as session:
+        version = session.get(Version, version_id)
+        rules = mask_rules(session, version_id)
+        if not rules:
+            return None
+        ds = version.dataset
+        source = next((a for a in version.artifacts if a.kind == "source"), None)
+        if source is None:
+            raise ConflictError(f"version {version.number} of {ds.identifier} has no stored source to re-derive "
+                                "its masked outputs from")
+        sheet = session.scalar(select(IngestJob.sheet).where(IngestJob.version_id == version_id)) or ds.source_sheet
+        schema = load_table_schema(amended_schema(ds.table_schema.descriptor, rules), name=ds.table_schema.name)
+        package = {"name": ds.identifier, "title": ds.title,
+                   "licenses": [{"name": ds.license, "path": vocab.LICENSES.get(ds.license, "")}]}
+        salt, source_path = ds.mask_salt, runtime.artifacts.path(source.path)
+    workdir = runtime.artifacts.new_workdir(prefix="review-")
+    try:
+        result = run_pipeline(source_path, schema, workdir, sheet=sheet, salt=salt, **package)
+        if not result.valid:
+            raise ConflictError("the version's source no longer validates with the mask rules applied; "
+                                "reject it and upload a corrected file")
+        prepared = PreparedOutputs(rules=rules)
+        for art in result.artifacts:
+            prepared.artifacts[art.kind] = runtime.artifacts.adopt(art.path, sha256=art.sha256,
+                                                                   suffix=Path(art.path).suffix)
+        return prepared
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _replace_artifacts(session: Session, viewer: Viewer, version: Version, prepared: PreparedOutputs) -> None:
+    before, after = {}, {}
+    for art in list(version.artifacts):
+        if art.kind in DERIVED_AT_PUBLISH:
+            session.delete(art)
+        elif art.kind in REPLACED_KINDS and art.kind in prepared.artifacts:
+            rel, sha, nbytes = prepared.artifacts[art.kind]
+            before[art.kind] = art.sha256
+            art.path, art.sha256, art.bytes = rel, sha, nbytes
+            after[art.kind] = sha
+    for kind, (rel, sha, nbytes) in prepared.artifacts.items():
+        if kind not in before and kind in REPLACED_KINDS:
+            from opendata.services.versions import MEDIA_TYPES
+
+            session.add(Artifact(version_id=version.id, kind=kind, path=rel, sha256=sha, bytes=nbytes,
+                                 media_type=MEDIA_TYPES.get(kind, "application/octet-stream")))
+            after[kind] = sha
+    summary = ", ".join(f"{name}: {rule['method']}" for name, rule in sorted(prepared.rules.items()))
+    session.add(ReviewDecision(version_id=version.id, step="reprocess", outcome="reprocessed",
+                               actor=viewer.user or "anonymous", user_id=viewer.user_id,
+                               note=f"outputs re-derived from the source with {summary}"))
+    audit_record(session=session, actor=viewer, action="version-reprocessed", target_type="version",
+                 target_id=f"{version.dataset.identifier}/{version.number}",
+                 before={"artifacts": before}, after={"artifacts": after, "x-mask": prepared.rules})
+
+
+def publish_prepared(*, runtime: Runtime, viewer: Viewer, version_id: int, prepared: PreparedOutputs | None,
+                     note: str, before: Callable[[Session, Version], None] | None = None) -> None:
+    """In one transaction: ``before`` (re-checks), swap in the prepared outputs, publish, audit; then hooks."""
+    from opendata.services.hooks import after_publish
+    from opendata.services.versions import publish_version
+
+    with transaction(runtime.sessions) as session:
+        version = session.get(Version, version_id)
+        if before is not None:
+            before(session, version)
+        if prepared is not None:
+            _replace_artifacts(session, viewer, version, prepared)
+        state = version.state
+        publish_version(session=session, version_id=version_id, actor=viewer.user or "anonymous", note=note)
+        audit_record(session=session, actor=viewer, action="version-published", target_type="version",
+                     target_id=f"{version.dataset.identifier}/{version.number}", before={"state": state},
+                     after={"state": version.state, "note": note})
+    after_publish(runtime=runtime, version_id=version_id)
