@@ -13,11 +13,11 @@ The interface (:class:`SearchDoc`, :class:`SearchQuery`, :class:`SearchHits` and
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +28,9 @@ SINGLE_FACETS = ("theme", "publisher", "frequency", "disclosure")
 MULTI_FACETS = ("format", "keyword")
 FACETS = ("theme", "publisher", "format", "disclosure", "frequency", "keyword")
 SORTS = ("relevance", "modified", "title", "downloads")
-_FTS_WEIGHTS = (10.0, 1.0, 5.0, 3.0)  # title, description, keywords, columns
+FORMAT = "2"  # bump when the tables change: an older index file is rebuilt from the database
+_SEP = "\x1f"
+CACHE_SIZE = 512  # answers kept per process; keyed by the index generation, so never stale
 _CJK = (r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f")
 _RUN = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+")
 _IS_CJK = re.compile(rf"[{_CJK}]")
@@ -38,10 +40,12 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS doc (
     id INTEGER PRIMARY KEY, identifier TEXT NOT NULL, title TEXT NOT NULL, modified REAL NOT NULL,
     listed INTEGER NOT NULL, downloads INTEGER NOT NULL DEFAULT 0, theme TEXT, publisher TEXT,
-    frequency TEXT, disclosure TEXT, formats TEXT NOT NULL, keywords TEXT NOT NULL);
+    frequency TEXT, disclosure TEXT, formats TEXT NOT NULL, keywords TEXT NOT NULL,
+    publisher_name TEXT, summary TEXT);
 CREATE VIRTUAL TABLE IF NOT EXISTS doc_fts USING fts5(
     title, description, keywords, columns, tokenize = 'unicode61 remove_diacritics 0');
 """
+_DROP = "DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS doc; DROP TABLE IF EXISTS doc_fts;"
 
 
 def segment(text: str) -> list[str]:
@@ -86,6 +90,8 @@ class SearchDoc:
     modified: float = 0.0  # POSIX timestamp
     listed: bool = True
     downloads: int = 0
+    publisher_name: str | None = None
+    summary: str | None = None  # the JSON list form shown to anonymous callers, stored for speed
 
 
 @dataclass
@@ -103,11 +109,26 @@ class SearchQuery:
 
 @dataclass
 class SearchHits:
-    """One page of dataset ids in order, the total, and facet counts over all matches."""
+    """One page of dataset ids in order (with stored summaries), the total, and facet counts."""
 
     ids: list[int]
     total: int
     facets: dict[str, list[tuple[str, int]]]
+    summaries: dict[int, str] = field(default_factory=dict)
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # facet -> value -> stored label
+
+
+def _codes(values: list[str | None]) -> tuple[np.ndarray, list[str]]:
+    """Integer codes of values (-1 for None) and the distinct values."""
+    arr = np.array(["" if v is None else v for v in values], dtype=object)
+    if not len(arr):
+        return np.zeros(0, dtype=np.int64), []
+    uniq, inverse = np.unique(arr.astype(str), return_inverse=True)
+    codes = inverse.astype(np.int64)
+    if "" in set(uniq.tolist()):
+        empty = int(np.nonzero(uniq == "")[0][0])
+        codes = np.where(codes == empty, -1, codes)
+    return codes, [str(u) for u in uniq]
 
 
 class _Snapshot:
@@ -116,27 +137,26 @@ class _Snapshot:
     def __init__(self, rows: list[tuple], generation: str, downloads_gen: str):
         self.generation, self.downloads_gen = generation, downloads_gen
         n = len(rows)
-        self.ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
-        self.modified = np.fromiter((r[2] for r in rows), dtype=np.float64, count=n)
-        self.listed = np.fromiter((bool(r[3]) for r in rows), dtype=bool, count=n)
-        self.downloads = np.fromiter((r[4] for r in rows), dtype=np.int64, count=n)
-        order = sorted(range(n), key=lambda i: (rows[i][1], rows[i][0]))
+        cols = list(zip(*rows, strict=True)) if rows else [()] * 12
+        self.ids = np.array(cols[0], dtype=np.int64)
+        self.modified = np.array(cols[2], dtype=np.float64)
+        self.listed = np.array(cols[3], dtype=bool)
+        self.downloads = np.array(cols[4], dtype=np.int64)
         self.title_rank = np.empty(n, dtype=np.int64)
-        self.title_rank[order] = np.arange(n)
-        self.single: dict[str, tuple[np.ndarray, list[str]]] = {}
-        for j, name in enumerate(SINGLE_FACETS):
-            values: dict[str, int] = {}
-            codes = np.fromiter((values.setdefault(r[5 + j], len(values)) if r[5 + j] is not None else -1
-                                 for r in rows), dtype=np.int64, count=n)
-            self.single[name] = (codes, list(values))
+        self.title_rank[np.argsort(np.array(cols[1], dtype=str), kind="stable")] = np.arange(n)
+        self.single: dict[str, tuple[np.ndarray, list[str]]] = {
+            name: _codes(list(cols[5 + j])) for j, name in enumerate(SINGLE_FACETS)}
         self.multi: dict[str, tuple[np.ndarray, np.ndarray, list[str]]] = {}
         for j, name in enumerate(MULTI_FACETS):
-            values, pos, codes = {}, [], []
-            for i, r in enumerate(rows):
-                for v in dict.fromkeys(json.loads(r[9 + j])):
-                    pos.append(i)
-                    codes.append(values.setdefault(v, len(values)))
-            self.multi[name] = (np.array(pos, dtype=np.int64), np.array(codes, dtype=np.int64), list(values))
+            pos, flat = [], []
+            for i, text in enumerate(cols[9 + j]):
+                if text:
+                    parts = dict.fromkeys(text.split(_SEP))
+                    pos.extend([i] * len(parts))
+                    flat.extend(parts)
+            codes, values = _codes(flat)
+            self.multi[name] = (np.array(pos, dtype=np.int64), codes, values)
+        self.publisher_names = {p: nm for p, nm in zip(cols[6], cols[11], strict=True) if p is not None}
 
     def positions(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         """Positions of known ids, and a boolean array of which ids were known."""
@@ -178,6 +198,7 @@ class SqliteSearchIndex:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._snapshot: _Snapshot | None = None
+        self._cache: OrderedDict[tuple, SearchHits] = OrderedDict()
 
     # -- connections -----------------------------------------------------------------------------
     def _con(self) -> sqlite3.Connection:
@@ -188,6 +209,10 @@ class SqliteSearchIndex:
             con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA synchronous=NORMAL")
             con.executescript(_DDL)
+            row = con.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+            if row is None or row[0] != FORMAT:
+                con.executescript(_DROP + _DDL)
+                con.execute("INSERT INTO meta(key, value) VALUES ('format', ?)", (FORMAT,))
             self._local.con = con
         return con
 
@@ -239,10 +264,10 @@ class SqliteSearchIndex:
             con.execute("DELETE FROM doc_fts WHERE rowid = ?", (d.id,))
         else:
             downloads = d.downloads
-        con.execute("INSERT OR REPLACE INTO doc VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        con.execute("INSERT OR REPLACE INTO doc VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (d.id, d.identifier, d.title, d.modified, int(d.listed), downloads, d.theme, d.publisher,
-                     d.frequency, d.disclosure, json.dumps(list(d.formats), ensure_ascii=False),
-                     json.dumps(list(d.keywords), ensure_ascii=False)))
+                     d.frequency, d.disclosure, _SEP.join(d.formats), _SEP.join(d.keywords),
+                     d.publisher_name, d.summary))
         con.execute("INSERT INTO doc_fts(rowid, title, description, keywords, columns) VALUES (?, ?, ?, ?, ?)",
                     (d.id, " ".join(segment(d.title)), " ".join(segment(d.description)),
                      " ".join(segment(" ".join(d.keywords))), " ".join(segment(" ".join(d.columns)))))
@@ -276,7 +301,7 @@ class SqliteSearchIndex:
                 snap = self._snapshot
                 if snap is None or snap.generation != generation:
                     rows = con.execute(f"SELECT id, title, modified, listed, downloads, {', '.join(SINGLE_FACETS)}, "
-                                       "formats, keywords FROM doc ORDER BY id").fetchall()
+                                       "formats, keywords, publisher_name FROM doc ORDER BY id").fetchall()
                     snap = _Snapshot(rows, generation, downloads_gen)
                     self._snapshot = snap
         return snap
@@ -290,39 +315,80 @@ class SqliteSearchIndex:
                 snap.downloads_gen = gen
         return snap.downloads
 
+    def _match(self, expression: str, column: str | None = None) -> list[int]:
+        text = expression if column is None else f"{column} : ({expression})"
+        return [r[0] for r in self._con().execute("SELECT rowid FROM doc_fts WHERE doc_fts MATCH ?", (text,))]
+
     def search(self, query: SearchQuery) -> SearchHits:
-        """Match, filter, count facets, sort and page."""
+        """Match, filter, count facets, sort and page (answers are cached per index generation)."""
         snap = self._current()
+        key = (snap.generation, self.get_meta("downloads_gen", "0") if query.sort == "downloads" else None,
+               query.q, tuple(sorted((k, tuple(v)) for k, v in query.filters.items())), query.sort,
+               query.offset, query.limit, query.include_unlisted, query.facet_limit)
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        hits = self._search(snap, query)
+        with self._lock:
+            self._cache[key] = hits
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return hits
+
+    def _search(self, snap: _Snapshot, query: SearchQuery) -> SearchHits:
         mask = np.ones(len(snap.ids), dtype=bool) if query.include_unlisted else snap.listed.copy()
-        score = None
+        tier = None
         expression = match_expression(query.q) if query.q else None
         if query.q and expression is None:
             mask[:] = False
         elif expression is not None:
-            rows = self._con().execute(
-                f"SELECT rowid, bm25(doc_fts, {', '.join(map(str, _FTS_WEIGHTS))}) FROM doc_fts WHERE doc_fts MATCH ?",
-                (expression,)).fetchall()
             matched = np.zeros(len(snap.ids), dtype=bool)
-            score = np.zeros(len(snap.ids), dtype=np.float64)
-            if rows:
-                pos, known = snap.positions([r[0] for r in rows])
-                matched[pos[known]] = True
-                score[pos[known]] = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))[known]
+            pos, known = snap.positions(self._match(expression))
+            matched[pos[known]] = True
             mask &= matched
+            if query.sort == "relevance":
+                # relevance: datasets with every word in the title first, then the rest; newest first within
+                tier = np.zeros(len(snap.ids), dtype=np.int64)
+                pos, known = snap.positions(self._match(expression, "title"))
+                tier[pos[known]] = 1
         for name, wanted in query.filters.items():
             if wanted:
                 mask &= snap.facet_mask(name, wanted)
         facets = {name: snap.facet_counts(name, mask, query.facet_limit) for name in FACETS}
         idx = np.nonzero(mask)[0]
         total = int(len(idx))
-        ids = snap.ids[idx]
         if query.sort == "title":
-            order = np.argsort(snap.title_rank[idx], kind="stable")
+            keys = [snap.title_rank[idx]]
         elif query.sort == "downloads":
-            order = np.lexsort((ids, -snap.modified[idx], -self._fresh_downloads(snap)[idx]))
-        elif query.sort == "relevance" and score is not None:
-            order = np.lexsort((ids, -snap.modified[idx], score[idx]))
+            keys = [snap.ids[idx], -snap.modified[idx], -self._fresh_downloads(snap)[idx]]
+        elif tier is not None:
+            keys = [snap.ids[idx], -snap.modified[idx], -tier[idx]]
         else:  # modified (also relevance without a text query): newest first
-            order = np.lexsort((ids, -snap.modified[idx]))
-        page = order[query.offset: query.offset + query.limit]
-        return SearchHits(ids=[int(i) for i in ids[page]], total=total, facets=facets)
+            keys = [snap.ids[idx], -snap.modified[idx]]
+        page = _top(idx, keys, query.offset, query.limit)
+        ids = [int(i) for i in snap.ids[page]]
+        return SearchHits(ids=ids, total=total, facets=facets, summaries=self._summaries(ids),
+                          labels={"publisher": snap.publisher_names})
+
+    def _summaries(self, ids: list[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        marks = ", ".join("?" * len(ids))
+        return {r[0]: r[1] for r in self._con().execute(
+            f"SELECT id, summary FROM doc WHERE id IN ({marks}) AND summary IS NOT NULL", ids)}
+
+
+def _top(idx: np.ndarray, keys: list[np.ndarray], offset: int, limit: int) -> np.ndarray:
+    """Positions of the page [offset, offset + limit) in lexicographic order of ``keys`` (last is primary)."""
+    k = offset + limit
+    if k <= 0 or not len(idx):
+        return idx[:0]
+    if k < len(idx) // 4:  # partial selection: only the first k candidates are fully sorted
+        primary = keys[-1]
+        cut = np.partition(primary, k - 1)[k - 1]
+        keep = np.nonzero(primary <= cut)[0]
+        idx, keys = idx[keep], [key[keep] for key in keys]
+    order = np.lexsort(keys)
+    return idx[order[offset:k]]

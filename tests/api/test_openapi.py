@@ -46,6 +46,6 @@ def test_errors_have_one_shape_and_are_never_500(client, url):
     assert r.json["status"] == r.status_code
 
 
-def test_post_to_a_read_endpoint_is_405_in_the_error_shape(client):
-    r = client.post("/api/v1/datasets")
+def test_writing_to_a_read_only_endpoint_is_405_in_the_error_shape(client):
+    r = client.delete("/api/v1/feeds/datasets.atom")
     assert r.status_code == 405 and r.json["code"] == "method-not-allowed"
