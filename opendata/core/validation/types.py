@@ -90,9 +90,15 @@ class Caster:
     def extra_value(self, value: Any) -> Any:
         return None
 
+    def needs_digit(self) -> bool:
+        """Whether every value frictionless accepts has a (Unicode) decimal digit."""
+        return False
+
     def hopeless(self, cand: pa.Array) -> pa.Array | None:
         """Cells certainly invalid for this type (no fallback needed), or None if unknown."""
-        return None
+        if not self.needs_digit():
+            return None
+        return pc.invert(pc.fill_null(pc.match_substring_regex(cand, r"\p{Nd}"), True))
 
 
 class StringCaster(Caster):
@@ -146,10 +152,8 @@ class IntegerCaster(Caster):
     def extra_value(self, value):
         return None if value is None or INT64_MIN <= value <= INT64_MAX else str(value)
 
-    def hopeless(self, cand):
-        # Python's int() needs a digit; ASCII cells without one are invalid (bareNumber or not)
-        no_digit = pc.invert(pc.fill_null(pc.match_substring_regex(cand, "[0-9]"), True))
-        return pc.and_(no_digit, pc.fill_null(pc.string_is_ascii(cand), False))
+    def needs_digit(self):
+        return True  # int() needs a digit (any Unicode decimal digit)
 
 
 class NumberCaster(Caster):
@@ -207,11 +211,13 @@ class NumberCaster(Caster):
             return None
         return str(norm)
 
+    def needs_digit(self):
+        return True
+
     def hopeless(self, cand):
         # Decimal needs a digit, or one of the words inf/infinity/nan/snan (without bareNumber:
         # false, whose stripping leaves nothing of a digit-less cell)
-        no_digit = pc.invert(pc.fill_null(pc.match_substring_regex(cand, "[0-9]"), True))
-        out = pc.and_(no_digit, pc.fill_null(pc.string_is_ascii(cand), False))
+        out = super().hopeless(cand)
         if self.readers.options.get("bare_number", True):
             word = pc.match_substring_regex(cand, r"(?i)(inf|nan)")
             out = pc.and_(out, pc.invert(pc.fill_null(word, True)))
@@ -273,7 +279,18 @@ def _fixed_format_regex(fmt: str) -> str | None:
     return "^" + "".join(out) + "$"
 
 
+_NUMERIC_DIRECTIVES = ("%Y", "%m", "%d", "%H", "%M", "%S", "%y", "%j", "%f", "%I", "%U", "%W")
+
+
+def _needs_digit_format(fmt: str) -> bool:
+    """Default ISO formats and strptime formats with a numeric directive need a digit ('any' not)."""
+    return fmt == "default" or (fmt != "any" and any(d in fmt for d in _NUMERIC_DIRECTIVES))
+
+
 class DateCaster(Caster):
+    def needs_digit(self):
+        return _needs_digit_format(self.spec.format)
+
     def fast(self, arr):
         if self.spec.format == "default":
             typed = _try_cast(arr, pa.date32())  # Arrow: strict YYYY-MM-DD, real dates only
@@ -288,6 +305,9 @@ class DateCaster(Caster):
 
 
 class DatetimeCaster(Caster):
+    def needs_digit(self):
+        return _needs_digit_format(self.spec.format)
+
     def fast(self, arr):
         if self.spec.format == "default":
             core = r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
@@ -317,6 +337,9 @@ class DatetimeCaster(Caster):
 
 
 class TimeCaster(Caster):
+    def needs_digit(self):
+        return _needs_digit_format(self.spec.format)
+
     def fast(self, arr):
         if self.spec.format != "default":
             return super().fast(arr)
@@ -343,6 +366,9 @@ class TimeCaster(Caster):
 
 
 class YearCaster(Caster):
+    def needs_digit(self):
+        return True
+
     def fast(self, arr):
         ok = _match(arr, r"^[0-9]{4}$")
         return Fast(pc.cast(pc.if_else(ok, arr, pa.scalar(None, pa.string())), pa.int32()), ok)
@@ -351,12 +377,18 @@ class YearCaster(Caster):
 class YearmonthCaster(Caster):
     has_fast = False
 
+    def needs_digit(self):
+        return True
+
     def to_storage(self, value):
         return None if value is None else f"{value.year:04d}-{value.month:02d}"
 
 
 class GeopointCaster(Caster):
     has_fast = False
+
+    def needs_digit(self):
+        return True
 
     def to_storage(self, value):
         return None if value is None else {"lon": float(value.lon), "lat": float(value.lat)}

@@ -85,7 +85,7 @@ def test_same_errors_as_frictionless(corpus, expected, index):
     )
 
 
-@pytest.mark.parametrize("index", range(0, CASES, 4))
+@pytest.mark.parametrize("index", range(0, CASES, 5))
 def test_same_errors_through_the_production_reader(corpus, expected, index):
     case = corpus[index]
     report = validate_table(case.path, load_table_schema(case.descriptor), format="csv")
