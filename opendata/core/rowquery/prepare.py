@@ -29,6 +29,7 @@ RID = "__od_rid"
 TEXT = "__od_q"
 MAX_COUNTED_DISTINCT = 1000  # columns with at most this many values get precomputed counts
 DEFAULT_SORTED_COLUMNS = 2  # sortable columns chosen when the schema marks none (x-sortable)
+DEFAULT_CLUSTERED_COLUMNS, MAX_CLUSTER_DISTINCT = 2, 64
 _SORTABLE_TYPES = ("integer", "number", "date", "datetime", "year", "time")
 
 
@@ -46,12 +47,15 @@ def counts_table(index: int) -> str:
 
 
 def prepare_version(parquet_path: str | Path, schema: TableSchema, out_path: str | Path, *,
-                    sort_columns: Sequence[str] | None = None, threads: int | None = None) -> Path:
+                    sort_columns: Sequence[str] | None = None, cluster_columns: Sequence[str] | None = None,
+                    threads: int | None = None) -> Path:
     """Build the row-query database for one published version; durable and atomic at ``out_path``.
 
     ``sort_columns`` names columns that get physically sorted copies (fast sorted pages); by
     default the fields marked ``"x-sortable": true``, else the first two numeric or date fields
-    outside the primary key.
+    outside the primary key. ``cluster_columns`` names columns that get a copy grouped by their
+    value (fast equality filters and their totals); by default the fields marked
+    ``"x-cluster": true``, else the two columns with the fewest (2 to 64) distinct values.
     """
     parquet_path, out_path = Path(parquet_path), Path(out_path)
     tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
@@ -60,7 +64,7 @@ def prepare_version(parquet_path: str | Path, schema: TableSchema, out_path: str
         config["threads"] = threads
     con = duckdb.connect(str(tmp), config=config)
     try:
-        meta = _build(con, parquet_path, schema, sort_columns)
+        meta = _build(con, parquet_path, schema, sort_columns, cluster_columns)
         con.execute(f"CREATE TABLE {META_TABLE} (key VARCHAR, value VARCHAR)")
         con.execute(f"INSERT INTO {META_TABLE} VALUES ('meta', ?)", [json.dumps(meta, ensure_ascii=False)])
         con.execute("CHECKPOINT")
@@ -86,7 +90,7 @@ def read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 
 def _build(con: duckdb.DuckDBPyConnection, parquet_path: Path, schema: TableSchema,
-           sort_columns: Sequence[str] | None) -> dict[str, Any]:
+           sort_columns: Sequence[str] | None, cluster_columns: Sequence[str] | None) -> dict[str, Any]:
     literal = "'" + str(parquet_path).replace("'", "''") + "'"  # a view cannot take parameters
     parquet_types = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({literal})").fetchall()}
     numbered = "file_row_number" not in parquet_types  # file order breaks primary-key ties
@@ -129,7 +133,7 @@ def _build(con: duckdb.DuckDBPyConnection, parquet_path: Path, schema: TableSche
             con.execute(f"""CREATE TABLE {table} AS SELECT {RID}, {select} FROM {ROWS_TABLE}
                 ORDER BY {quote_ident(col)} {direction} NULLS LAST, {RID}""")
             sorted_meta[col]["desc" if desc else "asc"] = table
-    counted = {}
+    counted, distinct = {}, {}
     for i, col in enumerate(names):
         q = quote_ident(col)
         approx = con.execute(f"SELECT approx_count_distinct({q}) FROM {ROWS_TABLE}").fetchone()[0]
@@ -137,10 +141,18 @@ def _build(con: duckdb.DuckDBPyConnection, parquet_path: Path, schema: TableSche
             continue
         con.execute(f"""CREATE TABLE {counts_table(i)} AS SELECT {q} AS value, count(*)::BIGINT AS n
             FROM {ROWS_TABLE} GROUP BY ALL ORDER BY value NULLS LAST""")
-        if con.execute(f"SELECT count(*) FROM {counts_table(i)}").fetchone()[0] > MAX_COUNTED_DISTINCT:
+        distinct[col] = con.execute(f"SELECT count(*) FROM {counts_table(i)}").fetchone()[0]
+        if distinct[col] > MAX_COUNTED_DISTINCT:
             con.execute(f"DROP TABLE {counts_table(i)}")
             continue
         counted[col] = counts_table(i)
+    clustered = {}
+    for i, col in enumerate(_choose_clustered(schema, names, pk, distinct, cluster_columns)):
+        # rows grouped by one low-cardinality column: an equality filter on it reads only its
+        # row groups (min/max pruning), for the page, the total and aggregates alike
+        clustered[col] = f"__od_clustered_{i}"
+        con.execute(f"""CREATE TABLE {clustered[col]} AS SELECT {RID}, {select} FROM {ROWS_TABLE}
+            ORDER BY {quote_ident(col)} NULLS LAST, {RID}""")
     con.execute("DROP VIEW __od_src")
     return {
         "format": FORMAT_VERSION,
@@ -149,6 +161,7 @@ def _build(con: duckdb.DuckDBPyConnection, parquet_path: Path, schema: TableSche
         "primary_key": pk,
         "text": bool(text_cols),
         "sorted": sorted_meta,
+        "clustered": clustered,
         "counted": counted,
         "schema": schema.to_dict(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -169,6 +182,20 @@ def _choose_sorted(schema: TableSchema, columns: list[dict[str, Any]], pk: list[
     candidates = [c["name"] for c in columns
                   if c["schema_type"] in _SORTABLE_TYPES and c["name"] not in pk[:1]]
     return candidates[:DEFAULT_SORTED_COLUMNS]
+
+
+def _choose_clustered(schema: TableSchema, names: list[str], pk: list[str], distinct: dict[str, int],
+                      requested: Sequence[str] | None) -> list[str]:
+    if requested is not None:
+        unknown = [c for c in requested if c not in names]
+        if unknown:
+            raise SchemaError(f"cluster_columns names unknown columns: {', '.join(unknown)}")
+        return list(dict.fromkeys(requested))
+    marked = [f.name for f in schema.fields if f.descriptor.get("x-cluster") is True and f.name in names]
+    if marked:
+        return marked
+    candidates = [c for c in names if c not in pk[:1] and 2 <= distinct.get(c, 0) <= MAX_CLUSTER_DISTINCT]
+    return sorted(candidates, key=lambda c: (distinct[c], names.index(c)))[:DEFAULT_CLUSTERED_COLUMNS]
 
 
 def _fsync(path: Path) -> None:

@@ -59,6 +59,19 @@ def _filter_sql(f: Filter, duck_type: str) -> tuple[str, list[Any]]:
     return f"{col} {_COMPARE[f.op]} ?", [f.value]
 
 
+def _clustered_table(query: RowQuery, meta: Mapping[str, Any], *, keep_row_order: bool) -> str | None:
+    """A copy grouped by a filtered column, if one applies (its rows keep row-id order per value)."""
+    clustered = meta.get("clustered") or {}
+    if query.q or not clustered:
+        return None
+    for f in query.filters:
+        if f.column not in clustered:
+            continue
+        if f.op == "eq" or (f.op == "isnull" and f.value) or (f.op == "in" and not keep_row_order):
+            return clustered[f.column]
+    return None
+
+
 def effective_sort(query: RowQuery, primary_key: Sequence[str]) -> tuple[SortKey, ...]:
     """The sort without a trailing primary-key ascending part, which row-id order already gives."""
     sort = list(query.sort)
@@ -77,8 +90,11 @@ def rows_plan(query: RowQuery, meta: Mapping[str, Any], *, after: Sequence[Any] 
     table, ordered = ROWS_TABLE, False
     if len(sort) == 1 and sort[0].column in meta["sorted"] and not query.q:
         table = meta["sorted"][sort[0].column]["desc" if sort[0].desc else "asc"]
-    elif sort:
+    elif sort:  # ORDER BY: any grouped copy will do, it only narrows the scan
         ordered = True
+        table = _clustered_table(query, meta, keep_row_order=False) or ROWS_TABLE
+    else:
+        table = _clustered_table(query, meta, keep_row_order=True) or ROWS_TABLE
     conds, params = where_clause(query, types, meta["text"])
     if after_rid is not None:
         not_null = {c["name"] for c in meta["columns"] if c.get("nulls") == 0}
@@ -141,14 +157,15 @@ def count_plan(query: RowQuery, meta: Mapping[str, Any]) -> Plan:
     types = {c["name"]: c["type"] for c in meta["columns"]}
     conds, params = where_clause(query, types, meta["text"])
     where = (" WHERE " + " AND ".join(f"({c})" for c in conds)) if conds else ""
+    table = _clustered_table(query, meta, keep_row_order=False) or ROWS_TABLE
     if query.group_by:
         groups = ", ".join(quote_ident(c) for c in query.group_by)
-        sql = f"SELECT count(*) FROM (SELECT 1 FROM {ROWS_TABLE}{where} GROUP BY {groups})"
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM {table}{where} GROUP BY {groups})"
     elif query.aggregates:
         sql = "SELECT 1"
         params = []
     else:
-        sql = f"SELECT count(*) FROM {ROWS_TABLE}{where}"
+        sql = f"SELECT count(*) FROM {table}{where}"
     return Plan(sql, params, ["count"], [])
 
 
@@ -160,7 +177,8 @@ def aggregate_plan(query: RowQuery, meta: Mapping[str, Any]) -> Plan:
     for a in query.aggregates:
         arg = "*" if a.column is None else quote_ident(a.column)
         parts.append(f"{_AGG_SQL[a.func]}({arg}) AS {quote_ident(a.name)}")
-    sql = f"SELECT {', '.join(parts)} FROM {ROWS_TABLE}"
+    table = _clustered_table(query, meta, keep_row_order=False) or ROWS_TABLE
+    sql = f"SELECT {', '.join(parts)} FROM {table}"
     if conds:
         sql += " WHERE " + " AND ".join(f"({c})" for c in conds)
     if query.group_by:

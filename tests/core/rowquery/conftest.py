@@ -23,7 +23,10 @@ def versions(tmp_path_factory) -> dict[str, Path]:
     """Prepared versions by id (shared by the session: versions are immutable)."""
     tmp = tmp_path_factory.mktemp("rowquery")
     return {
-        "small": build_version(tmp, "small", make_small_table(), SMALL_SCHEMA, sort_columns=["amount", "d"]),
+        "small": build_version(tmp, "small", make_small_table(), SMALL_SCHEMA, sort_columns=["amount", "d"],
+                               cluster_columns=["cat", "flag"]),
+        "small-plain": build_version(tmp, "small-plain", make_small_table(), SMALL_SCHEMA, sort_columns=[],
+                                     cluster_columns=[]),
         "wide": build_version(tmp, "wide", make_wide_table(300_000), WIDE_SCHEMA),
     }
 

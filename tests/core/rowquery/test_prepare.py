@@ -99,3 +99,11 @@ def test_sorted_copies_follow_x_sortable_or_default_to_numeric_and_date_fields(v
             assert list(read_meta(con)["sorted"]) == expected
         finally:
             con.close()
+
+
+def test_grouped_copies_default_to_the_fewest_valued_columns(versions):
+    con = duckdb.connect(str(versions["wide"]), read_only=True)
+    try:
+        assert list(read_meta(con)["clustered"]) == ["cat"]  # 8 values; id and amount have too many
+    finally:
+        con.close()
