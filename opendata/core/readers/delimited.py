@@ -8,12 +8,15 @@ serial reader numbers rows the same way and hands rows with the wrong number of 
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import os
 import re
+import tempfile
+import weakref
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -39,6 +42,7 @@ from opendata.core.readers.sniff import HEAD_BYTES, Sniffed
 from opendata.core.readers.textstream import BLANK_MARK, TranscodingStream
 
 MAX_BLOCK_BYTES = 256 * 1024 * 1024
+TRANSCODE_CHUNK = 4 * 1024 * 1024
 _SUBSTITUTE = "\x1f"  # one-byte stand-in for a multi-byte delimiter (U+FF0C)
 
 
@@ -55,6 +59,10 @@ class DelimitedReader:
         self.source_errors: list[SourceError] = []
         self.labels: list[str] = []
         self.bytes_read = 0
+        self._iterators: list[Generator[RawBatch, None, None]] = []
+        # Also at interpreter exit: pyarrow aborts the process if it finalizes a reader over a
+        # Python stream after the interpreter has started tearing down.
+        self._finalizer = weakref.finalize(self, _close_all, self._iterators)
         self._too_long_reported = False
         self.delimiter = sniffed.delimiter
         detected = sniffed.detected
@@ -119,6 +127,11 @@ class DelimitedReader:
 
     def iter_batches(self) -> Iterator[RawBatch]:
         """Stream the data rows (the header row is not included)."""
+        batches = self._batches()
+        self._iterators.append(batches)  # closed by close(), even if abandoned half-way
+        return batches
+
+    def _batches(self) -> Iterator[RawBatch]:
         if not self._readable:
             return
         if not self.labels:
@@ -156,13 +169,14 @@ class DelimitedReader:
             message = f"a row after row {emitted} is longer than {MAX_BLOCK_BYTES} bytes"
         return SourceError("format-error", f"{message} (after row {emitted})")
 
-    def _source(self) -> tuple[object, TranscodingStream | None]:
+    def _source(self) -> tuple[pa.NativeFile, TranscodingStream | None, str | None]:
+        """A native stream for pyarrow: the file itself, or a transcoded temporary copy."""
         plain = self.encoding in (UTF8, UTF8_SIG) and self.delimiter != "\uff0c"
         if plain and not self._blank_lines:  # the fast path: pyarrow reads the file itself
             stream = pa.OSFile(self.path, "rb")
             if self._start:
                 stream.seek(self._start)
-            return stream, None
+            return stream, None, None
         transcoder = TranscodingStream(
             self.path,
             self.encoding or UTF8,
@@ -170,7 +184,20 @@ class DelimitedReader:
             replace=(self.delimiter, _SUBSTITUTE) if self.delimiter == "\uff0c" else None,
             mark_blank_lines=self._blank_lines,
         )
-        return transcoder, transcoder
+        # Streamed into a temporary UTF-8 file, never held in memory. pyarrow is not handed the
+        # Python stream itself: its I/O threads calling back into Python can abort the process
+        # at interpreter exit.
+        handle, temporary = tempfile.mkstemp(prefix="opendata-", suffix=".csv")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                while data := transcoder.read(TRANSCODE_CHUNK):
+                    out.write(data)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+        finally:
+            transcoder.close()
+        return pa.OSFile(temporary, "rb"), transcoder, temporary
 
     def _iter_arrow(self, block: int, skip_until: int) -> Iterator[RawBatch]:
         width = len(self.labels)
@@ -187,7 +214,8 @@ class DelimitedReader:
             invalid.append((row.number, cells))
             return "skip"
 
-        source, transcoder = self._source()
+        source, transcoder, temporary = self._source()
+        reader = None
         try:
             reader = pacsv.open_csv(
                 source,
@@ -215,27 +243,33 @@ class DelimitedReader:
                 if not self._blank_lines and _has_empty_row(batch):
                     held = batch
                     continue
-                yield from self._emit(batch, skip_until, source)
+                yield from self._emit(batch, skip_until, source, transcoder)
             if held is not None:
                 # Empty rows at the very end (trailing empty lines are common) are told apart
                 # by looking at the last lines of the file; anywhere else, read again.
                 if invalid or (held := self._classify_trailing(held)) is None:
                     raise _MarkBlankLines
-                yield from self._emit(held, skip_until, source)
+                yield from self._emit(held, skip_until, source, transcoder)
             if invalid:
                 tail = _drop_rows_until(_invalid_batch(list(invalid), width), skip_until)
                 if tail.num_rows:
                     yield tail
         finally:
+            if reader is not None:
+                reader.close()
             if transcoder is not None and transcoder.error:
                 self.source_errors.append(transcoder.error)
-            source.close()  # type: ignore[attr-defined]
+            source.close()
+            if temporary:
+                os.unlink(temporary)
 
-    def _emit(self, batch: RawBatch, skip_until: int, source: object) -> Iterator[RawBatch]:
+    def _emit(
+        self, batch: RawBatch, skip_until: int, source: object, transcoder: TranscodingStream | None
+    ) -> Iterator[RawBatch]:
         if len(self.labels) == 1 and self._blank_lines:
             batch = _unmark_blank_lines(batch)
         batch = _drop_rows_until(batch, skip_until)
-        self.bytes_read = _tell(source, self._start)
+        self.bytes_read = _tell(source, transcoder)
         if batch.num_rows:
             self._check_cell_lengths(batch)
             yield batch
@@ -244,7 +278,7 @@ class DelimitedReader:
         """Mark the trailing rows of empty cells that are empty lines (None if undecidable)."""
         if self.encoding not in (UTF8, UTF8_SIG, GB18030):
             return None  # the byte test below needs ASCII line breaks
-        empty = _empty_rows(batch).to_pylist()
+        empty = [bool(flag) for flag in _empty_rows(batch).to_pylist()]
         trailing = len(empty) - next((i + 1 for i in range(len(empty))[::-1] if not empty[i]), 0)
         if sum(empty) != trailing:
             return None  # empty rows in the middle of the batch
@@ -319,7 +353,8 @@ class DelimitedReader:
                 yield rows_to_batch(numbers, rows, 0)
 
     def close(self) -> None:
-        """Nothing stays open between batches."""
+        """Stop any iteration still running and release its file."""
+        self._finalizer()
 
     def __enter__(self) -> DelimitedReader:
         return self
@@ -328,11 +363,16 @@ class DelimitedReader:
         self.close()
 
 
-def _tell(source: object, start: int) -> int:
+def _tell(source: pa.NativeFile, transcoder: TranscodingStream | None) -> int:
     """How far into the file the parser has read (for progress bars)."""
-    if isinstance(source, TranscodingStream):
-        return source.position
-    return int(source.tell())  # type: ignore[attr-defined]
+    if transcoder is None:
+        return int(source.tell())
+    return int(source.tell() * transcoder.position / max(transcoder.written, 1))
+
+
+def _close_all(iterators: list[Generator[RawBatch, None, None]]) -> None:
+    while iterators:
+        iterators.pop().close()
 
 
 class _LineCounter:
@@ -374,10 +414,9 @@ def _number_rows(
         remaining -= run
     numbers = np.concatenate(pieces) if pieces else np.empty(0, dtype=np.int64)
     batch = RawBatch(
-        # from_buffers: pa.array(ndarray) would import pandas (over a second) on first use
-        row_numbers=pa.Array.from_buffers(pa.int64(), len(numbers), [None, pa.py_buffer(numbers)]),
+        row_numbers=_from_numpy(numbers, pa.int64()),
         columns=list(record_batch.columns),
-        cell_counts=pa.repeat(pa.scalar(width, pa.int32()), total),
+        cell_counts=_from_numpy(np.full(total, width, dtype=np.int32), pa.int32()),
     )
     if taken:
         batch = concat_batches([batch, _invalid_batch(taken, width)])
@@ -388,11 +427,20 @@ class _MarkBlankLines(Exception):  # noqa: N818 (a signal, not an error)
     """A row of empty cells was read: it may be an empty line, so read again with markers."""
 
 
+def _from_numpy(values: np.ndarray, type: pa.DataType) -> pa.Array:
+    """Zero-copy; pa.array(ndarray) and pa.repeat would import pandas (a second) on first use."""
+    return pa.Array.from_buffers(type, len(values), [None, pa.py_buffer(values)])
+
+
 def _empty_rows(batch: RawBatch) -> pa.Array:
     """Which rows have only empty cells (vectorized); null cells (missing) do not count."""
-    empty = pa.repeat(pa.scalar(True), batch.num_rows)
+    empty = None
     for column in batch.columns:
-        empty = pc.and_(empty, pc.fill_null(pc.equal(pc.binary_length(column), 0), False))
+        # "length is 0" without a Python scalar (pa.scalar imports pandas on first use);
+        # a null (missing) cell makes the Kleene AND false
+        lengths = pc.binary_length(column)
+        test = pc.and_kleene(pc.invert(pc.cast(lengths, pa.bool_())), pc.is_valid(lengths))
+        empty = test if empty is None else pc.and_kleene(empty, test)
     return empty
 
 
@@ -419,13 +467,14 @@ def _invalid_batch(rows: list[tuple[int, list[str]]], width: int) -> RawBatch:
 
 
 def _drop_rows_until(batch: RawBatch, last_emitted: int) -> RawBatch:
-    """Drop the header and rows already emitted before a re-read with bigger blocks."""
+    """Drop the header and rows already emitted before a re-read (row numbers are sorted)."""
     if batch.num_rows == 0 or batch.row_numbers[0].as_py() > last_emitted:
         return batch
-    keep = pc.greater(batch.row_numbers, last_emitted)
+    numbers = batch.row_numbers  # (to_numpy would import pandas on first use)
+    start = bisect.bisect_right(range(len(numbers)), last_emitted, key=lambda i: numbers[i].as_py())
     return RawBatch(
-        row_numbers=batch.row_numbers.filter(keep),
-        columns=[column.filter(keep) for column in batch.columns],
-        cell_counts=batch.cell_counts.filter(keep),
+        row_numbers=batch.row_numbers.slice(start),
+        columns=[column.slice(start) for column in batch.columns],
+        cell_counts=batch.cell_counts.slice(start),
         extra_cells=[cell for cell in batch.extra_cells if cell[0] > last_emitted],
     )

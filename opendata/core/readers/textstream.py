@@ -91,6 +91,7 @@ class TranscodingStream:
         self._carry = kind()
         self._buffer = bytearray()
         self._eof = False
+        self.written = 0  # UTF-8 bytes produced
         self.error: SourceError | None = None
         self.closed = False
 
@@ -125,7 +126,9 @@ class TranscodingStream:
             self._carry = data[:0]
         for rewrite in self._rewrites:
             data = rewrite(data)
-        self._buffer += data if isinstance(data, bytes) else data.encode("utf-8")
+        encoded = data if isinstance(data, bytes) else data.encode("utf-8")
+        self.written += len(encoded)
+        self._buffer += encoded
 
     def _decode(self, chunk: bytes) -> str:
         pending = self._decoder.getstate()[0]

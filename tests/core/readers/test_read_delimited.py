@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
@@ -243,3 +244,22 @@ def test_trailing_empty_lines_and_empty_cells_at_the_end(tmp_path, eol):
 def test_trailing_empty_line_without_final_line_break(tmp_path):
     table = read_table(write(tmp_path, "a,b\n1,2\n\n,"))
     assert table.cells == [["1", "2"], [None, None], ["", ""]]
+
+
+def test_abandoned_reader_exits_cleanly_and_leaves_no_temporary_file(tmp_path):
+    import subprocess
+    import sys
+    import tempfile
+
+    path = tmp_path / "gbk.csv"
+    path.write_bytes(("名称,数量\n" + "北京,1\n" * 200_000).encode("gbk"))
+    before = set(Path(tempfile.gettempdir()).glob("opendata-*.csv"))
+    code = (
+        "from opendata.core.readers import ReadLimits, open_table\n"
+        f"reader = open_table({str(path)!r}, limits=ReadLimits(csv_block_bytes=65536))\n"
+        "batches = reader.iter_batches()\n"
+        "first = next(batches)\n"  # then exit without closing
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()[-500:]
+    assert set(Path(tempfile.gettempdir()).glob("opendata-*.csv")) == before
