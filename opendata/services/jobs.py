@@ -153,8 +153,14 @@ def run_job(*, runtime: Runtime, job_id: int, owner: str) -> None:
         outcome = ingest_file(sessions=runtime.sessions, store=runtime.artifacts, dataset=identifier, path=path,
                               actor=actor, filename=filename, sheet=sheet, progress=progress)
     except OpendataError as exc:
-        _finish(runtime, job_id, "failed", error={"code": exc.code, "message": exc.message,
-                                                  "problems": [p.to_dict() for p in exc.problems]})
+        temp_name = Path(path).name if path else None  # show the client's file name, not the server's
+
+        def _named(text: str) -> str:
+            return text.replace(temp_name, filename) if temp_name else text
+
+        problems = [{k: _named(v) if isinstance(v, str) else v for k, v in p.to_dict().items()} for p in exc.problems]
+        _finish(runtime, job_id, "failed", error={"code": exc.code, "message": _named(exc.message),
+                                                  "problems": problems})
     except Exception as exc:  # a bug must still end the job, and never leak into the answer
         log.exception("ingest job %s failed", job_id)
         _finish(runtime, job_id, "failed", error={"code": "internal-error",

@@ -1,4 +1,8 @@
-"""Register and update datasets and Table Schemas; change a dataset's disclosure class."""
+"""Register and update datasets and Table Schemas.
+
+The disclosure class is changed by its own audited action, POST /api/v1/datasets/{id}/disclosure
+(administrators; opendata.api.v1_review, on services.registry.dataset_change_disclosure).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ from opendata.api.auth import require_scope
 from opendata.api.v1_write.common import BEARER, make_blueprint, runtime, session_scope
 from opendata.services.registry import (
     after_dataset_change,
-    dataset_change_disclosure,
     dataset_entry,
     dataset_register,
     dataset_update,
@@ -68,17 +71,8 @@ class DatasetPatchSchema(DatasetWriteSchema):
     """The properties to change; the others keep their values."""
 
 
-class DatasetEntrySchema(DatasetWriteSchema):
+class RegisteredDatasetSchema(DatasetWriteSchema):
     """A dataset's catalogue metadata."""
-
-
-class DisclosureChangeSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    disclosure = fields.String(required=True, metadata={"description": "unconditional | conditional | closed"})
-    legal_basis = fields.String(allow_none=True, metadata={"description": "required unless unconditional"})
-    reason = fields.String(required=True, metadata={"description": "why the class changes (audited)"})
 
 
 class SchemaRegisterSchema(Schema):
@@ -102,7 +96,7 @@ def _refresh(dataset_id: int) -> None:
 @blp.route("/datasets")
 class DatasetCreate(MethodView):
     @blp.arguments(DatasetWriteSchema)
-    @blp.response(201, DatasetEntrySchema)
+    @blp.response(201, RegisteredDatasetSchema)
     @blp.doc(security=BEARER)
     def post(self, entry):
         """Register a dataset (publish scope; the publisher must be your organization or below it)."""
@@ -117,30 +111,13 @@ class DatasetCreate(MethodView):
 @blp.route("/datasets/<dataset_id>")
 class DatasetUpdate(MethodView):
     @blp.arguments(DatasetPatchSchema(partial=True))
-    @blp.response(200, DatasetEntrySchema)
+    @blp.response(200, RegisteredDatasetSchema)
     @blp.doc(security=BEARER)
     def patch(self, changes, dataset_id: str):
         """Update a dataset's catalogue metadata (not its identifier or disclosure class)."""
         actor = require_scope("publish")
         with session_scope() as session:
             ds = dataset_update(session=session, actor=actor, identifier=dataset_id, changes=changes)
-            out, ds_id = dataset_entry(ds), ds.id
-        _refresh(ds_id)
-        return out
-
-
-@blp.route("/datasets/<dataset_id>/disclosure")
-class DatasetDisclosure(MethodView):
-    @blp.arguments(DisclosureChangeSchema)
-    @blp.response(200, DatasetEntrySchema)
-    @blp.doc(security=BEARER)
-    def post(self, args, dataset_id: str):
-        """Change a dataset's disclosure class with its legal basis and a reason (audited)."""
-        actor = require_scope("publish")
-        with session_scope() as session:
-            ds = dataset_change_disclosure(session=session, actor=actor, identifier=dataset_id,
-                                           disclosure=args["disclosure"], legal_basis=args.get("legal_basis"),
-                                           reason=args["reason"])
             out, ds_id = dataset_entry(ds), ds.id
         _refresh(ds_id)
         return out
