@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from opendata.api import ckan, standards, v1, v1_write
+from opendata.api import ckan, standards, v1, v1_review, v1_write
 
 
 def register(app: Flask, api: Api) -> None:
@@ -14,3 +14,4 @@ def register(app: Flask, api: Api) -> None:
     standards.register(app, api)
     ckan.register(app, api)
     v1_write.register(app, api)
+    v1_review.register(app, api)

@@ -57,7 +57,9 @@ def _decision_person(d: ReviewDecision) -> str:
 
 
 def _may_see(viewer: Viewer, ds: Dataset) -> bool:
-    return viewer.is_admin or viewer.can_review_for(ds.organization_id) or viewer.can_publish_for(ds.organization_id)
+    """The same people who see the version listed (its organization, its reviewers), whatever the scope."""
+    own = viewer.organization_ids | viewer.review_organization_ids | viewer.publish_organization_ids
+    return viewer.is_admin or ds.organization_id in own
 
 
 def get_review_version(session: Session, viewer: Viewer, identifier: str, number: int) -> Version:
@@ -317,7 +319,7 @@ def review_queue(*, session: Session, viewer: Viewer, steps: tuple[str, ...]) ->
     query = select(Version).join(Dataset).where(Version.state == lifecycle.AWAITING_REVIEW).options(
         selectinload(Version.dataset).selectinload(Dataset.organization)).order_by(Version.created_at, Version.id)
     if not viewer.is_admin:
-        orgs = sorted(viewer.review_organization_ids | viewer.publish_organization_ids)
+        orgs = sorted(viewer.organization_ids | viewer.review_organization_ids | viewer.publish_organization_ids)
         query = query.where(Dataset.organization_id.in_(orgs))
     out = []
     for v in session.scalars(query):

@@ -1,0 +1,210 @@
+"""Views of /api/v1/review: one MethodView per resource; errors in the one shape (opendata.api.errors)."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema, fields, validate
+
+from opendata.api.auth import require_admin, require_authenticated
+from opendata.services import review
+from opendata.services.registry import after_dataset_change, dataset_entry
+from opendata.store.db import transaction
+from opendata.store.review import MASK_METHODS, RESOLUTION_ACTIONS
+
+blp = Blueprint("review", "opendata.api.v1_review", url_prefix="/api/v1/review",
+                description="Review before publishing (三审): queue, steps, PII findings, publish, withdraw, "
+                            "disclosure class.")
+BEARER = [{"bearerAuth": []}]
+VERSION_PATH = "/datasets/<dataset_id>/versions/<int:number>"
+
+
+def _runtime():
+    return current_app.extensions["opendata"]
+
+
+def _steps() -> tuple[str, ...]:
+    return review.parse_review_steps(_runtime().config.REVIEW_STEPS)
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class ReviewStepSchema(_Strict):
+    step = fields.String(required=True, metadata={"description": "the next configured step, e.g. submit"})
+    note = fields.String(allow_none=True, validate=validate.Length(max=4000))
+
+
+class ReviewReasonSchema(_Strict):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+
+
+class ReviewNoteSchema(_Strict):
+    note = fields.String(allow_none=True, validate=validate.Length(max=4000))
+
+
+class ReviewResolveSchema(_Strict):
+    field = fields.String(required=True, metadata={"description": "field name of the finding"})
+    kind = fields.String(required=True, metadata={"description": "kind of the finding, e.g. id-number"})
+    action = fields.String(required=True, validate=validate.OneOf(RESOLUTION_ACTIONS))
+    method = fields.String(allow_none=True, validate=validate.OneOf(MASK_METHODS),
+                           metadata={"description": "for mask: hash or partial"})
+    keepFirst = fields.Integer(allow_none=True, strict=True, validate=validate.Range(0, review.MAX_KEEP))  # noqa: N815
+    keepLast = fields.Integer(allow_none=True, strict=True, validate=validate.Range(0, review.MAX_KEEP))  # noqa: N815
+    reason = fields.String(allow_none=True, validate=validate.Length(max=4000),
+                           metadata={"description": "required for confirm"})
+
+
+class ReviewDisclosureSchema(_Strict):
+    disclosure = fields.String(required=True, metadata={"description": "unconditional | conditional | closed"})
+    legal_basis = fields.String(allow_none=True, validate=validate.Length(max=2000),
+                                metadata={"description": "required unless unconditional"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+
+
+class ReviewQueueSchema(Schema):
+    versions = fields.List(fields.Dict())
+
+
+class ReviewViewSchema(Schema):
+    dataset = fields.Dict()
+    version = fields.Dict()
+    report = fields.Dict()
+    pii = fields.Dict()
+    steps = fields.Dict()
+    decisions = fields.List(fields.Dict())
+    resolutions = fields.List(fields.Dict())
+
+
+class ReviewResolutionSchema(Schema):
+    field = fields.String()
+    kinds = fields.List(fields.String())
+    resolution = fields.String()
+    unresolved = fields.Integer()
+
+
+class ReviewVersionStateSchema(Schema):
+    dataset = fields.String()
+    number = fields.Integer()
+    state = fields.String()
+
+
+class ReviewDisclosureResultSchema(Schema):
+    id = fields.String()
+    title = fields.String()
+    publisher = fields.String()
+    disclosure = fields.String()
+    legal_basis = fields.String(allow_none=True)
+
+
+def _view(session, viewer, dataset_id: str, number: int) -> dict:
+    version = review.get_review_version(session, viewer, dataset_id, number)
+    return review.review_view(session=session, viewer=viewer, version=version, steps=_steps())
+
+
+@blp.route("/queue")
+class Queue(MethodView):
+    @blp.response(200, ReviewQueueSchema)
+    @blp.doc(security=BEARER)
+    def get(self):
+        """Versions awaiting review in your organizations, with the next step."""
+        viewer = require_authenticated()
+        with _runtime().sessions() as session:
+            return {"versions": review.review_queue(session=session, viewer=viewer, steps=_steps())}
+
+
+@blp.route(VERSION_PATH)
+class ReviewView(MethodView):
+    @blp.response(200, ReviewViewSchema)
+    @blp.doc(security=BEARER)
+    def get(self, dataset_id: str, number: int):
+        """The review view: report summary, PII findings with masked samples, steps so far."""
+        viewer = require_authenticated()
+        with _runtime().sessions() as session:
+            return _view(session, viewer, dataset_id, number)
+
+
+@blp.route(f"{VERSION_PATH}/steps")
+class Steps(MethodView):
+    @blp.arguments(ReviewStepSchema)
+    @blp.response(200, ReviewViewSchema)
+    @blp.doc(security=BEARER)
+    def post(self, args, dataset_id: str, number: int):
+        """Take the next review step (the last one publishes)."""
+        viewer = require_authenticated()
+        return review.review_step(runtime=_runtime(), viewer=viewer, identifier=dataset_id, number=number,
+                                  step=args["step"], note=args.get("note"))
+
+
+@blp.route(f"{VERSION_PATH}/reject")
+class Reject(MethodView):
+    @blp.arguments(ReviewReasonSchema)
+    @blp.response(200, ReviewViewSchema)
+    @blp.doc(security=BEARER)
+    def post(self, args, dataset_id: str, number: int):
+        """Reject a version awaiting review, with a reason."""
+        viewer = require_authenticated()
+        with transaction(_runtime().sessions) as session:
+            review.review_reject(session=session, viewer=viewer, identifier=dataset_id, number=number,
+                                 reason=args["reason"])
+            return _view(session, viewer, dataset_id, number)
+
+
+@blp.route(f"{VERSION_PATH}/findings")
+class Findings(MethodView):
+    @blp.arguments(ReviewResolveSchema)
+    @blp.response(200, ReviewResolutionSchema)
+    @blp.doc(security=BEARER)
+    def post(self, args, dataset_id: str, number: int):
+        """Resolve a personal-information finding: mask, drop, or confirm lawful with a reason."""
+        viewer = require_authenticated()
+        with transaction(_runtime().sessions) as session:
+            return review.resolve_finding(
+                session=session, viewer=viewer, identifier=dataset_id, number=number, field=args["field"],
+                kind=args["kind"], action=args["action"], method=args.get("method"),
+                keep_first=args.get("keepFirst"), keep_last=args.get("keepLast"), reason=args.get("reason"))
+
+
+@blp.route(f"{VERSION_PATH}/publish")
+class Publish(MethodView):
+    @blp.arguments(ReviewNoteSchema)
+    @blp.response(200, ReviewVersionStateSchema)
+    @blp.doc(security=BEARER)
+    def post(self, args, dataset_id: str, number: int):
+        """Publish a version awaiting review at once (administrators)."""
+        viewer = require_admin()
+        return review.version_publish(runtime=_runtime(), viewer=viewer, identifier=dataset_id, number=number,
+                                      note=args.get("note"))
+
+
+@blp.route(f"{VERSION_PATH}/withdraw")
+class Withdraw(MethodView):
+    @blp.arguments(ReviewReasonSchema)
+    @blp.response(200, ReviewVersionStateSchema)
+    @blp.doc(security=BEARER)
+    def post(self, args, dataset_id: str, number: int):
+        """Withdraw a published or waiting version, with a reason."""
+        viewer = require_authenticated()
+        return review.version_withdraw(runtime=_runtime(), viewer=viewer, identifier=dataset_id, number=number,
+                                       reason=args["reason"])
+
+
+@blp.route("/datasets/<dataset_id>/disclosure")
+class Disclosure(MethodView):
+    @blp.arguments(ReviewDisclosureSchema)
+    @blp.response(200, ReviewDisclosureResultSchema)
+    @blp.doc(security=BEARER)
+    def post(self, args, dataset_id: str):
+        """Change a dataset's disclosure class with its legal basis and a reason (administrators)."""
+        viewer = require_admin()
+        rt = _runtime()
+        with transaction(rt.sessions) as session:
+            ds = review.change_disclosure(session=session, viewer=viewer, identifier=dataset_id,
+                                          disclosure=args["disclosure"], legal_basis=args.get("legal_basis"),
+                                          reason=args["reason"])
+            out, pk = dataset_entry(ds), ds.id
+        after_dataset_change(runtime=rt, dataset_id=pk)
+        return out
