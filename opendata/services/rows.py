@@ -15,19 +15,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
-from opendata.core.errors import NotFoundError, ValidationError
+from opendata.core.errors import NotFoundError, Problem, ValidationError
 from opendata.core.rowquery import RowQueryEngine, RowQueryResult, prepare_version
 from opendata.core.rowquery.cursor import decode_cursor
 from opendata.core.tableschema import load_table_schema
-from opendata.services.access import (
-    ANONYMOUS,
-    Viewer,
-    can_receive_data,
-    can_see_dataset,
-    latest_served_version,
-)
+from opendata.services.access import ANONYMOUS, Viewer, data_served_clause
 from opendata.services.versions import MEDIA_TYPES
 from opendata.store.db import transaction
 from opendata.store.models import Artifact, Dataset, Version
@@ -106,6 +100,30 @@ def _first(args: Mapping[str, Any], key: str) -> str | None:
     return value[0] if isinstance(value, (list, tuple)) else value
 
 
+def _servable_versions(runtime: Runtime, identifier: str, viewer: Viewer) -> list[tuple[int, int, bool]]:
+    """(version id, number, prepared) of the dataset's versions whose data the viewer may receive, newest first.
+
+    One SQL query (the hot path of every row request) with the same rules as ``can_receive_data``.
+    """
+    stmt = _STATEMENTS.get(viewer)
+    if stmt is None:
+        prepared = (select(Artifact.id).where(Artifact.version_id == Version.id, Artifact.kind == ROWS_KIND)
+                    .exists())
+        stmt = (select(Version.id, Version.number, prepared).join(Dataset, Dataset.id == Version.dataset_id)
+                .where(Dataset.identifier == bindparam("identifier"), data_served_clause(viewer),
+                       Dataset.disclosure != "closed")
+                .order_by(Version.number.desc()))
+        if len(_STATEMENTS) > 256:
+            _STATEMENTS.clear()
+        _STATEMENTS[viewer] = stmt
+    with runtime.sessions() as session:
+        rows = session.execute(stmt, {"identifier": identifier})
+        return [(vid, number, bool(ready)) for vid, number, ready in rows]
+
+
+_STATEMENTS: dict[Viewer, Any] = {}  # built once per kind of caller: statement building is costly
+
+
 def query_rows(*, runtime: Runtime, identifier: str, args: Mapping[str, Any], number: int | None = None,
                viewer: Viewer = ANONYMOUS) -> tuple[int, RowQueryResult]:
     """Answer a row query on a dataset's latest served version (or version ``number``).
@@ -115,29 +133,40 @@ def query_rows(*, runtime: Runtime, identifier: str, args: Mapping[str, Any], nu
     that the viewer may still receive.
     """
     engine = row_engine(runtime)
+    servable = _servable_versions(runtime, identifier, viewer)
+    if not servable:
+        raise NotFoundError(f"dataset '{identifier}' has no queryable version")
     token = _first(args, "next")
-    with runtime.sessions() as session:
-        ds = session.scalar(select(Dataset).where(Dataset.identifier == identifier))
-        if ds is None or not can_see_dataset(viewer, ds):
-            raise NotFoundError(f"dataset '{identifier}' does not exist")
-        if not any(can_receive_data(viewer, v) for v in ds.versions):
-            raise NotFoundError(f"dataset '{identifier}' has no queryable version")
-        if token:
-            pinned = decode_cursor(token, runtime.config.SECRET_KEY.encode("utf-8")).get("v")
-            version = session.get(Version, int(pinned)) if str(pinned).isdigit() else None
-            if version is None or version.dataset_id != ds.id:
-                raise ValidationError("invalid 'next' cursor")
-            if number is not None and version.number != number:
-                raise ValidationError("the 'next' cursor belongs to another version")
-        elif number is None:
-            version = latest_served_version(viewer, ds)
-        else:
-            version = next((v for v in ds.versions if v.number == number), None)
-        if version is None or not can_receive_data(viewer, version):
-            raise NotFoundError(f"dataset '{identifier}' has no queryable version"
-                                + (f" {number}" if number is not None else ""))
-        version_id, dataset_pk = version.id, ds.id
-        prepared = any(a.kind == ROWS_KIND for a in version.artifacts)
+    if token:
+        payload = decode_cursor(token, runtime.config.SECRET_KEY.encode("utf-8"))
+        if payload.get("s") != identifier:
+            raise ValidationError("invalid 'next' cursor", problems=[Problem(
+                "invalid-cursor", "the 'next' cursor belongs to another dataset", path="next")])
+        chosen = next((v for v in servable if str(v[0]) == str(payload.get("v"))), None)
+        if chosen is not None and number is not None and chosen[1] != number:
+            raise ValidationError("invalid 'next' cursor", problems=[Problem(
+                "invalid-cursor", "the 'next' cursor belongs to another version", path="next")])
+    elif number is None:
+        chosen = servable[0]
+    else:
+        chosen = next((v for v in servable if v[1] == number), None)
+    if chosen is None:
+        raise NotFoundError(f"dataset '{identifier}' has no queryable version"
+                            + (f" {number}" if number is not None else ""))
+    version_id, _number, prepared = chosen
     if not prepared:
         prepare_rows(runtime=runtime, version_id=version_id)
-    return dataset_pk, engine.query(str(version_id), args, scope=identifier)
+    return _dataset_pk(runtime, version_id), engine.query(str(version_id), args, scope=identifier)
+
+
+_DATASET_OF: dict[tuple[str, int], int] = {}
+
+
+def _dataset_pk(runtime: Runtime, version_id: int) -> int:
+    """The dataset id of a version (versions never move; cached)."""
+    key = (str(runtime.config.home), version_id)
+    pk = _DATASET_OF.get(key)
+    if pk is None:
+        with runtime.sessions() as session:
+            pk = _DATASET_OF[key] = session.scalar(select(Version.dataset_id).where(Version.id == version_id))
+    return pk

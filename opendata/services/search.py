@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -96,8 +97,16 @@ def reindex_search(*, runtime: Runtime, dataset_ids: Iterable[int] | None = None
     return len(docs)
 
 
+_CHECKED: dict[str, float] = {}
+CATCH_UP_SECONDS = 1.0  # how stale another process's change may look (this process re-indexes at once)
+
+
 def _catch_up(runtime: Runtime, index: SqliteSearchIndex) -> None:
-    """Re-index datasets changed since the last indexed change record."""
+    """Re-index datasets changed since the last indexed change record (checked at most once a second)."""
+    key, now = str(runtime.config.home), time.monotonic()
+    if now - _CHECKED.get(key, -1e9) < CATCH_UP_SECONDS and index.get_meta("indexed_seq") is not None:
+        return
+    _CHECKED[key] = now
     indexed = index.get_meta("indexed_seq")
     with runtime.sessions() as session:
         latest = session.scalar(select(func.max(ChangeRecord.seq))) or 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import jsonify
 from flask.views import MethodView
 
 from opendata.api.v1.common import base_url, make_blueprint, runtime, usage, viewer
@@ -29,8 +30,10 @@ class Datasets(MethodView):
             runtime=runtime(), viewer=viewer(), q=args.get("q"),
             filters={name: args[name] for name in FACETS if args.get(name)},
             sort=args["sort"], offset=(page - 1) * size, limit=size)
-        return {"total": found["total"], "page": page, "page_size": size, "results": found["results"],
-                "facets": found["facets"]}
+        # the body already has DatasetSearchSchema's shape (checked by the schema tests); dumping it
+        # through marshmallow again would double the time of the busiest endpoint
+        return jsonify({"total": found["total"], "page": page, "page_size": size, "results": found["results"],
+                        "facets": found["facets"]})
 
 
 @blp.route("/datasets/<dataset_id>")
