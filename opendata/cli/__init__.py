@@ -57,19 +57,18 @@ def main(ctx: click.Context) -> None:
 @click.pass_obj
 def init(obj: _Obj) -> None:
     """Create the data folder and database of OPENDATA_HOME, migrating to the newest schema."""
-    from opendata.services.versions import recover_interrupted
-    from opendata.store.db import transaction
+    from opendata.services.jobs import recover_abandoned
     from opendata.store.migrate import upgrade_to_head
 
     rt = obj.runtime
     rt.config.home.mkdir(parents=True, exist_ok=True)
     rt.artifacts.ensure()
     upgrade_to_head(rt.config.database_url)
-    with transaction(rt.sessions) as session:
-        stuck = recover_interrupted(session=session)
+    # Only ingests whose process is gone (dead pid here, or a stale heartbeat): others may be running.
+    stuck = recover_abandoned(runtime=rt, stale_after=rt.config.INGEST_STALE_SECONDS)
     click.echo(f"initialized {rt.config.home} (database {rt.config.database_url})")
     if stuck:
-        click.echo(f"marked {len(stuck)} interrupted ingest(s) as failed")
+        click.echo(f"marked {len(stuck)} interrupted ingest job(s) as failed")
 
 
 @main.command()
