@@ -204,6 +204,10 @@ from opendata.cli.accounts import register as _register_accounts  # noqa: E402
 
 _register_accounts(main)
 
+from opendata.cli.review import register as _register_review  # noqa: E402
+
+_register_review(main)
+
 
 @main.command("settings")
 def settings_cmd() -> None:

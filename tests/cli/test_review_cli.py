@@ -1,0 +1,66 @@
+"""opendata review list|show|step|reject|resolve: the review workflow from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from opendata.cli import main
+from opendata.config import load_config
+from opendata.store.runtime import Runtime
+from tests.builders import generate_rows, ingest_rows
+from tests.review_fixtures import person_rows, seed_review_catalog
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch):
+    """`opendata ...` on an OPENDATA_HOME with the review catalogue, its users and two waiting versions."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("OPENDATA_HOME", str(home))
+    runner = CliRunner()
+
+    def run(*args: str, code: int | None = 0):
+        result = runner.invoke(main, list(args), catch_exceptions=False)
+        if code is not None:
+            assert result.exit_code == code, result.output
+        return result
+
+    run("init")
+    rt = Runtime(load_config({}, HOME=str(home)))
+    try:
+        seed_review_catalog(rt, tmp_path)
+        ingest_rows(rt, "payees", person_rows(6))
+        ingest_rows(rt, "budget", generate_rows(4))
+    finally:
+        rt.close()
+    return run
+
+
+def test_review_from_the_command_line(cli):
+    out = cli("review", "list").output
+    assert "payees 1" in out and "budget 1" in out and "next: submit" in out
+    show = cli("review", "show", "payees", "1").output
+    assert "UNRESOLVED" in show and "330106********" in show
+    cli("review", "step", "payees", "1", "submit", "--as", "finpub", "--note", "请审核")
+    cli("review", "step", "payees", "1", "review", "--as", "finrev1")
+    result = cli("review", "step", "payees", "1", "approve", "--as", "finrev2", code=1)
+    assert "unresolved" in result.output
+    assert "separation of duties" in cli("review", "step", "payees", "1", "approve", "--as", "finrev1",
+                                         code=1).output
+    cli("review", "resolve", "payees", "1", "id_card", "id-number", "--mask", "partial", "--keep-first", "6",
+        "--keep-last", "4", "--as", "finrev2")
+    assert "now published" in cli("review", "step", "payees", "1", "approve", "--as", "finrev2").output
+    view = json.loads(cli("review", "show", "payees", "1", "--json").output)
+    assert view["version"]["state"] == "published"
+    assert [d["actor"] for d in view["decisions"] if d["outcome"] == "done"] == ["finpub", "finrev1", "finrev2"]
+
+
+def test_reject_and_resolve_need_their_options(cli):
+    assert "exactly one" in cli("review", "resolve", "payees", "1", "id_card", "id-number", code=2).output
+    assert "reason" in cli("review", "resolve", "payees", "1", "id_card", "id-number", "--confirm", code=1).output
+    cli("review", "reject", "budget", "1", "--reason", "口径错误")
+    assert "budget 1" not in cli("review", "list").output
+    assert "no version 9" in cli("review", "show", "budget", "9", code=1).output
