@@ -22,11 +22,13 @@ def check_labels(schema: TableSchema, labels: list[str]) -> list[Error]:
         add("extra-label", label, "", number)
     for number, name in enumerate(names[len(labels):], start=len(labels) + 1):
         add("missing-label", "", name, number)
+    seen: dict[str, list[int]] = {}  # label -> its positions so far (10,000 columns stay linear)
     for number, (name, label) in enumerate(zip(names, labels, strict=False), start=1):
+        earlier = list(seen.get(label, ()))
+        seen.setdefault(label, []).append(number)
         if not label:
             add("blank-label", "", name, number)
             continue
-        earlier = [i for i, seen in enumerate(labels[: number - 1], start=1) if seen == label]
         if earlier:
             add("duplicate-label", str(label), name, number, f'at position "{", ".join(map(str, earlier))}"' )
             continue

@@ -55,6 +55,7 @@ class TypedBatch:
     errors: pa.Table
     warnings: list[str] = field(default_factory=list)
     raw: RawBatch | None = None
+    _extra_by_row: dict[int, list[str]] | None = field(default=None, repr=False)
 
     def error_list(self) -> list[Error]:
         """The errors as :class:`Error` values (for tests and small batches)."""
@@ -67,8 +68,12 @@ class TypedBatch:
             return []
         count = self.raw.cell_counts[index].as_py()
         cells = [c[index].as_py() for c in self.raw.columns[:count]]
-        rn = self.row_numbers[index].as_py()
-        cells += [text for r, _, text in self.raw.extra_cells if r == rn]
+        if self.raw.extra_cells:
+            if self._extra_by_row is None:
+                self._extra_by_row = {}
+                for r, _, text in self.raw.extra_cells:
+                    self._extra_by_row.setdefault(r, []).append(text)
+            cells += self._extra_by_row.get(self.row_numbers[index].as_py(), [])
         return ["" if c is None else c for c in cells]
 
 
@@ -151,6 +156,10 @@ class Validator:
                 blank = pc.or_(blank, pc.fill_null(pc.equal(raw, value), False))
             # blank = missing cells (already null) plus missing values; null the latter only
             cand = raw if blank.true_count == raw.null_count else pc.if_else(blank, _NULL_STR, raw)
+            blank_count += np.asarray(blank.to_numpy(zero_copy_only=False), dtype=np.int64)
+            if col.checker is None:  # a label beyond the schema: only blanks and missing cells matter
+                add("missing-cell", is_missing, col, "")
+                continue
             fast = col.caster.fast(cand)
             typed, handled = fast.typed, fast.handled
             todo = pc.and_(pc.is_valid(cand), pc.invert(handled))
@@ -174,17 +183,15 @@ class Validator:
                 if overflow:
                     warnings.append(f'field "{col.name}": {overflow} integer cell(s) beyond the 64-bit range are '
                                     "valid but stored as null in typed outputs")
-            blank_count += np.asarray(blank.to_numpy(zero_copy_only=False), dtype=np.int64)
             if type_err is not None:
                 add("type-error", type_err, col, raw, f'type is "{col.spec.type}/{col.spec.format}"')
-            if col.checker is not None:
-                if col.checker.required:
-                    cell_text = pc.if_else(is_missing, pa.scalar("None"), raw)
-                    add("constraint-error", blank, col, cell_text, constraint_note("required", True))
-                for _name, note, failed in col.checker.failures(typed, cand, handled):
-                    add("constraint-error", failed, col, raw, note)
-                for note, failed in fb_fail:
-                    add("constraint-error", failed, col, raw, note)
+            if col.checker.required:
+                cell_text = pc.if_else(is_missing, pa.scalar("None"), raw)
+                add("constraint-error", blank, col, cell_text, constraint_note("required", True))
+            for _name, note, failed in col.checker.failures(typed, cand, handled):
+                add("constraint-error", failed, col, raw, note)
+            for note, failed in fb_fail:
+                add("constraint-error", failed, col, raw, note)
             add("missing-cell", is_missing, col, "")
             typed_by_name[col.name] = typed
             if extra is not None:
