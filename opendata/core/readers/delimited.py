@@ -4,11 +4,17 @@ Row numbers are physical CSV records as Python's csv module (and so frictionless
 the header is 1, blank lines are rows, a quoted cell with line breaks stays one row. pyarrow's
 serial reader numbers rows the same way and hands rows with the wrong number of cells to an
 ``invalid_row_handler``; those rows are re-parsed with the csv module and put back in place.
+
+UTF-8 files are read by pyarrow directly. GB18030, UTF-16 and full-width-comma files are first
+streamed into a temporary UTF-8 file (bounded memory, disk space about the file's size). An empty
+line is a row with no cells (frictionless reads it so); pyarrow reads it like ",,", so when a row
+of empty cells shows up the file is read again with empty lines marked (trailing ones are
+settled from the file's last bytes instead). A row longer than a block is read again with bigger
+blocks. Re-reads skip the rows already emitted.
 """
 
 from __future__ import annotations
 
-import bisect
 import csv
 import io
 import os
@@ -18,7 +24,6 @@ import weakref
 from collections import deque
 from collections.abc import Generator, Iterator
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -27,8 +32,17 @@ from opendata.core.readers.base import (
     RawBatch,
     ReadLimits,
     SourceError,
-    concat_batches,
     rows_to_batch,
+)
+from opendata.core.readers.csvrows import (
+    LineCounter,
+    MarkBlankLines,
+    drop_rows_until,
+    empty_rows,
+    has_empty_row,
+    invalid_batch,
+    number_rows,
+    unmark_blank_lines,
 )
 from opendata.core.readers.encoding import (
     GB18030,
@@ -76,7 +90,7 @@ class DelimitedReader:
         if csv.field_size_limit() < limits.max_cell_chars:
             csv.field_size_limit(limits.max_cell_chars)
         # Empty lines are told from ",," rows by a marker in the byte stream, which costs time:
-        # it is switched on when the first row of empty cells shows up (see _MarkBlankLines).
+        # it is switched on when the first row of empty cells shows up (see MarkBlankLines).
         self._blank_lines = False
         self._scan_bytes()
         self.labels = self._read_header(sniffed)
@@ -98,7 +112,7 @@ class DelimitedReader:
         text, at_eof, size = sniffed.text, sniffed.at_eof, HEAD_BYTES
         while True:
             stream = io.StringIO(text, newline="")
-            consumed = _LineCounter(stream)
+            consumed = LineCounter(stream)
             try:
                 header = next(csv.reader(consumed, delimiter=self.delimiter), [])
             except csv.Error as exc:
@@ -144,7 +158,7 @@ class DelimitedReader:
                     emitted = int(batch.row_numbers[-1].as_py())
                     yield batch
                 return
-            except _MarkBlankLines:
+            except MarkBlankLines:
                 self._blank_lines = True  # read again from the start, skipping emitted rows
                 continue
             except pa.ArrowInvalid as exc:
@@ -238,9 +252,9 @@ class DelimitedReader:
             held = None  # a batch with rows of empty cells: is it the last one?
             for record_batch in reader:
                 if held is not None:
-                    raise _MarkBlankLines
-                batch, number = _number_rows(record_batch, number, invalid, width)
-                if not self._blank_lines and _has_empty_row(batch):
+                    raise MarkBlankLines
+                batch, number = number_rows(record_batch, number, invalid, width)
+                if not self._blank_lines and has_empty_row(batch):
                     held = batch
                     continue
                 yield from self._emit(batch, skip_until, source, transcoder)
@@ -248,10 +262,10 @@ class DelimitedReader:
                 # Empty rows at the very end (trailing empty lines are common) are told apart
                 # by looking at the last lines of the file; anywhere else, read again.
                 if invalid or (held := self._classify_trailing(held)) is None:
-                    raise _MarkBlankLines
+                    raise MarkBlankLines
                 yield from self._emit(held, skip_until, source, transcoder)
             if invalid:
-                tail = _drop_rows_until(_invalid_batch(list(invalid), width), skip_until)
+                tail = drop_rows_until(invalid_batch(list(invalid), width), skip_until)
                 if tail.num_rows:
                     yield tail
         finally:
@@ -267,8 +281,8 @@ class DelimitedReader:
         self, batch: RawBatch, skip_until: int, source: object, transcoder: TranscodingStream | None
     ) -> Iterator[RawBatch]:
         if len(self.labels) == 1 and self._blank_lines:
-            batch = _unmark_blank_lines(batch)
-        batch = _drop_rows_until(batch, skip_until)
+            batch = unmark_blank_lines(batch)
+        batch = drop_rows_until(batch, skip_until)
         self.bytes_read = _tell(source, transcoder)
         if batch.num_rows:
             self._check_cell_lengths(batch)
@@ -278,7 +292,7 @@ class DelimitedReader:
         """Mark the trailing rows of empty cells that are empty lines (None if undecidable)."""
         if self.encoding not in (UTF8, UTF8_SIG, GB18030):
             return None  # the byte test below needs ASCII line breaks
-        empty = [bool(flag) for flag in _empty_rows(batch).to_pylist()]
+        empty = [bool(flag) for flag in empty_rows(batch).to_pylist()]
         trailing = len(empty) - next((i + 1 for i in range(len(empty))[::-1] if not empty[i]), 0)
         if sum(empty) != trailing:
             return None  # empty rows in the middle of the batch
@@ -373,108 +387,3 @@ def _tell(source: pa.NativeFile, transcoder: TranscodingStream | None) -> int:
 def _close_all(iterators: list[Generator[RawBatch, None, None]]) -> None:
     while iterators:
         iterators.pop().close()
-
-
-class _LineCounter:
-    """Iterates the lines of a StringIO and remembers whether the reader stopped early."""
-
-    def __init__(self, stream: io.StringIO):
-        self._stream = stream
-
-    def __iter__(self) -> _LineCounter:
-        return self
-
-    def __next__(self) -> str:
-        line = self._stream.readline()
-        if not line:
-            raise StopIteration
-        return line
-
-    def rest(self, stream: io.StringIO) -> bool:
-        """True when the first record ended before the end of the text."""
-        return stream.tell() < len(stream.getvalue())
-
-
-def _number_rows(
-    record_batch: pa.RecordBatch, number: int, invalid: deque, width: int
-) -> tuple[RawBatch, int]:
-    """Give each parsed row its physical number, putting back the invalid rows before it."""
-    total = record_batch.num_rows
-    pieces: list[np.ndarray] = []
-    taken: list[tuple[int, list[str]]] = []
-    remaining = total
-    while remaining:
-        if invalid and invalid[0][0] == number:
-            taken.append(invalid.popleft())
-            number += 1
-            continue
-        run = remaining if not invalid else min(remaining, invalid[0][0] - number)
-        pieces.append(np.arange(number, number + run, dtype=np.int64))
-        number += run
-        remaining -= run
-    numbers = np.concatenate(pieces) if pieces else np.empty(0, dtype=np.int64)
-    batch = RawBatch(
-        row_numbers=_from_numpy(numbers, pa.int64()),
-        columns=list(record_batch.columns),
-        cell_counts=_from_numpy(np.full(total, width, dtype=np.int32), pa.int32()),
-    )
-    if taken:
-        batch = concat_batches([batch, _invalid_batch(taken, width)])
-    return batch, number
-
-
-class _MarkBlankLines(Exception):  # noqa: N818 (a signal, not an error)
-    """A row of empty cells was read: it may be an empty line, so read again with markers."""
-
-
-def _from_numpy(values: np.ndarray, type: pa.DataType) -> pa.Array:
-    """Zero-copy; pa.array(ndarray) and pa.repeat would import pandas (a second) on first use."""
-    return pa.Array.from_buffers(type, len(values), [None, pa.py_buffer(values)])
-
-
-def _empty_rows(batch: RawBatch) -> pa.Array:
-    """Which rows have only empty cells (vectorized); null cells (missing) do not count."""
-    empty = None
-    for column in batch.columns:
-        # "length is 0" without a Python scalar (pa.scalar imports pandas on first use);
-        # a null (missing) cell makes the Kleene AND false
-        lengths = pc.binary_length(column)
-        test = pc.and_kleene(pc.invert(pc.cast(lengths, pa.bool_())), pc.is_valid(lengths))
-        empty = test if empty is None else pc.and_kleene(empty, test)
-    return empty
-
-
-def _has_empty_row(batch: RawBatch) -> bool:
-    """Whether some row has only empty cells."""
-    return bool(batch.num_rows and pc.any(_empty_rows(batch)).as_py())
-
-
-def _unmark_blank_lines(batch: RawBatch) -> RawBatch:
-    """In a one-column file an empty line parses as one cell holding the mark: no cells."""
-    marked = pc.equal(batch.columns[0], BLANK_MARK)
-    if not pc.any(marked).as_py():
-        return batch
-    return RawBatch(
-        row_numbers=batch.row_numbers,
-        columns=[pc.if_else(marked, pa.scalar(None, pa.string()), batch.columns[0])],
-        cell_counts=pc.if_else(marked, pa.scalar(0, pa.int32()), batch.cell_counts),
-        extra_cells=batch.extra_cells,
-    )
-
-
-def _invalid_batch(rows: list[tuple[int, list[str]]], width: int) -> RawBatch:
-    return rows_to_batch([n for n, _ in rows], [list(cells) for _, cells in rows], width)
-
-
-def _drop_rows_until(batch: RawBatch, last_emitted: int) -> RawBatch:
-    """Drop the header and rows already emitted before a re-read (row numbers are sorted)."""
-    if batch.num_rows == 0 or batch.row_numbers[0].as_py() > last_emitted:
-        return batch
-    numbers = batch.row_numbers  # (to_numpy would import pandas on first use)
-    start = bisect.bisect_right(range(len(numbers)), last_emitted, key=lambda i: numbers[i].as_py())
-    return RawBatch(
-        row_numbers=batch.row_numbers.slice(start),
-        columns=[column.slice(start) for column in batch.columns],
-        cell_counts=batch.cell_counts.slice(start),
-        extra_cells=[cell for cell in batch.extra_cells if cell[0] > last_emitted],
-    )

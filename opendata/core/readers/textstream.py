@@ -1,4 +1,4 @@
-"""A text file served to pyarrow as UTF-8 bytes, chunk by chunk, with two quote-aware rewrites.
+"""A text file re-encoded as UTF-8, chunk by chunk, with two quote-aware rewrites.
 
 - Re-encoding: GB18030 and UTF-16 are decoded strictly and re-encoded as UTF-8 (UTF-8 input
   passes through as bytes).
@@ -6,8 +6,9 @@
 - An empty line becomes a line holding only ``BLANK_MARK``, so the reader can tell an empty line
   (a row with no cells for frictionless) from a row of empty cells such as ",,".
 
-Quotes are tracked by parity across chunks ('""' inside a quoted cell toggles twice), which is
-what RFC 4180 quoting gives; a stray quote inside an unquoted cell can mislead it.
+The CSV reader streams this into a temporary file that pyarrow then reads natively (see
+``delimited._source``). Quotes are tracked by parity across chunks ('""' inside a quoted cell
+toggles twice), as RFC 4180 quoting gives; a stray quote inside an unquoted cell can mislead it.
 """
 
 from __future__ import annotations
