@@ -67,7 +67,8 @@ def build_datapackage(*, name: str, artifacts: Sequence[Artifact], table_schema:
         descriptor["title"] = title
     if description:
         descriptor["description"] = description
-    descriptor["licenses"] = [dict(x) for x in (licenses if licenses is not None else DEFAULT_LICENSES)]
+    descriptor["licenses"] = [{k: v for k, v in dict(x).items() if v not in (None, "")}
+                              for x in (licenses if licenses is not None else DEFAULT_LICENSES)]
     descriptor["resources"] = resources
     return descriptor
 
