@@ -279,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="write the results to docs/benchmarks.md")
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()[0]
     table = make_table(args.rows)
     parquet = write_parquet(table, args.workdir / f"rows-{args.rows}.parquet")
     started = time.perf_counter()
@@ -301,13 +302,15 @@ def main(argv: list[str] | None = None) -> int:
     report = f"""## Row query engine (in-process)
 
 Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC with `.venv/bin/python bench/rows.py --rows {args.rows} --runs {args.runs} --threads {args.threads}{' --datasette' if peer else ''} --write`
-on {_machine()}. The machine was shared with other work while it ran, so the p95 figures are noisy.
+on {_machine()}. Load average (1 min) before/after: {load_before:.2f} / {os.getloadavg()[0]:.2f} on 2 cores: the
+machine was shared with other work, so every figure (ours and Datasette's alike) is inflated and p95s are noisy.
 These are single-query latencies measured in-process (no HTTP, one client thread); the HTTP-level comparison
 with Datasette and nginx at 8 connections is `bench/api.py`.
 
 Data: {args.rows:,} generated rows (seed 42): id (primary key, written shuffled), division code, Chinese organisation
 name, date, amount ≥ 0, category (8 values), lat, lon, Chinese remarks. {sizes}; `prepare_version` took
-{prepare_s:.1f} s (row table sorted by primary key, sorted copies by date and amount in both directions, value counts).
+{prepare_s:.1f} s (row table sorted by primary key, copies sorted by date and amount in both directions, copies
+grouped by category and division, value counts).
 
 Every row-query call below is `RowQueryEngine.query(version, args)` and includes parsing, SQL, DuckDB, the total,
 the signed `next` cursor and rendering the JSON body. The category rotates over all 8 values between runs.
