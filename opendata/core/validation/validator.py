@@ -213,7 +213,10 @@ class Validator:
         rn = batch.row_numbers
 
         def parts(name: str) -> list[pa.Array]:
-            return [typed[name]] + ([extras[name]] if name in extras else [])
+            value = typed[name]
+            if pa.types.is_floating(value.type):
+                value = pc.add(value, 0.0)  # -0.0 becomes 0.0: Python finds them equal, Arrow hashing not
+            return [value] + ([extras[name]] if name in extras else [])
 
         for col in self.columns:
             if col.unique and col.position < len(self.schema.fields):

@@ -147,3 +147,12 @@ def test_sequential_ids_then_a_late_repeat_is_still_found():
     v.process(make_batch([["150", "7"]], first_row=202))
     assert [(e.row_number, e.note) for e in v.finish()] == [
         (202, "the same as in the row at position 151"), (203, "the same as in the row at position 8")]
+
+
+def test_numbers_repeat_as_decimals_do():
+    schema = load_table_schema({"fields": [{"name": "n", "type": "number", "constraints": {"unique": True}}]})
+    v = Validator(schema, ["n"])
+    v.process(make_batch([["0", "-0", "0.0", "1.5", "1.50", "NaN", "NaN", "1e309", "Infinity"]]))
+    assert [(e.row_number, e.note) for e in v.finish()] == [
+        (3, "the same as in the row at position 2"), (4, "the same as in the row at position 3"),
+        (6, "the same as in the row at position 5")]
