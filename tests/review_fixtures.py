@@ -56,12 +56,17 @@ def seed_review_catalog(runtime, tmp_path: Path, datasets: list[dict] | None = N
     root = make_catalog(runtime, tmp_path, schemas={"rows.json": ROWS_SCHEMA, "person.json": PERSON_SCHEMA},
                         datasets=datasets or [{"id": "payees", "title": "补助对象名单", "schema": "person.json"},
                                               {"id": "budget", "title": "预算"}])
+    add_users(runtime, REVIEW_USERS)
+    return root
+
+
+def add_users(runtime, users: dict[str, tuple[str | None, list[str]]]) -> None:
+    """Create users (username: (organization, roles)) through the accounts service."""
     with transaction(runtime.sessions) as session:
-        for username, (org, roles) in REVIEW_USERS.items():
+        for username, (org, roles) in users.items():
             user_create(session=session, actor=OPERATOR, username=username, organization=org)
             for role in roles:
                 role_grant(session=session, actor=OPERATOR, username=username, role=role)
-    return root
 
 
 def viewer_of(runtime, username: str, scopes=None):

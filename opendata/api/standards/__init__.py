@@ -9,6 +9,8 @@ from flask_smorest import Api
 def register(app: Flask, api: Api) -> None:
     """Register the standards endpoints (plain Flask routes: their formats are the standards')."""
     del api
+    from opendata.api.standards.sitemap import blp as sitemap_blp
     from opendata.api.standards.views import blp
 
     app.register_blueprint(blp)
+    app.register_blueprint(sitemap_blp)

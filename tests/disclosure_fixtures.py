@@ -1,0 +1,162 @@
+"""The fixture catalogue of the disclosure matrix: one dataset per state, each with a marker in its data.
+
+Every row of a version carries its marker (in two text columns), so a leak is found by searching
+every response body (and every member of every archive, and Parquet decoded to text) for markers
+the viewer may not receive. Built once per test module through the real services.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from sqlalchemy import select
+
+from opendata.app import create_app
+from opendata.services.grants import grant_create
+from opendata.services.review import review_reject, version_withdraw
+from opendata.services.rows import close_engines
+from opendata.store.db import transaction
+from opendata.store.migrate import upgrade_to_head
+from opendata.store.models import Version
+from tests.accounts_fixtures import bearer, make_token
+from tests.builders import ROWS_SCHEMA, generate_rows, ingest_rows, make_catalog, publish_rows
+from tests.review_fixtures import OPERATOR, add_users, viewer_of
+
+LEGAL = "LAWREASON《中华人民共和国政府信息公开条例》第十四条"
+MARKERS = {
+    "m-open": "XOPEN9", "m-open/2": "XNEWDRAFT9", "m-cond": "XCOND9", "m-closed": "XCLOSED9",
+    "m-draft": "XDRAFT9", "m-rejected": "XREJECT9", "m-withdrawn": "XWITHDRAWN9",
+}
+DATASETS = [
+    {"id": "m-open", "title": "开放数据集", "disclosure": "unconditional"},
+    {"id": "m-cond", "title": "有条件开放数据集", "disclosure": "conditional"},
+    {"id": "m-closed", "title": "不予开放数据集", "disclosure": "closed", "legal_basis": LEGAL},
+    {"id": "m-draft", "title": "待审核数据集"},
+    {"id": "m-rejected", "title": "已驳回数据集"},
+    {"id": "m-withdrawn", "title": "已撤回数据集"},
+    {"id": "m-empty", "title": "尚无版本数据集"},  # exists, has nothing: what a hidden thing must look like
+]
+IDENTIFIERS = [d["id"] for d in DATASETS if d["id"] != "m-empty"]
+USERS = {
+    "admin": ("city", ["administrator"]),
+    "finpub": ("finance", ["publisher"]),
+    "finrev": ("finance", ["reviewer"]),
+    "envpub": ("env", ["publisher"]),
+    "alice": (None, ["requester"]),
+    "bob": (None, ["requester"]),
+}
+# matrix viewer -> (username, token scopes); None is anonymous
+VIEWERS = {
+    "anonymous": None,
+    "other-publisher": ("envpub", ["publish"]),
+    "own-publisher": ("finpub", ["publish"]),
+    "reviewer": ("finrev", ["review"]),
+    "granted": ("alice", ["read"]),
+    "expired-grant": ("bob", ["read"]),
+}
+OWN_ORGANIZATION = {"own-publisher", "reviewer"}
+CONDITIONAL_DATA = {"own-publisher", "reviewer", "granted"}
+
+
+def rows_with(marker: str, n: int, seed: int) -> list[dict]:
+    return [{**r, "district": marker, "category": f"{marker}-{i}"} for i, r in enumerate(generate_rows(n, seed=seed))]
+
+
+@dataclass
+class Matrix:
+    app: object
+    runtime: object
+    client: object
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    bulk_names: list[str] = field(default_factory=list)
+    checksums: dict[str, set[str]] = field(default_factory=dict)  # "dataset/number" -> sha256 of its files
+    responses: dict[tuple[str, str], tuple[int, bytes]] = field(default_factory=dict)
+
+    def get(self, viewer: str, path: str) -> tuple[int, bytes]:
+        """(status, body) of a GET by a matrix viewer; each (viewer, path) is fetched once per module."""
+        key = (viewer, path)
+        if key not in self.responses:
+            r = self.client.get(path, headers=self.headers[viewer])
+            self.responses[key] = (r.status_code, r.get_data())
+        return self.responses[key]
+
+
+def build_matrix(tmp: Path) -> Matrix:
+    """The app over a fresh OPENDATA_HOME with DATASETS in their states, USERS, tokens and grants."""
+    app = create_app(HOME=str(tmp / "home"), BASE_URL="http://testserver", RATE_LIMIT_ENABLED=False)
+    app.config["TESTING"] = True
+    rt = app.extensions["opendata"]
+    rt.config.home.mkdir(parents=True, exist_ok=True)
+    upgrade_to_head(rt.config.database_url)
+    make_catalog(rt, tmp, datasets=[{k: v for k, v in d.items()} for d in DATASETS],
+                 schemas={"rows.json": ROWS_SCHEMA})
+    add_users(rt, USERS)
+    publish_rows(rt, "m-open", rows_with(MARKERS["m-open"], 11, 1))
+    ingest_rows(rt, "m-open", rows_with(MARKERS["m-open/2"], 13, 2))
+    publish_rows(rt, "m-cond", rows_with(MARKERS["m-cond"], 12, 3))
+    publish_rows(rt, "m-closed", rows_with(MARKERS["m-closed"], 14, 4))
+    ingest_rows(rt, "m-draft", rows_with(MARKERS["m-draft"], 15, 5))
+    ingest_rows(rt, "m-rejected", rows_with(MARKERS["m-rejected"], 16, 6))
+    publish_rows(rt, "m-withdrawn", rows_with(MARKERS["m-withdrawn"], 17, 7))
+    admin = viewer_of(rt, "admin")
+    with transaction(rt.sessions) as session:
+        review_reject(session=session, viewer=admin, identifier="m-rejected", number=1, reason="口径错误")
+    version_withdraw(runtime=rt, viewer=admin, identifier="m-withdrawn", number=1, reason="数据有误")
+    past = datetime.now(UTC) - timedelta(days=30)
+    with transaction(rt.sessions) as session:
+        grant_create(session=session, actor=OPERATOR, dataset="m-cond", purpose="科研", username="alice",
+                     expires_at=datetime.now(UTC) + timedelta(days=30))
+        grant_create(session=session, actor=OPERATOR, dataset="m-cond", purpose="科研", username="bob",
+                     expires_at=past + timedelta(days=1), now=past)
+    matrix = Matrix(app, rt, app.test_client())
+    for name, spec in VIEWERS.items():
+        matrix.headers[name] = {} if spec is None else bearer(make_token(rt, spec[0], scopes=spec[1]))
+    matrix.bulk_names = [a["name"] for a in matrix.client.get("/bulk.json").json["archives"]]
+    with rt.sessions() as session:
+        for version in session.scalars(select(Version)):
+            key = f"{version.dataset.identifier}/{version.number}"
+            matrix.checksums[key] = {a.sha256 for a in version.artifacts} | {version.source_sha256}
+    return matrix
+
+
+def close_matrix(matrix: Matrix) -> None:
+    matrix.app.extensions["opendata.usage"].close()
+    matrix.app.extensions["opendata.jobs"].shutdown()
+    close_engines()
+    matrix.runtime.close()
+
+
+def searchable(body: bytes) -> bytes:
+    """The bytes to search for markers: archives expanded, Parquet decoded to CSV text."""
+    if body[:4] == b"PAR1":
+        out = io.BytesIO()
+        pacsv.write_csv(pq.read_table(io.BytesIO(body)), out)
+        return body + out.getvalue()
+    if body[:4] == b"PK\x03\x04":
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            return b"\n".join(name.encode() + b"\n" + searchable(archive.read(name)) for name in archive.namelist())
+    return body
+
+
+def served_versions(viewer: str) -> set[str]:
+    """Versions ("dataset/number") whose data the viewer may receive."""
+    return {"m-open/1"} | ({"m-cond/1"} if viewer in CONDITIONAL_DATA else set())
+
+
+def allowed_markers(viewer: str) -> set[str]:
+    """Markers of data the viewer may receive."""
+    return {MARKERS["m-open"]} | ({MARKERS["m-cond"]} if viewer in CONDITIONAL_DATA else set())
+
+
+def listed_versions(viewer: str, identifier: str) -> list[int]:
+    """Version numbers the viewer sees listed, newest first."""
+    published = {"m-open": [1], "m-cond": [1], "m-closed": [1]}.get(identifier, [])
+    if viewer not in OWN_ORGANIZATION:
+        return published
+    return {"m-open": [2, 1], "m-draft": [1], "m-rejected": [1], "m-withdrawn": [1]}.get(identifier, published)
