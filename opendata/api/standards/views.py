@@ -25,7 +25,13 @@ blp = Blueprint("standards", __name__)
 
 
 def _json(body, *, media_type: str = "application/json") -> Response:
-    return Response(json.dumps(body, ensure_ascii=False, indent=1), mimetype=media_type)
+    return _conditional(Response(json.dumps(body, ensure_ascii=False, indent=1), mimetype=media_type))
+
+
+def _conditional(response: Response) -> Response:
+    """ETag from the body; If-None-Match answers 304 (harvesters poll these documents)."""
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 def _public():
@@ -64,7 +70,7 @@ def _catalog(fmt: str, media_type: str, suffix: str) -> Response:
         body = graph.serialize(format="json-ld", context=CONTEXT, auto_compact=True)
     else:
         body = graph.serialize(format=fmt)
-    return Response(body, mimetype=media_type)
+    return _conditional(Response(body, mimetype=media_type))
 
 
 @blp.get("/catalog.jsonld")

@@ -86,8 +86,13 @@ def _agent(g: Graph, org: Organization, links: Links) -> URIRef:
     return node
 
 
-def _contact(g: Graph, contact: dict[str, str], fallback: str) -> BNode:
-    node = BNode()
+def _bnode(kind: str, key: str) -> BNode:
+    """A blank node with a stable label, so the same catalogue serializes to the same bytes (ETags)."""
+    return BNode(f"{kind}-{re.sub(r'[^A-Za-z0-9_-]', '_', key)}")
+
+
+def _contact(g: Graph, contact: dict[str, str], fallback: str, key: str) -> BNode:
+    node = _bnode("contact", key)
     g.add((node, RDF.type, VCARD.Kind))
     g.add((node, RDF.type, VCARD.Organization))
     g.add((node, VCARD.fn, Literal(contact.get("name") or fallback)))
@@ -146,7 +151,7 @@ def add_dataset(g: Graph, entry: DatasetEntry, links: Links) -> URIRef:
     node = URIRef(dataset_iri(links, ds.identifier))
     g.add((node, RDF.type, DCAT.Dataset))
     g.add((node, DCTERMS.identifier, Literal(ds.identifier)))
-    adms_id = BNode()
+    adms_id = _bnode("identifier", ds.identifier)
     g.add((adms_id, RDF.type, ADMS.Identifier))
     g.add((adms_id, SKOS.notation, Literal(ds.code)))
     g.add((node, ADMS.identifier, adms_id))
@@ -162,7 +167,7 @@ def add_dataset(g: Graph, entry: DatasetEntry, links: Links) -> URIRef:
     g.add((theme_iri, SKOS.inScheme, THEME_SCHEME))
     g.add((node, DCAT.theme, theme_iri))
     g.add((node, DCTERMS.publisher, _agent(g, ds.organization, links)))
-    g.add((node, DCAT.contactPoint, _contact(g, contact_of(ds), ds.organization.name)))
+    g.add((node, DCAT.contactPoint, _contact(g, contact_of(ds), ds.organization.name, ds.identifier)))
     freq = term("frequency", ds.frequency)
     g.add((node, DCTERMS.accrualPeriodicity,
            _concept(g, URIRef(f"{EU}frequency/{freq.eu}"), DCTERMS.Frequency, freq.en)))
@@ -170,12 +175,12 @@ def add_dataset(g: Graph, entry: DatasetEntry, links: Links) -> URIRef:
     g.add((node, DCTERMS.accessRights,
            _concept(g, URIRef(f"{EU}access-right/{access.eu}"), DCTERMS.RightsStatement, access.en)))
     if ds.legal_basis:
-        rights = BNode()
+        rights = _bnode("rights", ds.identifier)
         g.add((rights, RDF.type, DCTERMS.RightsStatement))
         g.add((rights, RDFS.label, Literal(ds.legal_basis, lang="zh")))
         g.add((node, DCTERMS.rights, rights))
     if ds.temporal_start or ds.temporal_end:
-        period = BNode()
+        period = _bnode("period", ds.identifier)
         g.add((period, RDF.type, DCTERMS.PeriodOfTime))
         if ds.temporal_start:
             g.add((period, DCAT.startDate, _when(ds.temporal_start)))
@@ -183,7 +188,7 @@ def add_dataset(g: Graph, entry: DatasetEntry, links: Links) -> URIRef:
             g.add((period, DCAT.endDate, _when(ds.temporal_end)))
         g.add((node, DCTERMS.temporal, period))
     if ds.spatial:
-        place = BNode()
+        place = _bnode("place", ds.identifier)
         g.add((place, RDF.type, DCTERMS.Location))
         g.add((place, LOCN.geographicName, Literal(ds.spatial)))
         g.add((node, DCTERMS.spatial, place))
@@ -214,7 +219,7 @@ def _distribution(g: Graph, entry: DatasetEntry, dist, links: Links) -> URIRef:
     g.add((fmt, RDF.type, DCTERMS.MediaTypeOrExtent))
     g.add((node, DCTERMS["format"], fmt))
     g.add((node, DCAT.byteSize, Literal(dist.bytes, datatype=XSD.nonNegativeInteger)))
-    checksum = BNode()
+    checksum = _bnode("checksum", f"{ds.identifier}-{dist.kind}")
     g.add((checksum, RDF.type, SPDX.Checksum))
     g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
     g.add((checksum, SPDX.checksumValue, Literal(dist.sha256, datatype=XSD.hexBinary)))

@@ -127,3 +127,12 @@ def test_page_beyond_the_last_is_404_and_bad_page_is_400(client):
     assert r.status_code == 400 and r.get_json()["code"] == "bad-request"
     body = client.get("/catalog.jsonld?page=1").get_data(as_text=True)
     assert "hydra:PagedCollection" in body
+
+
+@pytest.mark.parametrize("path", ["/catalog.ttl", "/catalog.jsonld", "/data.json", "/datasets/budget.jsonld",
+                                  "/datasets/budget/datapackage.json"])
+def test_exports_are_stable_and_answer_conditional_gets(client, path):
+    first, second = client.get(path), client.get(path)
+    assert first.data == second.data  # stable blank-node labels: the same catalogue, the same bytes
+    etag = first.headers["ETag"]
+    assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
