@@ -195,6 +195,7 @@ class DelimitedReader:
             self.path,
             self.encoding or UTF8,
             self._start,
+            delimiter=self.delimiter,
             replace=(self.delimiter, _SUBSTITUTE) if self.delimiter == "\uff0c" else None,
             mark_blank_lines=self._blank_lines,
         )

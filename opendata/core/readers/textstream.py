@@ -24,25 +24,51 @@ _LINE_BREAK = r"(\r\n|\n|\r(?!\n))(?=[\r\n])"  # a line break directly followed 
 
 
 class _QuoteAware:
-    """Applies a rewrite to the parts of a text outside double quotes, across chunks."""
+    """Applies a rewrite to the text outside quoted cells, across chunks, as csv parses quotes.
 
-    def __init__(self, kind: type, rewrite, needed):  # type: ignore[no-untyped-def]
-        self._quote = '"' if kind is str else b'"'
+    A quote opens a quoted cell only at the start of a field (after a delimiter, a line break or
+    at the start of the file); inside, '""' is an escaped quote and a lone quote closes the
+    cell. Elsewhere a quote is plain text, as in Python's csv module.
+    """
+
+    def __init__(self, kind: type, delimiter: str, rewrite, needed):  # type: ignore[no-untyped-def]
+        def cast(text: str):  # type: ignore[no-untyped-def]
+            return text if kind is str else text.encode("utf-8")
+
+        self._quote, self._empty = cast('"'), cast("")
+        self._starts = {cast(delimiter), cast("\r"), cast("\n")}
         self._rewrite = rewrite
         self._needed = needed
-        self._in_quotes = False
+        self._inside = False
+        self._previous = cast("\n")  # the start of the file is the start of a field
 
     def __call__(self, data):  # type: ignore[no-untyped-def]
-        parts = data.split(self._quote)
-        for i in range(1 if self._in_quotes else 0, len(parts), 2):
-            if self._needed(parts[i]):
-                parts[i] = self._rewrite(parts[i])
-        if len(parts) % 2 == 0:  # an odd number of quotes
-            self._in_quotes = not self._in_quotes
-        return self._quote.join(parts)
+        quote, parts = self._quote, data.split(self._quote)
+        inside, previous = self._inside, self._previous
+        flags: list[bool] = []
+        i, last = 0, len(parts) - 1
+        while True:
+            flags.append(inside)
+            if parts[i]:
+                previous = parts[i][-1:]
+            if i == last:
+                break
+            if inside and not parts[i + 1] and i + 1 < last:  # '""': an escaped quote
+                flags.append(True)
+                i += 2
+                previous = quote
+                continue
+            inside = not inside if inside else previous in self._starts
+            previous = quote
+            i += 1
+        self._inside, self._previous = inside, previous
+        for i, part in enumerate(parts):
+            if not flags[i] and part and self._needed(part):
+                parts[i] = self._rewrite(part)
+        return quote.join(parts)
 
 
-def _blank_line_marker(kind: type) -> _QuoteAware:
+def _blank_line_marker(kind: type, delimiter: str) -> _QuoteAware:
     if kind is str:
         pattern, mark, pairs = re.compile(_LINE_BREAK), BLANK_MARK, ("\n\n", "\r\r", "\n\r")
     else:
@@ -55,7 +81,7 @@ def _blank_line_marker(kind: type) -> _QuoteAware:
         # two-byte searches are slow where line breaks are dense: one, unless there is a CR
         return pairs[0] in part or (cr in part and (pairs[1] in part or pairs[2] in part))
 
-    return _QuoteAware(kind, lambda part: pattern.sub(repl, part), needed)
+    return _QuoteAware(kind, delimiter, lambda part: pattern.sub(repl, part), needed)
 
 
 class TranscodingStream:
@@ -71,6 +97,7 @@ class TranscodingStream:
         encoding: str,
         start: int,
         *,
+        delimiter: str = ",",
         replace: tuple[str, str] | None = None,
         mark_blank_lines: bool = False,
     ):
@@ -85,10 +112,10 @@ class TranscodingStream:
         if replace:
             old, new = replace
             self._rewrites.append(
-                _QuoteAware(str, lambda p: p.replace(old, new), lambda p: old in p)
+                _QuoteAware(str, old, lambda p: p.replace(old, new), lambda p: old in p)
             )
         if mark_blank_lines:
-            self._rewrites.append(_blank_line_marker(kind))
+            self._rewrites.append(_blank_line_marker(kind, replace[1] if replace else delimiter))
         self._carry = kind()
         self._buffer = bytearray()
         self._eof = False
@@ -121,7 +148,8 @@ class TranscodingStream:
         data = self._carry + data
         if not self._eof:
             # Hold back trailing line breaks: the next chunk may start with another one.
-            kept = data.rstrip("\r\n" if isinstance(data, str) else b"\r\n")
+            # and quotes: '""' split by a chunk edge must be seen whole
+            kept = data.rstrip('\r\n"' if isinstance(data, str) else b'\r\n"')
             data, self._carry = kept, data[len(kept) :]
         else:
             self._carry = data[:0]

@@ -86,3 +86,35 @@ def test_random_csvs_match_frictionless(tmp_path, seed):
     assert table.numbers == [number for number, _ in expected]
     for (number, ours), (_, theirs) in zip(table.rows, expected, strict=True):
         assert [c for c in ours if c is not None] == theirs, number
+
+
+def python_csv_rows(text: str) -> list[tuple[int, list[str]]]:
+    """What frictionless builds on: Python's csv module over the decoded text."""
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    return [(number, row) for number, row in enumerate(rows, 1) if number > 1]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_quote_heavy_random_csvs_match_python_csv(tmp_path, seed):
+    # Stray quotes inside unquoted cells, '""' escapes, empty lines inside and outside quotes:
+    # the quote tracking that marks empty lines must follow csv's rules, never parity alone.
+    rnd = random.Random(42 + seed)
+    alphabet = ["a", "1", ",", ",", '"', "\n", "\n", "\r", "\r\n", "北", " ", '""']
+    for _ in range(60):
+        text = "h1,h2,h3\n" + "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 300)))
+        path = tmp_path / "q.csv"
+        path.write_bytes(text.encode("utf-8"))
+        expected = python_csv_rows(text)
+        table = read_table(path)
+        got = [(n, [c for c in cells if c is not None]) for n, cells in table.rows]
+        if got[:-1] == expected[:-1] and got and expected:
+            # A quote still open at the end of the file: pyarrow drops the final line breaks of
+            # that cell, the csv module keeps them (a known difference).
+            last_got, last_expected = got[-1], expected[-1]
+            strip = [c.rstrip("\r\n") for c in last_expected[1]]
+            if [c.rstrip("\r\n") for c in last_got[1]] == strip:
+                continue
+        assert got == expected, text
