@@ -21,11 +21,13 @@ from opendata.app import create_app
 from opendata.services.grants import grant_create
 from opendata.services.review import review_reject, version_withdraw
 from opendata.services.rows import close_engines
+from opendata.services.search import reindex_search
+from opendata.services.versions import publish_version
 from opendata.store.db import transaction
 from opendata.store.migrate import upgrade_to_head
 from opendata.store.models import Version
 from tests.accounts_fixtures import bearer, make_token
-from tests.builders import ROWS_SCHEMA, generate_rows, ingest_rows, make_catalog, publish_rows
+from tests.builders import ROWS_SCHEMA, generate_rows, ingest_rows, make_catalog
 from tests.review_fixtures import OPERATOR, add_users, viewer_of
 
 LEGAL = "LAWREASON《中华人民共和国政府信息公开条例》第十四条"
@@ -97,17 +99,18 @@ def build_matrix(tmp: Path) -> Matrix:
     make_catalog(rt, tmp, datasets=[{k: v for k, v in d.items()} for d in DATASETS],
                  schemas={"rows.json": ROWS_SCHEMA})
     add_users(rt, USERS)
-    publish_rows(rt, "m-open", rows_with(MARKERS["m-open"], 11, 1))
-    ingest_rows(rt, "m-open", rows_with(MARKERS["m-open/2"], 13, 2))
-    publish_rows(rt, "m-cond", rows_with(MARKERS["m-cond"], 12, 3))
-    publish_rows(rt, "m-closed", rows_with(MARKERS["m-closed"], 14, 4))
-    ingest_rows(rt, "m-draft", rows_with(MARKERS["m-draft"], 15, 5))
-    ingest_rows(rt, "m-rejected", rows_with(MARKERS["m-rejected"], 16, 6))
-    publish_rows(rt, "m-withdrawn", rows_with(MARKERS["m-withdrawn"], 17, 7))
     admin = viewer_of(rt, "admin")
+    for identifier, seed, publish in (("m-open", 1, True), ("m-open/2", 2, False), ("m-cond", 3, True),
+                                      ("m-closed", 4, True), ("m-draft", 5, False), ("m-rejected", 6, False),
+                                      ("m-withdrawn", 7, True)):
+        outcome = ingest_rows(rt, identifier.split("/")[0], rows_with(MARKERS[identifier], 10 + seed, seed))
+        if publish:  # the hooks (search index, bulk archives) run once below, not per version
+            with transaction(rt.sessions) as session:
+                publish_version(session=session, version_id=outcome.version_id, actor="tests")
     with transaction(rt.sessions) as session:
         review_reject(session=session, viewer=admin, identifier="m-rejected", number=1, reason="口径错误")
-    version_withdraw(runtime=rt, viewer=admin, identifier="m-withdrawn", number=1, reason="数据有误")
+    reindex_search(runtime=rt)
+    version_withdraw(runtime=rt, viewer=admin, identifier="m-withdrawn", number=1, reason="数据有误")  # rebuilds bulk
     past = datetime.now(UTC) - timedelta(days=30)
     with transaction(rt.sessions) as session:
         grant_create(session=session, actor=OPERATOR, dataset="m-cond", purpose="科研", username="alice",
