@@ -127,3 +127,21 @@ def test_the_review_endpoints_are_in_the_openapi_document(client):
               "/datasets/{dataset_id}/versions/{number}/findings", "/datasets/{dataset_id}/disclosure"):
         ops = paths[f"{BASE}{p}"]
         assert all(op.get("summary") for m, op in ops.items() if m in ("get", "post")), p
+
+
+def test_closing_a_published_dataset_stops_its_data_everywhere(client, runtime, tokens):
+    rows = generate_rows(4)
+    for row in rows:
+        row["category"] = "QMARKQ"
+    ingest_rows(runtime, "budget", rows)
+    assert client.post(f"{BASE}/datasets/budget/versions/1/publish", json={}, headers=tokens["admin"]).status_code == 200
+    assert b"QMARKQ" in client.get("/api/v1/datasets/budget/download.csv").get_data()
+    r = client.post(f"{BASE}/datasets/budget/disclosure", headers=tokens["admin"],
+                    json={"disclosure": "closed", "legal_basis": "《条例》第十四条", "reason": "涉及公共安全"})
+    assert r.status_code == 200
+    for path in ("/api/v1/datasets/budget/download.csv", "/api/v1/datasets/budget/rows",
+                 "/datasets/budget/datapackage.json", "/api/3/action/datastore_search?resource_id=budget-csv"):
+        r = client.get(path)
+        assert r.status_code == 404 and b"QMARKQ" not in r.get_data(), path
+    archives = client.get("/bulk.json").json["archives"]
+    assert all("budget" not in a["datasets"] for a in archives)
