@@ -108,8 +108,8 @@ class TusUploads(MethodView):
         {"in": "header", "name": "Tus-Resumable", "required": True, "schema": {"type": "string", "enum": ["1.0.0"]}}])
     def post(self, dataset_id: str):
         """Open a resumable upload; answers 201 with its URL in Location."""
+        actor = require_scope("publish")  # credentials first: 401 before any protocol answer
         _check_version()
-        actor = require_scope("publish")
         length = _header_int("Upload-Length")
         metadata = parse_tus_metadata(request.headers.get("Upload-Metadata"))
         rt = runtime()
@@ -128,8 +128,8 @@ class TusUpload(MethodView):
     @blp.doc(security=BEARER)
     def head(self, dataset_id: str, upload_id: str):
         """The upload's offset (where the next PATCH starts) and length."""
+        actor = require_scope("publish")  # credentials first: 401 before any protocol answer
         _check_version()
-        actor = require_scope("publish")
         with session_scope() as session:
             upload = _open(actor, dataset_id, upload_id, session)
             headers = _offset_headers(upload)
@@ -138,12 +138,13 @@ class TusUpload(MethodView):
         return Response(status=200, headers=headers)
 
     @blp.response(204)
-    @blp.doc(security=BEARER, requestBody={"required": True, "content": {
-        OFFSET_TYPE: {"schema": {"type": "string", "format": "binary"}}}})
+    @blp.doc(security=BEARER, description=f"The body is the next bytes of the file, sent as Content-Type: "
+             f"{OFFSET_TYPE} (tus 1.0; see docs/api-write.md). Headers: Tus-Resumable: 1.0.0, Upload-Offset, "
+             "optionally Upload-Checksum: sha1|sha256|md5 <base64>.")
     def patch(self, dataset_id: str, upload_id: str):
         """Append bytes at Upload-Offset (409 when it is not the upload's offset; 460 on a bad checksum)."""
+        actor = require_scope("publish")  # credentials first: 401 before any protocol answer
         _check_version()
-        actor = require_scope("publish")
         if request.mimetype != OFFSET_TYPE:
             return Response(status=415, headers={"Accept-Patch": OFFSET_TYPE})
         offset = _header_int("Upload-Offset")
@@ -166,8 +167,8 @@ class TusUpload(MethodView):
     @blp.doc(security=BEARER)
     def delete(self, dataset_id: str, upload_id: str):
         """Terminate an unfinished upload and delete its bytes."""
+        actor = require_scope("publish")  # credentials first: 401 before any protocol answer
         _check_version()
-        actor = require_scope("publish")
         with session_scope() as session:
             tus_terminate(session=session, actor=actor, upload=_open(actor, dataset_id, upload_id, session))
         return Response(status=204)
