@@ -44,6 +44,44 @@ class _QuoteAware:
 
     def __call__(self, data):  # type: ignore[no-untyped-def]
         quote, parts = self._quote, data.split(self._quote)
+        flags = self._flags_by_parity(parts)
+        if flags is None:
+            flags = self._flags_by_rules(parts)
+        if not self._needed(data):
+            return data  # nothing to rewrite in this chunk: only the quote state moved on
+        rewrite, needed = self._rewrite, self._needed
+        return quote.join(
+            [
+                p if inside or not p or not needed(p) else rewrite(p)
+                for p, inside in zip(parts, flags, strict=True)
+            ]
+        )
+
+    def _flags_by_parity(self, parts):  # type: ignore[no-untyped-def]
+        """Inside/outside per part by quote parity, or None where csv's rules would differ.
+
+        Parity is right when every quote that opens (by parity) stands at the start of a field:
+        the text outside quotes before it ends with a delimiter or line break, or is empty
+        between two quotes ('""' inside a quoted cell). Checked at C speed in the common case.
+        """
+        last, first = len(parts) - 1, 1 if self._inside else 0
+        outside = parts[first:last:2]  # outside parts that a quote follows
+        if outside:
+            starts = self._starts
+            if first == 0 and not outside[0] and self._previous not in starts:
+                return None
+            if not all(p[-1:] in starts for p in outside if p):
+                return None
+        flags = [self._inside, not self._inside] * (last // 2 + 1)
+        del flags[last + 1 :]
+        if last % 2:  # an odd number of quotes
+            self._inside = not self._inside
+        self._previous = parts[-1][-1:] if parts[-1] else (self._quote if last else self._previous)
+        return flags
+
+    def _flags_by_rules(self, parts):  # type: ignore[no-untyped-def]
+        """Inside/outside per part following csv's state machine, quote by quote."""
+        quote = self._quote
         inside, previous = self._inside, self._previous
         flags: list[bool] = []
         i, last = 0, len(parts) - 1
@@ -62,10 +100,7 @@ class _QuoteAware:
             previous = quote
             i += 1
         self._inside, self._previous = inside, previous
-        for i, part in enumerate(parts):
-            if not flags[i] and part and self._needed(part):
-                parts[i] = self._rewrite(part)
-        return quote.join(parts)
+        return flags
 
 
 def _blank_line_marker(kind: type, delimiter: str) -> _QuoteAware:
