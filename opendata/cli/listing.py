@@ -154,12 +154,14 @@ def register(main: click.Group) -> None:
     @click.pass_obj
     def clean(obj, dry_run: bool) -> None:
         """Remove artifact files no version refers to, and leftovers of interrupted jobs."""
+        from opendata.services.jobs import clean_uploads
         from opendata.services.versions import referenced_artifacts
 
         rt = obj.require_initialized()
         with rt.sessions() as session:
             referenced = referenced_artifacts(session)
         removed = rt.artifacts.clean_orphans(referenced, dry_run=dry_run)
+        removed += clean_uploads(runtime=rt, stale_after=rt.config.INGEST_STALE_SECONDS, dry_run=dry_run)
         for rel in removed:
             click.echo(("would remove " if dry_run else "removed ") + rel)
         click.echo(f"{len(removed)} orphaned file(s)" + (" found" if dry_run else " removed"))

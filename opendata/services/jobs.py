@@ -276,14 +276,29 @@ def _fail_version(session: Session, version: Version, note: str) -> None:
         version.state = lifecycle.FAILED
 
 
-def leftover_uploads(*, runtime: Runtime) -> list[Path]:
-    """Upload files that no queued/running job or open resumable upload still needs."""
+UPLOAD_PATTERNS = ("*.upload", "tus-*.part")
+
+
+def clean_uploads(*, runtime: Runtime, stale_after: float, dry_run: bool = False) -> list[str]:
+    """Remove upload files no queued/running job or open resumable upload needs (``opendata clean``).
+
+    Files younger than ``stale_after`` seconds are kept: a live server may still be receiving them.
+    """
     with runtime.sessions() as session:
         needed = set(session.scalars(select(IngestJob.source_path).where(
             IngestJob.state.in_(["queued", "running"]), IngestJob.source_path.is_not(None))))
         needed |= set(session.scalars(select(UploadSession.temp_path).where(
             UploadSession.completed_at.is_(None), UploadSession.expires_at >= utcnow())))
-    return [p for p in uploads_dir(runtime).iterdir() if str(p) not in needed]
+    horizon = time.time() - stale_after
+    folder = uploads_dir(runtime)
+    removed = []
+    for pattern in UPLOAD_PATTERNS:
+        for path in sorted(folder.glob(pattern)):
+            if str(path) not in needed and path.stat().st_mtime < horizon:
+                removed.append(f"uploads/{path.name}")
+                if not dry_run:
+                    path.unlink(missing_ok=True)
+    return removed
 
 
 def _remove(path: str | None) -> None:

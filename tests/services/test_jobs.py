@@ -6,7 +6,9 @@ import hashlib
 import os
 import socket
 import subprocess
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +18,7 @@ from opendata.services.access import system_viewer
 from opendata.services.jobrunner import ThreadJobRunner, live_owners
 from opendata.services.jobs import (
     Submission,
+    clean_uploads,
     job_create,
     owner_is_gone,
     process_owner,
@@ -155,3 +158,19 @@ def test_recovery_keeps_published_versions(seeded):
     with runtime.sessions() as session:
         job = session.get(IngestJob, job_id)
         assert job.state == "failed" and job.version.state == lifecycle.PUBLISHED
+
+
+def test_clean_removes_only_old_uploads_nobody_needs(seeded):
+    runtime = seeded
+    folder = uploads_dir(runtime)
+    _job_id, needed = _abandon(runtime, f"{HOST}:{os.getppid()}", version_state=None)  # a live running job
+    orphan, young, other = folder / "dead.upload", folder / "young.upload", folder / "kept.csv"
+    for path in (orphan, young, other):
+        path.write_bytes(b"x")
+    old = time.time() - 3600
+    for path in (orphan, other, Path(needed)):
+        os.utime(path, (old, old))
+    assert clean_uploads(runtime=runtime, stale_after=60, dry_run=True) == ["uploads/dead.upload"]
+    assert orphan.exists()
+    assert clean_uploads(runtime=runtime, stale_after=60) == ["uploads/dead.upload"]
+    assert not orphan.exists() and young.exists() and other.exists() and Path(needed).exists()
