@@ -21,7 +21,6 @@ from opendata.app import create_app
 from opendata.services.grants import grant_create
 from opendata.services.review import review_reject, version_withdraw
 from opendata.services.rows import close_engines
-from opendata.services.search import reindex_search
 from opendata.services.versions import publish_version
 from opendata.store.db import transaction
 from opendata.store.migrate import upgrade_to_head
@@ -33,7 +32,7 @@ from tests.review_fixtures import OPERATOR, add_users, viewer_of
 LEGAL = "LAWREASON《中华人民共和国政府信息公开条例》第十四条"
 MARKERS = {
     "m-open": "XOPEN9", "m-open/2": "XNEWDRAFT9", "m-cond": "XCOND9", "m-closed": "XCLOSED9",
-    "m-draft": "XDRAFT9", "m-rejected": "XREJECT9", "m-withdrawn": "XWITHDRAWN9",
+    "m-draft": "XDRAFT9", "m-rejected": "XREJECT9", "m-withdrawn": "XWITHDRAWN9", "m-gone": "XGONE9",
 }
 DATASETS = [
     {"id": "m-open", "title": "开放数据集", "disclosure": "unconditional"},
@@ -44,7 +43,9 @@ DATASETS = [
     {"id": "m-withdrawn", "title": "已撤回数据集"},
     {"id": "m-empty", "title": "尚无版本数据集"},  # exists, has nothing: what a hidden thing must look like
 ]
-IDENTIFIERS = [d["id"] for d in DATASETS if d["id"] != "m-empty"]
+# Published, then removed from catalog.yaml: the dataset is withdrawn from the catalogue (administrators only).
+GONE = {"id": "m-gone", "title": "已撤销目录数据集"}
+IDENTIFIERS = [d["id"] for d in DATASETS if d["id"] != "m-empty"] + [GONE["id"]]
 USERS = {
     "admin": ("city", ["administrator"]),
     "finpub": ("finance", ["publisher"]),
@@ -96,20 +97,19 @@ def build_matrix(tmp: Path) -> Matrix:
     rt = app.extensions["opendata"]
     rt.config.home.mkdir(parents=True, exist_ok=True)
     upgrade_to_head(rt.config.database_url)
-    make_catalog(rt, tmp, datasets=[{k: v for k, v in d.items()} for d in DATASETS],
-                 schemas={"rows.json": ROWS_SCHEMA})
+    make_catalog(rt, tmp, datasets=[*DATASETS, GONE], schemas={"rows.json": ROWS_SCHEMA})
     add_users(rt, USERS)
     admin = viewer_of(rt, "admin")
     for identifier, seed, publish in (("m-open", 1, True), ("m-open/2", 2, False), ("m-cond", 3, True),
                                       ("m-closed", 4, True), ("m-draft", 5, False), ("m-rejected", 6, False),
-                                      ("m-withdrawn", 7, True)):
+                                      ("m-withdrawn", 7, True), ("m-gone", 8, True)):
         outcome = ingest_rows(rt, identifier.split("/")[0], rows_with(MARKERS[identifier], 10 + seed, seed))
         if publish:  # the hooks (search index, bulk archives) run once below, not per version
             with transaction(rt.sessions) as session:
                 publish_version(session=session, version_id=outcome.version_id, actor="tests")
     with transaction(rt.sessions) as session:
         review_reject(session=session, viewer=admin, identifier="m-rejected", number=1, reason="口径错误")
-    reindex_search(runtime=rt)
+    make_catalog(rt, tmp, datasets=DATASETS, schemas={"rows.json": ROWS_SCHEMA})  # withdraws m-gone, re-indexes
     version_withdraw(runtime=rt, viewer=admin, identifier="m-withdrawn", number=1, reason="数据有误")  # rebuilds bulk
     past = datetime.now(UTC) - timedelta(days=30)
     with transaction(rt.sessions) as session:

@@ -19,6 +19,7 @@ import pytest
 
 from tests.disclosure_fixtures import (
     CONDITIONAL_DATA,
+    GONE,
     IDENTIFIERS,
     LEGAL,
     MARKERS,
@@ -62,7 +63,9 @@ ERROR_PATHS = ["/api/v1/datasets/{id}/rows?sort=-nosuch", "/api/v1/datasets/{id}
                "/api/3/action/datastore_search?resource_id={id}-parquet&sort=nosuch"]
 # What a hidden resource is compared with: a dataset that exists with nothing in it, a version that never existed.
 EMPTY = "m-empty"
+NOSUCH = "m-nosuch"
 MISSING_VERSION = "9"
+LISTED = [i for i in IDENTIFIERS if i != GONE["id"]]
 
 
 @pytest.fixture(scope="module")
@@ -147,8 +150,9 @@ def _assert_same_as_missing(matrix, viewer: str, template: str, identifier: str,
         absent_path = re.sub(r"/versions/\d+", f"/versions/{MISSING_VERSION}", template.format(id=identifier))
         number = re.search(r"/versions/(\d+)", template.format(id=identifier)).group(1)
         expected = _get(matrix, viewer, absent_path).get_data(as_text=True).replace(MISSING_VERSION, number)
-    else:
-        expected = _get(matrix, viewer, template.format(id=EMPTY)).get_data(as_text=True).replace(EMPTY, identifier)
+    else:  # a listed dataset with hidden data reads as one with none; a dataset out of the catalogue as none at all
+        other = NOSUCH if identifier == GONE["id"] else EMPTY
+        expected = _get(matrix, viewer, template.format(id=other)).get_data(as_text=True).replace(other, identifier)
     assert hidden.get_data(as_text=True) == expected
 
 
@@ -165,6 +169,10 @@ def test_errors_about_hidden_data_read_as_errors_about_nothing(matrix, viewer, i
 @pytest.mark.parametrize("identifier", IDENTIFIERS)
 @pytest.mark.parametrize("viewer", list(VIEWERS))
 def test_version_lists_show_unpublished_versions_only_to_the_organization(matrix, viewer, identifier):
+    if identifier == GONE["id"]:
+        for template in ("/api/v1/datasets/{id}", "/api/v1/datasets/{id}/versions", "/api/v1/datasets/{id}/versions/1"):
+            _assert_same_as_missing(matrix, viewer, template, identifier, _get(matrix, viewer, template.format(id=identifier)))
+        return
     expected = listed_versions(viewer, identifier)
     listed = _get(matrix, viewer, f"/api/v1/datasets/{identifier}/versions").json["versions"]
     assert [v["number"] for v in listed] == expected
@@ -185,14 +193,14 @@ def test_version_lists_show_unpublished_versions_only_to_the_organization(matrix
 def test_catalogue_lists_every_active_dataset_alike_and_closed_with_its_reason(matrix, viewer):
     anonymous = _get(matrix, "anonymous", "/api/v1/datasets?page_size=100").json
     mine = _get(matrix, viewer, "/api/v1/datasets?page_size=100").json
-    assert mine["total"] == anonymous["total"] == len(IDENTIFIERS) + 1
+    assert mine["total"] == anonymous["total"] == len(LISTED) + 1
     assert mine["facets"] == anonymous["facets"]
     for path in ("/api/v1/datasets/m-closed", "/api/3/action/package_show?id=m-closed"):
         assert LEGAL in _get(matrix, viewer, path).get_data(as_text=True), path
     ckan = _get(matrix, viewer, "/api/3/action/package_list").json["result"]
-    assert sorted(ckan) == sorted([*IDENTIFIERS, "m-empty"])
+    assert sorted(ckan) == sorted([*LISTED, EMPTY])
     sitemap = _get(matrix, viewer, "/sitemap.xml").get_data(as_text=True)
-    assert all(f"/datasets/{i}</loc>" in sitemap for i in IDENTIFIERS)
+    assert all(f"/datasets/{i}</loc>" in sitemap for i in LISTED) and GONE["id"] not in sitemap
 
 
 @pytest.mark.parametrize("viewer", list(VIEWERS))
