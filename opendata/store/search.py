@@ -31,6 +31,7 @@ SORTS = ("relevance", "modified", "title", "downloads")
 FORMAT = "2"  # bump when the tables change: an older index file is rebuilt from the database
 _SEP = "\x1f"
 CACHE_SIZE = 512  # answers kept per process; keyed by the index generation, so never stale
+MATCH_CACHE_SIZE = 256  # full-text matches kept per process (queries share a few common words)
 _CJK = (r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f")
 _RUN = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+")
 _IS_CJK = re.compile(rf"[{_CJK}]")
@@ -199,6 +200,7 @@ class SqliteSearchIndex:
         self._lock = threading.Lock()
         self._snapshot: _Snapshot | None = None
         self._cache: OrderedDict[tuple, SearchHits] = OrderedDict()
+        self._matches: OrderedDict[tuple, np.ndarray] = OrderedDict()
 
     # -- connections -----------------------------------------------------------------------------
     def _con(self) -> sqlite3.Connection:
@@ -315,9 +317,23 @@ class SqliteSearchIndex:
                 snap.downloads_gen = gen
         return snap.downloads
 
-    def _match(self, expression: str, column: str | None = None) -> list[int]:
+    def _match(self, snap: _Snapshot, expression: str, column: str | None = None) -> np.ndarray:
+        """Snapshot positions of the documents matching ``expression`` (cached per generation: few words are common)."""
+        key = (snap.generation, expression, column)
+        with self._lock:
+            hit = self._matches.get(key)
+            if hit is not None:
+                self._matches.move_to_end(key)
+                return hit
         text = expression if column is None else f"{column} : ({expression})"
-        return [r[0] for r in self._con().execute("SELECT rowid FROM doc_fts WHERE doc_fts MATCH ?", (text,))]
+        ids = [r[0] for r in self._con().execute("SELECT rowid FROM doc_fts WHERE doc_fts MATCH ?", (text,))]
+        pos, known = snap.positions(ids)
+        found = pos[known]
+        with self._lock:
+            self._matches[key] = found
+            while len(self._matches) > MATCH_CACHE_SIZE:
+                self._matches.popitem(last=False)
+        return found
 
     def search(self, query: SearchQuery) -> SearchHits:
         """Match, filter, count facets, sort and page (answers are cached per index generation)."""
@@ -345,14 +361,12 @@ class SqliteSearchIndex:
             mask[:] = False
         elif expression is not None:
             matched = np.zeros(len(snap.ids), dtype=bool)
-            pos, known = snap.positions(self._match(expression))
-            matched[pos[known]] = True
+            matched[self._match(snap, expression)] = True
             mask &= matched
             if query.sort == "relevance":
                 # relevance: datasets with every word in the title first, then the rest; newest first within
                 tier = np.zeros(len(snap.ids), dtype=np.int64)
-                pos, known = snap.positions(self._match(expression, "title"))
-                tier[pos[known]] = 1
+                tier[self._match(snap, expression, "title")] = 1
         for name, wanted in query.filters.items():
             if wanted:
                 mask &= snap.facet_mask(name, wanted)

@@ -1,0 +1,370 @@
+"""Read API benchmark over real HTTP: opendata (gunicorn, 2 workers) vs Datasette vs nginx, measured with wrk.
+
+Run by hand (not part of the test suite)::
+
+    .venv/bin/python bench/api.py            # 1M rows, 50,000 catalogue entries, 10 s per measurement
+    .venv/bin/python bench/api.py --write    # also write the "Read API (HTTP)" section of docs/benchmarks.md
+
+Needs ``wrk`` and ``nginx`` (apt-get install -y nginx wrk) and Datasette in .venv (pip install datasette).
+The 1M-row CSV of bench/ingest.py is ingested and published through the real services into a
+fresh OPENDATA_HOME under --workdir (reused on later runs); the same rows go into SQLite (index
+on the filter column) for Datasette, and the published Parquet file is served by nginx. Every
+server listens on 127.0.0.1 only. Each HTTP measurement is wrk with 8 connections.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from api_data import SEARCH_WORDS, build_search_index, build_sqlite, prepare_home  # noqa: E402
+
+DOC = ROOT / "docs" / "benchmarks.md"
+HEADING = "## Read API (HTTP)"
+CATEGORIES = ["行政许可", "行政处罚", "行政强制", "行政征收", "行政给付", "行政检查", "行政确认", "其他"]
+LUA = r"""
+local paths = {}
+for line in io.lines("%(paths)s") do paths[#paths + 1] = line end
+local i = 0
+function setup(thread) end
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[((i * 7919) %% #paths) + 1])
+end
+done = function(summary, latency, requests)
+  local errors = summary.errors.status + summary.errors.connect + summary.errors.read
+                 + summary.errors.write + summary.errors.timeout
+  io.write(string.format("RESULT %%.3f %%.3f %%.1f %%d %%d %%d %%.3f\n", latency:percentile(50) / 1000,
+           latency:percentile(95) / 1000, summary.requests / (summary.duration / 1e6), summary.requests,
+           errors, summary.bytes, summary.duration / 1e6))
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(port: int, path: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server on port {port} exited with {proc.returncode}")
+        try:
+            con = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            con.request("GET", path)
+            con.getresponse().read()
+            con.close()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"server on port {port} did not answer {path}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# -- servers ---------------------------------------------------------------------------------------
+def start_opendata(home: Path, port: int, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "OPENDATA_HOME": str(home), "OPENDATA_RATE_LIMIT_ENABLED": "false",
+           "OPENDATA_BASE_URL": f"http://127.0.0.1:{port}", "PYTHONPATH": str(ROOT)}
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    with open(log, "ab") as out:
+        proc = subprocess.Popen([str(gunicorn), "-w", "2", "-k", "gthread", "--threads", "4", "-b",
+                                 f"127.0.0.1:{port}", "--log-level", "warning", "opendata.app:create_app()"],
+                                env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    wait_http(port, "/api/v1/status", proc)
+    return proc
+
+
+def start_datasette(db: Path, port: int, log: Path) -> subprocess.Popen:
+    datasette = Path(sys.executable).with_name("datasette")
+    with open(log, "ab") as out:
+        proc = subprocess.Popen([str(datasette), "serve", str(db), "-h", "127.0.0.1", "-p", str(port),
+                                 "--setting", "suggest_facets", "off", "--setting", "sql_time_limit_ms", "10000"],
+                                stdout=out, stderr=subprocess.STDOUT)
+    wait_http(port, "/-/versions.json", proc)
+    return proc
+
+
+def start_nginx(parquet: Path, workdir: Path, port: int) -> subprocess.Popen:
+    root = workdir / "nginx-root"
+    root.mkdir(exist_ok=True)
+    target = root / "bench.parquet"
+    if not target.exists():
+        shutil.copy(parquet, target)
+    prefix = workdir / "nginx"
+    prefix.mkdir(exist_ok=True)
+    conf = prefix / "nginx.conf"
+    conf.write_text(f"""worker_processes 2;
+daemon off;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    client_body_temp_path {prefix}/body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    types {{ application/vnd.apache.parquet parquet; }}
+    server {{ listen 127.0.0.1:{port}; root {root}; }}
+}}
+""")
+    proc = subprocess.Popen(["nginx", "-p", str(prefix), "-c", str(conf)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.STDOUT)
+    wait_http(port, "/bench.parquet", proc)
+    return proc
+
+
+# -- measuring -------------------------------------------------------------------------------------
+def wrk(port: int, paths: list[str], workdir: Path, seconds: int, name: str, connections: int = 8) -> dict:
+    """wrk with 8 connections (by default) over ``paths``; p50/p95 ms, requests/s, MB/s."""
+    plist = workdir / f"{name}.paths"
+    plist.write_text("\n".join(paths) + "\n")
+    script = workdir / f"{name}.lua"
+    script.write_text(LUA % {"paths": plist})
+    out = subprocess.run(["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s", "-s", str(script),
+                          f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True).stdout
+    match = re.search(r"RESULT (\S+) (\S+) (\S+) (\d+) (\d+) (\d+) (\S+)", out)
+    p50, p95, rps, n, errors, nbytes, duration = match.groups()
+    return {"p50": float(p50), "p95": float(p95), "rps": float(rps), "requests": int(n), "errors": int(errors),
+            "mb_s": int(nbytes) / float(duration) / 1e6}
+
+
+def get_json(port: int, path: str) -> dict:
+    con = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    con.request("GET", path)
+    r = con.getresponse()
+    body = r.read()
+    con.close()
+    if r.status != 200:
+        raise SystemExit(f"GET {path} on {port}: {r.status} {body[:300]!r}")
+    return json.loads(body)
+
+
+def walk_paths(port: int, first: str, next_path, pages: int = 100) -> tuple[list[str], float]:
+    """Follow a keyset walk of ``pages`` pages sequentially; (the page URLs, ms for the whole walk)."""
+    paths, path = [], first
+    started = time.perf_counter()
+    for _ in range(pages):
+        paths.append(path)
+        body = get_json(port, path)
+        if not body.get("next"):
+            break
+        path = next_path(body["next"])
+    return paths, (time.perf_counter() - started) * 1000
+
+
+def _rnd_amounts(n: int) -> list[str]:
+    rnd = random.Random(7)
+    return [f"{rnd.random():.6f}" for _ in range(n)]
+
+
+def run(args) -> dict:
+    workdir = args.workdir
+    home, parquet = prepare_home(workdir, args.rows, args.datasets)
+    db = build_sqlite(parquet, workdir)
+    build_search_index(home)
+    results: dict = {"load_before": os.getloadavg()[0], "rows": args.rows, "datasets": args.datasets, "parquet_bytes": parquet.stat().st_size}
+    od_port, ds_port, ng_port = free_port(), free_port(), free_port()
+    procs = []
+    try:
+        procs.append(start_opendata(home, od_port, workdir / "gunicorn.log"))
+        procs.append(start_datasette(db, ds_port, workdir / "datasette.log"))
+        procs.append(start_nginx(parquet, workdir, ng_port))
+        amounts = _rnd_amounts(4000)
+        cats = [quote(c) for c in CATEGORIES]
+        od_rows = "/api/v1/datasets/bench/rows"
+        # warm both workers and both servers
+        for _ in range(20):
+            get_json(od_port, f"{od_rows}?category={cats[0]}&limit=100")
+            get_json(ds_port, f"/bench/rows.json?category={cats[0]}&_size=100")
+        for word in SEARCH_WORDS:  # each worker builds its facet snapshot once
+            get_json(od_port, "/api/v1/datasets?" + urlencode({"q": word}))
+        s = args.seconds
+        sorted_od = [f"{od_rows}?category={cats[i % 8]}&amount__gte={a}&sort=-amount&limit=100"
+                     for i, a in enumerate(amounts)]
+        sorted_ds = [f"/bench/rows.json?category={cats[i % 8]}&amount__gte={a}&_sort_desc=amount&_size=100"
+                     for i, a in enumerate(amounts)]
+        results["sorted page"] = {"opendata": wrk(od_port, sorted_od, workdir, s, "od-sorted"),
+                                  "datasette": wrk(ds_port, sorted_ds, workdir, s, "ds-sorted")}
+        page_od = [f"{od_rows}?category={cats[i % 8]}&amount__gte={a}&limit=100" for i, a in enumerate(amounts)]
+        page_ds = [f"/bench/rows.json?category={cats[i % 8]}&amount__gte={a}&_size=100" for i, a in enumerate(amounts)]
+        results["filtered page"] = {"opendata": wrk(od_port, page_od, workdir, s, "od-page"),
+                                    "datasette": wrk(ds_port, page_ds, workdir, s, "ds-page")}
+        group_od = [f"{od_rows}?group_by=category"]
+        group_ds = ["/bench.json?" + urlencode({"sql": "select category, count(*) from rows group by category "
+                                                       "order by category"})]
+        results["group-by count"] = {"opendata": wrk(od_port, group_od, workdir, s, "od-group"),
+                                     "datasette": wrk(ds_port, group_ds, workdir, s, "ds-group")}
+        walks_od, walks_ds, times_od, times_ds = [], [], [], []
+        for i, c in enumerate(cats[:4]):
+            first_od = f"{od_rows}?category={c}&limit=100"
+            paths, ms = walk_paths(od_port, first_od, lambda n, c=c: f"{od_rows}?category={c}&limit=100&next={quote(n)}")
+            walks_od += paths
+            times_od.append(ms)
+            first_ds = f"/bench/rows.json?category={c}&_size=100"
+            paths, ms = walk_paths(ds_port, first_ds,
+                                   lambda n, c=c: f"/bench/rows.json?category={c}&_size=100&_next={quote(n)}")
+            walks_ds += paths
+            times_ds.append(ms)
+            del i
+        results["keyset walk"] = {"opendata": wrk(od_port, walks_od, workdir, s, "od-walk"),
+                                  "datasette": wrk(ds_port, walks_ds, workdir, s, "ds-walk"),
+                                  "walk_ms_opendata": sorted(times_od)[len(times_od) // 2],
+                                  "walk_ms_datasette": sorted(times_ds)[len(times_ds) // 2]}
+        rnd = random.Random(3)
+        search = []
+        for _ in range(500):
+            params = {"q": rnd.choice(SEARCH_WORDS)}
+            if rnd.random() < 0.3:
+                params["theme"] = rnd.choice(["fiscal", "environment", "health", "transport", "employment"])
+            if rnd.random() < 0.2:
+                params["sort"] = rnd.choice(["modified", "title", "downloads"])
+            if rnd.random() < 0.2:
+                params["page"] = str(rnd.randint(2, 5))
+            search.append("/api/v1/datasets?" + urlencode(params))
+        search += ["/api/v1/datasets", "/api/v1/datasets?disclosure=unconditional&sort=modified"]
+        results["search"] = {"opendata": wrk(od_port, search, workdir, s, "od-search"),
+                             "one_connection": wrk(od_port, search, workdir, s, "od-search-1", connections=1)}
+        results["download"] = {"opendata": wrk(od_port, ["/api/v1/datasets/bench/download.parquet"], workdir, s,
+                                               "od-download"),
+                               "nginx": wrk(ng_port, ["/bench.parquet"], workdir, s, "ng-download")}
+        results["load_after"] = os.getloadavg()[0]
+    finally:
+        for p in reversed(procs):
+            stop(p)
+    return results
+
+
+# -- report ----------------------------------------------------------------------------------------
+def machine() -> str:
+    model = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{model}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, {platform.system()} {platform.release()}"
+
+
+def _versions() -> str:
+    def ver(cmd: list[str]) -> str:
+        try:
+            out = subprocess.run(cmd, capture_output=True, text=True)
+            return (out.stdout + out.stderr).strip().splitlines()[0]
+        except (OSError, IndexError):
+            return "?"
+
+    import duckdb
+
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    datasette = Path(sys.executable).with_name("datasette")
+    return (f"Python {platform.python_version()}, DuckDB {duckdb.__version__}, {ver([str(gunicorn), '--version'])}, "
+            f"{ver([str(datasette), '--version'])}, {ver(['nginx', '-v'])}, {ver(['wrk', '--version'])}")
+
+
+def render(r: dict, seconds: int) -> str:
+    def line(name: str, key: str, peer: str) -> str:
+        ours, theirs = r[key]["opendata"], r[key][peer]
+        return (f"| {name} | {ours['p50']:.1f} | {ours['p95']:.1f} | {ours['rps']:.0f} | {theirs['p50']:.1f} | "
+                f"{theirs['p95']:.1f} | {theirs['rps']:.0f} | {ours['rps'] / max(theirs['rps'], 1e-9):.1f}× |")
+
+    walk = r["keyset walk"]
+    search, dl = r["search"]["opendata"], r["download"]
+    lines = [
+        HEADING, "",
+        f"Run on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by `bench/api.py` on {machine()}; {_versions()}.",
+        f"{r['rows']:,} rows (bench/ingest.py's generated file, ingested and published through the services; "
+        f"Parquet {r['parquet_bytes'] / 1e6:.1f} MB), {r['datasets']:,} extra catalogue entries. opendata: gunicorn, "
+        "2 workers (gthread, 4 threads each). Datasette: SQLite with an index on `category`, facet suggestions off. "
+        f"nginx: 2 workers, sendfile. wrk: 2 threads, 8 connections, {seconds} s per row, loopback only. Row queries "
+        "vary a near-no-op `amount__gte` filter so neither side answers from a result cache.",
+        "",
+        "| operation | opendata p50 ms | p95 ms | req/s | Datasette p50 ms | p95 ms | req/s | ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        line("filter (1/8 of rows) + sort by amount, page of 100, total", "sorted page", "datasette"),
+        line("filter (1/8 of rows), page of 100, total", "filtered page", "datasette"),
+        line("group-by count over category", "group-by count", "datasette"),
+        line("keyset walk pages (100 rows each, cursor URLs replayed)", "keyset walk", "datasette"),
+        "",
+        f"- Keyset walk through 10,000 rows (100 sequential pages, one connection), median whole walk: opendata "
+        f"{walk['walk_ms_opendata']:.0f} ms, Datasette {walk['walk_ms_datasette']:.0f} ms.",
+        f"- Catalogue search over {r['datasets'] + 1:,} datasets (q with a Chinese word, some with a theme filter, "
+        f"another sort or page): p50 {search['p50']:.1f} ms, p95 {search['p95']:.1f} ms, {search['rps']:.0f} req/s "
+        f"(target p95 < 50 ms); with one connection (service time without queueing): p50 "
+        f"{r['search']['one_connection']['p50']:.1f} ms, p95 {r['search']['one_connection']['p95']:.1f} ms.",
+        f"- Whole-file Parquet download: opendata {dl['opendata']['mb_s']:.0f} MB/s, nginx {dl['nginx']['mb_s']:.0f} "
+        f"MB/s ({dl['opendata']['mb_s'] / max(dl['nginx']['mb_s'], 1e-9) * 100:.0f}% of nginx; target ≥ 90%).",
+        f"- Load average (1 min) of the machine before and after the run: {r.get('load_before', 0):.1f} and "
+        f"{r.get('load_after', 0):.1f} on {os.cpu_count()} cores; other work on the machine competes for the CPU.",
+        f"- Errors (non-2xx or socket errors) across all runs: "
+        f"{sum(v['errors'] for k in ('sorted page', 'filtered page', 'group-by count', 'keyset walk', 'search', 'download') for v in r[k].values() if isinstance(v, dict))}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_doc(text: str) -> None:
+    old = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
+    if HEADING in old:
+        start = old.index(HEADING)
+        nxt = old.find("\n## ", start + len(HEADING))
+        new = old[:start] + text + (old[nxt + 1:] if nxt != -1 else "")
+    else:
+        new = old.rstrip("\n") + "\n\n" + text
+    DOC.write_text(new, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--datasets", type=int, default=50_000, help="synthetic catalogue entries for search")
+    parser.add_argument("--seconds", type=int, default=10, help="wrk duration per measurement")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/opendata-bench-api"))
+    parser.add_argument("--write", action="store_true", help="write the section into docs/benchmarks.md")
+    args = parser.parse_args(argv)
+    for tool in ("wrk", "nginx"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"{tool} is not installed (apt-get install -y nginx wrk)")
+    results = run(args)
+    (args.workdir / "results.json").write_text(json.dumps(results, indent=1))
+    text = render(results, args.seconds)
+    print(text)
+    if args.write:
+        write_doc(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
