@@ -43,6 +43,7 @@ SORTS = {"score": "relevance", "metadata_modified": "modified", "metadata_create
          "title_string": "title", "title": "title", "name": "title", "views_recent": "downloads",
          "views_total": "downloads"}
 FORMATS = {"csv": "CSV", "parquet": "Parquet"}
+MAX_ROWS = 1000
 _TERM = re.compile(r'([+]?)([A-Za-z_.]+):(?:"([^"]*)"|(\S+))')
 
 
@@ -113,7 +114,7 @@ def _sort(data: dict[str, Any]) -> str:
 
 def package_search(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     """Search packages: q, fq (field:value terms), rows, start, sort, facet.field, facet.limit."""
-    rows = param_int(data, "rows", 10, low=0, high=1000)
+    rows = min(param_int(data, "rows", 10, low=0), MAX_ROWS)  # CKAN caps rows silently (ckan.search.rows_max)
     start = param_int(data, "start", 0, low=0, high=10**9)
     filters: dict[str, list[str]] = {}
     q = str(data.get("q") or "").strip()
@@ -161,7 +162,7 @@ def _org_counts(session, viewer: Viewer) -> dict[int, int]:
 def organization_list(ctx: Context, data: dict[str, Any]) -> list[Any]:
     """Organization names, or dicts with ``all_fields``; sorted by name."""
     all_fields = param_bool(data, "all_fields", False)
-    limit = param_int(data, "limit", 1000, low=0, high=1000)
+    limit = min(param_int(data, "limit", MAX_ROWS, low=0), MAX_ROWS)
     offset = param_int(data, "offset", 0, low=0)
     wanted = param_json(data, "organizations", None)
     with ctx.runtime.sessions() as session:

@@ -182,3 +182,8 @@ def _budget_rows() -> list[dict[str, str]]:
     import io
 
     return list(csv.DictReader(io.StringIO(rows_csv(1, 12))))
+
+
+def test_rows_beyond_the_maximum_are_capped_as_ckan_does(ckan):
+    found = ckan.action.package_search(rows=5000)
+    assert found["count"] == len(found["results"]) == 5
