@@ -9,9 +9,11 @@ truncating the file back to that offset on the next PATCH.
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import os
-import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -34,8 +36,6 @@ from opendata.store.models import Dataset, utcnow
 
 CHUNK = 1024 * 1024
 CHECKSUM_ALGORITHMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "md5": hashlib.md5}
-_locks: dict[str, threading.Lock] = {}
-_locks_guard = threading.Lock()
 
 
 class PayloadTooLargeError(OpendataError):
@@ -129,6 +129,9 @@ def tus_create(*, session: Session, actor: Viewer, dataset: Dataset, length: int
     """Open a resumable upload of ``length`` bytes (an empty file on disk until PATCHes arrive)."""
     if length > limit:
         raise too_large(limit)
+    if length == 0:
+        raise ValidationError("an upload needs at least one byte", problems=[
+            Problem("empty-upload", "Upload-Length is 0", path="Upload-Length")])
     upload = UploadSession(dataset_id=dataset.id, actor=actor.user or "", upload_length=length,
                            upload_offset=0, metadata_=metadata, temp_path="",
                            expires_at=utcnow() + timedelta(hours=expiry_hours))
@@ -152,15 +155,30 @@ def tus_get(*, session: Session, actor: Viewer, dataset: Dataset, uuid: str) -> 
     return upload
 
 
-def upload_lock(uuid: str) -> threading.Lock:
-    """One writer per upload in this process (a second concurrent PATCH gets the offset check)."""
-    with _locks_guard:
-        return _locks.setdefault(uuid, threading.Lock())
+@contextmanager
+def locked_upload(path: str) -> Iterator[BinaryIO]:
+    """The upload's file, opened for writing and locked against any other writer (any process).
+
+    A second PATCH of the same upload while one is running answers 409 instead of waiting.
+    """
+    with open(path, "r+b") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConflictError("another PATCH of this upload is in progress; retry after it ends") from None
+        try:
+            yield fh
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
-def tus_append(*, upload: UploadSession, offset: int, stream: BinaryIO, content_length: int | None,
-               checksum: str | None) -> int:
-    """Write one PATCH body at ``offset``; returns the new offset (the caller commits it)."""
+def tus_append(*, upload: UploadSession, out: BinaryIO, offset: int, stream: BinaryIO,
+               content_length: int | None, checksum: str | None) -> int:
+    """Write one PATCH body at ``offset`` into the locked file ``out``; returns the new offset.
+
+    The caller commits the offset afterwards, outside the transaction that read it, so no
+    database transaction stays open while bytes arrive.
+    """
     if upload.completed_at is not None or offset != upload.upload_offset:
         raise ConflictError(f"Upload-Offset {offset} does not match the upload's offset {upload.upload_offset}",
                             problems=[Problem("offset-mismatch", "send the offset HEAD returns", path="Upload-Offset")])
@@ -169,19 +187,18 @@ def tus_append(*, upload: UploadSession, offset: int, stream: BinaryIO, content_
         raise PayloadTooLargeError(f"this upload needs only {remaining} more bytes")
     algo, expected = _checksum(checksum)
     hasher = CHECKSUM_ALGORITHMS[algo]() if algo else None
-    with open(upload.temp_path, "r+b") as out:
-        out.seek(offset)
-        out.truncate()  # drop bytes a crashed earlier PATCH wrote but never committed
-        try:
-            written = copy_stream(stream, out, limit=remaining, hashers=(hasher,) if hasher else ())
-        except PayloadTooLargeError:
-            out.truncate(offset)
-            raise
-        if hasher is not None and hasher.digest() != expected:
-            out.truncate(offset)
-            raise ChecksumMismatchError(f"the chunk does not match its {algo} Upload-Checksum")
-        out.flush()
-        os.fsync(out.fileno())
+    out.seek(offset)
+    out.truncate()  # drop bytes a crashed earlier PATCH wrote but never committed
+    try:
+        written = copy_stream(stream, out, limit=remaining, hashers=(hasher,) if hasher else ())
+    except BaseException:
+        out.truncate(offset)
+        raise
+    if hasher is not None and hasher.digest() != expected:
+        out.truncate(offset)
+        raise ChecksumMismatchError(f"the chunk does not match its {algo} Upload-Checksum")
+    out.flush()
+    os.fsync(out.fileno())
     return offset + written
 
 

@@ -30,13 +30,13 @@ from opendata.services.jobs import uploads_dir
 from opendata.services.registry import get_dataset_for_write
 from opendata.services.uploads import (
     CHECKSUM_ALGORITHMS,
+    locked_upload,
     parse_tus_metadata,
     tus_append,
     tus_complete,
     tus_create,
     tus_get,
     tus_terminate,
-    upload_lock,
 )
 from opendata.store.jobs import UploadSession
 
@@ -148,17 +148,23 @@ class TusUpload(MethodView):
         if request.mimetype != OFFSET_TYPE:
             return Response(status=415, headers={"Accept-Patch": OFFSET_TYPE})
         offset = _header_int("Upload-Offset")
-        with upload_lock(upload_id), session_scope() as session:
-            upload = _open(actor, dataset_id, upload_id, session)
-            upload.upload_offset = tus_append(upload=upload, offset=offset, stream=request.stream,
-                                              content_length=request.content_length,
-                                              checksum=request.headers.get("Upload-Checksum"))
-            headers = _offset_headers(upload)
-            job_id = None
-            if upload.upload_offset == upload.upload_length:
-                job, created = tus_complete(session=session, actor=actor, upload=upload)
-                headers["Location-Job"] = job_url(job.uuid)
-                job_id = job.id if created else None
+        with session_scope() as session:
+            path = _open(actor, dataset_id, upload_id, session).temp_path
+        with locked_upload(path) as out:
+            with session_scope() as session:  # the offset as committed, read under the file lock
+                upload = _open(actor, dataset_id, upload_id, session)
+            new_offset = tus_append(upload=upload, out=out, offset=offset, stream=request.stream,
+                                    content_length=request.content_length,
+                                    checksum=request.headers.get("Upload-Checksum"))
+            with session_scope() as session:
+                upload = _open(actor, dataset_id, upload_id, session)
+                upload.upload_offset = new_offset
+                headers = _offset_headers(upload)
+                job_id = None
+                if upload.upload_offset == upload.upload_length:
+                    job, created = tus_complete(session=session, actor=actor, upload=upload)
+                    headers["Location-Job"] = job_url(job.uuid)
+                    job_id = job.id if created else None
         if job_id is not None:
             runner().submit(job_id)
         return Response(status=204, headers=headers)

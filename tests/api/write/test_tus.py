@@ -110,3 +110,19 @@ def test_termination_deletes_the_upload(client, fin, runtime):
 def test_upload_length_over_the_limit_is_413(client, fin, app):
     limit = int(app.extensions["opendata"].config.MAX_UPLOAD_BYTES)
     error_of(_create(client, fin, limit + 1), 413)
+
+
+def test_a_second_writer_of_the_same_upload_gets_409(client, fin, runtime):
+    from opendata.services.uploads import locked_upload
+    from opendata.store.jobs import UploadSession as Session_
+
+    url = _path(_create(client, fin, 100).headers["Location"])
+    with runtime.sessions() as session:
+        path = session.query(Session_).one().temp_path
+    with locked_upload(path):  # a PATCH in progress (in this or any other process)
+        assert error_of(_patch(client, url, fin, 0, b"id,name\n"), 409)["code"] == "conflict"
+    assert _patch(client, url, fin, 0, b"id,name\n").status_code == 204
+
+
+def test_empty_upload_length_is_422(client, fin):
+    assert error_of(_create(client, fin, 0), 422)["errors"][0]["path"] == "Upload-Length"
