@@ -40,7 +40,6 @@ def _public():
 
 
 @blp.get("/datasets/<identifier>/datapackage.json")
-@blp.get("/api/v1/datasets/<identifier>/datapackage.json")
 def datapackage(identifier: str):
     """Frictionless Data Package of the latest served version, with absolute download URLs."""
     rt = runtime()

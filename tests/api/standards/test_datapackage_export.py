@@ -51,3 +51,10 @@ def test_frictionless_validates_and_reads_the_data_through_a_live_server(server)
     assert [(r["id"], r["name"], r["district"]) for r in rows] == \
         [(int(e["id"]), e["name"], e["district"]) for e in expected]
     assert [float(r["amount"]) for r in rows] == [float(e["amount"]) for e in expected]
+
+
+def test_api_v1_operation_is_in_the_openapi_document(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    op = doc["paths"]["/api/v1/datasets/{dataset_id}/datapackage.json"]["get"]
+    schema = op["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema["required"] == ["name", "resources"] and op["responses"]["200"]["description"]
