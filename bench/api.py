@@ -340,7 +340,7 @@ def write_doc(text: str) -> None:
     if HEADING in old:
         start = old.index(HEADING)
         nxt = old.find("\n## ", start + len(HEADING))
-        new = old[:start] + text + (old[nxt + 1:] if nxt != -1 else "")
+        new = old[:start] + text.rstrip("\n") + "\n\n" + (old[nxt + 1:] if nxt != -1 else "")
     else:
         new = old.rstrip("\n") + "\n\n" + text
     DOC.write_text(new, encoding="utf-8")
