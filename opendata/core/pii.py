@@ -26,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from opendata.core.codes import id_birth_date, is_luhn_valid, is_mobile_number, is_valid_id_number
+from opendata.core.codes import id_birth_date, is_luhn_valid, is_mobile_number, is_valid_id_number, is_valid_uscc
 from opendata.core.readers.base import RawBatch
 from opendata.core.tableschema import FieldSpec, TableSchema
 
@@ -155,7 +155,8 @@ def classify_text(text: str, *, legacy_ids: bool = False, today: date | None = N
         run = m.group(1).upper()
         if len(run) == 18 and is_valid_id_number(run, today=today) or legacy_ids and len(run) == 15 and run.isdigit() and id_birth_date(run):
             out.append(("id-number", run))
-        elif 16 <= len(run) <= 19 and run.isdigit() and is_luhn_valid(run):
+        elif 16 <= len(run) <= 19 and run.isdigit() and is_luhn_valid(run) and not (
+                len(run) == 18 and is_valid_uscc(run)):  # an all-digit credit code is public, not a card
             out.append(("bank-card", run))
         elif len(run) == 11 and is_mobile_number(run):
             out.append(("mobile", run))

@@ -175,3 +175,17 @@ def test_column_byte_prefilter_never_misses(cells, expected):
 
 def test_digits_split_across_cells_are_not_findings():
     assert _scan([{"name": "a"}], [["12345", "678901234"]]).findings == []
+
+
+def test_all_digit_credit_code_passing_luhn_is_not_a_bank_card():
+    from opendata.core.codes import is_luhn_valid, uscc_check_char
+
+    # find an all-digit 统一社会信用代码 that also happens to pass the Luhn check
+    for n in range(10_000):
+        body = f"1233052{n:010d}"
+        check = uscc_check_char(body)
+        if check.isdigit() and is_luhn_valid(body + check):
+            code = body + check
+            break
+    assert classify_text(code) == []
+    assert classify_text("4111111111111111") == [("bank-card", "4111111111111111")]
