@@ -118,3 +118,22 @@ def test_head_gives_headers_without_a_body(client):
 def test_dataset_without_a_published_version_has_no_download(client):
     r = client.get("/api/v1/datasets/traffic/download.csv")
     assert r.status_code == 404 and r.json["code"] == "not-found"
+
+
+def test_without_an_excel_file_the_bom_variant_is_streamed_from_the_canonical_csv(fresh_site):
+    from sqlalchemy import delete
+
+    from opendata.store.models import Artifact
+
+    with fresh_site.runtime.sessions() as session:  # a version published before the pipeline wrote csv-excel
+        session.execute(delete(Artifact).where(Artifact.kind == "csv-excel"))
+        session.commit()
+    c = fresh_site.client
+    plain = c.get(CSV)
+    r = c.get("/api/v1/datasets/budget/download.excel.csv")
+    assert r.status_code == 200 and r.data == b"\xef\xbb\xbf" + plain.data
+    assert int(r.headers["Content-Length"]) == len(r.data)
+    assert r.headers["ETag"] == plain.headers["ETag"][:-1] + '-bom"'
+    assert 'filename="budget-v1-excel.csv"' in r.headers["Content-Disposition"]
+    assert c.get("/api/v1/datasets/budget/download.excel.csv",
+                 headers={"If-None-Match": r.headers["ETag"]}).status_code == 304
