@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from opendata.core import vocab
@@ -26,6 +26,7 @@ from opendata.services.access import (
     can_receive_data,
     can_see_dataset,
     can_see_version,
+    data_served_clause,
     dataset_listed_clause,
     latest_served_version,
 )
@@ -255,19 +256,31 @@ def resolve_download(*, runtime: Runtime, identifier: str, kind: str, number: in
 
     ``number`` None means the latest served version. Raises NotFoundError, the same for a missing
     dataset and one whose data may not be served; returns None when the version has no such file.
+    Two small SQL queries with the rules of ``can_receive_data`` (this is the download hot path).
     """
+    stmt = _SERVED.get(viewer)
+    if stmt is None:
+        stmt = (select(Version.id, Version.number, Version.published_at, Dataset.id, Dataset.title)
+                .join(Dataset, Dataset.id == Version.dataset_id)
+                .where(Dataset.identifier == bindparam("identifier"), data_served_clause(viewer),
+                       Dataset.disclosure != "closed")
+                .order_by(Version.number.desc()))
+        if len(_SERVED) > 256:
+            _SERVED.clear()
+        _SERVED[viewer] = stmt
     with runtime.sessions() as session:
-        ds = _get_dataset(session, identifier, viewer)
-        if number is None:
-            version = latest_served_version(viewer, ds)
-        else:
-            version = next((v for v in ds.versions if v.number == number), None)
-        if version is None or not can_receive_data(viewer, version):
+        served = session.execute(stmt, {"identifier": identifier}).all()
+        chosen = served[0] if served and number is None else next((v for v in served if v[1] == number), None)
+        if chosen is None:
             raise NotFoundError(f"dataset '{identifier}' has no downloadable version"
                                 + (f" {number}" if number is not None else ""))
-        art = next((a for a in version.artifacts if a.kind == kind), None)
-        if art is None:
-            return None
-        return DownloadFile(ds.id, ds.identifier, ds.title, version.id, version.number, kind,
-                            runtime.artifacts.path(art.path), art.bytes, art.sha256, art.media_type,
-                            version.published_at)
+        version_id, version_number, published_at, dataset_pk, title = chosen
+        art = session.execute(select(Artifact.path, Artifact.bytes, Artifact.sha256, Artifact.media_type).where(
+            Artifact.version_id == version_id, Artifact.kind == kind)).first()
+    if art is None:
+        return None
+    return DownloadFile(dataset_pk, identifier, title, version_id, version_number, kind,
+                        runtime.artifacts.path(art[0]), art[1], art[2], art[3], published_at)
+
+
+_SERVED: dict[Viewer, Any] = {}  # one statement per kind of caller: building it costs more than running it
