@@ -112,19 +112,20 @@ def register(main: click.Group) -> None:
     @click.pass_obj
     def publish(obj, dataset: str, version: int | None) -> None:
         """Publish VERSION (default: newest) of DATASET; refused while PII findings are unresolved."""
-        from opendata.services.hooks import after_publish
+        from opendata.services.access import system_viewer
         from opendata.services.queries import get_version
-        from opendata.services.versions import publish_version
-        from opendata.store.db import transaction
+        from opendata.services.review_outputs import prepare_outputs, publish_prepared
 
         rt = obj.require_initialized()
         try:
-            with transaction(rt.sessions) as session:
+            with rt.sessions() as session:
                 v = get_version(session, dataset, version)
-                publish_version(session=session, version_id=v.id, actor="cli")
+            # Reviewers' mask and drop resolutions must reach the outputs before they are published.
+            prepared = prepare_outputs(runtime=rt, version_id=v.id)
+            publish_prepared(runtime=rt, viewer=system_viewer("cli"), version_id=v.id, prepared=prepared,
+                             note="published by a trusted administrator")
         except OpendataError as exc:
             _fail(exc)
-        after_publish(runtime=rt, version_id=v.id)
         click.echo(f"published {dataset} version {v.number}")
 
     @main.command()

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from opendata.core import vocab
+from opendata.core import lifecycle, vocab
 from opendata.core.errors import ConflictError
 from opendata.core.tableschema import load_table_schema
 from opendata.services.access import Viewer
@@ -138,6 +138,7 @@ def publish_prepared(*, runtime: Runtime, viewer: Viewer, version_id: int, prepa
         version = session.get(Version, version_id)
         if before is not None:
             before(session, version)
+        lifecycle.check_transition(version.state, lifecycle.PUBLISHED)  # never rewrite a published version
         if prepared is not None:
             _replace_artifacts(session, viewer, version, prepared)
         state = version.state

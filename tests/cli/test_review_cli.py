@@ -64,3 +64,21 @@ def test_reject_and_resolve_need_their_options(cli):
     cli("review", "reject", "budget", "1", "--reason", "口径错误")
     assert "budget 1" not in cli("review", "list").output
     assert "no version 9" in cli("review", "show", "budget", "9", code=1).output
+
+
+def test_the_administrator_publish_command_applies_mask_resolutions(cli, tmp_path):
+    cli("review", "resolve", "payees", "1", "id_card", "id-number", "--mask", "hash", "--as", "finrev1")
+    assert "published payees version 1" in cli("publish", "payees", "1").output
+    rt = Runtime(load_config({}, HOME=str(tmp_path / "home")))
+    try:
+        from opendata.store.models import Version
+
+        with rt.sessions() as session:
+            version = session.query(Version).filter_by(number=1).join(Version.dataset).filter_by(
+                identifier="payees").one()
+            csv_path = rt.artifacts.path(next(a.path for a in version.artifacts if a.kind == "csv"))
+            text = csv_path.read_text(encoding="utf-8")
+    finally:
+        rt.close()
+    assert not any(row["id_card"] in text for row in person_rows(6))
+    assert "cannot become published" in cli("publish", "payees", "1", code=1).output  # published stays immutable

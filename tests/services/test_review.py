@@ -267,3 +267,15 @@ def test_a_single_configured_step_publishes(runtime, tmp_path):
     runtime.config = replace(runtime.config, values={**runtime.config.values, "REVIEW_STEPS": "approve"})
     ingest_rows(runtime, "budget", generate_rows(3))
     assert _step(runtime, "finrev1", "approve", "budget")["version"]["state"] == "published"
+
+
+def test_the_trusted_publish_path_applies_mask_resolutions_too(catalog):
+    from opendata.services.publishing import publish_if_clean
+
+    rt = catalog
+    rows = person_rows(5)
+    outcome = ingest_rows(rt, "payees", rows)
+    _resolve(rt, action="drop")
+    assert publish_if_clean(runtime=rt, version_id=outcome.version_id, actor="tests") == "published version 1"
+    text = _artifact_text(rt, outcome.version_id)
+    assert text.splitlines()[0] == "id,name,amount" and not any(r["id_card"] in text for r in rows)
