@@ -142,3 +142,26 @@ def test_two_uploads_at_once_become_versions_1_and_2(client, app, fin, runtime):
         assert [v.number for v in versions] == [1, 2]
         assert {v.source_filename for v in versions} == {"part0.csv", "part1.csv"}
         assert all(len(v.artifacts) >= 3 for v in versions)
+
+
+def test_concurrent_retries_with_one_key_make_one_job_and_one_version(app, client, fin, runtime):
+    body = csv_body(2000)
+    results: list = [None] * 3
+    barrier = threading.Barrier(3)
+
+    def send(i):
+        local = app.test_client()
+        barrier.wait()
+        results[i] = _upload(local, fin, body, key="same-key")
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert {r.status_code for r in results} == {202}
+    assert len({r.json["id"] for r in results}) == 1
+    wait_for_job(client, results[0].headers["Location"], fin)
+    with runtime.sessions() as session:
+        assert session.query(IngestJob).count() == 1 and session.query(Version).count() == 1
+    assert not list((runtime.config.home / "uploads").glob("*.upload"))
