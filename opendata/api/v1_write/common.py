@@ -43,4 +43,7 @@ def job_url(uuid: str) -> str:
 
 
 def base_url() -> str:
-    return str(runtime().config.BASE_URL).rstrip("/")
+    """OPENDATA_BASE_URL when set on purpose, else the request's own host (as the standards links)."""
+    from opendata.api.standards.links import base_url as links_base_url
+
+    return links_base_url()
