@@ -108,6 +108,12 @@ def print_ingest_summary(outcome, *, dataset: str, as_json: bool, published: str
         click.echo(f"  {published}")
 
 
+def _short(text: object, limit: int = 300) -> str:
+    """A message cut to a readable length (a cell may hold megabytes)."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text):,} characters)"
+
+
 def print_report(report: dict[str, Any], *, as_json: bool, limit: int = 50) -> None:
     """A validation report, as JSON or as readable lines."""
     if as_json:
@@ -116,7 +122,7 @@ def print_report(report: dict[str, Any], *, as_json: bool, limit: int = 50) -> N
     click.echo("valid" if report["valid"] else "invalid")
     shown = 0
     for err in report.get("errors", []):
-        click.echo(f"  {err.get('type')}: {err.get('message')}")
+        click.echo(f"  {err.get('type')}: {_short(err.get('message'))}")
     for task in report.get("tasks", []):
         stats = task.get("stats", {})
         click.echo(f"  {task.get('place') or task.get('name')}: {stats.get('rows', '-')} rows, "
@@ -126,9 +132,9 @@ def print_report(report: dict[str, Any], *, as_json: bool, limit: int = 50) -> N
                 break
             shown += 1
             where = ", ".join(f"{k} {err[k]}" for k in ("rowNumber", "fieldNumber") if err.get(k) is not None)
-            click.echo(f"    [{err.get('type')}] {where}: {err.get('message')}")
+            click.echo(f"    [{err.get('type')}] {where}: {_short(err.get('message'))}")
         for warning in task.get("warnings", [])[:limit]:
-            click.echo(f"    warning: {warning if isinstance(warning, str) else warning.get('message')}")
+            click.echo(f"    warning: {_short(warning if isinstance(warning, str) else warning.get('message'))}")
     counts = error_counts(report)
     if counts:
         click.echo("  errors by type: " + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())))

@@ -118,6 +118,8 @@ def _sniff_bytes(path: str, head: bytes, at_eof: bool, encoding: str | None) -> 
         # Undecidable text: the CSV reader reports the encoding-error with its byte offset.
         return Sniffed("csv", head, at_eof, detected)
     text = body.decode(python_codec(detected.encoding), errors="ignore")
+    if text.count("\x00") > max(len(text) // 3, 64):  # NUL is valid UTF-8, but no table is mostly NULs
+        raise InputError(f"{_name(path)}: the file is binary data of an unknown kind (mostly NUL bytes)")
     stripped = text.lstrip("\ufeff \t\r\n")
     if not stripped:
         raise InputError(f"{_name(path)}: the file holds only blank lines and no data")

@@ -130,3 +130,10 @@ def test_missing_file_and_unknown_format_are_input_errors(tmp_path):
 def test_requested_tsv_format_overrides_the_delimiter_guess(tmp_path):
     path = write(tmp_path, "a.txt", b"a,b\tc\n1,2\t3\n")
     assert read_table(path, format="tsv").labels == ["a,b", "c"]
+
+
+def test_a_file_of_nul_bytes_is_refused_as_binary(tmp_path):
+    path = tmp_path / "zeros.csv"
+    path.write_bytes(b"\x00" * 100_000)
+    with pytest.raises(InputError, match="binary data"):
+        open_table(path)
