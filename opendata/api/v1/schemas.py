@@ -267,13 +267,16 @@ class RowsQueryArgsSchema(ma.Schema):
     q = fields.String(metadata={"description": "text search within the rows"})
     sort = fields.String(metadata={"description": "columns, comma-separated; prefix - for descending"})
     fields_ = fields.String(attribute="fields", data_key="fields", metadata={"description": "columns to return"})
-    limit = fields.String(metadata={"description": "rows per page, 1..10000 (default 100)"})
-    offset = fields.String(metadata={"description": "rows to skip (alternative to next)"})
+    limit = fields.Integer(validate=validate.Range(min=1, max=10_000),
+                           metadata={"description": "rows per page, 1..10000 (default 100)"})
+    offset = fields.Integer(validate=validate.Range(min=0),
+                            metadata={"description": "rows to skip (alternative to next)"})
     next = fields.String(metadata={"description": "opaque keyset cursor from the previous page"})
-    format = fields.String(metadata={"description": "json (default), csv, ndjson or parquet"})
+    format = fields.String(validate=validate.OneOf(["json", "csv", "ndjson", "parquet"]),
+                           metadata={"description": "json (default), csv, ndjson or parquet"})
     group_by = fields.String(metadata={"description": "columns to group by"})
     agg = fields.String(metadata={"description": "aggregates: count, sum:col, avg:col, min:col, max:col"})
-    total = fields.String(metadata={"description": "include the total (true, default) or not"})
+    total = fields.Boolean(metadata={"description": "include the total (true, default) or not"})
 
 
 class RowFieldSchema(ma.Schema):
