@@ -134,21 +134,17 @@ def register(main: click.Group) -> None:
     @click.option("--reason", required=True, help="Why the version is withdrawn (recorded).")
     @click.pass_obj
     def withdraw(obj, dataset: str, version: int, reason: str) -> None:
-        """Withdraw VERSION of DATASET (its files are kept for the record)."""
-        from opendata.services.hooks import after_withdraw
-        from opendata.services.queries import get_version
-        from opendata.services.versions import withdraw_version
-        from opendata.store.db import transaction
+        """Withdraw VERSION of DATASET (its files are kept for the record; audited)."""
+        from opendata.services.access import system_viewer
+        from opendata.services.review import version_withdraw
 
         rt = obj.require_initialized()
         try:
-            with transaction(rt.sessions) as session:
-                v = get_version(session, dataset, version)
-                withdraw_version(session=session, version_id=v.id, actor="cli", reason=reason)
+            version_withdraw(runtime=rt, viewer=system_viewer("cli"), identifier=dataset, number=version,
+                             reason=reason)
         except OpendataError as exc:
             _fail(exc)
-        after_withdraw(runtime=rt, version_id=v.id)
-        click.echo(f"withdrew {dataset} version {v.number}")
+        click.echo(f"withdrew {dataset} version {version}")
 
     @main.command()
     @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")

@@ -88,6 +88,7 @@ def test_publish_and_withdraw(cli, tmp_path):
     assert "withdrew budget version 1" in cli("withdraw", "budget", "1", "--reason", "错误数据").output
     history = json.loads(cli("versions", "budget", "--json").output)[0]["events"]
     assert history[-1]["to"] == "withdrawn" and history[-1]["note"] == "错误数据"
+    assert "version-withdrawn" in cli("audit", "list").output
 
 
 def test_unresolved_personal_information_blocks_publishing(cli, project, tmp_path):
