@@ -55,11 +55,15 @@ def listed_versions(ds: Dataset) -> list[Version]:
 
 
 def dataset_formats(ds: Dataset) -> list[str]:
-    """Download formats of the newest published version (CSV, Parquet)."""
-    versions = listed_versions(ds)
-    if not versions:
+    """Download formats anyone may fetch (CSV, Parquet): none for data that is not fully open.
+
+    The search index is shared by every caller, so it holds what an anonymous caller may see;
+    formats of conditional or closed data would tell of files nobody may download from a list.
+    """
+    served = latest_served_version(ANONYMOUS, ds)
+    if served is None:
         return []
-    kinds = {a.kind for a in versions[0].artifacts}
+    kinds = {a.kind for a in served.artifacts}
     return [name for kind, name in FORMAT_NAMES.items() if kind in kinds]
 
 
