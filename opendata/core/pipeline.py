@@ -13,7 +13,6 @@ Files that cannot be read at all raise :class:`~opendata.core.errors.InputError`
 
 from __future__ import annotations
 
-import hashlib
 import queue
 import threading
 import time
@@ -25,6 +24,7 @@ from typing import Any
 import pyarrow as pa
 
 from opendata.core.datapackage import build_datapackage, package_name, write_datapackage
+from opendata.core.files import sha256_file
 from opendata.core.masking import Masker, kept_fields, published_schema
 from opendata.core.normalize import Normalizer
 from opendata.core.pii import PiiFindings, PiiScanner
@@ -161,7 +161,7 @@ class _BackgroundHash:
 
     def _run(self, path: Path) -> None:
         try:
-            self._digest = sha256_of(path)[0]
+            self._digest = sha256_file(path)[0]
         except BaseException as exc:
             self._error = exc
 
@@ -170,16 +170,6 @@ class _BackgroundHash:
         if self._error is not None:
             raise self._error
         return self._digest
-
-
-def sha256_of(path: str | Path) -> tuple[str, int]:
-    """sha256 hex and size of a file, read in chunks."""
-    digest, size = hashlib.sha256(), 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
 
 
 def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,

@@ -41,6 +41,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from opendata.core.files import fsync_dir
 from opendata.core.tableschema import FieldSpec
 
 _NEEDS_QUOTE = '[",\r\n]'
@@ -101,7 +102,7 @@ class AtomicOutput:
         os.fsync(self._fh.fileno())
         self._fh.close()
         os.replace(self.tmp, self.path)
-        _fsync_dir(self.path.parent)
+        fsync_dir(self.path.parent)
         self.closed = True
         return self.bytes, self._hash.hexdigest()
 
@@ -111,17 +112,6 @@ class AtomicOutput:
             self._fh.close()
         self.tmp.unlink(missing_ok=True)
         self.closed = True
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # -- canonical text ------------------------------------------------------------------------

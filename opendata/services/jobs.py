@@ -151,7 +151,7 @@ def run_job(*, runtime: Runtime, job_id: int, owner: str) -> None:
     progress = _ProgressWriter(runtime, job_id, digest)
     try:
         outcome = ingest_file(sessions=runtime.sessions, store=runtime.artifacts, dataset=identifier, path=path,
-                              actor=actor, filename=filename, sheet=sheet, progress=progress)
+                              actor=actor, filename=filename, sheet=sheet, progress=progress, sha256=digest)
     except OpendataError as exc:
         temp_name = Path(path).name if path else None  # show the client's file name, not the server's
 

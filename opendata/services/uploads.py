@@ -28,6 +28,7 @@ from opendata.core.errors import (
     Problem,
     ValidationError,
 )
+from opendata.core.files import sha256_file
 from opendata.services.access import Viewer
 from opendata.services.audit import audit_record
 from opendata.services.jobs import Submission, job_create
@@ -99,14 +100,6 @@ def receive_upload(stream: BinaryIO, dest: Path, *, limit: int, expected: int | 
         dest.unlink(missing_ok=True)
         raise
     return size, digest.hexdigest()
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 # -- tus ---------------------------------------------------------------------------------------
@@ -224,7 +217,7 @@ def tus_complete(*, session: Session, actor: Viewer, upload: UploadSession) -> t
     meta = upload.metadata_ or {}
     job, created = job_create(session=session, actor=actor, submission=Submission(
         dataset_id=upload.dataset_id, filename=safe_filename(meta.get("filename") or path.name), path=path,
-        size=upload.upload_length, sha256=sha256_of(path), sheet=meta.get("sheet") or None))
+        size=upload.upload_length, sha256=sha256_file(path)[0], sheet=meta.get("sheet") or None))
     upload.completed_at, upload.job_id = utcnow(), job.id
     return job, created
 

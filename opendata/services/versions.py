@@ -86,7 +86,7 @@ def _create_version(sessions: sessionmaker[Session], dataset_id: int, *, filenam
 
 def ingest_file(*, sessions: sessionmaker[Session], store: LocalArtifactStore, dataset: str, path: str | Path,
                 actor: str, filename: str | None = None, sheet: str | None = None,
-                progress: Callable[[int, int], None] | None = None) -> IngestOutcome:
+                progress: Callable[[int, int], None] | None = None, sha256: str | None = None) -> IngestOutcome:
     """Validate and convert ``path`` into a new version of ``dataset`` (awaiting review if valid).
 
     Identical bytes already uploaded to the dataset make no new version: the existing one is
@@ -104,7 +104,10 @@ def ingest_file(*, sessions: sessionmaker[Session], store: LocalArtifactStore, d
         schema = load_table_schema(ds.table_schema.descriptor, name=ds.table_schema.name)
         schema_digest = ds.table_schema.sha256
         sheet = sheet or ds.source_sheet
-    digest, size = sha256_file(path)
+    if sha256 is None:
+        digest, size = sha256_file(path)
+    else:  # the upload already hashed the bytes while writing them
+        digest, size = sha256, path.stat().st_size
     version_id, number, created = _create_version(
         sessions, dataset_id, filename=filename or path.name, digest=digest, size=size,
         schema_digest=schema_digest, actor=actor)

@@ -16,30 +16,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
-_CHUNK = 1024 * 1024
+from opendata.core.files import CHUNK as _CHUNK
+from opendata.core.files import fsync_dir, sha256_file
 
-
-def sha256_file(path: str | Path) -> tuple[str, int]:
-    """sha256 hex digest and size of a file, read in chunks."""
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename inside ``path`` durable (no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+__all__ = ["LocalArtifactStore", "fsync_dir", "sha256_file"]
 
 
 class LocalArtifactStore:
