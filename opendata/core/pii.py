@@ -26,7 +26,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from opendata.core.codes import id_birth_date, is_luhn_valid, is_mobile_number, is_valid_id_number, is_valid_uscc
+from opendata.core.codes import (
+    id_birth_date,
+    is_luhn_valid,
+    is_mobile_number,
+    is_valid_id_number,
+    is_valid_uscc,
+)
 from opendata.core.readers.base import RawBatch
 from opendata.core.tableschema import FieldSpec, TableSchema
 
