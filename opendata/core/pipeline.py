@@ -26,6 +26,7 @@ import pyarrow as pa
 from opendata.core.datapackage import build_datapackage, package_name, write_datapackage
 from opendata.core.files import sha256_file
 from opendata.core.masking import Masker, kept_fields, published_schema
+from opendata.core.memory import use_streaming_memory_pool
 from opendata.core.normalize import Normalizer
 from opendata.core.pii import PiiFindings, PiiScanner
 from opendata.core.readers.base import RawBatch
@@ -185,6 +186,7 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
     from opendata.core.readers import open_table
     from opendata.core.validation import Validator
 
+    use_streaming_memory_pool()
     started = time.perf_counter()
     path, out_dir = Path(path), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -13,8 +13,10 @@ from opendata.core.validation.validator import ValidationLimits, Validator
 def validate_table(path: str | Path, schema: TableSchema, *, sheet: str | None = None,
                    format: str | None = None, limits: ValidationLimits | None = None) -> Report:
     """Validate one file against a Table Schema in one streaming pass; returns the report."""
+    from opendata.core.memory import use_streaming_memory_pool
     from opendata.core.readers import open_table  # the readers package, written alongside
 
+    use_streaming_memory_pool()
     path = Path(path)
     reader = open_table(path, sheet=sheet, format=format)
     try:
