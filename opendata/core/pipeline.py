@@ -35,6 +35,7 @@ from opendata.core.tableschema import TableSchema
 from opendata.core.writers import Artifact, CsvArtifactWriter, ParquetArtifactWriter, csv_cells
 
 Progress = Callable[[int, int], None]
+_OVERFLOW = "beyond the 64-bit range"  # the validator's warning for integers Parquet cannot hold
 _CHUNK = 1024 * 1024
 
 
@@ -215,10 +216,16 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
                 batch = normalizer.apply(raw)
                 typed = validator.process(batch)
                 builder.add_error_table(typed.errors, typed.row_cells)
+                lossy = [w for w in typed.warnings if _OVERFLOW in w]
                 for warning in typed.warnings:
-                    builder.add_warning(warning)
+                    if warning not in lossy:
+                        builder.add_warning(warning)
+                for warning in lossy:  # a valid integer beyond int64 would be published as null
+                    builder.add_error(Error("storage-error", warning.replace(
+                        "are valid but stored as null in typed outputs",
+                        'cannot be stored as 64-bit integers; declare the field "number" or "string"')))
                 worker.submit(scanner.scan, batch, typed.data)
-                if outputs is not None and (typed.errors.num_rows or reader.source_errors):
+                if outputs is not None and (typed.errors.num_rows or reader.source_errors or lossy):
                     outputs.discarded = True  # queued writes become no-ops; files go at the end
                 if outputs is not None and not outputs.discarded:
                     worker.submit(outputs.write, typed.data, batch)

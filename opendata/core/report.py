@@ -20,6 +20,9 @@ KEEP_PER_TYPE = 1000
 
 # type -> (title, description, template, tags); wording copied from frictionless v5
 ERROR_SPECS: dict[str, tuple[str, str, str, list[str]]] = {
+    # opendata's own: valid for frictionless, but not publishable without losing data (ingest only)
+    "storage-error": ("Storage Error", "Valid values that the typed outputs cannot hold without loss.",
+                      "The data cannot be published without loss: {note}", ["#table"]),
     "source-error": ("Source Error", "Data reading error because of not supported or inconsistent contents.",
                      "The data source has not supported or has inconsistent contents: {note}", []),
     "format-error": ("Format Error", "Data reading error because of incorrect format.",

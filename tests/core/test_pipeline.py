@@ -172,3 +172,19 @@ def test_identifiers_stay_text_and_fullwidth_integers_are_normalized(tmp_path):
     assert table.column("code").to_pylist()[:2] == ["000123", "123456789012345678"]
     assert table.column("n").to_pylist() == [123, 7, 8]
     assert not result.pii.unresolved
+
+
+def test_valid_integer_beyond_64_bits_is_not_published_as_null(tmp_path):
+    from opendata.core.pipeline import run_pipeline
+    from opendata.core.tableschema import load_table_schema
+
+    src = tmp_path / "big.csv"
+    src.write_text("id,big\n1,123456789012345678901234567890\n2,5\n", encoding="utf-8")
+    schema = load_table_schema({"fields": [{"name": "id", "type": "integer"}, {"name": "big", "type": "integer"}]})
+    result = run_pipeline(src, schema, tmp_path / "out", salt=b"k")
+    (err,) = result.report["tasks"][0]["errors"]
+    assert err["type"] == "storage-error" and 'declare the field "number" or "string"' in err["message"]
+    assert not result.valid and result.artifacts == []
+    as_text = load_table_schema({"fields": [{"name": "id", "type": "integer"}, {"name": "big", "type": "string"}]})
+    kept = run_pipeline(src, as_text, tmp_path / "out2", salt=b"k")
+    assert kept.valid and "123456789012345678901234567890" in (tmp_path / "out2" / "data.csv").read_text()
