@@ -100,11 +100,15 @@ _FREQUENCIES = _index(FREQUENCIES)
 _LEVELS = _index(ADMIN_LEVELS)
 
 
+_TABLES = {"disclosure": _DISCLOSURE, "theme": _THEMES, "frequency": _FREQUENCIES, "level": _LEVELS}
+
+
 def lookup(vocabulary: str, name: str) -> Term | None:
     """Find a term by key, Chinese name or alias in 'disclosure', 'theme', 'frequency' or 'level'."""
-    table = {"disclosure": _DISCLOSURE, "theme": _THEMES, "frequency": _FREQUENCIES,
-             "level": _LEVELS}[vocabulary]
-    return table.get(str(name).strip()) if name is not None else None
+    if name is None:
+        return None
+    table = _TABLES[vocabulary]
+    return table.get(name) or table.get(str(name).strip())
 
 
 def keys(vocabulary: str) -> list[str]:
