@@ -268,14 +268,14 @@ def resolve_download(*, runtime: Runtime, identifier: str, kind: str, number: in
         if len(_SERVED) > 256:
             _SERVED.clear()
         _SERVED[viewer] = stmt
-    with runtime.sessions() as session:
-        served = session.execute(stmt, {"identifier": identifier}).all()
+    with runtime.engine.connect() as conn:  # Core, not the ORM: half the cost of this hot path
+        served = conn.execute(stmt, {"identifier": identifier}).all()
         chosen = served[0] if served and number is None else next((v for v in served if v[1] == number), None)
         if chosen is None:
             raise NotFoundError(f"dataset '{identifier}' has no downloadable version"
                                 + (f" {number}" if number is not None else ""))
         version_id, version_number, published_at, dataset_pk, title = chosen
-        art = session.execute(select(Artifact.path, Artifact.bytes, Artifact.sha256, Artifact.media_type).where(
+        art = conn.execute(select(Artifact.path, Artifact.bytes, Artifact.sha256, Artifact.media_type).where(
             Artifact.version_id == version_id, Artifact.kind == kind)).first()
     if art is None:
         return None
