@@ -3,53 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.live_server import LiveServer
 
 
 @pytest.fixture
 def server(site):
-    port = _free_port()
-    root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "OPENDATA_HOME": str(site.runtime.config.home), "OPENDATA_RATE_LIMIT_ENABLED": "false",
-           "PYTHONPATH": str(root)}
-    # the `opendata` command, run by this interpreter with the project on the path
-    command = [sys.executable, "-c", "from opendata.cli import run; run()"]
-    proc = subprocess.Popen([*command, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=root,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/api/v1/status", timeout=1):
-                break
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise AssertionError(f"server did not start: {proc.stderr.read().decode()[-2000:]}") from None
-            time.sleep(0.2)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    proc.stderr.close()
+    with LiveServer(site.runtime.config.home) as srv:
+        yield srv.base
 
 
 def test_download_resumes_with_range_over_real_http(server):

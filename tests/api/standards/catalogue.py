@@ -12,19 +12,10 @@ Datasets (identifier: disclosure, what is published):
 from __future__ import annotations
 
 import json
-import os
 import random
-import socket
-import subprocess
-import sys
 import textwrap
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-import requests
 
 from opendata.config import load_config
 from opendata.core.catalog import load_catalog
@@ -186,42 +177,3 @@ def build_catalogue(root: Path, *, base_url: str = BASE_URL) -> Catalogue:
     return Catalogue(root, rt)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def live_server(catalogue: Catalogue) -> Iterator[str]:
-    """`opendata serve` on a free 127.0.0.1 port in a subprocess; yields its base URL, stops it after."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    # the repository first on the path: the console script must import this checkout, whatever
-    # state the editable install is in
-    repo = str(Path(__file__).resolve().parents[3])
-    env = {**os.environ, **catalogue.env, "OPENDATA_BASE_URL": base,
-           "PYTHONPATH": os.pathsep.join(filter(None, [repo, os.environ.get("PYTHONPATH")]))}
-    exe = Path(sys.executable).with_name("opendata")
-    proc = subprocess.Popen([str(exe), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"{base}/api/v1/status", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {proc.stderr.read().decode(errors='replace')[-2000:]}")
-            time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        proc.stderr.close()

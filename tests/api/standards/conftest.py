@@ -9,7 +9,8 @@ import pytest
 
 from opendata.app import create_app
 from opendata.services.rows import close_engines
-from tests.api.standards.catalogue import Catalogue, build_catalogue, live_server
+from tests.api.standards.catalogue import Catalogue, build_catalogue
+from tests.live_server import LiveServer
 
 
 @pytest.fixture(scope="package")
@@ -46,5 +47,5 @@ def client(app):
 @pytest.fixture(scope="package")
 def server(catalogue: Catalogue):
     """Base URL of a live `opendata serve` over the catalogue (stopped after the module)."""
-    with live_server(catalogue) as base:
-        yield base
+    with LiveServer(catalogue.runtime.config.home, **catalogue.env) as srv:
+        yield srv.base

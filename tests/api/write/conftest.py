@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 
 import pytest
 
 from opendata.app import create_app
 from opendata.config import load_config
 from tests.accounts_fixtures import bearer, make_token, seed_accounts
-
-ROOT = Path(__file__).resolve().parents[3]
+from tests.live_server import LiveServer
 
 
 @pytest.fixture
@@ -96,66 +88,8 @@ class GeneratedBody:
         return out
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """`opendata serve` in a subprocess (started and stopped by the test)."""
-
-    def __init__(self, home: Path):
-        self.env = {**os.environ, "OPENDATA_HOME": str(home), "OPENDATA_RATE_LIMIT_ENABLED": "false",
-                    "OPENDATA_INGEST_WORKERS": "1", "PYTHONPATH": str(ROOT)}
-        self.proc: subprocess.Popen | None = None
-        self.base = ""
-
-    def cli(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-c", "from opendata.cli import run; run()", *args], env=self.env,
-                              cwd=ROOT, capture_output=True, text=True, timeout=120)
-
-    def start(self) -> None:
-        port = _free_port()
-        self.base = f"http://127.0.0.1:{port}"
-        self.proc = subprocess.Popen([sys.executable, "-c", "from opendata.cli import run; run()", "serve",
-                                      "--host", "127.0.0.1", "--port", str(port)], env=self.env, cwd=ROOT,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{self.base}/api/v1/status", timeout=1):
-                    return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise AssertionError("the server did not start") from None
-                time.sleep(0.1)
-
-    def kill(self) -> None:
-        self.proc.kill()  # SIGKILL: no shutdown code runs
-        self.proc.wait()
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def get(self, path: str, token: str | None = None) -> tuple[int, bytes]:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        try:
-            with urllib.request.urlopen(urllib.request.Request(self.base + path, headers=headers), timeout=30) as r:
-                return r.status, r.read()
-        except urllib.error.HTTPError as err:
-            with err:
-                return err.code, err.read()
-
-
 @pytest.fixture
 def server(runtime):
-    srv = Server(runtime.config.home)
+    srv = LiveServer(runtime.config.home, OPENDATA_INGEST_WORKERS="1")
     yield srv
     srv.stop()

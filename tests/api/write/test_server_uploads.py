@@ -9,7 +9,8 @@ import time
 import urllib.request
 
 from tests.accounts_fixtures import make_token, seed_accounts
-from tests.api.write.conftest import Server, csv_body
+from tests.api.write.conftest import csv_body
+from tests.live_server import LiveServer
 
 
 def _send(method: str, url: str, token: str, body: bytes | None = None, **headers: str):
@@ -23,7 +24,7 @@ def _send(method: str, url: str, token: str, body: bytes | None = None, **header
             return err.code, err.headers, err.read()
 
 
-def _wait(srv: Server, path: str, token: str) -> dict:
+def _wait(srv: LiveServer, path: str, token: str) -> dict:
     deadline = time.monotonic() + 60
     while True:
         job = json.loads(srv.get(path, token)[1])
