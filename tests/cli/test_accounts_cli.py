@@ -8,9 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from opendata.cli import main
 from opendata.config import load_config
 from opendata.services.tokens import token_authenticate
 from opendata.store.db import transaction
@@ -18,21 +16,9 @@ from opendata.store.runtime import Runtime
 
 
 @pytest.fixture
-def cli(project: Path, home: Path, monkeypatch):
-    """Run `opendata ...` in an initialized, synced project with a fresh OPENDATA_HOME."""
-    monkeypatch.chdir(project)
-    monkeypatch.setenv("OPENDATA_HOME", str(home))
-    runner = CliRunner()
-
-    def run(*args: str, code: int | None = 0, input: str | None = None):
-        result = runner.invoke(main, list(args), input=input, catch_exceptions=False)
-        if code is not None:
-            assert result.exit_code == code, result.output
-        return result
-
-    run("init")
-    run("sync")
-    return run
+def cli(synced_cli):
+    """`opendata ...` in an initialized, synced project."""
+    return synced_cli
 
 
 def _authenticate(home: Path, plain: str):

@@ -3,29 +3,10 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from opendata.cli import main
 from tests.conftest import BASIC_CATALOG, write_catalog
-
-
-@pytest.fixture
-def cli(project: Path, home: Path, monkeypatch):
-    """Run `opendata ...` from the project folder with a fresh OPENDATA_HOME."""
-    monkeypatch.chdir(project)
-    monkeypatch.setenv("OPENDATA_HOME", str(home))
-    runner = CliRunner()
-
-    def run(*args: str, code: int | None = 0):
-        result = runner.invoke(main, list(args), catch_exceptions=False)
-        if code is not None:
-            assert result.exit_code == code, result.output
-        return result
-
-    return run
 
 
 def test_init_creates_home_and_database(cli, home):

@@ -6,27 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from opendata.cli import main
 from tests.conftest import SIMPLE_SCHEMA
 
 
 @pytest.fixture
-def cli(project: Path, home: Path, monkeypatch):
-    monkeypatch.chdir(project)
-    monkeypatch.setenv("OPENDATA_HOME", str(home))
-    runner = CliRunner()
-
-    def run(*args: str, code: int | None = 0):
-        result = runner.invoke(main, list(args), catch_exceptions=False)
-        if code is not None:
-            assert result.exit_code == code, result.output
-        return result
-
-    run("init")
-    run("sync")
-    return run
+def cli(synced_cli):
+    """`opendata ...` in an initialized, synced project."""
+    return synced_cli
 
 
 def _csv(path: Path, text: str, encoding: str = "utf-8") -> Path:

@@ -6,9 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from opendata.cli import main
 from opendata.config import load_config
 from opendata.store.runtime import Runtime
 from tests.builders import generate_rows, ingest_rows
@@ -16,19 +14,9 @@ from tests.review_fixtures import person_rows, seed_review_catalog
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch):
+def cli(tmp_path: Path, home: Path, run_cli):
     """`opendata ...` on an OPENDATA_HOME with the review catalogue, its users and two waiting versions."""
-    home = tmp_path / "home"
-    monkeypatch.setenv("OPENDATA_HOME", str(home))
-    runner = CliRunner()
-
-    def run(*args: str, code: int | None = 0):
-        result = runner.invoke(main, list(args), catch_exceptions=False)
-        if code is not None:
-            assert result.exit_code == code, result.output
-        return result
-
-    run("init")
+    run_cli("init")
     rt = Runtime(load_config({}, HOME=str(home)))
     try:
         seed_review_catalog(rt, tmp_path)
@@ -36,7 +24,7 @@ def cli(tmp_path: Path, monkeypatch):
         ingest_rows(rt, "budget", generate_rows(4))
     finally:
         rt.close()
-    return run
+    return run_cli
 
 
 def test_review_from_the_command_line(cli):
