@@ -50,6 +50,20 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     return app
 
 
+def close_app(app: Flask) -> None:
+    """Stop what the app started: ingest workers, usage counters (flushed), row engines, the database."""
+    from opendata.services.rows import close_engines
+
+    runner = app.extensions.get("opendata.jobs")
+    if runner is not None:
+        runner.shutdown()
+    usage = app.extensions.get("opendata.usage")
+    if usage is not None:
+        usage.close()
+    close_engines()
+    app.extensions["opendata"].close()
+
+
 def _register_blueprints(app: Flask, api: Api) -> None:
     """Blueprints are added here as the read and write APIs grow."""
     from opendata.api import blueprints

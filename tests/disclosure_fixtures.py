@@ -17,10 +17,9 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from sqlalchemy import select
 
-from opendata.app import create_app
+from opendata.app import close_app, create_app
 from opendata.services.grants import grant_create
 from opendata.services.review import review_reject, version_withdraw
-from opendata.services.rows import close_engines
 from opendata.services.versions import publish_version
 from opendata.store.db import transaction
 from opendata.store.migrate import upgrade_to_head
@@ -129,10 +128,7 @@ def build_matrix(tmp: Path) -> Matrix:
 
 
 def close_matrix(matrix: Matrix) -> None:
-    matrix.app.extensions["opendata.usage"].close()
-    matrix.app.extensions["opendata.jobs"].shutdown()
-    close_engines()
-    matrix.runtime.close()
+    close_app(matrix.app)
 
 
 def searchable(body: bytes) -> bytes:

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from opendata.app import create_app
+from opendata.app import close_app, create_app
 from opendata.config import SETTINGS
-from opendata.services.rows import close_engines
 from opendata.store.migrate import upgrade_to_head
 from tests.builders import ROWS_SCHEMA, generate_rows, ingest_rows, make_catalog, publish_rows
 
@@ -82,9 +81,7 @@ def build_site(tmp: Path) -> Site:
 
 
 def teardown_site(site: Site) -> None:
-    site.app.extensions["opendata.usage"].close()
-    close_engines()
-    site.runtime.close()
+    close_app(site.app)
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from opendata.app import create_app
+from opendata.app import close_app, create_app
 from opendata.store.models import utcnow
 from tests.accounts_fixtures import ERROR_KEYS, bearer, make_token, seed_accounts
 
@@ -18,7 +18,7 @@ def app(runtime, tmp_path):
     app = create_app(runtime.config)
     app.config["TESTING"] = True
     yield app
-    app.extensions["opendata"].close()
+    close_app(app)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from opendata.app import create_app
+from opendata.app import close_app, create_app
 from opendata.config import load_config
 from tests.accounts_fixtures import ERROR_KEYS, bearer, make_token
 from tests.builders import generate_rows, ingest_rows
@@ -19,8 +19,7 @@ def app(runtime, tmp_path):
     app = create_app(load_config({}, HOME=str(runtime.config.home), RATE_LIMIT_ENABLED=False))
     app.config["TESTING"] = True
     yield app
-    app.extensions["opendata.jobs"].shutdown()
-    app.extensions["opendata"].close()
+    close_app(app)
 
 
 @pytest.fixture

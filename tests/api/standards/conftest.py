@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from opendata.app import create_app
-from opendata.services.rows import close_engines
+from opendata.app import close_app, create_app
 from tests.api.standards.catalogue import Catalogue, build_catalogue
 from tests.live_server import LiveServer
 
@@ -22,14 +21,6 @@ def make_app(catalogue: Catalogue):
     app = create_app(catalogue.runtime.config)
     app.config["TESTING"] = True
     return app
-
-
-def close_app(app) -> None:
-    usage = app.extensions.get("opendata.usage")
-    if usage is not None:
-        usage.close()
-    close_engines()
-    app.extensions["opendata"].close()
 
 
 @pytest.fixture(scope="package")

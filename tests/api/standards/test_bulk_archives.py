@@ -12,13 +12,14 @@ import pytest
 from frictionless import Package
 from openpyxl import load_workbook
 
+from opendata.app import close_app
 from opendata.services.hooks import after_withdraw
 from opendata.services.standards import bulk
 from opendata.services.versions import withdraw_version
 from opendata.store.db import transaction
 from opendata.store.models import Version
 from tests.api.standards.catalogue import BASE_URL, DATASETS, _sync, build_catalogue
-from tests.api.standards.conftest import close_app, make_app
+from tests.api.standards.conftest import make_app
 
 
 # these tests withdraw data: they get a catalogue and an app of their own

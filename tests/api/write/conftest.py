@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from opendata.app import create_app
+from opendata.app import close_app, create_app
 from opendata.config import load_config
 from tests.accounts_fixtures import bearer, make_token, seed_accounts
 from tests.live_server import LiveServer
@@ -19,8 +19,7 @@ def app(runtime, tmp_path):
     app = create_app(config)
     app.config["TESTING"] = True
     yield app
-    app.extensions["opendata.jobs"].shutdown()
-    app.extensions["opendata"].close()
+    close_app(app)
 
 
 @pytest.fixture
