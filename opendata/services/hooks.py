@@ -25,23 +25,23 @@ def _dataset_of(runtime: Runtime, version_id: int) -> int | None:
 def after_publish(*, runtime: Runtime, version_id: int) -> None:
     """Prepare derived read structures for a newly published version."""
     from opendata.services.rows import prepare_rows
-    from opendata.services.search import reindex_search
 
     try:
         prepare_rows(runtime=runtime, version_id=version_id)
     except Exception:
         log.exception("could not prepare the row database of version %s", version_id)
-    try:
-        dataset_id = _dataset_of(runtime, version_id)
-        if dataset_id is not None:
-            reindex_search(runtime=runtime, dataset_ids=[dataset_id])
-    except Exception:
-        log.exception("could not re-index the dataset of version %s", version_id)
+    _reindex(runtime, version_id)
     _rebuild_bulk(runtime, version_id)
 
 
 def after_withdraw(*, runtime: Runtime, version_id: int) -> None:
     """Rebuild what listed a version that is no longer published."""
+    _reindex(runtime, version_id)
+    _rebuild_bulk(runtime, version_id)
+
+
+def _reindex(runtime: Runtime, version_id: int) -> None:
+    """Search shows each dataset's latest served version: re-index the version's dataset."""
     from opendata.services.search import reindex_search
 
     try:
@@ -50,7 +50,6 @@ def after_withdraw(*, runtime: Runtime, version_id: int) -> None:
             reindex_search(runtime=runtime, dataset_ids=[dataset_id])
     except Exception:
         log.exception("could not re-index the dataset of version %s", version_id)
-    _rebuild_bulk(runtime, version_id)
 
 
 def _rebuild_bulk(runtime: Runtime, version_id: int) -> None:
