@@ -18,7 +18,7 @@ import zipfile
 from datetime import date, timedelta
 from pathlib import Path
 
-from opendata.core.codes import id_check_char, uscc_check_char
+from opendata.core.codes import id_check_char, luhn_check_digit, uscc_check_char
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT / "datasets"
@@ -111,15 +111,7 @@ def landline(rng: random.Random) -> str:
 
 def luhn_complete(digits: str) -> str:
     """Append the Luhn check digit."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return digits + str((10 - total % 10) % 10)
+    return digits + luhn_check_digit(digits)
 
 
 def bank_card(rng: random.Random) -> str:

@@ -69,19 +69,24 @@ def is_valid_id_number(number: str, *, today: date | None = None) -> bool:
     return born is not None and date(1880, 1, 1) <= born <= (today or date.today())
 
 
-def is_luhn_valid(digits: str) -> bool:
-    """True when a digit string passes the Luhn check (bank card numbers)."""
-    if not digits or not digits.isascii() or not digits.isdigit():
-        return False
+def luhn_check_digit(payload: str) -> str:
+    """The Luhn check digit to append to a digit string (bank card numbers)."""
     total = 0
-    for i, ch in enumerate(reversed(digits)):
+    for i, ch in enumerate(reversed(payload)):
         d = int(ch)
-        if i % 2 == 1:
+        if i % 2 == 0:  # doubled: every second digit counting from the check digit's left
             d *= 2
             if d > 9:
                 d -= 9
         total += d
-    return total % 10 == 0
+    return str((10 - total % 10) % 10)
+
+
+def is_luhn_valid(digits: str) -> bool:
+    """True when a digit string passes the Luhn check (bank card numbers)."""
+    if not digits or not digits.isascii() or not digits.isdigit():
+        return False
+    return luhn_check_digit(digits[:-1]) == digits[-1]
 
 
 def is_mobile_number(number: str) -> bool:
