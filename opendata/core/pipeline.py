@@ -178,11 +178,13 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
                  sheet: str | int | None = None, salt: str | bytes = b"",
                  progress: Progress | None = None, name: str | None = None,
                  title: str | None = None, licenses: Sequence[Mapping[str, Any]] | None = None,
-                 excel_csv: bool = True, format: str | None = None) -> PipelineResult:
+                 excel_csv: bool = True, format: str | None = None,
+                 source_sha256: str | None = None) -> PipelineResult:
     """Validate ``path`` against ``schema`` and, if valid, write its outputs into ``out_dir``.
 
     ``salt`` keys the hashes of ``x-mask: hash`` fields and must be a per-dataset secret
     (see :mod:`opendata.core.masking`). ``progress(rows_done, bytes_done)`` is called per batch.
+    ``source_sha256``, when the caller already hashed the file, saves reading it a second time.
     """
     from opendata.core.readers import open_table
     from opendata.core.validation import Validator
@@ -194,7 +196,8 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
     reader = open_table(path, sheet=sheet, format=format)
     try:
         source_bytes = path.stat().st_size
-        hashing = _BackgroundHash(path)  # overlaps with the pass below (hashlib releases the GIL)
+        # hashed on its own thread, overlapping the pass below (hashlib releases the GIL)
+        hashing = _BackgroundHash(path) if source_sha256 is None else None
         labels = list(reader.labels)
         builder = ReportBuilder(name=path.stem, place=str(path))
         builder.labels = labels
@@ -241,7 +244,8 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
             normalization = normalizer.warnings()
             for stat in normalizer.stats:
                 builder.add_warning(stat.message)
-            source_sha256 = hashing.result()
+            if hashing is not None:
+                source_sha256 = hashing.result()
             report = builder.build(stats={"fields": len(schema.fields), "rows": rows,
                                           "bytes": source_bytes, "sha256": source_sha256}).to_descriptor()
             report["tasks"][0]["normalization"] = normalization

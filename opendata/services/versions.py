@@ -118,7 +118,8 @@ def ingest_file(*, sessions: sessionmaker[Session], store: LocalArtifactStore, d
         _record(session, session.get(Version, version_id), lifecycle.VALIDATING, actor)
     workdir = store.new_workdir()
     try:
-        result = run_pipeline(path, schema, workdir, sheet=sheet, salt=salt, progress=progress, **package)
+        result = run_pipeline(path, schema, workdir, sheet=sheet, salt=salt, progress=progress,
+                              source_sha256=digest, **package)
         stored = {"source": (*_adopt_source(store, path, digest), "source")}
         for art in result.artifacts:
             rel, sha, nbytes = store.adopt(art.path, sha256=art.sha256, suffix=Path(art.path).suffix)

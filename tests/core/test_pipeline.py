@@ -188,3 +188,17 @@ def test_valid_integer_beyond_64_bits_is_not_published_as_null(tmp_path):
     as_text = load_table_schema({"fields": [{"name": "id", "type": "integer"}, {"name": "big", "type": "string"}]})
     kept = run_pipeline(src, as_text, tmp_path / "out2", salt=b"k")
     assert kept.valid and "123456789012345678901234567890" in (tmp_path / "out2" / "data.csv").read_text()
+
+
+def test_a_digest_the_caller_already_has_is_reported_without_hashing_again(tmp_path):
+    from opendata.core.files import sha256_file
+    from opendata.core.pipeline import run_pipeline
+    from opendata.core.tableschema import load_table_schema
+
+    src = tmp_path / "a.csv"
+    src.write_text("id\n1\n2\n", encoding="utf-8")
+    schema = load_table_schema({"fields": [{"name": "id", "type": "integer"}]})
+    hashed = run_pipeline(src, schema, tmp_path / "one", salt=b"k")
+    assert hashed.source_sha256 == sha256_file(src)[0]
+    given = run_pipeline(src, schema, tmp_path / "two", salt=b"k", source_sha256="ab" * 32)
+    assert given.source_sha256 == "ab" * 32 and given.report["tasks"][0]["stats"]["sha256"] == "ab" * 32
