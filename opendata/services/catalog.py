@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from opendata.core import lifecycle
 from opendata.core.catalog import CatalogSpec, DatasetSpec, OrganizationSpec
-from opendata.core.errors import Problem
 from opendata.store.models import ChangeRecord, Dataset, Organization, TableSchemaRecord, utcnow
 
 CATALOG_ACTOR = "catalog.yaml (administrator)"
@@ -158,7 +157,3 @@ def _sync_datasets(session: Session, datasets: list[DatasetSpec], org_ids: dict[
             result.warnings.append(
                 f"dataset {ident} was removed from the catalogue: withdrawn, its {len(rec.versions)} version(s) kept")
 
-
-def problems_as_text(problems: list[Problem]) -> list[str]:
-    """Human-readable lines for a list of problems."""
-    return [str(p) for p in problems]

@@ -24,6 +24,7 @@ from opendata.core.errors import ConflictError, NotFoundError, Problem, Validati
 from opendata.services.access import PermissionDeniedError, Viewer
 from opendata.services.audit import audit_record
 from opendata.services.review_outputs import prepare_outputs, publish_prepared
+from opendata.services.versions import unresolved_pii
 from opendata.store.db import transaction
 from opendata.store.models import Dataset, Version, VersionEvent
 from opendata.store.review import MASK_METHODS, RESOLUTION_ACTIONS, PiiResolution, ReviewDecision
@@ -330,7 +331,7 @@ def review_queue(*, session: Session, viewer: Viewer, steps: tuple[str, ...]) ->
         out.append({"dataset": v.dataset.identifier, "title": v.dataset.title, "number": v.number,
                     "organization": v.dataset.organization.slug, "created": v.created_at.isoformat(),
                     "created_by": v.created_by, "row_count": v.row_count,
-                    "unresolved_pii": int((v.pii or {}).get("unresolved", 0) or 0),
+                    "unresolved_pii": unresolved_pii(v),
                     "steps_done": [d.step for d in _done_steps(decisions)], "next_step": step,
                     "you_may_act": step is not None and _may_take(viewer, v.dataset, step)})
     return out

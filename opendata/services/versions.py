@@ -208,15 +208,6 @@ def withdraw_version(*, session: Session, version_id: int, actor: str, reason: s
     return version
 
 
-def recover_interrupted(*, session: Session, actor: str = "system (restart)") -> list[int]:
-    """Mark versions left received/validating by a crashed process as failed; returns their ids."""
-    stuck = session.scalars(select(Version).where(
-        Version.state.in_([lifecycle.RECEIVED, lifecycle.VALIDATING]))).all()
-    for v in stuck:
-        _record(session, v, lifecycle.FAILED, actor, "interrupted: the process stopped during ingest")
-    return [v.id for v in stuck]
-
-
 def referenced_artifacts(session: Session) -> set[str]:
     """Every artifact path the database points to (for orphan cleaning)."""
     return set(session.scalars(select(Artifact.path)))
