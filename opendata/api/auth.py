@@ -114,6 +114,8 @@ def _resolve() -> tuple[Viewer, OpendataError | None]:
 
 
 def _token_outside_header() -> bool:
+    if not request.query_string and "HTTP_COOKIE" not in request.environ:
+        return False
     if any(name in request.args or name in request.cookies for name in _QUERY_NAMES):
         return True
     if TOKEN_LIKE.search(request.query_string.decode("latin-1")):

@@ -256,31 +256,44 @@ def resolve_download(*, runtime: Runtime, identifier: str, kind: str, number: in
 
     ``number`` None means the latest served version. Raises NotFoundError, the same for a missing
     dataset and one whose data may not be served; returns None when the version has no such file.
-    Two small SQL queries with the rules of ``can_receive_data`` (this is the download hot path).
+    This is the download hot path: one prebuilt Core statement with the rules of ``can_receive_data``.
     """
-    stmt = _SERVED.get(viewer)
-    if stmt is None:
-        stmt = (select(Version.id, Version.number, Version.published_at, Dataset.id, Dataset.title)
-                .join(Dataset, Dataset.id == Version.dataset_id)
-                .where(Dataset.identifier == bindparam("identifier"), data_served_clause(viewer),
-                       Dataset.disclosure != "closed")
-                .order_by(Version.number.desc()))
-        if len(_SERVED) > 256:
-            _SERVED.clear()
-        _SERVED[viewer] = stmt
-    with runtime.engine.connect() as conn:  # Core, not the ORM: half the cost of this hot path
-        served = conn.execute(stmt, {"identifier": identifier}).all()
-        chosen = served[0] if served and number is None else next((v for v in served if v[1] == number), None)
-        if chosen is None:
-            raise NotFoundError(f"dataset '{identifier}' has no downloadable version"
-                                + (f" {number}" if number is not None else ""))
-        version_id, version_number, published_at, dataset_pk, title = chosen
-        art = conn.execute(select(Artifact.path, Artifact.bytes, Artifact.sha256, Artifact.media_type).where(
-            Artifact.version_id == version_id, Artifact.kind == kind)).first()
-    if art is None:
+    row = None
+    if number is None or 0 < number < 2**63:  # a number SQL cannot hold names no version
+        with runtime.engine.connect() as conn:
+            row = conn.execute(_served_statement(viewer, number is not None),
+                               {"identifier": identifier, "kind": kind, "number": number}).first()
+    if row is None:
+        raise NotFoundError(f"dataset '{identifier}' has no downloadable version"
+                            + (f" {number}" if number is not None else ""))
+    version_id, version_number, published_at, dataset_pk, title, rel, size, sha256, media_type = row
+    if rel is None:
         return None
     return DownloadFile(dataset_pk, identifier, title, version_id, version_number, kind,
-                        runtime.artifacts.path(art[0]), art[1], art[2], art[3], published_at)
+                        runtime.artifacts.path(rel), size, sha256, media_type, published_at)
 
 
-_SERVED: dict[Viewer, Any] = {}  # one statement per kind of caller: building it costs more than running it
+def _served_statement(viewer: Viewer, numbered: bool) -> Any:
+    """The newest served version (or the one numbered), with its artifact of the kind asked for, if any.
+
+    Built once per kind of caller and cached: building a statement costs more than running it.
+    """
+    key = (viewer, numbered)
+    stmt = _SERVED.get(key)
+    if stmt is None:
+        stmt = (select(Version.id, Version.number, Version.published_at, Dataset.id, Dataset.title,
+                       Artifact.path, Artifact.bytes, Artifact.sha256, Artifact.media_type)
+                .join(Dataset, Dataset.id == Version.dataset_id)
+                .outerjoin(Artifact, (Artifact.version_id == Version.id) & (Artifact.kind == bindparam("kind")))
+                .where(Dataset.identifier == bindparam("identifier"), data_served_clause(viewer),
+                       Dataset.disclosure != "closed")
+                .order_by(Version.number.desc()).limit(1))
+        if numbered:
+            stmt = stmt.where(Version.number == bindparam("number"))
+        if len(_SERVED) > 256:
+            _SERVED.clear()
+        _SERVED[key] = stmt
+    return stmt
+
+
+_SERVED: dict[tuple[Viewer, bool], Any] = {}

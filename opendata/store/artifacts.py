@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -21,12 +22,14 @@ from opendata.core.files import fsync_dir, sha256_file
 
 __all__ = ["LocalArtifactStore", "fsync_dir", "sha256_file"]
 
+_STORED_NAME = re.compile(r"[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{64}(?:\.[A-Za-z0-9]{1,16})?")
+
 
 class LocalArtifactStore:
     """Content-addressed files in a local folder."""
 
     def __init__(self, root: str | Path):
-        self.root = Path(root)
+        self.root = Path(root).absolute()  # never relative: Flask's send_file would join it to the app
         self.tmp = self.root / ".tmp"
 
     def ensure(self) -> None:
@@ -76,7 +79,13 @@ class LocalArtifactStore:
         return self.adopt(tmp_name, sha256=digest.hexdigest(), suffix=suffix)
 
     def path(self, rel: str) -> Path:
-        """The local path of a stored file."""
+        """The local path of a stored file.
+
+        A path of the shape :meth:`relpath_for` makes cannot leave the store and is joined as it is
+        (downloads call this on every request); any other is resolved and must stay inside the store.
+        """
+        if _STORED_NAME.fullmatch(rel):
+            return self.root / rel
         resolved = (self.root / rel).resolve()
         if self.root.resolve() not in resolved.parents:
             raise ValueError(f"artifact path escapes the store: {rel}")

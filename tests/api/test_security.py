@@ -143,3 +143,27 @@ def test_headers_on_real_downloads_and_their_errors(fresh_site):
     refused = client.get("/api/v1/datasets/subsidies/download.csv")  # conditional: not for anonymous callers
     assert refused.status_code == 404 and set(refused.json) == ERROR_KEYS
     _assert_secure(refused)
+
+
+def test_api_answers_set_no_session_cookie_and_a_signed_session_still_round_trips(runtime):
+    """The lazy session interface skips the cookie session for API callers, not for the portal."""
+    from flask import session
+
+    app = _app(runtime.config.home)
+
+    @app.get("/test-session/<value>")
+    def _remember(value):
+        before = session.get("value")
+        session["value"] = value
+        return {"before": before}
+
+    try:
+        c = app.test_client()
+        assert "Set-Cookie" not in c.get("/api/v1/status").headers
+        first = c.get("/test-session/a")
+        assert first.json == {"before": None} and "session=" in first.headers["Set-Cookie"]
+        assert c.get("/test-session/b").json == {"before": "a"}
+        c.set_cookie("session", "forged.value.signature")
+        assert c.get("/test-session/c").json == {"before": None}  # a bad signature opens an empty session
+    finally:
+        app.extensions["opendata"].close()
