@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REVIEW_STEPS", "submit,review,approve", "Review steps (三审) a version goes through before it is "
             "published, in order, comma-separated; 'submit' is a publisher's step, the others reviewers'; the last "
             "one publishes.", str),
+    Setting("ACCEL_REDIRECT_PREFIX", "", "Internal nginx location that maps $OPENDATA_HOME, such as "
+            "/_opendata_files/ (`opendata nginx-config` prints it). When set, downloads and bulk archives answer "
+            "with X-Accel-Redirect and nginx sends the bytes; empty: the app sends them itself.", str),
     Setting("TRUSTED_PROXIES", 0, "Reverse proxies in front of the app whose X-Forwarded-For is trusted for the "
             "caller's address (0: use the connection's address).", int),
 )
@@ -77,7 +81,7 @@ class Config:
         except KeyError:
             raise AttributeError(name) from None
 
-    @property
+    @cached_property
     def home(self) -> Path:
         return Path(self.values["HOME"]).resolve()
 
@@ -119,6 +123,10 @@ def load_config(environ: Mapping[str, str] | None = None, **overrides: Any) -> C
         values[key.upper()] = value
     if values["ENV"] not in ("development", "production"):
         raise ConfigError("OPENDATA_ENV must be 'development' or 'production'")
+    prefix = values["ACCEL_REDIRECT_PREFIX"]
+    if prefix and not (prefix.startswith("/") and prefix.endswith("/") and "//" not in prefix and " " not in prefix):
+        raise ConfigError(f"OPENDATA_ACCEL_REDIRECT_PREFIX={prefix!r} must be a location path that starts and ends "
+                          "with '/', such as /_opendata_files/")
     if values["ENV"] == "production" and values["SECRET_KEY"] == DEFAULT_SECRET_KEY:
         raise ConfigError("refusing to start in production with the default OPENDATA_SECRET_KEY; set a random one")
     return Config(values)

@@ -219,6 +219,24 @@ def settings_cmd() -> None:
         click.echo(f"OPENDATA_{s.name}={shown}\n    default: {s.default!r}\n    {s.help}")
 
 
+@main.command("nginx-config")
+@click.option("--prefix", default=None, help="Internal location (default: OPENDATA_ACCEL_REDIRECT_PREFIX, "
+              "else /_opendata_files/).")
+def nginx_config_cmd(prefix: str | None) -> None:
+    """Print the nginx location that sends downloads for the app (X-Accel-Redirect)."""
+    from opendata.api.files import nginx_location
+
+    config = load_config()
+    chosen = prefix or config.ACCEL_REDIRECT_PREFIX or "/_opendata_files/"
+    try:
+        load_config({"OPENDATA_ACCEL_REDIRECT_PREFIX": chosen})  # the same check as at start-up
+    except ConfigError as exc:
+        _fail(exc, 2)
+    click.echo(nginx_location(chosen, config.home), nl=False)
+    if chosen != config.ACCEL_REDIRECT_PREFIX:
+        click.echo(f"# and start the app with OPENDATA_ACCEL_REDIRECT_PREFIX={chosen}")
+
+
 def run() -> None:  # pragma: no cover
     main(prog_name="opendata")
 

@@ -256,13 +256,20 @@ def resolve_download(*, runtime: Runtime, identifier: str, kind: str, number: in
 
     ``number`` None means the latest served version. Raises NotFoundError, the same for a missing
     dataset and one whose data may not be served; returns None when the version has no such file.
-    This is the download hot path: one prebuilt Core statement with the rules of ``can_receive_data``.
+    This is the download hot path: one prebuilt Core statement with the rules of ``can_receive_data``,
+    its answer kept in the runtime's read cache until the next commit to the database.
     """
-    row = None
-    if number is None or 0 < number < 2**63:  # a number SQL cannot hold names no version
-        with runtime.engine.connect() as conn:
-            row = conn.execute(_served_statement(viewer, number is not None),
-                               {"identifier": identifier, "kind": kind, "number": number}).first()
+    key = ("download", viewer, identifier, kind, number)
+    found, cached = runtime.read_cache.lookup(key)
+    if found:
+        row = cached
+    else:
+        row = None
+        if number is None or 0 < number < 2**63:  # a number SQL cannot hold names no version
+            with runtime.engine.connect() as conn:
+                row = conn.execute(_served_statement(viewer, number is not None),
+                                   {"identifier": identifier, "kind": kind, "number": number}).first()
+        runtime.read_cache.store(key, row, cached)
     if row is None:
         raise NotFoundError(f"dataset '{identifier}' has no downloadable version"
                             + (f" {number}" if number is not None else ""))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from opendata.config import Config
 from opendata.store.artifacts import LocalArtifactStore
+from opendata.store.commitcache import CommitCache
 from opendata.store.db import make_engine, make_session_factory
 
 
@@ -29,6 +30,11 @@ class Runtime:
         return make_session_factory(self.engine)
 
     @cached_property
+    def read_cache(self) -> CommitCache:
+        """Answers of hot read paths, kept until the next commit to the database."""
+        return CommitCache(self.engine)
+
+    @cached_property
     def artifacts(self) -> LocalArtifactStore:
         return LocalArtifactStore(self.config.artifacts_dir)
 
@@ -37,5 +43,7 @@ class Runtime:
         return inspect(self.engine).has_table("alembic_version")
 
     def close(self) -> None:
+        if "read_cache" in self.__dict__:
+            self.read_cache.close()
         if "engine" in self.__dict__:
             self.engine.dispose()

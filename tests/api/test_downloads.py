@@ -144,3 +144,32 @@ def test_without_an_excel_file_the_bom_variant_is_streamed_from_the_canonical_cs
     assert 'filename="budget-v1-excel.csv"' in r.headers["Content-Disposition"]
     assert c.get("/api/v1/datasets/budget/download.excel.csv",
                  headers={"If-None-Match": r.headers["ETag"]}).status_code == 304
+
+
+def test_a_warm_download_answer_follows_every_commit_in_this_process_and_others(fresh_site, tmp_path):
+    """The resolved download is cached until the next commit: publish, withdraw and disclosure all show at once."""
+    from opendata.services.versions import withdraw_version
+    from opendata.store.db import transaction
+    from opendata.store.models import Dataset, Version
+    from tests.api.conftest import DATASETS
+    from tests.builders import ROWS_SCHEMA, generate_rows, make_catalog, publish_rows
+    from tests.live_server import LiveServer
+
+    c, rt = fresh_site.client, fresh_site.runtime
+    for _ in range(3):  # warm
+        assert c.get(CSV).headers["X-Dataset-Version"] == "1"
+    publish_rows(rt, "budget", generate_rows(5, seed=9))
+    assert c.get(CSV).headers["X-Dataset-Version"] == "2"
+    with transaction(rt.sessions) as session:
+        v2 = session.query(Version).join(Dataset).filter(Dataset.identifier == "budget", Version.number == 2).one()
+        withdraw_version(session=session, version_id=v2.id, actor="tests", reason="wrong figures")
+    assert c.get(CSV).headers["X-Dataset-Version"] == "1"
+    other = LiveServer(rt.config.home).cli("withdraw", "budget", "1", "--reason", "withdrawn by another process")
+    assert other.returncode == 0, other.stderr
+    assert c.get(CSV).status_code == 404
+    publish_rows(rt, "budget", generate_rows(5, seed=10))
+    assert c.get(CSV).headers["X-Dataset-Version"] == "3"
+    conditional = [{**DATASETS[0], "disclosure": "conditional"}, DATASETS[2]]
+    make_catalog(rt, tmp_path, datasets=conditional, schemas={"rows.json": ROWS_SCHEMA})
+    r = c.get(CSV)
+    assert r.status_code == 404 and r.json["message"] == "dataset 'budget' has no downloadable version"

@@ -68,3 +68,19 @@ def test_production_refuses_the_default_secret_key(cli, monkeypatch):
     assert "default OPENDATA_SECRET_KEY" in result.output
     monkeypatch.setenv("OPENDATA_SECRET_KEY", os.urandom(16).hex())
     cli("init")
+
+
+def test_nginx_config_prints_an_internal_location_over_the_home(run_cli, home, monkeypatch):
+    out = run_cli("nginx-config").output
+    assert "location /_opendata_files/ {\n    internal;\n" in out
+    assert f"    alias {home.resolve().as_posix()}/;\n" in out
+    assert "add_header ETag $upstream_http_etag always;" in out
+    assert "OPENDATA_ACCEL_REDIRECT_PREFIX=/_opendata_files/" in out  # the setting to start the app with
+    monkeypatch.setenv("OPENDATA_ACCEL_REDIRECT_PREFIX", "/files/")
+    out = run_cli("nginx-config").output
+    assert "location /files/ {" in out and "start the app" not in out
+
+
+def test_nginx_config_refuses_a_prefix_that_is_not_a_location_path(run_cli):
+    result = run_cli("nginx-config", "--prefix", "files", code=2)
+    assert "must be a location path that starts and ends with '/'" in result.output

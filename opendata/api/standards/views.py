@@ -11,9 +11,10 @@ import html
 import json
 import re
 
-from flask import Blueprint, Response, abort, request, send_file
+from flask import Blueprint, Response, abort, request
 from werkzeug.exceptions import NotFound
 
+from opendata.api.files import StoredFile, send_stored
 from opendata.api.standards.links import caller, request_links, runtime
 from opendata.services.access import ANONYMOUS
 from opendata.services.standards import bulk
@@ -145,9 +146,10 @@ def bulk_file(name: str):
     if found is None:
         raise NotFound(f"no bulk archive named '{name}'")
     path, record = found
-    response = send_file(path, mimetype="application/zip", as_attachment=True, download_name=name,
-                         conditional=True, etag=record["sha256"], max_age=0)
-    response.headers["Accept-Ranges"] = "bytes"
+    response = send_stored(StoredFile(path, record["bytes"], record["sha256"], "application/zip"),
+                           home=rt.config.home, accel_prefix=rt.config.ACCEL_REDIRECT_PREFIX,
+                           cache_control="public, no-cache")  # rebuilt at each publication: revalidate
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Digest"] = f"sha-256={_b64(record['sha256'])}"
     return response
 

@@ -1,8 +1,9 @@
 """Downloads of a version's CSV, Excel-friendly CSV and Parquet: streamed, resumable, cacheable.
 
-``send_file(conditional=True)`` answers Range (206, 416) and If-None-Match / If-Modified-Since
-(304); the ETag is the file's sha256 (strong), Last-Modified the publication time. The file name
-is the dataset's Chinese title per RFC 5987 with an ASCII fallback.
+Range (206, 416) and If-None-Match / If-Modified-Since (304) are answered (see opendata/api/files.py,
+which also hands the bytes to nginx when X-Accel-Redirect is configured); the ETag is the file's
+sha256 (strong), Last-Modified the publication time. The file name is the dataset's Chinese title
+per RFC 5987 with an ASCII fallback.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from flask import Response, request, send_file
+from flask import Response, request
 from flask.views import MethodView
 
+from opendata.api.files import StoredFile, send_stored
 from opendata.api.v1.common import make_blueprint, runtime, usage, viewer
 from opendata.core.errors import NotFoundError
 from opendata.services.catalogue import DownloadFile, resolve_download
@@ -39,15 +41,6 @@ def _names(f: DownloadFile, excel: bool) -> tuple[str, str]:
     return f"{f.title}-v{f.number}{suffix}.{ext}", f"{f.identifier}-v{f.number}{suffix}.{ext}"
 
 
-def _count(f: DownloadFile, response: Response) -> None:
-    """A download is counted when the file's first byte is sent (a full or first-range response)."""
-    if request.method != "GET":
-        return
-    if response.status_code == 200 or (response.status_code == 206 and request.range is not None
-                                       and request.range.ranges and request.range.ranges[0][0] == 0):
-        usage().hit(f.dataset_id, DOWNLOAD)
-
-
 def _serve(dataset_id: str, kind: str, number: int | None, *, latest: bool) -> Response:
     rt = runtime()
     excel = kind == "csv-excel" or request.args.get("excel", "").lower() in ("1", "true", "yes")
@@ -60,14 +53,19 @@ def _serve(dataset_id: str, kind: str, number: int | None, *, latest: bool) -> R
         return _serve_bom(base, latest=latest)
     if f is None:
         raise NotFoundError(f"dataset '{dataset_id}' has no {kind} file")
-    response = send_file(f.path, mimetype=_MEDIA[f.kind], conditional=True, etag=f.sha256,
-                         last_modified=f.last_modified, max_age=None)
+    stored = StoredFile(f.path, f.bytes, f.sha256, _MEDIA[f.kind], f.last_modified)
+    response = send_stored(stored, home=rt.config.home, accel_prefix=rt.config.ACCEL_REDIRECT_PREFIX,
+                           cache_control=_cache_control(latest),
+                           on_first_byte=lambda: usage().hit(f.dataset_id, DOWNLOAD))
     utf8, ascii_name = _names(f, excel)
     response.headers["Content-Disposition"] = content_disposition(utf8, ascii_name)
-    response.headers["Cache-Control"] = "public, no-cache" if latest else "public, max-age=31536000, immutable"
     response.headers["X-Dataset-Version"] = str(f.number)
-    _count(f, response)
     return response
+
+
+def _cache_control(latest: bool) -> str:
+    """The latest version's file changes with each publication; a numbered version's never does."""
+    return "public, no-cache" if latest else "public, max-age=31536000, immutable"
 
 
 def _serve_bom(f: DownloadFile, *, latest: bool) -> Response:
@@ -87,8 +85,9 @@ def _serve_bom(f: DownloadFile, *, latest: bool) -> Response:
     response.make_conditional(request)
     utf8, ascii_name = _names(f, True)
     response.headers["Content-Disposition"] = content_disposition(utf8, ascii_name)
-    response.headers["Cache-Control"] = "public, no-cache" if latest else "public, max-age=31536000, immutable"
-    _count(f, response)
+    response.headers["Cache-Control"] = _cache_control(latest)
+    if request.method == "GET" and response.status_code == 200:
+        usage().hit(f.dataset_id, DOWNLOAD)
     return response
 
 

@@ -1,0 +1,111 @@
+"""Answers that send a stored file: by the WSGI server itself, or by nginx through X-Accel-Redirect.
+
+Both ways the app decides everything a download depends on (who may have it, 404, the ETag and
+Last-Modified, 304 for If-None-Match / If-Modified-Since, 416 for a Range beyond the end, the
+file name, whether it counts as a download). Only the bytes are sent differently:
+
+- ``OPENDATA_ACCEL_REDIRECT_PREFIX`` empty (the default): ``send_file`` answers Range (206) and
+  gunicorn sends the file with ``sendfile(2)``.
+- set (for example ``/_opendata_files/``): the answer is an empty 200 with ``X-Accel-Redirect`` to
+  that internal nginx location, which maps ``$OPENDATA_HOME``; nginx sends the file and answers
+  the Range. ``opendata nginx-config`` prints the location, with the ``add_header`` lines that carry
+  this app's headers over the redirect (nginx passes only a few of an upstream's headers on).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import Response, current_app, request, send_file
+from werkzeug.datastructures import Range
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.sansio.http import is_resource_modified
+
+from opendata.api.security import STATIC_HEADERS
+
+# nginx copies only Content-Type, Content-Disposition, Cache-Control, Expires, Set-Cookie and
+# Accept-Ranges from an upstream answer over X-Accel-Redirect; every other header this app sets on
+# a file answer is carried by an add_header line (tests/api/test_accel_redirect.py checks with nginx).
+CARRIED = ("ETag", "Last-Modified", "X-Dataset-Version", "Digest", "X-Request-ID", "Vary",
+           "Content-Security-Policy", *STATIC_HEADERS, "Strict-Transport-Security")
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file under ``$OPENDATA_HOME`` with what its HTTP headers need."""
+
+    path: Path
+    size: int
+    sha256: str
+    media_type: str
+    last_modified: datetime | None = None
+
+
+def send_stored(f: StoredFile, *, home: Path, accel_prefix: str, cache_control: str,
+                on_first_byte: Callable[[], None] | None = None) -> Response:
+    """The answer for a GET or HEAD of ``f``: 200, 206, 304 or 416, sent by gunicorn or by nginx.
+
+    ``on_first_byte`` runs when the answer starts the file for a GET (a whole file, or a Range
+    from byte 0): that is what counts as one download.
+    """
+    if not accel_prefix:
+        response = send_file(f.path, mimetype=f.media_type, conditional=True, etag=f.sha256,
+                             last_modified=f.last_modified)
+        response.headers["Cache-Control"] = cache_control
+        if response.status_code == 200 or response.status_code == 206 and _starts_file(request.range):
+            _started(on_first_byte)
+        return response
+    response = current_app.response_class(b"", mimetype=f.media_type)
+    response.set_etag(f.sha256)
+    response.last_modified = f.last_modified
+    response.headers["Cache-Control"] = cache_control
+    response.make_conditional(request.environ)  # 304 here: no redirect, nothing for nginx to send
+    if response.status_code != 200:
+        return response
+    wanted = _applicable_range(f)
+    if wanted is not None and wanted.range_for_length(f.size) is None:
+        raise RequestedRangeNotSatisfiable(length=f.size)
+    if wanted is None or _starts_file(wanted):
+        _started(on_first_byte)
+    response.headers["X-Accel-Redirect"] = accel_prefix + quote(f.path.relative_to(home).as_posix())
+    return response
+
+
+def _applicable_range(f: StoredFile) -> Range | None:
+    """The request's Range, unless an If-Range that no longer matches makes it a whole-file request."""
+    rng = request.range
+    if rng is None or "HTTP_IF_RANGE" not in request.environ:
+        return rng
+    modified = is_resource_modified(http_range=request.environ.get("HTTP_RANGE"),
+                                    http_if_range=request.environ["HTTP_IF_RANGE"], etag=f.sha256,
+                                    last_modified=f.last_modified, ignore_if_range=False)
+    return None if modified else rng
+
+
+def _starts_file(rng: Range | None) -> bool:
+    return rng is not None and bool(rng.ranges) and rng.ranges[0][0] == 0
+
+
+def _started(callback: Callable[[], None] | None) -> None:
+    if callback is not None and request.method == "GET":
+        callback()
+
+
+def nginx_location(prefix: str, home: Path) -> str:
+    """The nginx ``location`` block that serves ``$OPENDATA_HOME`` to X-Accel-Redirect answers only."""
+    carried = "\n".join(f"    add_header {name} $upstream_http_{name.lower().replace('-', '_')} always;"
+                        for name in CARRIED)
+    return (f"# opendata: files under OPENDATA_HOME, reachable only through the app's X-Accel-Redirect\n"
+            f"location {prefix} {{\n"
+            f"    internal;\n"
+            f"    alias {home.as_posix().rstrip('/')}/;\n"
+            f"    etag off;               # the app's ETag is the file's sha256 (carried below)\n"
+            f"    if_modified_since off;  # the app has answered If-None-Match / If-Modified-Since already\n"
+            f"    sendfile on;\n"
+            f"    tcp_nopush on;\n"
+            f"{carried}\n"
+            f"}}\n")
