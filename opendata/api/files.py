@@ -4,8 +4,8 @@ Both ways the app decides everything a download depends on (who may have it, 404
 Last-Modified, 304 for If-None-Match / If-Modified-Since, 416 for a Range beyond the end, the
 file name, whether it counts as a download). Only the bytes are sent differently:
 
-- ``OPENDATA_ACCEL_REDIRECT_PREFIX`` empty (the default): ``send_file`` answers Range (206) and
-  gunicorn sends the file with ``sendfile(2)``.
+- ``OPENDATA_ACCEL_REDIRECT_PREFIX`` empty (the default): werkzeug's ``make_conditional`` answers
+  Range (206) and gunicorn sends the file with ``sendfile(2)``.
 - set (for example ``/_opendata_files/``): the answer is an empty 200 with ``X-Accel-Redirect`` to
   that internal nginx location, which maps ``$OPENDATA_HOME``; nginx sends the file and answers
   the Range. ``opendata nginx-config`` prints the location, with the ``add_header`` lines that carry
@@ -20,10 +20,11 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import Response, current_app, request, send_file
+from flask import Response, current_app, request
 from werkzeug.datastructures import Range
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.sansio.http import is_resource_modified
+from werkzeug.wsgi import wrap_file
 
 from opendata.api.security import STATIC_HEADERS
 
@@ -53,12 +54,7 @@ def send_stored(f: StoredFile, *, home: Path, accel_prefix: str, cache_control: 
     from byte 0): that is what counts as one download.
     """
     if not accel_prefix:
-        response = send_file(f.path, mimetype=f.media_type, conditional=True, etag=f.sha256,
-                             last_modified=f.last_modified)
-        response.headers["Cache-Control"] = cache_control
-        if response.status_code == 200 or response.status_code == 206 and _starts_file(request.range):
-            _started(on_first_byte)
-        return response
+        return _send_here(f, cache_control, on_first_byte)
     response = current_app.response_class(b"", mimetype=f.media_type)
     response.set_etag(f.sha256)
     response.last_modified = f.last_modified
@@ -72,6 +68,32 @@ def send_stored(f: StoredFile, *, home: Path, accel_prefix: str, cache_control: 
     if wanted is None or _starts_file(wanted):
         _started(on_first_byte)
     response.headers["X-Accel-Redirect"] = accel_prefix + quote(f.path.relative_to(home).as_posix())
+    return response
+
+
+def _send_here(f: StoredFile, cache_control: str, on_first_byte: Callable[[], None] | None) -> Response:
+    """What ``send_file(conditional=True)`` answers, from what the database already knows of the file.
+
+    The stored file is immutable and its size recorded, so there is nothing to stat or guess: the
+    answer is built from werkzeug's own parts (``wrap_file`` lets gunicorn use sendfile(2), and
+    ``make_conditional`` answers 304, 206 and 416).
+    """
+    fh = open(f.path, "rb")  # noqa: SIM115 (closed by the server through the file wrapper)
+    response = current_app.response_class(wrap_file(request.environ, fh), mimetype=f.media_type,
+                                          direct_passthrough=True)
+    response.content_length = f.size
+    response.set_etag(f.sha256)
+    response.last_modified = f.last_modified
+    response.headers["Cache-Control"] = cache_control
+    try:
+        response.make_conditional(request.environ, accept_ranges=True, complete_length=f.size)
+    except RequestedRangeNotSatisfiable:
+        fh.close()
+        raise
+    if response.status_code == 304:
+        fh.close()
+    elif response.status_code == 200 or _starts_file(request.range):
+        _started(on_first_byte)
     return response
 
 
