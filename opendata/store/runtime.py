@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from sqlalchemy import Engine, inspect
@@ -19,6 +19,7 @@ class Runtime:
     """Built once per process from the configuration (CLI command or app)."""
 
     config: Config
+    _initialized: bool = field(default=False, init=False, repr=False, compare=False)
 
     @cached_property
     def engine(self) -> Engine:
@@ -39,8 +40,14 @@ class Runtime:
         return LocalArtifactStore(self.config.artifacts_dir)
 
     def is_initialized(self) -> bool:
-        """True when the database has been migrated (has the alembic version table)."""
-        return inspect(self.engine).has_table("alembic_version")
+        """True when the database has been migrated (has the alembic version table).
+
+        Asked of the database until it says yes, then remembered: /api/v1/status is polled by
+        health checks, and a migrated database does not become unmigrated under a running process.
+        """
+        if not self._initialized:
+            self._initialized = inspect(self.engine).has_table("alembic_version")
+        return self._initialized
 
     def close(self) -> None:
         if "read_cache" in self.__dict__:

@@ -41,3 +41,15 @@ def test_upgrade_is_repeatable(tmp_path):
     url = f"sqlite:///{tmp_path / 'm.db'}"
     upgrade_to_head(url)
     upgrade_to_head(url)
+
+
+def test_a_runtime_sees_its_database_become_initialized(tmp_path):
+    from opendata.config import load_config
+    from opendata.store.runtime import Runtime
+
+    runtime = Runtime(load_config({}, HOME=str(tmp_path / "home")))
+    assert runtime.is_initialized() is False
+    assert runtime.is_initialized() is False  # a "no" is asked again, never remembered
+    upgrade_to_head(runtime.config.database_url)
+    assert runtime.is_initialized() is True
+    runtime.close()
