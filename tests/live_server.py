@@ -26,7 +26,8 @@ def free_port() -> int:
 class LiveServer:
     """The real server over an OPENDATA_HOME; ``env`` adds OPENDATA_ settings (rate limits are off)."""
 
-    def __init__(self, home: str | Path, **env: str):
+    def __init__(self, home: str | Path, *, gunicorn: bool = False, **env: str):
+        self.gunicorn = gunicorn  # the production server (gthread workers) instead of `opendata serve`
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "OPENDATA_HOME": str(home), "OPENDATA_RATE_LIMIT_ENABLED": "false",
@@ -44,8 +45,10 @@ class LiveServer:
     def start(self) -> LiveServer:
         """Start and wait until /api/v1/status answers."""
         with open(self.log, "ab") as log:  # the child keeps its own copy of the descriptor
-            self.proc = subprocess.Popen([*OPENDATA, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                                         env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+            command = ([sys.executable, "-m", "gunicorn", "-w", "1", "-k", "gthread", "--threads", "2",
+                        "-b", f"127.0.0.1:{self.port}", "opendata.wsgi:app"] if self.gunicorn
+                       else [*OPENDATA, "serve", "--host", "127.0.0.1", "--port", str(self.port)])
+            self.proc = subprocess.Popen(command, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
         deadline = time.monotonic() + 30
         while True:
             try:

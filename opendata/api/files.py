@@ -94,7 +94,31 @@ def _send_here(f: StoredFile, cache_control: str, on_first_byte: Callable[[], No
         fh.close()
     elif response.status_code == 200 or _starts_file(request.range):
         _started(on_first_byte)
+    if response.status_code == 206:  # the server's file wrapper again, over the range: sendfile(2) for it too
+        part = response.content_range
+        response.response = wrap_file(request.environ, _Part(fh, part.start, part.stop - part.start))
     return response
+
+
+class _Part:
+    """One byte range of an open file, as a file: ``fileno()`` positioned at the start for sendfile(2)
+    (gunicorn sends Content-Length bytes from the current offset), ``read()`` ending at the range's end
+    for servers that iterate the file wrapper instead."""
+
+    def __init__(self, fh, start: int, length: int):  # noqa: ANN001 (a binary file object)
+        fh.seek(start)
+        self._fh, self._left = fh, length
+
+    def fileno(self) -> int:
+        return self._fh.fileno()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._fh.read(self._left if size < 0 else min(size, self._left))
+        self._left -= len(data)
+        return data
+
+    def close(self) -> None:
+        self._fh.close()
 
 
 def _applicable_range(f: StoredFile) -> Range | None:
