@@ -123,10 +123,14 @@ def load_config(environ: Mapping[str, str] | None = None, **overrides: Any) -> C
         values[key.upper()] = value
     if values["ENV"] not in ("development", "production"):
         raise ConfigError("OPENDATA_ENV must be 'development' or 'production'")
-    prefix = values["ACCEL_REDIRECT_PREFIX"]
-    if prefix and not (prefix.startswith("/") and prefix.endswith("/") and "//" not in prefix and " " not in prefix):
-        raise ConfigError(f"OPENDATA_ACCEL_REDIRECT_PREFIX={prefix!r} must be a location path that starts and ends "
-                          "with '/', such as /_opendata_files/")
+    check_accel_prefix(values["ACCEL_REDIRECT_PREFIX"])
     if values["ENV"] == "production" and values["SECRET_KEY"] == DEFAULT_SECRET_KEY:
         raise ConfigError("refusing to start in production with the default OPENDATA_SECRET_KEY; set a random one")
     return Config(values)
+
+
+def check_accel_prefix(prefix: str) -> None:
+    """An X-Accel-Redirect prefix is empty (off) or an nginx location path such as /_opendata_files/."""
+    if prefix and not (prefix.startswith("/") and prefix.endswith("/") and "//" not in prefix and " " not in prefix):
+        raise ConfigError(f"OPENDATA_ACCEL_REDIRECT_PREFIX={prefix!r} must be a location path that starts and ends "
+                          "with '/', such as /_opendata_files/")

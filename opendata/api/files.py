@@ -55,10 +55,7 @@ def send_stored(f: StoredFile, *, home: Path, accel_prefix: str, cache_control: 
     """
     if not accel_prefix:
         return _send_here(f, cache_control, on_first_byte)
-    response = current_app.response_class(b"", mimetype=f.media_type)
-    response.set_etag(f.sha256)
-    response.last_modified = f.last_modified
-    response.headers["Cache-Control"] = cache_control
+    response = _validators(current_app.response_class(b"", mimetype=f.media_type), f, cache_control)
     response.make_conditional(request.environ)  # 304 here: no redirect, nothing for nginx to send
     if response.status_code != 200:
         return response
@@ -79,12 +76,9 @@ def _send_here(f: StoredFile, cache_control: str, on_first_byte: Callable[[], No
     ``make_conditional`` answers 304, 206 and 416).
     """
     fh = open(f.path, "rb")  # noqa: SIM115 (closed by the server through the file wrapper)
-    response = current_app.response_class(wrap_file(request.environ, fh), mimetype=f.media_type,
-                                          direct_passthrough=True)
+    response = _validators(current_app.response_class(wrap_file(request.environ, fh), mimetype=f.media_type,
+                                                      direct_passthrough=True), f, cache_control)
     response.content_length = f.size
-    response.set_etag(f.sha256)
-    response.last_modified = f.last_modified
-    response.headers["Cache-Control"] = cache_control
     try:
         response.make_conditional(request.environ, accept_ranges=True, complete_length=f.size)
     except RequestedRangeNotSatisfiable:
@@ -119,6 +113,14 @@ class _Part:
 
     def close(self) -> None:
         self._fh.close()
+
+
+def _validators(response: Response, f: StoredFile, cache_control: str) -> Response:
+    """ETag (the sha256), Last-Modified and Cache-Control: the same whoever sends the bytes."""
+    response.set_etag(f.sha256)
+    response.last_modified = f.last_modified
+    response.headers["Cache-Control"] = cache_control
+    return response
 
 
 def _applicable_range(f: StoredFile) -> Range | None:

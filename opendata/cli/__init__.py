@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from opendata.config import SETTINGS, ConfigError, load_config
+from opendata.config import SETTINGS, ConfigError, check_accel_prefix, load_config
 from opendata.core.errors import OpendataError
 
 EXIT_INVALID = 1
@@ -229,7 +229,7 @@ def nginx_config_cmd(prefix: str | None) -> None:
     config = load_config()
     chosen = prefix or config.ACCEL_REDIRECT_PREFIX or "/_opendata_files/"
     try:
-        load_config({"OPENDATA_ACCEL_REDIRECT_PREFIX": chosen})  # the same check as at start-up
+        check_accel_prefix(chosen)  # the same check as at start-up
     except ConfigError as exc:
         _fail(exc, 2)
     click.echo(nginx_location(chosen, config.home), nl=False)
