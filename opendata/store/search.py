@@ -1,11 +1,10 @@
 """The catalogue search index: SQLite FTS5 over pre-segmented text, facets counted in memory.
 
-Chinese has no spaces, so text is segmented before it reaches FTS5: every run of CJK characters
-becomes its unigrams and bigrams (a two-character word is one bigram token), other letters and
-digits become lower-cased words. FTS5's ``unicode61`` tokenizer then only splits on the spaces we
-put in. The index is its own SQLite file (``$OPENDATA_HOME/search.sqlite3``), shared by every
-server process; each process keeps a numpy snapshot of the facet columns, reloaded when the
-index's generation changes, so filters, facet counts, sorting and totals cost a few array passes.
+Chinese has no spaces, so text is segmented (:mod:`opendata.store.segment`) before it reaches
+FTS5, whose ``unicode61`` tokenizer then only splits on the spaces we put in. The index is its
+own SQLite file (``$OPENDATA_HOME/search.sqlite3``), shared by every server process; each
+process keeps a numpy snapshot of the facet columns, reloaded when the index's generation
+changes, so filters, facet counts, sorting and totals cost a few array passes.
 
 The interface (:class:`SearchDoc`, :class:`SearchQuery`, :class:`SearchHits` and the methods of
 :class:`SqliteSearchIndex`) is what a PostgreSQL implementation would provide too.
@@ -13,16 +12,16 @@ The interface (:class:`SearchDoc`, :class:`SearchQuery`, :class:`SearchHits` and
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import threading
-import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from opendata.store.segment import match_expression, segment
 
 SINGLE_FACETS = ("theme", "publisher", "frequency", "disclosure")
 MULTI_FACETS = ("format", "keyword")
@@ -32,10 +31,6 @@ FORMAT = "2"  # bump when the tables change: an older index file is rebuilt from
 _SEP = "\x1f"
 CACHE_SIZE = 512  # answers kept per process; keyed by the index generation, so never stale
 MATCH_CACHE_SIZE = 256  # full-text matches kept per process (queries share a few common words)
-_CJK = (r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f")
-_RUN = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+")
-_IS_CJK = re.compile(rf"[{_CJK}]")
-
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS doc (
@@ -47,30 +42,6 @@ CREATE VIRTUAL TABLE IF NOT EXISTS doc_fts USING fts5(
     title, description, keywords, columns, tokenize = 'unicode61 remove_diacritics 0');
 """
 _DROP = "DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS doc; DROP TABLE IF EXISTS doc_fts;"
-
-
-def segment(text: str) -> list[str]:
-    """Index tokens of ``text``: CJK unigrams and bigrams, lower-cased words of other scripts."""
-    tokens: list[str] = []
-    for run in _RUN.findall(unicodedata.normalize("NFKC", text or "").lower()):
-        if _IS_CJK.match(run):
-            tokens.extend(run)
-            tokens.extend(run[i:i + 2] for i in range(len(run) - 1))
-        else:
-            tokens.append(run)
-    return tokens
-
-
-def match_expression(query: str) -> str | None:
-    """An FTS5 MATCH expression for a user's query (every term must match), or None if it has none."""
-    terms: list[str] = []
-    for run in _RUN.findall(unicodedata.normalize("NFKC", query or "").lower()):
-        if _IS_CJK.match(run):
-            terms.extend(f'"{b}"' for b in ([run] if len(run) == 1 else
-                                            [run[i:i + 2] for i in range(len(run) - 1)]))
-        else:
-            terms.append(f'"{run}"*')  # prefix match: 'amount' finds 'amounts', 'air' finds 'air_quality'
-    return " ".join(dict.fromkeys(terms)) or None
 
 
 @dataclass
