@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pyshacl
@@ -44,10 +43,8 @@ def test_catalogue_conforms_to_dcat_ap_3_shapes(client, shapes, path, fmt):
     r = client.get(path)
     assert r.status_code == 200
     graph = Graph().parse(data=r.get_data(as_text=True), format=fmt)
-    started = time.monotonic()
     conforms, _report, text = pyshacl.validate(graph, shacl_graph=shapes, inference="none")
     assert conforms, text
-    assert time.monotonic() - started < 30  # the shapes file is large; the test data stays small
 
 
 def test_shapes_catch_a_broken_distribution(turtle, shapes):
