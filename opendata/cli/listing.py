@@ -1,4 +1,4 @@
-"""Listing and maintenance subcommands: organizations, datasets, versions, schemas, publish, withdraw, clean."""
+"""Listing and maintenance subcommands: organizations, datasets, versions, jobs, schemas, publish, withdraw, clean."""
 
 from __future__ import annotations
 
@@ -94,6 +94,35 @@ def register(main: click.Group) -> None:
             for e in v["events"]:
                 note = f" ({e['note']})" if e["note"] else ""
                 click.echo(f"       {e['at'][:19]} → {e['to']} by {e['actor']}{note}")
+
+    @main.command()
+    @click.option("--dataset", help="Only this dataset's jobs.")
+    @click.option("--state", help="Only jobs in this state: queued, running, succeeded or failed.")
+    @click.option("--limit", type=click.IntRange(1, 200), default=50, show_default=True, help="How many, newest first.")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON, as GET /api/v1/jobs/{job} shows each job.")
+    @click.pass_obj
+    def jobs(obj, dataset: str | None, state: str | None, limit: int, as_json: bool) -> None:
+        """List ingest jobs, newest first: state, progress, the version made and the error of a failed one."""
+        from opendata.services.access import system_viewer
+        from opendata.services.jobs import JobFilter, job_dict, job_list
+
+        rt = obj.require_initialized()
+        with rt.sessions() as session:
+            try:
+                found = job_list(session=session, viewer=system_viewer(),
+                                 filters=JobFilter(dataset=dataset, state=state), limit=limit)
+            except OpendataError as exc:
+                _fail(exc)
+            data = [job_dict(j) for j in found]
+        if as_json:
+            click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+            return
+        for j in data:
+            v = j["version"]
+            outcome = (f"v{v['number']} {v['state']}" if v else
+                       (j["error"] or {}).get("message", "") if j["state"] == "failed" else f"{j['progress']['rows']} rows")
+            click.echo(f"{j['id']}  {str(j['created_at'])[:19]}  {pad(j['state'], 9)} {pad(j['dataset'], 24)} "
+                       f"{pad(j['filename'], 28)} {outcome}")
 
     @main.command()
     @click.pass_obj

@@ -19,22 +19,23 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, false, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from opendata.core import lifecycle
 from opendata.core.errors import NotFoundError, OpendataError, Problem, ValidationError
 from opendata.services.access import Viewer
 from opendata.services.audit import audit_record
 from opendata.store.db import transaction
-from opendata.store.jobs import IngestJob, UploadSession
-from opendata.store.models import Version, VersionEvent, utcnow
+from opendata.store.jobs import JOB_STATES, IngestJob, UploadSession
+from opendata.store.models import Dataset, Version, VersionEvent, utcnow
 from opendata.store.runtime import Runtime
 
 log = logging.getLogger(__name__)
 RECOVERY_ACTOR = "system (restart)"
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes to the job row
+MAX_JOB_PAGE = 200
 
 
 def process_owner() -> str:
@@ -107,13 +108,59 @@ def job_by_key(session: Session, actor: str, key: str) -> IngestJob | None:
     return session.scalar(select(IngestJob).where(IngestJob.actor == actor, IngestJob.idempotency_key == key))
 
 
+def job_visible_clause(viewer: Viewer) -> ColumnElement[bool]:
+    """SQL filter: jobs the viewer may see (its submitter, its organization's publishers, admins)."""
+    if viewer.is_admin:
+        return true()
+    seen: list[ColumnElement[bool]] = [IngestJob.actor == viewer.user] if viewer.user else []
+    if viewer.has_scope("publish") and viewer.publish_organization_ids:
+        seen.append(IngestJob.dataset_id.in_(
+            select(Dataset.id).where(Dataset.organization_id.in_(sorted(viewer.publish_organization_ids)))))
+    return or_(*seen) if seen else false()
+
+
 def job_get(*, session: Session, uuid: str, viewer: Viewer) -> IngestJob:
-    """A job the viewer may see (its submitter, its organization's publishers, admins), else 404."""
-    job = session.scalar(select(IngestJob).where(IngestJob.uuid == uuid))
-    if job is None or not (viewer.is_admin or job.actor == viewer.user
-                           or viewer.can_publish_for(job.dataset.organization_id)):
+    """A job the viewer may see, else 404 (others' jobs are not even acknowledged)."""
+    job = session.scalar(select(IngestJob).where(IngestJob.uuid == uuid, job_visible_clause(viewer)))
+    if job is None:
         raise NotFoundError(f"job '{uuid}' does not exist")
     return job
+
+
+@dataclass(frozen=True)
+class JobFilter:
+    """Which jobs to list: by dataset identifier, state, only the viewer's own, older than a job."""
+
+    dataset: str | None = None
+    state: str | None = None
+    mine: bool = False
+    before: str | None = None
+
+
+def job_list(*, session: Session, viewer: Viewer, filters: JobFilter = JobFilter(),
+             limit: int = 50) -> list[IngestJob]:
+    """The jobs the viewer may see, newest first; ``filters.before`` (a job id) continues a page."""
+    query = (select(IngestJob).join(Dataset, IngestJob.dataset_id == Dataset.id)
+             .where(job_visible_clause(viewer))
+             .options(joinedload(IngestJob.dataset), joinedload(IngestJob.version))
+             .order_by(IngestJob.id.desc()).limit(max(1, min(limit, MAX_JOB_PAGE))))
+    if filters.dataset is not None:
+        query = query.where(Dataset.identifier == filters.dataset)
+    if filters.state is not None:
+        if filters.state not in JOB_STATES:
+            raise ValidationError(f"no job state '{filters.state}'", problems=[
+                Problem("invalid-value", f"one of {', '.join(JOB_STATES)}", path="state")])
+        query = query.where(IngestJob.state == filters.state)
+    if filters.mine:
+        query = query.where(IngestJob.actor == viewer.user) if viewer.user else query.where(false())
+    if filters.before is not None:
+        before = session.scalar(select(IngestJob.id).where(IngestJob.uuid == filters.before,
+                                                            job_visible_clause(viewer)))
+        if before is None:
+            raise ValidationError(f"no job '{filters.before}' to continue from", problems=[
+                Problem("unknown-job", "pass the id of the last job of the previous page", path="before")])
+        query = query.where(IngestJob.id < before)
+    return list(session.scalars(query).unique())
 
 
 def job_dict(job: IngestJob) -> dict[str, Any]:

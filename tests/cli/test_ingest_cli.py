@@ -121,3 +121,44 @@ def test_sync_ingest_publishes_sources(cli):
     out = cli("sync", "--ingest").output
     assert "budget: ingested version 1 (2 rows); published version 1" in out
     assert "budget: unchanged version 1" in cli("sync", "--ingest").output
+
+
+def test_jobs_lists_uploads_newest_first_with_their_outcome(cli, home, tmp_path):
+    import hashlib
+
+    from opendata.config import load_config
+    from opendata.services.access import system_viewer
+    from opendata.services.jobs import Submission, job_create, run_job, uploads_dir
+    from opendata.store.db import transaction
+    from opendata.store.models import Dataset
+    from opendata.store.runtime import Runtime
+
+    rt = Runtime(load_config({}, HOME=str(home)))
+    try:
+        made = []
+        for name, body in (("good.csv", b"id,name,amount\n1,a,1\n"), ("bad.csv", b"id,name,amount\nx,a,-1\n"),
+                           ("gone.csv", None)):
+            path = uploads_dir(rt) / name
+            if body is not None:
+                path.write_bytes(body)
+            with transaction(rt.sessions) as session:
+                ds_id = session.query(Dataset.id).filter_by(identifier="budget").scalar()
+                job, _ = job_create(session=session, actor=system_viewer("clerk"), submission=Submission(
+                    dataset_id=ds_id, filename=name, path=path, size=len(body or b""),
+                    sha256=hashlib.sha256(body or b"").hexdigest()))
+                made.append((job.id, job.uuid))
+            run_job(runtime=rt, job_id=made[-1][0], owner="test")
+    finally:
+        rt.close()
+    listed = json.loads(cli("jobs", "--json").output)
+    assert [j["id"] for j in listed] == [uuid for _, uuid in reversed(made)]
+    gone, bad, good = listed
+    assert good["state"] == bad["state"] == "succeeded" and gone["state"] == "failed" and gone["error"]["message"]
+    assert (good["version"]["state"], bad["version"]["state"]) == ("awaiting-review", "invalid")
+    text = cli("jobs").output.splitlines()
+    assert len(text) == 3 and text[0].startswith(gone["id"]) and "v1 awaiting-review" in text[2]
+    assert gone["error"]["message"] in text[0]
+    assert [j["id"] for j in json.loads(cli("jobs", "--state", "failed", "--json").output)] == [gone["id"]]
+    assert json.loads(cli("jobs", "--dataset", "subsidies", "--json").output) == []
+    assert len(json.loads(cli("jobs", "--limit", "1", "--json").output)) == 1
+    assert "no job state 'done'" in cli("jobs", "--state", "done", code=1).output

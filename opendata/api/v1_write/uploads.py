@@ -18,7 +18,17 @@ from opendata.api.v1_write.common import (
     session_scope,
 )
 from opendata.core.errors import Problem, ValidationError
-from opendata.services.jobs import Submission, job_create, job_dict, job_get, uploads_dir
+from opendata.services.jobs import (
+    JOB_STATES,
+    MAX_JOB_PAGE,
+    JobFilter,
+    Submission,
+    job_create,
+    job_dict,
+    job_get,
+    job_list,
+    uploads_dir,
+)
 from opendata.services.registry import get_dataset_for_write
 from opendata.services.uploads import receive_upload, safe_filename, too_large
 
@@ -65,6 +75,20 @@ class JobSchema(Schema):
     finished_at = fields.DateTime(allow_none=True)
     error = fields.Dict(allow_none=True)
     version = fields.Nested(JobVersionSchema, allow_none=True)
+
+
+class JobListQueryArgsSchema(Schema):
+    dataset = fields.String(validate=validate.Length(1, 200), metadata={"description": "a dataset's id"})
+    state = fields.String(validate=validate.OneOf(JOB_STATES))
+    mine = fields.Boolean(load_default=False, metadata={"description": "only the jobs you submitted"})
+    before = fields.String(validate=validate.Length(1, 64),
+                           metadata={"description": "a job id: continue with the jobs older than it"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, MAX_JOB_PAGE))
+
+
+class JobPageSchema(Schema):
+    items = fields.List(fields.Nested(JobSchema))
+    next = fields.String(allow_none=True, metadata={"description": "pass as before for the next page"})
 
 
 def job_body(job) -> dict:
@@ -129,6 +153,21 @@ class Uploads(MethodView):
         else:
             dest.unlink(missing_ok=True)  # a retry: the first request's bytes are the ones ingested
         return body, 202, {"Location": body["url"]}
+
+
+@blp.route("/jobs")
+class Jobs(MethodView):
+    @blp.arguments(JobListQueryArgsSchema, location="query")
+    @blp.response(200, JobPageSchema)
+    @blp.doc(security=BEARER)
+    def get(self, args):
+        """Ingest jobs you may follow (yours, your organizations' as a publisher; administrators: all), newest first."""
+        actor = require_authenticated()
+        filters = JobFilter(**{k: args.get(k) for k in ("dataset", "state", "before")}, mine=args["mine"])
+        with session_scope() as session:
+            items = [job_body(j) for j in job_list(session=session, viewer=actor, filters=filters,
+                                                   limit=args["limit"])]
+        return {"items": items, "next": items[-1]["id"] if len(items) == args["limit"] else None}
 
 
 @blp.route("/jobs/<job_id>")
