@@ -10,6 +10,7 @@ import click
 from opendata.cli.output import pad
 from opendata.core import vocab
 from opendata.core.errors import OpendataError
+from opendata.core.report import public_report
 
 
 def _fail(exc: OpendataError) -> None:
@@ -84,7 +85,7 @@ def register(main: click.Group) -> None:
                      "rows": v.row_count, "created_by": v.created_by, "created_at": v.created_at.isoformat(),
                      "events": [{"to": e.to_state, "actor": e.actor, "at": e.at.isoformat(), "note": e.note}
                                 for e in v.events],
-                     "pii": v.pii, "report": v.report} for v in items]
+                     "pii": v.pii, "report": public_report(v.report)} for v in items]
         if as_json:
             click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
             return

@@ -30,7 +30,7 @@ from opendata.core.memory import use_streaming_memory_pool
 from opendata.core.normalize import Normalizer
 from opendata.core.pii import PiiFindings, PiiScanner
 from opendata.core.readers.base import RawBatch
-from opendata.core.report import Error, ReportBuilder
+from opendata.core.report import Error, ReportBuilder, public_place
 from opendata.core.tableschema import TableSchema
 from opendata.core.writers import Artifact, CsvArtifactWriter, ParquetArtifactWriter, csv_cells
 
@@ -179,12 +179,14 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
                  progress: Progress | None = None, name: str | None = None,
                  title: str | None = None, licenses: Sequence[Mapping[str, Any]] | None = None,
                  excel_csv: bool = True, format: str | None = None,
-                 source_sha256: str | None = None) -> PipelineResult:
+                 source_sha256: str | None = None, source_name: str | None = None) -> PipelineResult:
     """Validate ``path`` against ``schema`` and, if valid, write its outputs into ``out_dir``.
 
     ``salt`` keys the hashes of ``x-mask: hash`` fields and must be a per-dataset secret
     (see :mod:`opendata.core.masking`). ``progress(rows_done, bytes_done)`` is called per batch.
     ``source_sha256``, when the caller already hashed the file, saves reading it a second time.
+    ``source_name`` is the file name the report shows (its ``place``, and its ``name`` as a slug);
+    by default the base name of ``path``: a report never names a directory of this machine.
     """
     from opendata.core.readers import open_table
     from opendata.core.validation import Validator
@@ -199,7 +201,8 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
         # hashed on its own thread, overlapping the pass below (hashlib releases the GIL)
         hashing = _BackgroundHash(path) if source_sha256 is None else None
         labels = list(reader.labels)
-        builder = ReportBuilder(name=path.stem, place=str(path))
+        place = public_place(source_name or path.name)
+        builder = ReportBuilder(name=package_name(Path(place).stem, default="table"), place=place)
         builder.labels = labels
         if not labels and not reader.source_errors:
             builder.add_error(Error("source-error", "the source is empty"))

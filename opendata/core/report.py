@@ -4,12 +4,17 @@ Errors are data: each has a kebab-case ``type`` with Frictionless' title, descri
 template and tags. A :class:`ReportBuilder` counts every error but keeps only the first
 ``keep_per_type`` of each type with their positions; the rest are summarised as counts
 (``errorSummary`` in the task, an opendata extension that Frictionless readers ignore).
+
+A task's ``place`` is the file name as its owner named it, never a path of the machine that
+validated it; :func:`public_report` reduces reports stored with a path to the base name.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -227,3 +232,22 @@ class ReportBuilder:
             "warnings": [], "errors": [], "tasks": [task],
         })
 
+
+def public_place(place: str) -> str:
+    """The last component of a task's ``place`` ("/srv/home/uploads/a.csv" and "C:\\x\\a.csv" become "a.csv")."""
+    return re.split(r"[\\/]", place.rstrip("\\/"))[-1] or place
+
+
+def public_report(report: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A stored report as it may be shown to anyone: each task's place reduced to its base name.
+
+    Reports stored before the pipeline was given the uploader's file name hold a server path there.
+    """
+    if report is None:
+        return None
+    out = dict(report)
+    if isinstance(report.get("tasks"), list):
+        out["tasks"] = [{**task, "place": public_place(task["place"])}
+                        if isinstance(task, Mapping) and isinstance(task.get("place"), str) else task
+                        for task in report["tasks"]]
+    return out

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from opendata.core import vocab
 from opendata.core.errors import NotFoundError
 from opendata.core.masking import published_schema
+from opendata.core.report import public_report
 from opendata.core.tableschema import load_table_schema
 from opendata.services.access import (
     ANONYMOUS,
@@ -155,7 +156,7 @@ def version_dict(ds: Dataset, v: Version, viewer: Viewer, base: str, *, full: bo
                     "files": [_artifact_dict(a, links) for a in v.artifacts if a.kind in PUBLIC_ARTIFACTS],
                     "links": {k: links[k] for k in ("csv", "parquet", "csv-excel", "rows")}})
         if full:
-            out["report"] = v.report
+            out["report"] = public_report(v.report)
     return out
 
 

@@ -86,10 +86,10 @@ def prepare_outputs(*, runtime: Runtime, version_id: int) -> PreparedOutputs | N
         schema = load_table_schema(amended_schema(ds.table_schema.descriptor, rules), name=ds.table_schema.name)
         package = {"name": ds.identifier, "title": ds.title,
                    "licenses": [{"name": ds.license, "path": vocab.LICENSES.get(ds.license, "")}]}
-        salt, source_path = ds.mask_salt, runtime.artifacts.path(source.path)
+        salt, source_path, source_name = ds.mask_salt, runtime.artifacts.path(source.path), version.source_filename
     workdir = runtime.artifacts.new_workdir(prefix="review-")
     try:
-        result = run_pipeline(source_path, schema, workdir, sheet=sheet, salt=salt, **package)
+        result = run_pipeline(source_path, schema, workdir, sheet=sheet, salt=salt, source_name=source_name, **package)
         if not result.valid:
             raise ConflictError("the version's source no longer validates with the mask rules applied; "
                                 "reject it and upload a corrected file")

@@ -119,7 +119,7 @@ def ingest_file(*, sessions: sessionmaker[Session], store: LocalArtifactStore, d
     workdir = store.new_workdir()
     try:
         result = run_pipeline(path, schema, workdir, sheet=sheet, salt=salt, progress=progress,
-                              source_sha256=digest, **package)
+                              source_sha256=digest, source_name=filename or path.name, **package)
         stored = {"source": (*_adopt_source(store, path, digest), "source")}
         for art in result.artifacts:
             rel, sha, nbytes = store.adopt(art.path, sha256=art.sha256, suffix=Path(art.path).suffix)
