@@ -23,7 +23,15 @@ from opendata.core.errors import Problem, ValidationError
 from opendata.services.access import ANONYMOUS, Viewer, latest_served_version
 from opendata.store.models import ChangeRecord, Dataset, UsageDaily, Version
 from opendata.store.runtime import Runtime
-from opendata.store.search import FACETS, SORTS, SearchDoc, SearchQuery, SqliteSearchIndex
+from opendata.store.search import (
+    FACETS,
+    IDENTIFIER,
+    SORTS,
+    Clause,
+    SearchDoc,
+    SearchQuery,
+    SqliteSearchIndex,
+)
 
 FORMAT_NAMES = {"csv": "CSV", "parquet": "Parquet"}
 VOCAB_FACETS = {"theme": "theme", "frequency": "frequency", "disclosure": "disclosure"}
@@ -75,6 +83,7 @@ def _doc(ds: Dataset, downloads: int) -> SearchDoc:
         publisher=ds.organization.slug, frequency=ds.frequency, disclosure=ds.disclosure,
         formats=dataset_formats(ds), modified=ds.modified_at.timestamp(),
         listed=ds.state == lifecycle.DATASET_ACTIVE, downloads=downloads, publisher_name=ds.organization.name,
+        license=ds.license,
         summary=json.dumps(dataset_summary(ds, ANONYMOUS), ensure_ascii=False))
 
 
@@ -134,6 +143,18 @@ def term(vocabulary: str, key: str | None) -> dict[str, Any] | None:
     return {"key": key, "name": t.zh if t else key, "name_en": t.en if t else key}
 
 
+def _normalize_clause(clause: Clause) -> Clause:
+    """Vocabulary names become keys; unknown values stay (they match nothing), unknown facets are refused."""
+    if clause.name not in FACETS and clause.name != IDENTIFIER:
+        raise ValidationError("invalid search clause", problems=[Problem(
+            "unknown-facet", f"unknown facet '{clause.name}' (one of {', '.join(FACETS)})", path=clause.name)])
+    if clause.name not in VOCAB_FACETS:
+        return clause
+    terms = [vocab.lookup(VOCAB_FACETS[clause.name], v) for v in clause.values]
+    return Clause(clause.name, tuple(t.key if t else v for t, v in zip(terms, clause.values, strict=True)),
+                  clause.negated)
+
+
 def _normalize_filters(filters: dict[str, Sequence[str]] | None) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     problems: list[Problem] = []
@@ -162,12 +183,17 @@ def _normalize_filters(filters: dict[str, Sequence[str]] | None) -> dict[str, li
 
 def search_datasets(*, runtime: Runtime, viewer: Viewer = ANONYMOUS, q: str | None = None,
                     filters: dict[str, Sequence[str]] | None = None, sort: str = "relevance",
-                    offset: int = 0, limit: int = 20, facet_limit: int = 50) -> dict[str, Any]:
+                    offset: int = 0, limit: int = 20, facet_limit: int = 50, clauses: Sequence[Clause] = (),
+                    modified: tuple[float | None, float | None] = (None, None),
+                    descending: bool | None = None) -> dict[str, Any]:
     """Search the catalogue: {total, offset, limit, results: [dataset summaries], facets}.
 
-    ``filters`` maps a facet (theme, publisher, format, disclosure, frequency, keyword) to accepted
-    values (OR within a facet, AND across facets); vocabulary facets accept keys or Chinese names.
-    Facet counts are over every match. Only datasets the viewer may see are counted or returned.
+    ``filters`` maps a facet (theme, publisher, format, disclosure, frequency, keyword, license) to
+    accepted values (OR within a facet, AND across facets); vocabulary facets accept keys or Chinese
+    names. ``clauses`` add conditions that may be negated (also on ``identifier``), ``modified``
+    bounds the modification time (POSIX seconds, inclusive) and ``descending`` sets the direction
+    of the sort. Facet counts are over every match. Only datasets the viewer may see are counted or
+    returned.
     """
     if sort not in SORTS:
         raise ValidationError("invalid sort", problems=[Problem("invalid-parameter",
@@ -179,7 +205,8 @@ def search_datasets(*, runtime: Runtime, viewer: Viewer = ANONYMOUS, q: str | No
     _catch_up(runtime, index)
     hits = index.search(SearchQuery(q=(q or "").strip() or None, filters=_normalize_filters(filters), sort=sort,
                                     offset=offset, limit=limit, include_unlisted=viewer.is_admin,
-                                    facet_limit=facet_limit))
+                                    facet_limit=facet_limit, clauses=tuple(_normalize_clause(c) for c in clauses),
+                                    modified_from=modified[0], modified_to=modified[1], descending=descending))
     if _plain_anonymous(viewer):  # the stored list form is the anonymous one
         results = [json.loads(hits.summaries[i]) for i in hits.ids if i in hits.summaries]
     else:

@@ -23,11 +23,12 @@ import numpy as np
 
 from opendata.store.segment import match_expression, segment
 
-SINGLE_FACETS = ("theme", "publisher", "frequency", "disclosure")
+SINGLE_FACETS = ("theme", "publisher", "frequency", "disclosure", "license")
 MULTI_FACETS = ("format", "keyword")
-FACETS = ("theme", "publisher", "format", "disclosure", "frequency", "keyword")
-SORTS = ("relevance", "modified", "title", "downloads")
-FORMAT = "2"  # bump when the tables change: an older index file is rebuilt from the database
+FACETS = ("theme", "publisher", "format", "disclosure", "frequency", "keyword", "license")
+IDENTIFIER = "identifier"  # usable in clauses like a facet, never counted
+SORTS = ("relevance", "modified", "title", "downloads", "identifier")
+FORMAT = "3"  # bump when the tables change: an older index file is rebuilt from the database
 _SEP = "\x1f"
 CACHE_SIZE = 512  # answers kept per process; keyed by the index generation, so never stale
 MATCH_CACHE_SIZE = 256  # full-text matches kept per process (queries share a few common words)
@@ -37,7 +38,7 @@ CREATE TABLE IF NOT EXISTS doc (
     id INTEGER PRIMARY KEY, identifier TEXT NOT NULL, title TEXT NOT NULL, modified REAL NOT NULL,
     listed INTEGER NOT NULL, downloads INTEGER NOT NULL DEFAULT 0, theme TEXT, publisher TEXT,
     frequency TEXT, disclosure TEXT, formats TEXT NOT NULL, keywords TEXT NOT NULL,
-    publisher_name TEXT, summary TEXT);
+    publisher_name TEXT, summary TEXT, license TEXT);
 CREATE VIRTUAL TABLE IF NOT EXISTS doc_fts USING fts5(
     title, description, keywords, columns, tokenize = 'unicode61 remove_diacritics 0');
 """
@@ -63,12 +64,26 @@ class SearchDoc:
     listed: bool = True
     downloads: int = 0
     publisher_name: str | None = None
+    license: str | None = None
     summary: str | None = None  # the JSON list form shown to anonymous callers, stored for speed
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A condition on one facet (or ``identifier``): any of ``values``; negated, none of them."""
+
+    name: str
+    values: tuple[str, ...]
+    negated: bool = False
 
 
 @dataclass
 class SearchQuery:
-    """A catalogue search: text, facet filters (OR within a facet, AND across), sort and page."""
+    """A catalogue search: text, facet filters (OR within a facet, AND across), sort and page.
+
+    ``clauses`` and the ``modified_`` bounds (POSIX timestamps, inclusive) are ANDed with the
+    filters; ``descending`` reverses a sort's own direction when it is set to the other one.
+    """
 
     q: str | None = None
     filters: dict[str, Sequence[str]] = field(default_factory=dict)
@@ -77,6 +92,15 @@ class SearchQuery:
     limit: int = 20
     include_unlisted: bool = False
     facet_limit: int = 50
+    clauses: tuple[Clause, ...] = ()
+    modified_from: float | None = None
+    modified_to: float | None = None
+    descending: bool | None = None
+
+    def cache_key(self) -> tuple:
+        return (self.q, tuple(sorted((k, tuple(v)) for k, v in self.filters.items())), self.sort, self.offset,
+                self.limit, self.include_unlisted, self.facet_limit, self.clauses, self.modified_from,
+                self.modified_to, self.descending)
 
 
 @dataclass
@@ -103,32 +127,45 @@ def _codes(values: list[str | None]) -> tuple[np.ndarray, list[str]]:
     return codes, [str(u) for u in uniq]
 
 
+SNAPSHOT_COLUMNS = ("id", "title", "modified", "listed", "downloads", IDENTIFIER, "publisher_name",
+                    *SINGLE_FACETS, *MULTI_FACETS)
+_SNAPSHOT_SELECT = ("SELECT id, title, modified, listed, downloads, identifier, publisher_name, "
+                    f"{', '.join(SINGLE_FACETS)}, formats, keywords FROM doc ORDER BY id")
+
+
+def _rank(values: Sequence[str]) -> np.ndarray:
+    """Each value's position in sorted order."""
+    rank = np.empty(len(values), dtype=np.int64)
+    rank[np.argsort(np.array(values, dtype=str), kind="stable")] = np.arange(len(values))
+    return rank
+
+
 class _Snapshot:
     """Facet, sort and visibility columns of every document as numpy arrays."""
 
     def __init__(self, rows: list[tuple], generation: str, downloads_gen: str):
         self.generation, self.downloads_gen = generation, downloads_gen
-        n = len(rows)
-        cols = list(zip(*rows, strict=True)) if rows else [()] * 12
-        self.ids = np.array(cols[0], dtype=np.int64)
-        self.modified = np.array(cols[2], dtype=np.float64)
-        self.listed = np.array(cols[3], dtype=bool)
-        self.downloads = np.array(cols[4], dtype=np.int64)
-        self.title_rank = np.empty(n, dtype=np.int64)
-        self.title_rank[np.argsort(np.array(cols[1], dtype=str), kind="stable")] = np.arange(n)
+        cols = list(zip(*rows, strict=True)) if rows else [()] * len(SNAPSHOT_COLUMNS)
+        at = {name: cols[i] for i, name in enumerate(SNAPSHOT_COLUMNS)}
+        self.ids = np.array(at["id"], dtype=np.int64)
+        self.modified = np.array(at["modified"], dtype=np.float64)
+        self.listed = np.array(at["listed"], dtype=bool)
+        self.downloads = np.array(at["downloads"], dtype=np.int64)
+        self.title_rank, self.identifier_rank = _rank(at["title"]), _rank(at[IDENTIFIER])
         self.single: dict[str, tuple[np.ndarray, list[str]]] = {
-            name: _codes(list(cols[5 + j])) for j, name in enumerate(SINGLE_FACETS)}
+            name: _codes(list(at[name])) for name in (*SINGLE_FACETS, IDENTIFIER)}
         self.multi: dict[str, tuple[np.ndarray, np.ndarray, list[str]]] = {}
-        for j, name in enumerate(MULTI_FACETS):
+        for name in MULTI_FACETS:
             pos, flat = [], []
-            for i, text in enumerate(cols[9 + j]):
+            for i, text in enumerate(at[name]):
                 if text:
                     parts = dict.fromkeys(text.split(_SEP))
                     pos.extend([i] * len(parts))
                     flat.extend(parts)
             codes, values = _codes(flat)
             self.multi[name] = (np.array(pos, dtype=np.int64), codes, values)
-        self.publisher_names = {p: nm for p, nm in zip(cols[6], cols[11], strict=True) if p is not None}
+        self.publisher_names = {p: nm for p, nm in zip(at["publisher"], at["publisher_name"], strict=True)
+                                if p is not None}
 
     def positions(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         """Positions of known ids, and a boolean array of which ids were known."""
@@ -237,10 +274,10 @@ class SqliteSearchIndex:
             con.execute("DELETE FROM doc_fts WHERE rowid = ?", (d.id,))
         else:
             downloads = d.downloads
-        con.execute("INSERT OR REPLACE INTO doc VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        con.execute("INSERT OR REPLACE INTO doc VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (d.id, d.identifier, d.title, d.modified, int(d.listed), downloads, d.theme, d.publisher,
                      d.frequency, d.disclosure, _SEP.join(d.formats), _SEP.join(d.keywords),
-                     d.publisher_name, d.summary))
+                     d.publisher_name, d.summary, d.license))
         con.execute("INSERT INTO doc_fts(rowid, title, description, keywords, columns) VALUES (?, ?, ?, ?, ?)",
                     (d.id, " ".join(segment(d.title)), " ".join(segment(d.description)),
                      " ".join(segment(" ".join(d.keywords))), " ".join(segment(" ".join(d.columns)))))
@@ -273,8 +310,7 @@ class SqliteSearchIndex:
             with self._lock:
                 snap = self._snapshot
                 if snap is None or snap.generation != generation:
-                    rows = con.execute(f"SELECT id, title, modified, listed, downloads, {', '.join(SINGLE_FACETS)}, "
-                                       "formats, keywords, publisher_name FROM doc ORDER BY id").fetchall()
+                    rows = con.execute(_SNAPSHOT_SELECT).fetchall()
                     snap = _Snapshot(rows, generation, downloads_gen)
                     self._snapshot = snap
         return snap
@@ -310,8 +346,7 @@ class SqliteSearchIndex:
         """Match, filter, count facets, sort and page (answers are cached per index generation)."""
         snap = self._current()
         key = (snap.generation, self.get_meta("downloads_gen", "0") if query.sort == "downloads" else None,
-               query.q, tuple(sorted((k, tuple(v)) for k, v in query.filters.items())), query.sort,
-               query.offset, query.limit, query.include_unlisted, query.facet_limit)
+               query.cache_key())
         with self._lock:
             hit = self._cache.get(key)
             if hit is not None:
@@ -341,21 +376,35 @@ class SqliteSearchIndex:
         for name, wanted in query.filters.items():
             if wanted:
                 mask &= snap.facet_mask(name, wanted)
+        for clause in query.clauses:
+            found = snap.facet_mask(clause.name, clause.values)
+            mask &= ~found if clause.negated else found
+        if query.modified_from is not None:
+            mask &= snap.modified >= query.modified_from
+        if query.modified_to is not None:
+            mask &= snap.modified <= query.modified_to
         facets = {name: snap.facet_counts(name, mask, query.facet_limit) for name in FACETS}
         idx = np.nonzero(mask)[0]
         total = int(len(idx))
-        if query.sort == "title":
-            keys = [snap.title_rank[idx]]
-        elif query.sort == "downloads":
-            keys = [snap.ids[idx], -snap.modified[idx], -self._fresh_downloads(snap)[idx]]
-        elif tier is not None:
-            keys = [snap.ids[idx], -snap.modified[idx], -tier[idx]]
-        else:  # modified (also relevance without a text query): newest first
-            keys = [snap.ids[idx], -snap.modified[idx]]
-        page = _top(idx, keys, query.offset, query.limit)
+        page = _top(idx, self._sort_keys(snap, idx, query, tier), query.offset, query.limit)
         ids = [int(i) for i in snap.ids[page]]
         return SearchHits(ids=ids, total=total, facets=facets, summaries=self._summaries(ids),
                           labels={"publisher": snap.publisher_names})
+
+    def _sort_keys(self, snap: _Snapshot, idx: np.ndarray, query: SearchQuery,
+                   tier: np.ndarray | None) -> list[np.ndarray]:
+        """Sort keys for np.lexsort (the last is primary; ties fall back to newest, then id)."""
+        sign = -1 if query.descending else 1  # ascending order of the key, or reversed
+        if query.sort == "title":
+            return [snap.title_rank[idx] * sign]
+        if query.sort == IDENTIFIER:
+            return [snap.identifier_rank[idx] * sign]
+        sign = 1 if query.descending is False else -1  # the others are newest / most first by nature
+        if query.sort == "downloads":
+            return [snap.ids[idx], -snap.modified[idx], self._fresh_downloads(snap)[idx] * sign]
+        if query.sort == "relevance" and tier is not None:
+            return [snap.ids[idx], -snap.modified[idx], -tier[idx]]
+        return [snap.ids[idx], snap.modified[idx] * sign]  # modified (also relevance without a text query)
 
     def _summaries(self, ids: list[int]) -> dict[int, str]:
         if not ids:

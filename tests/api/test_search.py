@@ -120,3 +120,12 @@ def test_bad_search_parameters_are_422_in_the_error_shape(client, query):
     r = client.get("/api/v1/datasets", query_string=query)
     assert r.status_code == 422
     assert set(r.json) == {"code", "status", "message", "errors"} and r.json["status"] == 422
+
+
+def test_licence_facet_and_filter_and_identifier_sort(client):
+    body = client.get("/api/v1/datasets").json
+    assert facet(body, "license") == {"CC-BY-4.0": body["total"]}
+    assert client.get("/api/v1/datasets", query_string={"license": "CC0-1.0"}).json["total"] == 0
+    assert client.get("/api/v1/datasets", query_string={"license": "CC-BY-4.0"}).json["total"] == body["total"]
+    by_id = ids(client.get("/api/v1/datasets", query_string={"sort": "identifier"}).json)
+    assert by_id == sorted(by_id) and len(by_id) == body["total"]

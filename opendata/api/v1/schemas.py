@@ -16,8 +16,31 @@ def _names(terms) -> list[str]:
     return list(dict.fromkeys(n for t in terms for n in (t.key, t.zh, *t.aliases)))
 
 
+class _TermList(fields.List):
+    """Vocabulary terms, the parameter repeated or its values separated by commas (``theme=fiscal,health``).
+
+    Each term is checked after splitting; an unknown one is refused with the parameter and the value.
+    The items keep their ``enum`` in the OpenAPI document.
+    """
+
+    def __init__(self, names: list[str], **kwargs) -> None:
+        super().__init__(fields.String(validate=validate.OneOf(names)), **kwargs)
+        self.names = frozenset(names)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> list[str]:
+        raw = [value] if isinstance(value, str) else value
+        if not isinstance(raw, list | tuple):
+            raise self.make_error("invalid")
+        values = [v.strip() for item in raw for v in str(item).split(",")]
+        unknown = [v for v in values if v not in self.names]
+        if unknown:
+            raise ma.ValidationError(f"unknown {self.data_key or attr}: " + ", ".join(repr(v[:50]) for v in unknown))
+        return super()._deserialize(values, attr, data, **kwargs)
+
+
 def _term_list(terms, description: str) -> fields.List:
-    return fields.List(fields.String(validate=validate.OneOf(_names(terms))), metadata={"description": description})
+    return _TermList(_names(terms), metadata={
+        "description": f"{description}; repeat the parameter or separate values with commas"})
 
 
 class TermSchema(ma.Schema):
@@ -100,8 +123,10 @@ class DatasetSearchQueryArgsSchema(ma.Schema):
     disclosure = _term_list(vocab.DISCLOSURE_CLASSES, "disclosure class key or Chinese name")
     frequency = _term_list(vocab.FREQUENCIES, "update frequency key or Chinese name")
     keyword = fields.List(fields.String())
+    license = fields.List(fields.String(), metadata={"description": "licence id, e.g. CC-BY-4.0"})
     sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS),
-                         metadata={"description": "relevance (newest first without q), modified, title, downloads"})
+                         metadata={"description": "relevance (newest first without q), modified, title, downloads, "
+                                                  "identifier"})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     page_size = fields.Integer(load_default=20, validate=validate.Range(min=0, max=100))
 

@@ -6,7 +6,6 @@ Searches go through :func:`opendata.services.catalogue.search_datasets` and row 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +13,6 @@ from typing import Any
 from sqlalchemy import func, select
 
 from opendata import __version__
-from opendata.core import vocab
 from opendata.core.errors import NotFoundError, ValidationError
 from opendata.services.access import Viewer, dataset_listed_clause
 from opendata.services.catalogue import search_datasets
@@ -31,20 +29,14 @@ from opendata.services.standards.ckan import (
     parse_resource_id,
     resource_dict,
 )
+from opendata.services.standards.ckan_query import FIELDS, parse_package_query, parse_sort
 from opendata.services.standards.datastore import datastore_search
 from opendata.services.standards.served import Links, get_entry, list_entries, load_catalog_info
 from opendata.store.models import Dataset, Organization
 from opendata.store.runtime import Runtime
+from opendata.store.search import FACETS, Clause
 
-# CKAN field -> our search facet
-FACET_FIELDS = {"organization": "publisher", "owner_org": "publisher", "tags": "keyword", "res_format": "format",
-                "groups": "theme", "theme": "theme", "disclosure": "disclosure", "frequency": "frequency"}
-SORTS = {"score": "relevance", "metadata_modified": "modified", "metadata_created": "modified",
-         "title_string": "title", "title": "title", "name": "title", "views_recent": "downloads",
-         "views_total": "downloads"}
-FORMATS = {"csv": "CSV", "parquet": "Parquet"}
 MAX_ROWS = 1000
-_TERM = re.compile(r'([+]?)([A-Za-z_.]+):(?:"([^"]*)"|(\S+))')
 
 
 @dataclass(frozen=True)
@@ -90,51 +82,24 @@ def package_show(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         return package_dict(entry, ctx.links)
 
 
-def _parse_terms(text: str, filters: dict[str, list[str]]) -> str:
-    """Move ``field:value`` terms from a Solr-style string into filters; return the rest."""
-    def take(m: re.Match) -> str:
-        field, value = m.group(2), m.group(3) if m.group(3) is not None else m.group(4)
-        facet = FACET_FIELDS.get(field)
-        if facet is None:
-            raise CkanSearchQueryError(f"unsupported field '{field}' (supported: {', '.join(FACET_FIELDS)})")
-        if facet == "format":
-            value = FORMATS.get(value.lower(), value)
-        filters.setdefault(facet, []).append(value)
-        return " "
-    return _TERM.sub(take, text).strip()
-
-
-def _sort(data: dict[str, Any]) -> str:
-    raw = str(data.get("sort") or "score desc").split(",")[0].strip()
-    field = raw.split()[0] if raw else "score"
-    if field not in SORTS:
-        raise CkanSearchQueryError(f"cannot sort by '{field}' (one of {', '.join(SORTS)})")
-    return SORTS[field]
-
-
 def package_search(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     """Search packages: q, fq (field:value terms), rows, start, sort, facet.field, facet.limit."""
     rows = min(param_int(data, "rows", 10, low=0), MAX_ROWS)  # CKAN caps rows silently (ckan.search.rows_max)
     start = param_int(data, "start", 0, low=0, high=10**9)
-    filters: dict[str, list[str]] = {}
-    q = str(data.get("q") or "").strip()
-    q = "" if q in ("*:*", "*") else _parse_terms(q, filters)
-    _parse_terms(str(data.get("fq") or ""), filters)
-    if "format" in filters and ctx.viewer.is_anonymous:
+    query = parse_package_query(str(data.get("q") or ""), str(data.get("fq") or ""))
+    sort, descending = parse_sort(str(data.get("sort") or ""))
+    if ctx.viewer.is_anonymous and any(c.name == "format" and not c.negated for c in query.clauses):
         # a CKAN resource exists only where data is served: for anonymous callers, open datasets
-        asked = [vocab.lookup("disclosure", d) for d in filters.get("disclosure", ["unconditional"])]
-        filters["disclosure"] = [t.key for t in asked if t is not None and t.key == "unconditional"]
-        if not filters["disclosure"]:
-            filters["disclosure"] = ["closed"]
-            filters["format"] = ["-"]  # matches nothing, so counts and facets stay consistent
+        query.clauses.append(Clause("disclosure", ("unconditional",)))
     facet_fields = param_json(data, "facet.field", [])
     if not isinstance(facet_fields, list) or not all(isinstance(f, str) for f in facet_fields):
         raise CkanValidationError({"facet.field": ["Must be a JSON list of field names"]})
     facet_limit = param_int(data, "facet.limit", 50, low=-1)
     mincount = param_int(data, "facet.mincount", 1, low=0)
     try:
-        found = search_datasets(runtime=ctx.runtime, viewer=ctx.viewer, q=q or None, filters=filters,
-                                sort=_sort(data), offset=start, limit=rows,
+        found = search_datasets(runtime=ctx.runtime, viewer=ctx.viewer, q=query.text, sort=sort,
+                                descending=descending, clauses=query.clauses,
+                                modified=(query.modified_from, query.modified_to), offset=start, limit=rows,
                                 facet_limit=facet_limit if facet_limit >= 0 else 10_000)
     except ValidationError as exc:
         raise CkanSearchQueryError("; ".join(p.message for p in exc.problems) or exc.message) from None
@@ -145,7 +110,8 @@ def package_search(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     facets: dict[str, dict[str, int]] = {}
     search_facets: dict[str, Any] = {}
     for field in facet_fields:
-        ours = FACET_FIELDS.get(field)
+        ours = FIELDS.get(field)
+        ours = ours if ours in FACETS else None
         items = [i for i in found["facets"].get(ours, []) if i["count"] >= mincount] if ours else []
         facets[field] = {i["value"]: i["count"] for i in items}
         search_facets[field] = {"title": field, "items": [
