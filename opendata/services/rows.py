@@ -11,14 +11,14 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import bindparam, select
 
 from opendata.core.errors import NotFoundError, Problem, ValidationError
-from opendata.core.rowquery import RowQueryEngine, RowQueryResult, prepare_version
+from opendata.core.rowquery import ColumnFilter, RowQueryEngine, RowQueryResult, prepare_version
 from opendata.core.rowquery.cursor import decode_cursor
 from opendata.core.tableschema import load_table_schema
 from opendata.services.access import ANONYMOUS, Viewer, data_served_clause
@@ -125,8 +125,10 @@ _STATEMENTS: dict[Viewer, Any] = {}  # built once per kind of caller: statement 
 
 
 def query_rows(*, runtime: Runtime, identifier: str, args: Mapping[str, Any], number: int | None = None,
-               viewer: Viewer = ANONYMOUS) -> tuple[int, RowQueryResult]:
+               viewer: Viewer = ANONYMOUS, column_filters: Sequence[ColumnFilter] = ()) -> tuple[int, RowQueryResult]:
     """Answer a row query on a dataset's latest served version (or version ``number``).
+
+    ``column_filters`` are filters whose column names must not be read as query parameters (CKAN's).
 
     Returns (dataset id, result). A dataset or version whose data the viewer may not receive is
     NotFoundError, exactly like a missing one; a ``next`` cursor must pin a version of this dataset
@@ -156,7 +158,8 @@ def query_rows(*, runtime: Runtime, identifier: str, args: Mapping[str, Any], nu
     version_id, _number, prepared = chosen
     if not prepared:
         prepare_rows(runtime=runtime, version_id=version_id)
-    return _dataset_pk(runtime, version_id), engine.query(str(version_id), args, scope=identifier)
+    result = engine.query(str(version_id), args, scope=identifier, column_filters=column_filters)
+    return _dataset_pk(runtime, version_id), result
 
 
 _DATASET_OF: dict[tuple[str, int], int] = {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,13 @@ from opendata.core.errors import NotFoundError, Problem, QueryTimeoutError, Vali
 from opendata.core.rowquery import sql as sqlgen
 from opendata.core.rowquery.cursor import decode_cursor, encode_cursor, query_digest, value_to_text
 from opendata.core.rowquery.deadline import WATCHDOG
-from opendata.core.rowquery.params import RowQuery, converter, parse_query, query_pairs
+from opendata.core.rowquery.params import (
+    ColumnFilter,
+    RowQuery,
+    converter,
+    parse_query,
+    query_pairs,
+)
 from opendata.core.rowquery.prepare import read_meta
 from opendata.core.rowquery.render import render
 
@@ -111,8 +117,9 @@ class RowQueryEngine:
         self._results, self._counts = _LRU(result_cache), _LRU(count_cache)
         self._max_cached_body = max_cached_body
 
-    def query(self, version_id: str, args: Mapping[str, Any], *, scope: str | None = None) -> RowQueryResult:
-        """Answer query-string ``args`` against a version (a ``next`` cursor pins its own)."""
+    def query(self, version_id: str, args: Mapping[str, Any], *, scope: str | None = None,
+              column_filters: Sequence[ColumnFilter] = ()) -> RowQueryResult:
+        """Answer query-string ``args`` (and ``column_filters``) against a version (a ``next`` cursor pins its own)."""
         started = time.perf_counter()
         pairs = query_pairs(args)
         token = next((v for k, v in pairs if k == "next"), None)
@@ -125,13 +132,13 @@ class RowQueryEngine:
                 raise NotFoundError(f"version '{pinned}' of this cursor is no longer published",
                                     problems=[Problem("not-found", "start again without 'next'", path="next")])
             version_id = pinned
-        cache_key = (version_id, scope, tuple(sorted(pairs)))
+        cache_key = (version_id, scope, tuple(sorted(pairs)), tuple(column_filters))
         hit = self._results.get(cache_key)
         if hit is not None:
             return _replace(hit, cached=True, elapsed_ms=(time.perf_counter() - started) * 1000)
         version = self._acquire(version_id)
         try:
-            query = parse_query(args, version.types)
+            query = parse_query(args, version.types, column_filters)
             result = self._run(version, query, payload, scope, started)
         finally:
             self._release(version)

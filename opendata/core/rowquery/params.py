@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -36,6 +36,22 @@ class Filter:
     op: str
     value: Any  # converted to the column's type; a tuple for ``in``; a bool for ``isnull``
     param: str
+
+
+@dataclass(frozen=True)
+class ColumnFilter:
+    """A filter given apart from the query string, so a column may have any name (``q``, ``limit``,
+    ``amount__gt``) without being read as a parameter or an operator.
+
+    ``values`` are texts converted like ``col=value``: one value compares with ``op`` (``eq``,
+    ``contains``, ...), several mean any of them (``in``, commas inside values are kept). Problems
+    name ``param`` (e.g. CKAN's ``filters``).
+    """
+
+    column: str
+    values: tuple[str, ...]
+    op: str = "eq"
+    param: str = "filters"
 
 
 @dataclass(frozen=True)
@@ -139,8 +155,9 @@ def query_pairs(args: Mapping[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
-def parse_query(args: Mapping[str, Any], columns: Mapping[str, str]) -> RowQuery:
-    """Check and convert query-string ``args`` against ``columns`` (name -> DuckDB type)."""
+def parse_query(args: Mapping[str, Any], columns: Mapping[str, str],
+                column_filters: Sequence[ColumnFilter] = ()) -> RowQuery:
+    """Check and convert query-string ``args`` and ``column_filters`` against ``columns`` (name -> DuckDB type)."""
     problems: list[Problem] = []
 
     def bad(param: str, message: str, code: str = "invalid-parameter") -> None:
@@ -166,6 +183,10 @@ def parse_query(args: Mapping[str, Any], columns: Mapping[str, str]) -> RowQuery
             flt = _parse_filter(key, raw, columns, bad, column)
             if flt is not None:
                 filters.append(flt)
+    for cf in column_filters:
+        flt = _column_filter(cf, columns, bad)
+        if flt is not None:
+            filters.append(flt)
     limit = _parse_int(single.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT, bad)
     offset = _parse_int(single.get("offset"), "offset", 0, 0, 2**62, bad)
     fmt = single.get("format", "json").lower()
@@ -219,34 +240,53 @@ def _parse_filter(key: str, raw: str, columns: Mapping[str, str], bad, column) -
             return None
     if column(name, key) is None:
         return None
-    duck_type = columns[name]
+    return _make_filter(name, op, raw.split(",") if op == "in" else [raw], key, key, columns[name], bad)
+
+
+def _column_filter(cf: ColumnFilter, columns: Mapping[str, str], bad) -> Filter | None:
+    label = f"{cf.param} ({cf.column})"
+    if cf.column not in columns:
+        bad(cf.param, f"unknown column '{cf.column}' in parameter '{cf.param}'", "unknown-column")
+        return None
+    if not cf.values or cf.op not in OPERATORS:
+        bad(cf.param, f"parameter '{label}' needs a value" if not cf.values else f"unknown operator '{cf.op}'")
+        return None
+    op = "in" if len(cf.values) > 1 else cf.op
+    if op == "in" and cf.op not in ("eq", "in"):
+        bad(cf.param, f"parameter '{label}' takes one value with operator '{cf.op}'")
+        return None
+    return _make_filter(cf.column, op, list(cf.values), cf.param, label, columns[cf.column], bad)
+
+
+def _make_filter(name: str, op: str, texts: list[str], param: str, label: str, duck_type: str,
+                 bad) -> Filter | None:
+    """A filter on column ``name`` from its value texts; problems are reported on ``param``."""
     if op == "isnull":
         try:
-            return Filter(name, op, _to_bool(raw), key)
+            return Filter(name, op, _to_bool(texts[0]), param)
         except ValueError:
-            bad(key, f"parameter '{key}' must be true or false")
+            bad(param, f"parameter '{label}' must be true or false")
             return None
     if op in ("contains", "startswith"):
-        if raw == "":
-            bad(key, f"parameter '{key}' needs a value")
+        if texts[0] == "":
+            bad(param, f"parameter '{label}' needs a value")
             return None
-        return Filter(name, op, raw, key)
+        return Filter(name, op, texts[0], param)
     convert = converter(duck_type)
-    texts = [t for t in raw.split(",")] if op == "in" else [raw]
     if op == "in" and len(texts) > MAX_IN_VALUES:
-        bad(key, f"parameter '{key}' has more than {MAX_IN_VALUES} values")
+        bad(param, f"parameter '{label}' has more than {MAX_IN_VALUES} values")
         return None
     values = []
     for text in texts:
         if text == "" and convert is not str:
-            bad(key, f"parameter '{key}' needs a value (use {name}__isnull=true for missing values)")
+            bad(param, f"parameter '{label}' needs a value (use {name}__isnull=true for missing values)")
             return None
         try:
             values.append(convert(text))
         except (ValueError, TypeError) as exc:
-            bad(key, f"parameter '{key}': '{text[:50]}' is not a valid {duck_type.lower()} ({exc})")
+            bad(param, f"parameter '{label}': '{text[:50]}' is not a valid {duck_type.lower()} ({exc})")
             return None
-    return Filter(name, op, tuple(values) if op == "in" else values[0], key)
+    return Filter(name, op, tuple(values) if op == "in" else values[0], param)
 
 
 def _parse_aggregates(items: list[tuple[str, str]], columns: Mapping[str, str], bad, column) -> tuple[Aggregate, ...]:

@@ -1,19 +1,23 @@
 """CKAN ``datastore_search`` translated into a row query (opendata.services.rows / core.rowquery).
 
-CKAN's parameters become the row engine's: ``filters`` {col: value | [values]} → ``col=value`` /
-``col__in=a,b``; ``q`` text → ``q``, ``q`` {col: text} → ``col__contains``; ``sort`` "a asc, b desc"
-→ ``a,-b``; ``fields``, ``limit`` (capped at the engine's maximum), ``offset``, ``include_total``.
+CKAN's parameters become the row engine's: ``filters`` {col: value | [values]} → column filters
+(equality, or any of the values), given to the engine apart from its parameters so that any column
+name works (``q``, ``limit``, ``amount__gt``); ``q`` text → ``q``, ``q`` {col: text} → a ``contains``
+column filter; ``sort`` "a asc, b desc" or ["a asc", "b desc"] → ``a,-b``; ``fields``, ``limit``
+(capped at the engine's maximum), ``offset``, ``include_total``. An unknown column is CKAN's
+Validation Error ``field "x" not in table``.
 Field types are CKAN's datastore types derived from the published Table Schema.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from opendata.core.errors import NotFoundError, ValidationError
-from opendata.core.rowquery import MAX_LIMIT
+from opendata.core.rowquery import MAX_LIMIT, ColumnFilter
 from opendata.core.rowquery.render import row_dicts
 from opendata.services.rows import query_rows
 from opendata.services.standards.ckan import (
@@ -53,45 +57,65 @@ def _scalar(value: Any) -> str:
 
 
 def _engine_args(data: dict[str, Any], limit: int, offset: int, include_total: bool) -> list[tuple[str, str]]:
+    """The row engine's own parameters; filters go apart (:func:`_column_filters`), never in here."""
     args: list[tuple[str, str]] = [("limit", str(limit)), ("offset", str(offset)),
                                    ("total", "true" if include_total else "false")]
-    filters = _as_json(data, "filters") or {}
-    if not isinstance(filters, dict):
-        raise CkanValidationError({"filters": ["Must be a JSON object"]})
-    for column, value in filters.items():
-        if isinstance(value, list):
-            if not value:
-                raise CkanValidationError({"filters": [f"Empty list of values for '{column}'"]})
-            if len(value) == 1:
-                args.append((str(column), _scalar(value[0])))
-            else:
-                args.append((f"{column}__in", ",".join(_scalar(v) for v in value)))
-        elif isinstance(value, dict):
-            raise CkanValidationError({"filters": [f"Invalid value for '{column}'"]})
-        else:
-            args.append((str(column), _scalar(value)))
     q = _as_json(data, "q")
-    if isinstance(q, dict):
-        args.extend((f"{column}__contains", _scalar(text)) for column, text in q.items())
-    elif q not in (None, ""):
+    if not isinstance(q, dict) and q not in (None, ""):
         args.append(("q", str(q)))
     fields = _as_json(data, "fields")
     if isinstance(fields, list):
         fields = ",".join(str(f) for f in fields)
     if fields:
         args.append(("fields", ",".join(f.strip() for f in str(fields).split(",") if f.strip() != "_id")))
-    sort = data.get("sort")
-    if sort:
-        keys = []
-        for part in str(sort).split(","):
-            words = part.split()
-            if not words:
-                continue
-            if len(words) > 2 or (len(words) == 2 and words[1].lower() not in ("asc", "desc")):
-                raise CkanValidationError({"sort": [f"Cannot parse sort '{part.strip()}'"]})
-            keys.append(("-" if len(words) == 2 and words[1].lower() == "desc" else "") + words[0].strip('"'))
+    keys = _sort_keys(_as_json(data, "sort"))
+    if keys:
         args.append(("sort", ",".join(keys)))
     return args
+
+
+def _sort_keys(sort: Any) -> list[str]:
+    """CKAN's sort, "a desc, b" or ["a desc", "b"], as the engine's keys ``-a``, ``b``."""
+    if sort in (None, ""):
+        return []
+    parts = sort if isinstance(sort, list) else [sort]
+    if not all(isinstance(p, str) for p in parts):
+        raise CkanValidationError({"sort": ["Must be a string or a list of strings"]})
+    keys = []
+    for part in (clause for p in parts for clause in p.split(",")):
+        words = part.split()
+        if not words:
+            continue
+        if len(words) > 2 or (len(words) == 2 and words[1].lower() not in ("asc", "desc")):
+            raise CkanValidationError({"sort": [f"Cannot parse sort '{part.strip()}'"]})
+        keys.append(("-" if len(words) == 2 and words[1].lower() == "desc" else "") + words[0].strip('"'))
+    return keys
+
+
+def _column_filters(data: dict[str, Any], columns: Collection[str]) -> list[ColumnFilter]:
+    """CKAN's ``filters`` {column: value | [values]} and ``q`` {column: text}: every key is a column.
+
+    They reach the engine as :class:`ColumnFilter`, so a column called ``q``, ``limit`` or
+    ``amount__gt`` is a column, never a parameter or an operator; unknown ones are named as CKAN does.
+    """
+    out: list[ColumnFilter] = []
+    filters = _as_json(data, "filters") or {}
+    if not isinstance(filters, dict):
+        raise CkanValidationError({"filters": ["Must be a JSON object"]})
+    for column, value in filters.items():
+        values = value if isinstance(value, list) else [value]
+        if not values:
+            raise CkanValidationError({"filters": [f"Empty list of values for '{column}'"]})
+        if any(isinstance(v, (dict, list)) for v in values):
+            raise CkanValidationError({"filters": [f"Invalid value for '{column}'"]})
+        out.append(ColumnFilter(str(column), tuple(_scalar(v) for v in values), "eq", "filters"))
+    q = _as_json(data, "q")
+    if isinstance(q, dict):
+        out.extend(ColumnFilter(str(column), (_scalar(text),), "contains", "q") for column, text in q.items())
+    for cf in out:
+        if cf.column not in columns:
+            raise CkanValidationError({cf.param: [f'field "{cf.column}" not in table']})
+    return out
 
 
 def _links(resource_id: str, data: dict[str, Any], limit: int, offset: int) -> dict[str, str]:
@@ -104,8 +128,7 @@ def _links(resource_id: str, data: dict[str, Any], limit: int, offset: int) -> d
 def _problems_to_fields(exc: ValidationError) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
     for p in exc.problems:
-        param = (p.path or "query").split("__")[0]
-        key = param if param in ("sort", "fields", "q", "limit", "offset") else "filters"
+        key = p.path if p.path in ("sort", "fields", "q", "limit", "offset", "filters") else "query"
         fields.setdefault(key, []).append(p.message)
     return fields or {"query": [exc.message]}
 
@@ -131,12 +154,11 @@ def datastore_search(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
             raise CkanNotFound(f"Resource \"{rid}\" was not found.")
         schema = published_table_schema(entry, ctx.runtime.artifacts)
     types = {f["name"]: CKAN_TYPES.get(f.get("type", "string"), "text") for f in schema.get("fields", [])}
-    if limit == 0:  # CKAN answers fields and total only
-        args = _engine_args(data, 1, offset, include_total)
-    else:
-        args = _engine_args(data, limit, offset, include_total)
+    args = _engine_args(data, limit or 1, offset, include_total)  # limit 0: CKAN answers fields and total only
+    column_filters = _column_filters(data, types)
     try:
-        _pk, result = query_rows(runtime=ctx.runtime, identifier=identifier, args=_Multi(args), viewer=ctx.viewer)
+        _pk, result = query_rows(runtime=ctx.runtime, identifier=identifier, args=_Multi(args), viewer=ctx.viewer,
+                                 column_filters=column_filters)
     except NotFoundError:
         raise CkanNotFound(f"Resource \"{rid}\" was not found.") from None
     except ValidationError as exc:

@@ -1,7 +1,7 @@
 """The CKAN Action API driven by the ckanapi client library, as CKAN users and harvesters do.
 
-``RemoteCKAN`` talks to a live ``opendata serve``; the same calls are checked through
-``TestAppCKAN`` over the Flask test client (a thin adapter gives it the webtest calling style).
+Each test runs twice (the ``ckan`` fixture in conftest.py): ``RemoteCKAN`` against a live
+``opendata serve`` and ``TestAppCKAN`` over the Flask test client.
 """
 
 from __future__ import annotations
@@ -12,25 +12,10 @@ import ckanapi
 import pytest
 import requests
 
-from tests.api.ckan.flask_testapp import FlaskTestApp
 from tests.api.standards.catalogue import LEGAL_BASIS, rows_csv
 
 OPEN = ["budget", "bus-lines"]
 LISTED = ["budget", "bus-lines", "penalties", "pending", "subsidies"]
-
-
-@pytest.fixture(scope="module")
-def remote(server):
-    ckan = ckanapi.RemoteCKAN(server, user_agent="opendata-tests")
-    yield ckan
-    ckan.close()
-
-
-@pytest.fixture(params=["remote", "testapp"])
-def ckan(request, app):
-    if request.param == "remote":
-        return request.getfixturevalue("remote")
-    return ckanapi.TestAppCKAN(FlaskTestApp(app.test_client()))
 
 
 def test_status_and_package_list(ckan):
