@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask
 from flask_smorest import Api
 
 from opendata.api.v1.common import USAGE_KEY
@@ -20,10 +20,8 @@ def register(app: Flask, api: Api) -> None:
         api.register_blueprint(module.blp)
     _document_error_shape(api)
 
-    @app.get("/feeds/datasets.atom")
-    def datasets_atom() -> Response:
-        """Atom feed of new and updated datasets (alias of /api/v1/feeds/datasets.atom)."""
-        return Response(changes.atom_feed(50), mimetype=changes.ATOM_MEDIA)
+    # the alias is the /api/v1 view itself, so it parses and checks `limit` the same way (422 if bad)
+    app.add_url_rule("/feeds/datasets.atom", view_func=changes.DatasetsFeed.as_view("datasets_atom"))
 
 
 def _document_error_shape(api: Api) -> None:
