@@ -32,6 +32,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     runtime = Runtime(config)
     app.extensions["opendata"] = runtime
 
+    from opendata import web
     from opendata.api import accounts, auth, docs_ui, errors, ratelimit, security
 
     api = Api(app)
@@ -41,6 +42,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     auth.init_app(app)
     _register_blueprints(app, api)
     accounts.register(app, api)
+    web.register(app)  # the portal's pages: /catalog, /datasets/{id}, /organizations/{slug}
     docs_ui.register(app)  # Swagger UI's files for /api/docs, from an installed package
 
     @app.get("/api/v1/status")

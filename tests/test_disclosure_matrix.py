@@ -42,6 +42,7 @@ CATALOGUE_PATHS = [
     "/api/3/action/organization_list?all_fields=true", "/api/3/action/organization_show?id=finance",
     "/catalog.jsonld", "/catalog.ttl", "/data.json", "/sitemap.xml",
     "/api/v1/feeds/datasets.atom", "/feeds/datasets.atom", "/api/v1/changes?since=0", "/bulk.json", "/bulk",
+    "/catalog", "/catalog?q=XOPEN9", "/organizations/finance",
 ]
 DATASET_PATHS = [
     "/api/v1/datasets/{id}", "/api/v1/datasets/{id}/versions", "/api/v1/datasets/{id}/versions/1",
@@ -51,7 +52,7 @@ DATASET_PATHS = [
     "/api/v1/datasets/{id}/versions/1/rows", "/api/v1/datasets/{id}/versions/2/rows",
     "/api/v1/datasets/{id}/rows?category__contains=X", "/datasets/{id}/datapackage.json", "/datasets/{id}.jsonld", "/api/3/action/package_show?id={id}",
     "/api/3/action/resource_show?id={id}-csv", "/api/3/action/datastore_search?resource_id={id}-csv",
-    "/api/3/action/datastore_search?resource_id={id}-parquet&q=X",
+    "/api/3/action/datastore_search?resource_id={id}-parquet&q=X", "/datasets/{id}",
 ]
 DATA_PATHS = ["/api/v1/datasets/{id}/download.csv", "/api/v1/datasets/{id}/download.parquet",
               "/api/v1/datasets/{id}/versions/1/download.csv", "/api/v1/datasets/{id}/rows",
@@ -170,7 +171,8 @@ def test_errors_about_hidden_data_read_as_errors_about_nothing(matrix, viewer, i
 @pytest.mark.parametrize("viewer", list(VIEWERS))
 def test_version_lists_show_unpublished_versions_only_to_the_organization(matrix, viewer, identifier):
     if identifier == GONE["id"]:
-        for template in ("/api/v1/datasets/{id}", "/api/v1/datasets/{id}/versions", "/api/v1/datasets/{id}/versions/1"):
+        for template in ("/api/v1/datasets/{id}", "/api/v1/datasets/{id}/versions", "/api/v1/datasets/{id}/versions/1",
+                         "/datasets/{id}"):
             _assert_same_as_missing(matrix, viewer, template, identifier, _get(matrix, viewer, template.format(id=identifier)))
         return
     expected = listed_versions(viewer, identifier)

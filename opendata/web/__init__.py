@@ -1,0 +1,17 @@
+"""The portal: server-rendered pages for the URLs the catalogue exports publish.
+
+``/catalog`` (the catalogue's IRI), ``/datasets/{id}`` (every dataset's landing page) and
+``/organizations/{slug}`` (the publisher IRI). Jinja templates in ``templates/web/``, one local
+stylesheet under ``/assets/``; data only through the read services, which apply the access rules.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Add the portal's pages to the app (create_app calls this)."""
+    from opendata.web.views import blp
+
+    app.register_blueprint(blp)
