@@ -50,6 +50,7 @@ catalog:
 organizations:
   - id: city
     name: 示例市人民政府
+    contact: {{name: 办公室, email: office@example.gov.cn}}
     credit_code: {CITY_CODE}
     level: city
     division_code: "330100"

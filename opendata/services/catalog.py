@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from opendata.core import lifecycle
 from opendata.core.catalog import CatalogSpec, DatasetSpec, OrganizationSpec
+from opendata.services.standards.served import contact_warnings
 from opendata.store.models import ChangeRecord, Dataset, Organization, TableSchemaRecord, utcnow
 
 CATALOG_ACTOR = "catalog.yaml (administrator)"
@@ -40,7 +41,8 @@ def sync_catalog(*, session: Session, spec: CatalogSpec) -> SyncResult:
 
     The caller owns the transaction: nothing is committed here, so a failure writes nothing.
     """
-    result = SyncResult(warnings=[str(w) for w in spec.warnings])
+    # data.json (DCAT-US) needs a contact email; sync still succeeds without one
+    result = SyncResult(warnings=[str(w) for w in spec.warnings] + contact_warnings(spec))
     schema_ids = _sync_schemas(session, spec, result)
     org_ids = _sync_organizations(session, spec.organizations, result)
     _sync_datasets(session, spec.datasets, org_ids, schema_ids, result)

@@ -4,10 +4,16 @@ Both list every dataset's metadata; distributions (``downloadURL`` / ``DataDownl
 only for files the viewer may receive. ``accessLevel`` maps the disclosure classes:
 unconditional → public, conditional → restricted public, closed → non-public (with ``rights``
 stating the legal basis, as DCAT-US requires for anything not public).
+
+DCAT-US 1.1 limits: ``contactPoint`` needs ``fn`` and ``hasEmail`` (the contact is resolved up the
+organization tree to the catalogue publisher; ``mailto:`` when no email exists anywhere) and
+``rights`` is at most 255 characters (a longer legal basis is cut, ending in "…"; the full text
+is in DCAT-AP ``dct:rights``, schema.org ``conditionsOfAccess`` and the dataset's API resource).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Any
 
@@ -19,18 +25,33 @@ from opendata.services.access import Viewer
 from opendata.services.standards.served import (
     DatasetEntry,
     Links,
-    contact_of,
+    default_catalogue_publisher,
     get_entry,
     list_entries,
     load_catalog_info,
+    resolve_contact,
     term,
 )
+from opendata.store.models import Organization
 
 POD_SCHEMA = "https://project-open-data.cio.gov/v1.1/schema"
 ACCESS_LEVELS = {"unconditional": "public", "conditional": "restricted public", "closed": "non-public"}
 # ISO 8601 repeating durations from the DCAT-US accrualPeriodicity list
 PERIODICITY = {"realtime": "R/PT1S", "daily": "R/P1D", "weekly": "R/P1W", "monthly": "R/P1M",
                "quarterly": "R/P3M", "semiannual": "R/P6M", "annual": "R/P1Y", "irregular": "irregular"}
+RIGHTS_MAX = 255  # DCAT-US 1.1 dataset.json: rights maxLength
+
+
+def _rights(text: str) -> str:
+    """The legal basis within RIGHTS_MAX characters (code points, as JSON Schema counts), cut with "…"."""
+    text = text.strip()
+    if len(text) <= RIGHTS_MAX:
+        return text
+    cut = RIGHTS_MAX - 1
+    # never separate a combining mark, variation selector or joiner from the character before it
+    while cut > 0 and (unicodedata.combining(text[cut]) or text[cut] in "\u200d\ufe0e\ufe0f"):
+        cut -= 1
+    return text[:cut].rstrip() + "…"
 
 
 def _iso(value: datetime) -> str:
@@ -44,14 +65,13 @@ def _publisher(org) -> dict[str, Any]:
     return out
 
 
-def pod_dataset(entry: DatasetEntry, links: Links) -> dict[str, Any]:
+def pod_dataset(entry: DatasetEntry, links: Links, catalogue_publisher: Organization | None = None) -> dict[str, Any]:
     """One dataset in the DCAT-US 1.1 shape."""
     ds = entry.dataset
-    contact = contact_of(ds)
+    contact = resolve_contact(ds, catalogue_publisher)
     theme = term("theme", ds.theme)
-    point: dict[str, Any] = {"@type": "vcard:Contact", "fn": contact.get("name") or ds.organization.name}
-    if contact.get("email"):
-        point["hasEmail"] = f"mailto:{contact['email']}"
+    # hasEmail is required; "mailto:" (no address) is what the v1.1 vcard pattern allows when none exists
+    point = {"@type": "vcard:Contact", "fn": contact.name, "hasEmail": f"mailto:{contact.email or ''}"}
     out: dict[str, Any] = {
         "@type": "dcat:Dataset",
         "identifier": ds.identifier,
@@ -70,7 +90,7 @@ def pod_dataset(entry: DatasetEntry, links: Links) -> dict[str, Any]:
         "language": ["zh"],
     }
     if ds.legal_basis:
-        out["rights"] = ds.legal_basis
+        out["rights"] = _rights(ds.legal_basis)
     if ds.spatial:
         out["spatial"] = ds.spatial
     if ds.temporal_start and ds.temporal_end:
@@ -94,16 +114,18 @@ def data_json(*, session: Session, config: Config, viewer: Viewer, links: Links)
         "conformsTo": POD_SCHEMA,
         "describedBy": f"{POD_SCHEMA}/catalog.json",
         "title": info.title,
-        "dataset": [pod_dataset(e, links) for e in list_entries(session, viewer, links)],
+        "dataset": [pod_dataset(e, links, info.publisher) for e in list_entries(session, viewer, links)],
     }
 
 
-def schema_org_dataset(entry: DatasetEntry, links: Links) -> dict[str, Any]:
+def schema_org_dataset(entry: DatasetEntry, links: Links,
+                       catalogue_publisher: Organization | None = None) -> dict[str, Any]:
     """schema.org ``Dataset`` JSON-LD for one dataset (the portal can embed it in its page)."""
     ds = entry.dataset
     theme = term("theme", ds.theme)
     org = ds.organization
-    contact = contact_of(ds)
+    resolved = resolve_contact(ds, catalogue_publisher)
+    contact = resolved.fields
     out: dict[str, Any] = {
         "@context": "https://schema.org/",
         "@type": "Dataset",
@@ -128,7 +150,7 @@ def schema_org_dataset(entry: DatasetEntry, links: Links) -> dict[str, Any]:
     }
     if contact.get("email") or contact.get("phone"):
         out["publisher"]["contactPoint"] = {
-            "@type": "ContactPoint", "contactType": contact.get("name") or "data",
+            "@type": "ContactPoint", "contactType": resolved.name,
             **({"email": contact["email"]} if contact.get("email") else {}),
             **({"telephone": contact["phone"]} if contact.get("phone") else {})}
     if ds.temporal_start or ds.temporal_end:
@@ -145,6 +167,13 @@ def schema_org_dataset(entry: DatasetEntry, links: Links) -> dict[str, Any]:
     return {k: v for k, v in out.items() if v is not None}
 
 
-def dataset_jsonld(*, session: Session, viewer: Viewer, links: Links, identifier: str) -> dict[str, Any]:
-    """schema.org JSON-LD of one listed dataset (NotFoundError otherwise)."""
-    return schema_org_dataset(get_entry(session, viewer, links, identifier), links)
+def dataset_jsonld(*, session: Session, viewer: Viewer, links: Links, identifier: str,
+                   config: Config | None = None) -> dict[str, Any]:
+    """schema.org JSON-LD of one listed dataset (NotFoundError otherwise).
+
+    With ``config`` the contact falls back to catalog.yaml's publisher, as in data.json;
+    without it, to the first top-level organization (the default publisher).
+    """
+    entry = get_entry(session, viewer, links, identifier)
+    publisher = load_catalog_info(config, session).publisher if config else default_catalogue_publisher(session)
+    return schema_org_dataset(entry, links, publisher)

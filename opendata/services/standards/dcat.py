@@ -24,10 +24,10 @@ from opendata.services.standards.served import (
     CatalogInfo,
     DatasetEntry,
     Links,
-    contact_of,
     count_entries,
     list_entries,
     load_catalog_info,
+    resolve_contact,
     term,
 )
 from opendata.store.models import Organization
@@ -145,7 +145,7 @@ def dataset_iri(links: Links, identifier: str) -> str:
     return links.dataset_page(identifier) + "#dataset"
 
 
-def add_dataset(g: Graph, entry: DatasetEntry, links: Links) -> URIRef:
+def add_dataset(g: Graph, entry: DatasetEntry, links: Links, catalogue_publisher: Organization | None = None) -> URIRef:
     """One dcat:Dataset with its distributions (only files the viewer may receive)."""
     ds = entry.dataset
     node = URIRef(dataset_iri(links, ds.identifier))
@@ -167,7 +167,8 @@ def add_dataset(g: Graph, entry: DatasetEntry, links: Links) -> URIRef:
     g.add((theme_iri, SKOS.inScheme, THEME_SCHEME))
     g.add((node, DCAT.theme, theme_iri))
     g.add((node, DCTERMS.publisher, _agent(g, ds.organization, links)))
-    g.add((node, DCAT.contactPoint, _contact(g, contact_of(ds), ds.organization.name, ds.identifier)))
+    contact = resolve_contact(ds, catalogue_publisher)  # the same contact as data.json and schema.org
+    g.add((node, DCAT.contactPoint, _contact(g, contact.fields, contact.name, ds.identifier)))
     freq = term("frequency", ds.frequency)
     g.add((node, DCTERMS.accrualPeriodicity,
            _concept(g, URIRef(f"{EU}frequency/{freq.eu}"), DCTERMS.Frequency, freq.en)))
@@ -257,8 +258,9 @@ def catalog_graph(*, session: Session, config: Config, viewer: Viewer, links: Li
         raise NotFoundError(f"page {page} does not exist; the catalogue has {pages} page(s)")
     g = Graph()
     _bind(g)
-    catalog = add_catalog(g, load_catalog_info(config, session), links)
+    info = load_catalog_info(config, session)
+    catalog = add_catalog(g, info, links)
     for entry in list_entries(session, viewer, links, offset=(page - 1) * page_size, limit=page_size):
-        g.add((catalog, DCAT.dataset, add_dataset(g, entry, links)))
+        g.add((catalog, DCAT.dataset, add_dataset(g, entry, links, info.publisher)))
     _paging(g, page_url or (lambda n: links.url(f"/catalog.jsonld?page={n}")), page, pages, total, page_size)
     return g

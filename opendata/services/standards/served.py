@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from opendata.config import Config
 from opendata.core import vocab
+from opendata.core.catalog import CatalogSpec
 from opendata.core.errors import NotFoundError
 from opendata.services.access import (
     Viewer,
@@ -161,9 +162,74 @@ def get_entry(session: Session, viewer: Viewer, links: Links, identifier: str) -
     return make_entry(viewer, ds, links)
 
 
-def contact_of(dataset: Dataset) -> dict[str, str]:
-    """The dataset's contact, falling back to its publisher's."""
-    return dict(dataset.contact or dataset.organization.contact or {})
+@dataclass(frozen=True)
+class Contact:
+    """A dataset's resolved contact: the declared fields and the name to show (vCard ``fn``)."""
+
+    name: str  # the contact's own name, else the name of the organization it belongs to
+    fields: dict[str, str]  # name, email, phone, address, url as declared in catalog.yaml
+
+    @property
+    def email(self) -> str | None:
+        return self.fields.get("email") or None
+
+
+def _contacts_nearest_first(dataset: Dataset, catalogue_publisher: Organization | None):
+    """(contact, owner name): the dataset's, its organization's, each parent's, the catalogue publisher's."""
+    yield dict(dataset.contact or {}), dataset.organization.name
+    org, seen = dataset.organization, set()
+    while org is not None and org.id not in seen:  # catalog.yaml rejects cycles; guard anyway
+        seen.add(org.id)
+        yield dict(org.contact or {}), org.name
+        org = org.parent
+    if catalogue_publisher is not None and catalogue_publisher.id not in seen:
+        yield dict(catalogue_publisher.contact or {}), catalogue_publisher.name
+
+
+def resolve_contact(dataset: Dataset, catalogue_publisher: Organization | None = None) -> Contact:
+    """The nearest contact with an email (DCAT-US requires one), else the nearest declared one.
+
+    Every export uses this, so data.json, DCAT-AP, schema.org and CKAN name the same contact.
+    """
+    chain = [(c, owner) for c, owner in _contacts_nearest_first(dataset, catalogue_publisher) if c]
+    fields, owner = next(((c, o) for c, o in chain if c.get("email")), chain[0] if chain else ({}, ""))
+    return Contact(name=fields.get("name") or owner or dataset.organization.name, fields=fields)
+
+
+def contact_of(dataset: Dataset, catalogue_publisher: Organization | None = None) -> dict[str, str]:
+    """The resolved contact's fields (see :func:`resolve_contact`)."""
+    return dict(resolve_contact(dataset, catalogue_publisher).fields)
+
+
+def default_catalogue_publisher(session: Session) -> Organization | None:
+    """The catalogue publisher when catalog.yaml is not at hand: the first top-level organization."""
+    return session.scalar(select(Organization).where(Organization.parent_id.is_(None))
+                          .order_by(Organization.id).limit(1))
+
+
+def contact_warnings(spec: CatalogSpec) -> list[str]:
+    """Datasets no contact email reaches (their own, their organizations', the catalogue publisher's).
+
+    data.json then shows ``hasEmail: "mailto:"`` (allowed by DCAT-US 1.1, but useless to a
+    reader), so ``opendata sync`` warns instead of failing.
+    """
+    orgs = {o.slug: o for o in spec.organizations}
+    top = next((o.slug for o in spec.organizations if o.parent is None), None)
+    publisher = str(spec.info.get("publisher") or "") or top
+    out = []
+    for ds in spec.datasets:
+        slugs, slug = [], ds.publisher
+        while slug in orgs and slug not in slugs:
+            slugs.append(slug)
+            slug = orgs[slug].parent
+        if ds.contact.get("email") or any(orgs[s].contact.get("email") for s in slugs):
+            continue
+        if publisher in orgs and orgs[publisher].contact.get("email"):
+            continue
+        out.append(f"line {ds.line}: dataset '{ds.identifier}' has no contact email: neither its contact, "
+                   f"its organization and their parents, nor the catalogue publisher has one; data.json will "
+                   f"show \"hasEmail\": \"mailto:\" (give the catalogue publisher a contact with an email)")
+    return out
 
 
 def term(vocabulary: str, key: str) -> vocab.Term:
