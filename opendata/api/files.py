@@ -10,10 +10,17 @@ file name, whether it counts as a download). Only the bytes are sent differently
   that internal nginx location, which maps ``$OPENDATA_HOME``; nginx sends the file and answers
   the Range. ``opendata nginx-config`` prints the location, with the ``add_header`` lines that carry
   this app's headers over the redirect (nginx passes only a few of an upstream's headers on).
+
+Only a Range of one ``bytes`` range is answered (206, or 416 when it starts past the end); any other
+Range header (another unit, several ranges: no multipart answers here, or not a range at all) is
+ignored as RFC 9110 §14.2 allows or requires, and the whole file is sent (200). nginx would still see
+such a header after a redirect and may answer it its own way (multipart, 416), so those answers are
+sent by the app itself even when X-Accel-Redirect is configured (rare; nginx buffers them).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +30,7 @@ from urllib.parse import quote
 from flask import Response, current_app, request
 from werkzeug.datastructures import Range
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.http import parse_range_header
 from werkzeug.sansio.http import is_resource_modified
 from werkzeug.wsgi import wrap_file
 
@@ -53,13 +61,14 @@ def send_stored(f: StoredFile, *, home: Path, accel_prefix: str, cache_control: 
     ``on_first_byte`` runs when the answer starts the file for a GET (a whole file, or a Range
     from byte 0): that is what counts as one download.
     """
-    if not accel_prefix:
-        return _send_here(f, cache_control, on_first_byte)
+    environ = _answered_environ(request.environ)
+    if not accel_prefix or environ is not request.environ:  # an ignored Range: not for nginx to see
+        return _send_here(f, cache_control, on_first_byte, environ)
     response = _validators(current_app.response_class(b"", mimetype=f.media_type), f, cache_control)
-    response.make_conditional(request.environ)  # 304 here: no redirect, nothing for nginx to send
+    response.make_conditional(environ)  # 304 here: no redirect, nothing for nginx to send
     if response.status_code != 200:
         return response
-    wanted = _applicable_range(f)
+    wanted = _applicable_range(f, environ)
     if wanted is not None and wanted.range_for_length(f.size) is None:
         raise RequestedRangeNotSatisfiable(length=f.size)
     if wanted is None or _starts_file(wanted):
@@ -68,25 +77,27 @@ def send_stored(f: StoredFile, *, home: Path, accel_prefix: str, cache_control: 
     return response
 
 
-def _send_here(f: StoredFile, cache_control: str, on_first_byte: Callable[[], None] | None) -> Response:
+def _send_here(f: StoredFile, cache_control: str, on_first_byte: Callable[[], None] | None,
+               environ: dict) -> Response:
     """What ``send_file(conditional=True)`` answers, from what the database already knows of the file.
 
     The stored file is immutable and its size recorded, so there is nothing to stat or guess: the
     answer is built from werkzeug's own parts (``wrap_file`` lets gunicorn use sendfile(2), and
-    ``make_conditional`` answers 304, 206 and 416).
+    ``make_conditional`` answers 304, 206 and 416) over ``environ``, the request without a Range
+    header that must be ignored.
     """
     fh = open(f.path, "rb")  # noqa: SIM115 (closed by the server through the file wrapper)
-    response = _validators(current_app.response_class(wrap_file(request.environ, fh), mimetype=f.media_type,
+    response = _validators(current_app.response_class(wrap_file(environ, fh), mimetype=f.media_type,
                                                       direct_passthrough=True), f, cache_control)
     response.content_length = f.size
     try:
-        response.make_conditional(request.environ, accept_ranges=True, complete_length=f.size)
+        response.make_conditional(environ, accept_ranges=True, complete_length=f.size)
     except RequestedRangeNotSatisfiable:
         fh.close()
         raise
     if response.status_code == 304:
         fh.close()
-    elif response.status_code == 200 or _starts_file(request.range):
+    elif response.status_code == 200 or _starts_file(parse_range_header(environ.get("HTTP_RANGE"))):
         _started(on_first_byte)
     if response.status_code == 206:  # the server's file wrapper again, over the range: sendfile(2) for it too
         part = response.content_range
@@ -123,15 +134,35 @@ def _validators(response: Response, f: StoredFile, cache_control: str) -> Respon
     return response
 
 
-def _applicable_range(f: StoredFile) -> Range | None:
-    """The request's Range, unless an If-Range that no longer matches makes it a whole-file request."""
-    rng = request.range
-    if rng is None or "HTTP_IF_RANGE" not in request.environ:
-        return rng
-    modified = is_resource_modified(http_range=request.environ.get("HTTP_RANGE"),
-                                    http_if_range=request.environ["HTTP_IF_RANGE"], etag=f.sha256,
-                                    last_modified=f.last_modified, ignore_if_range=False)
-    return None if modified else rng
+# One suffix range of length zero: a valid range no file satisfies (416), which werkzeug cannot parse.
+_EMPTY_SUFFIX = re.compile(r"[ \t]*bytes[ \t]*=[ \t]*-[ \t]*0+[ \t]*", re.IGNORECASE)
+
+
+def _answered_environ(environ: dict) -> dict:
+    """``environ`` itself when it has no Range or one this app answers (a single ``bytes`` range,
+    satisfiable or not); else a copy without the Range, which RFC 9110 §14.2 lets (for several or
+    invalid ranges) or makes (for another unit) the server ignore: the answer is then the whole file."""
+    header = environ.get("HTTP_RANGE")
+    if header is None or _EMPTY_SUFFIX.fullmatch(header):
+        return environ
+    rng = parse_range_header(header)
+    if rng is not None and rng.units == "bytes" and len(rng.ranges) == 1:
+        return environ
+    return {k: v for k, v in environ.items() if k != "HTTP_RANGE"}
+
+
+def _applicable_range(f: StoredFile, environ: dict) -> Range | None:
+    """The request's Range, unless an If-Range that no longer matches makes it a whole-file request
+    (``environ`` has no Range that must be ignored; ``bytes=-0``, the one werkzeug cannot parse, is
+    given as a range past the end: 416)."""
+    if "HTTP_RANGE" not in environ:
+        return None
+    if "HTTP_IF_RANGE" in environ and is_resource_modified(
+            http_range=environ["HTTP_RANGE"], http_if_range=environ["HTTP_IF_RANGE"], etag=f.sha256,
+            last_modified=f.last_modified, ignore_if_range=False):
+        return None
+    rng = parse_range_header(environ["HTTP_RANGE"])
+    return rng if rng is not None else Range("bytes", [(f.size, None)])  # bytes=-0: nothing to send
 
 
 def _starts_file(rng: Range | None) -> bool:

@@ -13,10 +13,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import bindparam, func, null, select
+from sqlalchemy.orm import Session, aliased, selectinload
 
-from opendata.core import vocab
+from opendata.core import lifecycle, vocab
 from opendata.core.errors import NotFoundError
 from opendata.core.masking import published_schema
 from opendata.core.report import public_report
@@ -38,7 +38,7 @@ from opendata.services.search import (  # noqa: F401  (search_datasets is part o
     term,
 )
 from opendata.services.usage import usage_totals
-from opendata.store.models import Artifact, Dataset, Organization, Version
+from opendata.store.models import Artifact, Dataset, Organization, Version, VersionEvent
 from opendata.store.runtime import Runtime
 
 DOWNLOAD_KINDS = {"csv": "csv", "parquet": "parquet", "excel": "csv-excel"}
@@ -249,6 +249,9 @@ class DownloadFile:
     sha256: str
     media_type: str
     last_modified: datetime | None
+    """The version's publication time; for the latest version, the later of that and the last time a
+    newer version was withdrawn (the latest file went back to an older one): never earlier than a
+    date this URL has given before, so If-Modified-Since / If-Range with an older file's date never matches."""
 
 
 def resolve_download(*, runtime: Runtime, identifier: str, kind: str, number: int | None = None,
@@ -257,6 +260,7 @@ def resolve_download(*, runtime: Runtime, identifier: str, kind: str, number: in
 
     ``number`` None means the latest served version. Raises NotFoundError, the same for a missing
     dataset and one whose data may not be served; returns None when the version has no such file.
+    ``last_modified`` is when the URL's file last changed (see :class:`DownloadFile`).
     This is the download hot path: one prebuilt Core statement with the rules of ``can_receive_data``,
     its answer kept in the runtime's read cache until the next commit to the database.
     """
@@ -274,23 +278,27 @@ def resolve_download(*, runtime: Runtime, identifier: str, kind: str, number: in
     if row is None:
         raise NotFoundError(f"dataset '{identifier}' has no downloadable version"
                             + (f" {number}" if number is not None else ""))
-    version_id, version_number, published_at, dataset_pk, title, rel, size, sha256, media_type = row
+    version_id, version_number, published_at, dataset_pk, title, rel, size, sha256, media_type, withdrawn = row
     if rel is None:
         return None
+    changed = published_at if withdrawn is None or published_at is None else max(published_at, withdrawn)
     return DownloadFile(dataset_pk, identifier, title, version_id, version_number, kind,
-                        runtime.artifacts.path(rel), size, sha256, media_type, published_at)
+                        runtime.artifacts.path(rel), size, sha256, media_type, changed)
 
 
 def _served_statement(viewer: Viewer, numbered: bool) -> Any:
     """The newest served version (or the one numbered), with its artifact of the kind asked for, if any.
 
-    Built once per kind of caller and cached: building a statement costs more than running it.
+    The last column, for the latest version only, is when a newer published version was last withdrawn
+    (None for a numbered version, whose file never changes). Built once per kind of caller and cached:
+    building a statement costs more than running it.
     """
     key = (viewer, numbered)
     stmt = _SERVED.get(key)
     if stmt is None:
         stmt = (select(Version.id, Version.number, Version.published_at, Dataset.id, Dataset.title,
-                       Artifact.path, Artifact.bytes, Artifact.sha256, Artifact.media_type)
+                       Artifact.path, Artifact.bytes, Artifact.sha256, Artifact.media_type,
+                       null() if numbered else _newer_withdrawn())
                 .join(Dataset, Dataset.id == Version.dataset_id)
                 .outerjoin(Artifact, (Artifact.version_id == Version.id) & (Artifact.kind == bindparam("kind")))
                 .where(Dataset.identifier == bindparam("identifier"), data_served_clause(viewer),
@@ -302,6 +310,19 @@ def _served_statement(viewer: Viewer, numbered: bool) -> Any:
             _SERVED.clear()
         _SERVED[key] = stmt
     return stmt
+
+
+def _newer_withdrawn() -> Any:
+    """When a published version newer than the selected one was last withdrawn (correlated to it).
+
+    Withdrawn is final and only publication or withdrawal changes which version is the newest
+    published one, so this and the publication time together say when the latest file last changed.
+    """
+    newer = aliased(Version)
+    return (select(func.max(VersionEvent.at)).join(newer, newer.id == VersionEvent.version_id)
+            .where(newer.dataset_id == Version.dataset_id, newer.number > Version.number,
+                   VersionEvent.from_state == lifecycle.PUBLISHED, VersionEvent.to_state == lifecycle.WITHDRAWN)
+            .scalar_subquery())
 
 
 _SERVED: dict[tuple[Viewer, bool], Any] = {}

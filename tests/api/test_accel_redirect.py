@@ -121,6 +121,49 @@ def test_a_range_beyond_the_end_is_416_in_the_error_shape_unless_if_range_is_sta
     assert _downloads(app) == before + 1
 
 
+IGNORED_RANGES = ["items=0-5", "bytes=0-1,5-6", "garbage", "bytes=5-2"]
+
+
+@pytest.mark.parametrize("spec", IGNORED_RANGES)
+def test_a_range_that_must_be_ignored_is_the_whole_file_sent_by_the_app(sites, accel, spec):
+    """nginx would still see the header after a redirect (and answer several ranges with multipart)."""
+    direct, app, _ = sites
+    before = _downloads(app)
+    r = accel.get(PARQUET, headers={"Range": spec})
+    assert (r.status_code, r.data) == (200, direct.test_client().get(PARQUET).data)
+    assert "X-Accel-Redirect" not in r.headers and "Content-Range" not in r.headers
+    assert _downloads(app) == before + 1
+
+
+def test_an_empty_suffix_range_is_416_without_a_redirect(accel):
+    r = accel.get(PARQUET, headers={"Range": "bytes=-0"})
+    assert r.status_code == 416 and "X-Accel-Redirect" not in r.headers
+
+
+def test_after_the_newest_version_is_withdrawn_its_date_validates_nothing(fresh_site):
+    from tests.api.test_downloads import CSV, _published_hours_ago, withdraw
+
+    rt = fresh_site.runtime
+    publish_rows(rt, "budget", generate_rows(30, seed=7))
+    _published_hours_ago(rt, v1=3, v2=2)
+    app = _app(rt.config.home, ACCEL_REDIRECT_PREFIX=PREFIX)
+    try:
+        c = app.test_client()
+        v2_date = c.get(CSV).headers["Last-Modified"]
+        withdraw(rt, 2)
+        v1 = c.get("/api/v1/datasets/budget/versions/1/download.csv")
+        r = c.get(CSV, headers={"If-Modified-Since": v2_date})
+        assert r.status_code == 200 and r.headers["X-Accel-Redirect"] == v1.headers["X-Accel-Redirect"]
+        assert r.headers["Last-Modified"] != v2_date != v1.headers["Last-Modified"]
+        before = _downloads(app)
+        r = c.get(CSV, headers={"Range": "bytes=100-", "If-Range": v2_date})  # not a continuation: a new download
+        assert r.status_code == 200 and r.headers["X-Accel-Redirect"] == v1.headers["X-Accel-Redirect"]
+        assert _downloads(app) == before + 1
+        assert c.get(CSV, headers={"If-Modified-Since": r.headers["Last-Modified"]}).status_code == 304
+    finally:
+        close_app(app)
+
+
 def test_head_redirects_too_and_is_not_a_download(sites, accel):
     before = _downloads(sites[1])
     r = accel.head(PARQUET)
@@ -233,6 +276,13 @@ def test_nginx_answers_ranges_and_if_range_and_the_app_answers_304_and_416(sites
     assert _get(nginx + PARQUET, **{"If-None-Match": own.headers["ETag"]})[0] == 304
     status, headers, body = _get(nginx + PARQUET, Range="bytes=99999999-")
     assert status == 416 and b'"requested-range-not-satisfiable"' in body and headers["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize("spec", IGNORED_RANGES)
+def test_nginx_gives_the_whole_file_for_a_range_that_must_be_ignored(sites, nginx, spec):
+    with urllib.request.urlopen(urllib.request.Request(nginx + PARQUET, headers={"Range": spec}), timeout=30) as r:
+        assert (r.status, r.read()) == (200, sites[0].test_client().get(PARQUET).data)
+        assert "Content-Range" not in r.headers and r.headers.get_all("Accept-Ranges") == ["bytes"]
 
 
 def test_head_through_nginx_gives_the_length_without_a_body(sites, nginx):

@@ -42,6 +42,9 @@ def test_every_range_is_exactly_its_bytes_and_nothing_more(fresh_site, gunicorn)
             assert (status, body) == (206, whole[start:stop]), spec
             assert headers["Content-Range"] == f"bytes {start}-{stop - 1}/{size}", spec
             assert int(headers["Content-Length"]) == stop - start, spec
+        for spec in ("items=0-5", "bytes=0-1,5-6", "garbage"):  # ignored (RFC 9110 §14.2): the whole file
+            status, headers, body = _raw(server.port, CSV, {"Range": spec})
+            assert (status, body) == (200, whole) and "Content-Range" not in headers, spec
         con = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)  # kept alive where the server can
         for spec, start, stop in [*cases, ("", 0, size)]:
             con.request("GET", CSV, headers={"Range": f"bytes={spec}"} if spec else {})

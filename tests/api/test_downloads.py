@@ -72,6 +72,24 @@ def test_unsatisfiable_range_is_416_in_the_error_shape(client):
     assert r.json["status"] == 416 and set(r.json) == {"code", "status", "message", "errors"}
 
 
+@pytest.mark.parametrize("spec", ["items=0-5", "bytes=0-1,5-6", "bytes=0-1, 5-6", "garbage", "bytes=5-2", ""])
+def test_a_range_that_must_be_ignored_gives_the_whole_file_and_counts_as_a_download(fresh_site, spec):
+    """RFC 9110 §14.2: another unit, several ranges (no multipart here) or no valid range: ignored, not 416."""
+    c = fresh_site.client
+    full = c.get(CSV).data
+    before = c.get("/api/v1/datasets/budget").json["usage"]["downloads"]
+    r = c.get(CSV, headers={"Range": spec})
+    assert (r.status_code, r.data) == (200, full)
+    assert "Content-Range" not in r.headers and r.headers["Accept-Ranges"] == "bytes"
+    assert c.get("/api/v1/datasets/budget").json["usage"]["downloads"] == before + 1
+
+
+def test_an_empty_suffix_range_is_unsatisfiable(client):
+    size = len(client.get(CSV).data)
+    r = client.get(CSV, headers={"Range": "bytes=-0"})
+    assert r.status_code == 416 and r.headers["Content-Range"] == f"bytes */{size}"
+
+
 def test_content_disposition_has_the_chinese_title_per_rfc_5987_and_an_ascii_fallback(client):
     cd = client.get(CSV).headers["Content-Disposition"]
     assert cd.startswith("attachment; ")
@@ -142,8 +160,67 @@ def test_without_an_excel_file_the_bom_variant_is_streamed_from_the_canonical_cs
     assert int(r.headers["Content-Length"]) == len(r.data)
     assert r.headers["ETag"] == plain.headers["ETag"][:-1] + '-bom"'
     assert 'filename="budget-v1-excel.csv"' in r.headers["Content-Disposition"]
+    assert r.headers["X-Dataset-Version"] == "1" and r.headers["Accept-Ranges"] == "none"
     assert c.get("/api/v1/datasets/budget/download.excel.csv",
                  headers={"If-None-Match": r.headers["ETag"]}).status_code == 304
+    part = c.get("/api/v1/datasets/budget/versions/1/download.excel.csv", headers={"Range": "bytes=0-9"})
+    assert (part.status_code, part.data) == (200, r.data)  # no ranges for this variant: the whole file
+    assert part.headers["X-Dataset-Version"] == "1" and part.headers["Accept-Ranges"] == "none"
+
+
+def _published_hours_ago(rt, **hours: int) -> None:
+    """Move the publication of versions (``v1=3``) back, so their dates are whole seconds apart from now."""
+    from datetime import UTC, datetime, timedelta
+
+    from opendata.store.db import transaction
+    from opendata.store.models import Dataset, Version
+
+    with transaction(rt.sessions) as session:
+        for name, ago in hours.items():
+            v = session.query(Version).join(Dataset).filter(Dataset.identifier == "budget",
+                                                            Version.number == int(name[1:])).one()
+            v.published_at = datetime.now(UTC) - timedelta(hours=ago)
+
+
+def withdraw(rt, number: int) -> None:
+    from opendata.services.versions import withdraw_version
+    from opendata.store.db import transaction
+    from opendata.store.models import Dataset, Version
+
+    with transaction(rt.sessions) as session:
+        v = session.query(Version).join(Dataset).filter(Dataset.identifier == "budget", Version.number == number).one()
+        withdraw_version(session=session, version_id=v.id, actor="tests", reason="wrong figures")
+
+
+def test_after_the_newest_version_is_withdrawn_its_date_validates_nothing_on_the_latest_link(fresh_site):
+    """The latest link falls back to version 1: If-Modified-Since or If-Range with version 2's date must not
+    keep the withdrawn file (304) or resume it with version 1's bytes (206)."""
+    from tests.builders import generate_rows, publish_rows
+
+    c, rt = fresh_site.client, fresh_site.runtime
+    publish_rows(rt, "budget", generate_rows(30, seed=7))
+    _published_hours_ago(rt, v1=3, v2=2)
+    v1_url = "/api/v1/datasets/budget/versions/1/download.csv"
+    v1_date = c.get(v1_url).headers["Last-Modified"]
+    v2 = c.get(CSV)
+    assert v2.headers["X-Dataset-Version"] == "2"
+    withdraw(rt, 2)
+    v1 = c.get(v1_url)
+    latest = c.get(CSV)
+    assert latest.headers["X-Dataset-Version"] == "1" and latest.data == v1.data
+    assert parsedate_to_datetime(latest.headers["Last-Modified"]) > parsedate_to_datetime(v2.headers["Last-Modified"])
+    assert v1.headers["Last-Modified"] == v1_date  # a numbered version's file and date never change
+    r = c.get(CSV, headers={"If-Modified-Since": v2.headers["Last-Modified"]})
+    assert (r.status_code, r.data) == (200, v1.data)
+    r = c.get(CSV, headers={"Range": "bytes=100-", "If-Range": v2.headers["Last-Modified"]})
+    assert (r.status_code, r.data) == (200, v1.data)
+    for variant in (CSV + "?excel=1", "/api/v1/datasets/budget/download.parquet"):
+        assert c.get(variant, headers={"If-Modified-Since": v2.headers["Last-Modified"]}).status_code == 200
+    # its own date still validates: 304 and resumption
+    assert c.get(CSV, headers={"If-Modified-Since": latest.headers["Last-Modified"]}).status_code == 304
+    r = c.get(CSV, headers={"Range": "bytes=100-", "If-Range": latest.headers["Last-Modified"]})
+    assert (r.status_code, r.data) == (206, v1.data[100:])
+    assert c.get(v1_url, headers={"If-Modified-Since": v1_date}).status_code == 304
 
 
 def test_a_warm_download_answer_follows_every_commit_in_this_process_and_others(fresh_site, tmp_path):

@@ -2,8 +2,9 @@
 
 Range (206, 416) and If-None-Match / If-Modified-Since (304) are answered (see opendata/api/files.py,
 which also hands the bytes to nginx when X-Accel-Redirect is configured); the ETag is the file's
-sha256 (strong), Last-Modified the publication time. The file name is the dataset's Chinese title
-per RFC 5987 with an ASCII fallback.
+sha256 (strong), Last-Modified the publication time (on the latest-version URL, the later of that and
+the last withdrawal of a newer version, so a date validator never matches a file this URL no longer
+sends). The file name is the dataset's Chinese title per RFC 5987 with an ASCII fallback.
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ def _cache_control(latest: bool) -> str:
 
 
 def _serve_bom(f: DownloadFile, *, latest: bool) -> Response:
-    """Stream BOM + the canonical CSV (no Range for this derived variant)."""
+    """Stream BOM + the canonical CSV: no Range for this derived variant (``Accept-Ranges: none``, a
+    Range gets the whole file), otherwise the headers of every download."""
     etag = f"{f.sha256}-bom"
 
     def chunks():
@@ -86,6 +88,8 @@ def _serve_bom(f: DownloadFile, *, latest: bool) -> Response:
     utf8, ascii_name = _names(f, True)
     response.headers["Content-Disposition"] = content_disposition(utf8, ascii_name)
     response.headers["Cache-Control"] = _cache_control(latest)
+    response.headers["X-Dataset-Version"] = str(f.number)
+    response.accept_ranges = "none"
     if request.method == "GET" and response.status_code == 200:
         usage().hit(f.dataset_id, DOWNLOAD)
     return response
