@@ -97,6 +97,18 @@ class Config:
     def artifacts_dir(self) -> Path:
         return self.home / "artifacts"
 
+    def public_base_url(self, request_host_url: str) -> str:
+        """OPENDATA_BASE_URL when set on purpose (in the environment, or other than the default), else
+        the request's own host: the default points at a development server."""
+        configured = str(self.values["BASE_URL"])
+        if "OPENDATA_BASE_URL" in os.environ or configured != _setting_default("BASE_URL"):
+            return configured.rstrip("/")
+        return request_host_url.rstrip("/")
+
+
+def _setting_default(name: str) -> Any:
+    return next(s.default for s in SETTINGS if s.name == name)
+
 
 class ConfigError(OpendataError):
     """A setting has a bad value, or production is started with an unsafe one."""

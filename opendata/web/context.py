@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 from flask import current_app, g, request
 
-from opendata.config import SETTINGS
 from opendata.services.access import ANONYMOUS, Viewer
 from opendata.services.standards.served import Links
 from opendata.store.runtime import Runtime
-
-_DEFAULT_BASE_URL = next(s.default for s in SETTINGS if s.name == "BASE_URL")
 
 
 def runtime() -> Runtime:
@@ -30,10 +25,7 @@ def viewer() -> Viewer:
 def links() -> Links:
     """Absolute links from OPENDATA_BASE_URL if set on purpose, else the request's host.
 
-    The same rule as the standards endpoints (opendata.api.standards.links), so a page's canonical
-    URL and its embedded JSON-LD equal what /datasets/{id}.jsonld and the catalogue exports say.
+    The same rule as the standards endpoints (Config.public_base_url), so a page's canonical URL and
+    its embedded JSON-LD equal what /datasets/{id}.jsonld and the catalogue exports say.
     """
-    configured = runtime().config.BASE_URL
-    if "OPENDATA_BASE_URL" in os.environ or configured != _DEFAULT_BASE_URL:
-        return Links(configured.rstrip("/"))
-    return Links(request.host_url.rstrip("/"))
+    return Links(runtime().config.public_base_url(request.host_url))

@@ -49,7 +49,8 @@ def dataset_page(*, runtime: Runtime, viewer: Viewer, links: Links, identifier: 
         entry = get_entry(session, viewer, links, identifier)
         issued, modified = entry.issued, entry.modified
         try:
-            jsonld = dataset_jsonld(session=session, viewer=ANONYMOUS, links=links, identifier=identifier)
+            jsonld = dataset_jsonld(session=session, viewer=ANONYMOUS, links=links, identifier=identifier,
+                                    config=runtime.config)
         except NotFoundError:
             jsonld = None
     path = quote(identifier)

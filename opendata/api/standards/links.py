@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 from flask import current_app, request
 
-from opendata.config import SETTINGS
 from opendata.services.access import Viewer
 from opendata.services.standards.served import Links
-
-_DEFAULT_BASE_URL = next(s.default for s in SETTINGS if s.name == "BASE_URL")
 
 
 def runtime():
@@ -22,10 +17,7 @@ def base_url() -> str:
 
     The default setting points at a development server, so it is used only when set on purpose.
     """
-    configured = runtime().config.BASE_URL
-    if "OPENDATA_BASE_URL" in os.environ or configured not in (_DEFAULT_BASE_URL,):
-        return configured.rstrip("/")
-    return request.host_url.rstrip("/")
+    return runtime().config.public_base_url(request.host_url)
 
 
 def request_links() -> Links:

@@ -97,8 +97,10 @@ def pod_catalog():
 @blp.get("/datasets/<identifier>.jsonld")
 def dataset_schema_org(identifier: str):
     """schema.org Dataset JSON-LD of one dataset."""
-    with runtime().sessions() as session:
-        body = dataset_jsonld(session=session, viewer=_public(), links=request_links(), identifier=identifier)
+    rt = runtime()
+    with rt.sessions() as session:
+        body = dataset_jsonld(session=session, viewer=_public(), links=request_links(), identifier=identifier,
+                              config=rt.config)
     return _json(body, media_type="application/ld+json")
 
 
