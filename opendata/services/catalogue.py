@@ -37,6 +37,7 @@ from opendata.services.search import (  # noqa: F401  (search_datasets is part o
     search_datasets,
     term,
 )
+from opendata.services.standards.served import contact_of
 from opendata.services.usage import usage_totals
 from opendata.store.models import Artifact, Dataset, Organization, Version, VersionEvent
 from opendata.store.runtime import Runtime
@@ -181,7 +182,7 @@ def dataset_detail(*, runtime: Runtime, identifier: str, viewer: Viewer = ANONYM
             "license": {"id": ds.license, "url": vocab.LICENSES.get(ds.license)},
             "temporal": {"start": ds.temporal_start.isoformat() if ds.temporal_start else None,
                          "end": ds.temporal_end.isoformat() if ds.temporal_end else None},
-            "spatial": ds.spatial, "contact": dict(ds.contact or ds.organization.contact or {}),
+            "spatial": ds.spatial, "contact": contact_of(ds),
             "schema": _schema_dict(ds),
         })
         visible = sorted((v for v in ds.versions if can_see_version(viewer, v)), key=lambda v: -v.number)
