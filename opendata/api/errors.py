@@ -1,10 +1,16 @@
-"""One place where errors become HTTP: the JSON shape ``{code, status, message, errors}``."""
+"""One place where errors become HTTP: the JSON shape ``{code, status, message, errors}``.
+
+An API with an envelope of its own (CKAN's under /api/3, see opendata/api/ckan/envelope.py)
+registers it for its path prefixes with :func:`register_error_shape`; every handler below then
+answers in that shape there, with the same status and headers.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from opendata.core.errors import (
@@ -30,6 +36,29 @@ def error_body(status: int, code: str, message: str, errors: Any = None) -> dict
     return {"code": code, "status": status, "message": message, "errors": errors or {}}
 
 
+ErrorShape = Callable[[int, str, str, Any], dict[str, Any]]  # (status, code, message, errors) -> body
+_SHAPES = "opendata.error_shapes"
+
+
+def register_error_shape(app: Flask, prefixes: tuple[str, ...], shape: ErrorShape) -> None:
+    """Answer errors on paths under ``prefixes`` (a prefix or a subpath of it) with ``shape``."""
+    app.extensions.setdefault(_SHAPES, []).append((prefixes, shape))
+
+
+def error_response(status: int, code: str, message: str, errors: Any = None):
+    """The error as a JSON response, in the shape registered for the request path (else the one shape)."""
+    path = request.path.rstrip("/") + "/"
+    for prefixes, shape in current_app.extensions.get(_SHAPES, ()):
+        if any(path.startswith(p.rstrip("/") + "/") for p in prefixes):
+            body = shape(status, code, message, errors)
+            break
+    else:
+        body = error_body(status, code, message, errors)
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
 def status_for(exc: OpendataError) -> int:
     for cls in type(exc).__mro__:
         if cls in _STATUS:
@@ -48,16 +77,14 @@ def init_app(app: Flask) -> None:
     def _domain_error(exc: OpendataError):
         status = status_for(exc)
         errors = [p.to_dict() for p in exc.problems] if exc.problems else {}
-        return jsonify(error_body(status, exc.code, exc.message, errors)), status
+        return error_response(status, exc.code, exc.message, errors)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         data = getattr(exc, "data", None) or {}
         errors = data.get("messages") or data.get("errors") or {}
         message = exc.description if isinstance(exc.description, str) else exc.name
-        body = error_body(exc.code or 500, _slug(exc.name), message, errors)
-        response = jsonify(body)
-        response.status_code = exc.code or 500
+        response = error_response(exc.code or 500, _slug(exc.name), message, errors)
         for key, value in (getattr(exc, "get_headers", lambda: [])() or []):
             if key.lower() not in ("content-type", "content-length"):
                 response.headers[key] = value
@@ -66,4 +93,4 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):  # the last resort: log it, never leak internals
         app.logger.exception("unhandled error")
-        return jsonify(error_body(500, "internal-error", "an internal error occurred; it has been logged")), 500
+        return error_response(500, "internal-error", "an internal error occurred; it has been logged")

@@ -9,6 +9,8 @@ from flask_smorest import Api
 def register(app: Flask, api: Api) -> None:
     """Register /api/3/action/<name> (plain Flask: CKAN's envelope, not our OpenAPI document)."""
     del api
+    from opendata.api.ckan import envelope
     from opendata.api.ckan.views import blp
 
     app.register_blueprint(blp)
+    envelope.register(app)  # every error under /api/3 and /api/action in CKAN's envelope

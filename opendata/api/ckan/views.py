@@ -2,9 +2,10 @@
 
 GET takes the parameters from the query string, POST from a JSON body (or a form), as CKAN does.
 Answers use CKAN's envelope ``{help, success, result}`` and its error envelope
-``{help, success: false, error: {__type, message, ...}}`` with CKAN's status codes: 404 for
-"Not Found Error", 409 for "Validation Error" (unlike /api/v1's 422: CKAN clients depend on
-it), 400 for "Search Query Error" and bad requests.
+``{help, success: false, error: {__type, message, ...}}`` (opendata/api/ckan/envelope.py) with
+CKAN's status codes: 404 for "Not Found Error", 409 for "Validation Error" (unlike /api/v1's 422:
+CKAN clients depend on it), 400 for "Search Query Error" and bad requests. Errors raised before
+an action runs (credentials, rate limit, 404/405) get the same envelope from opendata.api.errors.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from opendata.api.ckan.envelope import error_dict, failure, success
+from opendata.api.errors import status_for
 from opendata.api.standards.links import caller, request_links, runtime
 from opendata.core.errors import NotFoundError, OpendataError
 from opendata.core.rowquery import QueryTimeoutError
@@ -28,12 +31,8 @@ def _respond(body: dict[str, Any], status: int) -> Response:
                     mimetype="application/json")
 
 
-def _help(name: str) -> str:
-    return request_links().url(f"/api/3/action/help_show?name={name}")
-
-
 def _error(name: str, error: dict[str, Any], status: int) -> Response:
-    return _respond({"help": _help(name), "success": False, "error": error}, status)
+    return _respond(failure(error, name), status)
 
 
 def _data_dict() -> dict[str, Any]:
@@ -72,8 +71,9 @@ def action(name: str):
     except QueryTimeoutError as exc:
         return _error(name, {"__type": "Search Error", "message": exc.message}, 409)
     except OpendataError as exc:
-        return _error(name, {"__type": "Validation Error", "message": exc.message}, 409)
-    response = _respond({"help": _help(name), "success": True, "result": result}, 200)
+        status = 409 if status_for(exc) == 422 else status_for(exc)  # CKAN's Validation Error is a 409
+        return _error(name, error_dict(status, exc.code, exc.message, [p.to_dict() for p in exc.problems]), status)
+    response = _respond(success(result, name), 200)
     response.vary.add("Authorization")
     return response
 

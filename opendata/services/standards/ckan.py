@@ -41,12 +41,18 @@ class CkanNotFound(CkanError):
 
 
 class CkanValidationError(CkanError):
-    """CKAN answers 409 for validation errors; clients (ckanapi) depend on it, so we mirror it."""
+    """CKAN answers 409 for validation errors; clients (ckanapi) depend on it, so we mirror it.
+
+    As in CKAN 2.10 the error holds ``__type`` and the field lists only, no ``message``.
+    """
 
     type_name, status = "Validation Error", 409
 
     def __init__(self, fields: dict[str, list[str]]):
         super().__init__("Validation Error", fields)
+
+    def to_error(self) -> dict[str, Any]:
+        return {"__type": self.type_name, **self.fields}
 
 
 class CkanSearchQueryError(CkanError):
