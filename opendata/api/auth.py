@@ -18,11 +18,12 @@ from werkzeug.wrappers import Response
 
 from opendata.core.errors import OpendataError
 from opendata.services.access import ANONYMOUS, AuthenticationError, Viewer
-from opendata.services.tokens import token_authenticate
+from opendata.services.tokens import TOKEN_PATTERN, token_authenticate
 from opendata.store.db import transaction
 
 REALM = "opendata"
 # Anything shaped like one of our tokens, for refusing and for redacting.
+CKAN_PREFIXES = ("/api/3", "/api/action")  # the CKAN Action API (opendata/api/ckan); ckanapi calls /api/action
 TOKEN_LIKE = re.compile(r"od_[0-9a-f]{10}_[A-Za-z0-9_-]+")
 _QUERY_NAMES = ("access_token", "token", "api_key", "apikey")
 LOGGERS_TO_REDACT = ("werkzeug", "flask.app", "opendata", "gunicorn.access", "gunicorn.error", "flask-limiter")
@@ -98,19 +99,31 @@ def _resolve() -> tuple[Viewer, OpendataError | None]:
         return ANONYMOUS, TokenNotInHeaderError(
             "send API tokens only in the Authorization header (Bearer); revoke a token that was put in a URL "
             "or cookie")
-    header = request.headers.get("Authorization")
-    if not header:
-        return ANONYMOUS, None
-    scheme, _, credentials = header.strip().partition(" ")
-    credentials = credentials.strip()
-    if scheme.lower() != "bearer" or not credentials:
-        return ANONYMOUS, AuthenticationError("use Authorization: Bearer <token>")
+    credentials, error = _credentials()
+    if credentials is None:
+        return ANONYMOUS, error
     runtime = _runtime()
     try:
         with transaction(runtime.sessions) as session:
             return token_authenticate(session=session, plain=credentials), None
     except AuthenticationError as exc:
         return ANONYMOUS, exc
+
+
+def _credentials() -> tuple[str | None, OpendataError | None]:
+    """The token of ``Authorization: Bearer``; on the CKAN API also CKAN's own forms (a bare token in
+    ``Authorization`` or ``X-CKAN-API-Key``), as ckanapi and harvesters send them."""
+    header = request.headers.get("Authorization")
+    ckan = request.path.startswith(CKAN_PREFIXES)
+    if header:
+        scheme, _, credentials = header.strip().partition(" ")
+        if scheme.lower() == "bearer" and credentials.strip():
+            return credentials.strip(), None
+        if ckan and TOKEN_PATTERN.fullmatch(header.strip()):
+            return header.strip(), None
+        return None, AuthenticationError("use Authorization: Bearer <token>")
+    key = request.headers.get("X-CKAN-API-Key") if ckan else None
+    return (key.strip(), None) if key and key.strip() else (None, None)
 
 
 def _token_outside_header() -> bool:

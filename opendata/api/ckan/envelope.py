@@ -15,9 +15,9 @@ from typing import Any
 
 from flask import Flask, request
 
+from opendata.api.auth import CKAN_PREFIXES as PREFIXES
 from opendata.api.standards.links import request_links
 
-PREFIXES = ("/api/3", "/api/action")  # ckanapi calls /api/action/<name>
 _ACTION = re.compile(r"/api/(?:3/)?action/([^/]+)/?")
 # credentials refused by opendata.api.auth (a token outside the header is a 400, still a credentials error)
 _AUTH_CODES = ("unauthorized", "forbidden", "token-not-in-header")

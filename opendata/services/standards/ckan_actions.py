@@ -29,6 +29,7 @@ from opendata.services.standards.ckan import (
     parse_resource_id,
     resource_dict,
 )
+from opendata.services.standards.ckan_groups import group_list, group_show
 from opendata.services.standards.ckan_query import FIELDS, parse_package_query, parse_sort
 from opendata.services.standards.datastore import datastore_search
 from opendata.services.standards.served import Links, get_entry, list_entries, load_catalog_info
@@ -187,5 +188,6 @@ ACTIONS: dict[str, Callable[[Context, dict[str, Any]], Any]] = {
     "status_show": status_show, "package_list": package_list, "package_show": package_show,
     "package_search": package_search, "organization_list": organization_list,
     "organization_show": organization_show, "resource_show": resource_show,
-    "datastore_search": datastore_search, "help_show": help_show,
+    "datastore_search": datastore_search, "help_show": help_show, "group_list": group_list,
+    "group_show": group_show,
 }

@@ -27,7 +27,7 @@ def _assert_envelope(r, status: int, type_name: str) -> dict:
 
 @pytest.mark.parametrize("apikey", [f"Bearer {BAD}", BAD, "Basic dXNlcjpwdw=="])
 def test_refused_credentials_raise_not_authorized(server, app, apikey):
-    # a bare token is CKAN's style (ckanapi sends apikey as the Authorization header); ours needs Bearer
+    # a bare token is CKAN's style (ckanapi sends apikey as the Authorization header); an unknown one is refused
     for ckan in (ckanapi.RemoteCKAN(server, apikey=apikey), ckanapi.TestAppCKAN(FlaskTestApp(app.test_client()),
                                                                                  apikey=apikey)):
         with pytest.raises(ckanapi.NotAuthorized) as info:

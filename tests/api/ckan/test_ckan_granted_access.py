@@ -26,9 +26,11 @@ def granted_token(catalogue) -> str:
         return token_create(session=session, actor=admin, username="researcher", name="ckan").plain
 
 
-def test_granted_caller_gets_resources_and_rows_of_a_conditional_package(app, granted_token):
-    # ckanapi sends its apikey as the Authorization header: prefix it with the scheme
-    ckan = ckanapi.TestAppCKAN(FlaskTestApp(app.test_client()), apikey=f"Bearer {granted_token}")
+@pytest.mark.parametrize("style", ["ckan", "bearer"])
+def test_granted_caller_gets_resources_and_rows_of_a_conditional_package(app, granted_token, style):
+    # ckanapi sends its apikey as the bare Authorization header, as CKAN takes it; Bearer works too
+    apikey = granted_token if style == "ckan" else f"Bearer {granted_token}"
+    ckan = ckanapi.TestAppCKAN(FlaskTestApp(app.test_client()), apikey=apikey)
     pkg = ckan.action.package_show(id="subsidies")
     assert [r["id"] for r in pkg["resources"]] == ["subsidies-csv", "subsidies-parquet"]
     rows = ckan.action.datastore_search(resource_id="subsidies-csv", limit=2)
@@ -48,3 +50,15 @@ def test_wrong_token_is_refused(app):
     r = app.test_client().post("/api/3/action/package_show", json={"id": "budget"},
                                headers={"Authorization": "Bearer od_0000000000_not-a-real-token"})
     assert r.status_code == 401
+
+
+def test_ckan_token_forms_are_taken_on_the_ckan_api_only(app, granted_token):
+    client = app.test_client()
+    for headers in ({"Authorization": granted_token}, {"X-CKAN-API-Key": granted_token}):
+        shown = client.post("/api/3/action/package_show", json={"id": "subsidies"}, headers=headers).json
+        assert shown["success"] and len(shown["result"]["resources"]) == 2, headers
+    # /api/v1 keeps to RFC 6750: a bare token is refused, CKAN's header is not read
+    assert client.get("/api/v1/datasets/subsidies/rows", headers={"Authorization": granted_token}).status_code == 401
+    assert client.get("/api/v1/datasets/subsidies/rows", headers={"X-CKAN-API-Key": granted_token}).status_code == 404
+    assert client.get("/api/v1/datasets/subsidies/rows",
+                      headers={"Authorization": f"Bearer {granted_token}"}).status_code == 200
