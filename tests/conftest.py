@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,19 @@ SIMPLE_SCHEMA = {
     ],
     "primaryKey": ["id"],
 }
+
+
+@contextmanager
+def running_app(config) -> Iterator:
+    """The app of ``config`` in TESTING mode, closed afterwards (job runner, usage flush, connections)."""
+    from opendata.app import close_app, create_app
+
+    app = create_app(config)
+    app.config["TESTING"] = True
+    try:
+        yield app
+    finally:
+        close_app(app)
 
 
 def write_catalog(root: Path, body: str, schemas: dict[str, dict] | None = None) -> Path:

@@ -7,18 +7,16 @@ from datetime import timedelta
 
 import pytest
 
-from opendata.app import close_app, create_app
 from opendata.store.models import utcnow
 from tests.accounts_fixtures import ERROR_KEYS, bearer, make_token, seed_accounts
+from tests.conftest import running_app
 
 
 @pytest.fixture
 def app(runtime, tmp_path):
     seed_accounts(runtime, tmp_path / "project")
-    app = create_app(runtime.config)
-    app.config["TESTING"] = True
-    yield app
-    close_app(app)
+    with running_app(runtime.config) as app:
+        yield app
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from opendata.app import close_app, create_app
 from tests.api.standards.catalogue import Catalogue, build_catalogue
+from tests.conftest import running_app
 
 LISTED = ["budget", "bus-lines", "pending", "penalties", "subsidies"]
 
@@ -18,10 +18,8 @@ def catalogue(tmp_path_factory) -> Catalogue:
 
 @pytest.fixture(scope="package")
 def app(catalogue: Catalogue):
-    app = create_app(catalogue.runtime.config)
-    app.config["TESTING"] = True
-    yield app
-    close_app(app)
+    with running_app(catalogue.runtime.config) as app:
+        yield app
 
 
 @pytest.fixture

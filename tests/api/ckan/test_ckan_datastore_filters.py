@@ -17,7 +17,6 @@ from pathlib import Path
 import ckanapi
 import pytest
 
-from opendata.app import close_app, create_app
 from opendata.config import load_config
 from opendata.core.catalog import load_catalog
 from opendata.services.catalog import sync_catalog
@@ -28,6 +27,7 @@ from opendata.store.migrate import upgrade_to_head
 from opendata.store.runtime import Runtime
 from tests.api.ckan.flask_testapp import FlaskTestApp
 from tests.api.standards.catalogue import catalog_text, rows_csv
+from tests.conftest import running_app
 from tests.live_server import LiveServer
 
 COLUMNS = ["id", "q", "total", "limit", "sort", "fields", "amount", "amount__gt", "label"]
@@ -93,10 +93,8 @@ def odd_remote(odd_site):
 
 @pytest.fixture(scope="module")
 def odd_app(odd_site):
-    app = create_app(odd_site[0].config)
-    app.config["TESTING"] = True
-    yield app
-    close_app(app)
+    with running_app(odd_site[0].config) as app:
+        yield app
 
 
 @pytest.fixture(params=["remote", "testapp"])

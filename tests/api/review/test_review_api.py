@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from opendata.app import close_app, create_app
 from opendata.config import load_config
 from tests.accounts_fixtures import ERROR_KEYS, bearer, make_token
 from tests.builders import generate_rows, ingest_rows
+from tests.conftest import running_app
 from tests.review_fixtures import person_rows, seed_review_catalog
 
 BASE = "/api/v1/review"
@@ -16,10 +16,8 @@ BASE = "/api/v1/review"
 @pytest.fixture
 def app(runtime, tmp_path):
     seed_review_catalog(runtime, tmp_path)
-    app = create_app(load_config({}, HOME=str(runtime.config.home), RATE_LIMIT_ENABLED=False))
-    app.config["TESTING"] = True
-    yield app
-    close_app(app)
+    with running_app(load_config({}, HOME=str(runtime.config.home), RATE_LIMIT_ENABLED=False)) as app:
+        yield app
 
 
 @pytest.fixture

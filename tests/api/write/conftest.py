@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from opendata.app import close_app, create_app
 from opendata.config import load_config
 from tests.accounts_fixtures import bearer, make_token, seed_accounts
+from tests.conftest import running_app
 from tests.live_server import LiveServer
 
 
@@ -16,10 +16,8 @@ from tests.live_server import LiveServer
 def app(runtime, tmp_path):
     seed_accounts(runtime, tmp_path / "project")
     config = load_config({}, HOME=str(runtime.config.home), RATE_LIMIT_ENABLED=False, INGEST_WORKERS=2)
-    app = create_app(config)
-    app.config["TESTING"] = True
-    yield app
-    close_app(app)
+    with running_app(config) as app:
+        yield app
 
 
 @pytest.fixture
