@@ -21,15 +21,18 @@ from pathlib import Path
 
 import numpy as np
 
+from opendata.store.search_snapshot import (
+    IDENTIFIER,
+    SEP,
+    SNAPSHOT_SELECT,
+    Snapshot,
+    top,
+)
 from opendata.store.segment import match_expression, segment
 
-SINGLE_FACETS = ("theme", "publisher", "frequency", "disclosure", "license")
-MULTI_FACETS = ("format", "keyword")
 FACETS = ("theme", "publisher", "format", "disclosure", "frequency", "keyword", "license")
-IDENTIFIER = "identifier"  # usable in clauses like a facet, never counted
 SORTS = ("relevance", "modified", "title", "downloads", "identifier")
 FORMAT = "3"  # bump when the tables change: an older index file is rebuilt from the database
-_SEP = "\x1f"
 CACHE_SIZE = 512  # answers kept per process; keyed by the index generation, so never stale
 MATCH_CACHE_SIZE = 256  # full-text matches kept per process (queries share a few common words)
 _DDL = """
@@ -114,91 +117,6 @@ class SearchHits:
     labels: dict[str, dict[str, str]] = field(default_factory=dict)  # facet -> value -> stored label
 
 
-def _codes(values: list[str | None]) -> tuple[np.ndarray, list[str]]:
-    """Integer codes of values (-1 for None) and the distinct values."""
-    arr = np.array(["" if v is None else v for v in values], dtype=object)
-    if not len(arr):
-        return np.zeros(0, dtype=np.int64), []
-    uniq, inverse = np.unique(arr.astype(str), return_inverse=True)
-    codes = inverse.astype(np.int64)
-    if "" in set(uniq.tolist()):
-        empty = int(np.nonzero(uniq == "")[0][0])
-        codes = np.where(codes == empty, -1, codes)
-    return codes, [str(u) for u in uniq]
-
-
-SNAPSHOT_COLUMNS = ("id", "title", "modified", "listed", "downloads", IDENTIFIER, "publisher_name",
-                    *SINGLE_FACETS, *MULTI_FACETS)
-_SNAPSHOT_SELECT = ("SELECT id, title, modified, listed, downloads, identifier, publisher_name, "
-                    f"{', '.join(SINGLE_FACETS)}, formats, keywords FROM doc ORDER BY id")
-
-
-def _rank(values: Sequence[str]) -> np.ndarray:
-    """Each value's position in sorted order."""
-    rank = np.empty(len(values), dtype=np.int64)
-    rank[np.argsort(np.array(values, dtype=str), kind="stable")] = np.arange(len(values))
-    return rank
-
-
-class _Snapshot:
-    """Facet, sort and visibility columns of every document as numpy arrays."""
-
-    def __init__(self, rows: list[tuple], generation: str, downloads_gen: str):
-        self.generation, self.downloads_gen = generation, downloads_gen
-        cols = list(zip(*rows, strict=True)) if rows else [()] * len(SNAPSHOT_COLUMNS)
-        at = {name: cols[i] for i, name in enumerate(SNAPSHOT_COLUMNS)}
-        self.ids = np.array(at["id"], dtype=np.int64)
-        self.modified = np.array(at["modified"], dtype=np.float64)
-        self.listed = np.array(at["listed"], dtype=bool)
-        self.downloads = np.array(at["downloads"], dtype=np.int64)
-        self.title_rank, self.identifier_rank = _rank(at["title"]), _rank(at[IDENTIFIER])
-        self.single: dict[str, tuple[np.ndarray, list[str]]] = {
-            name: _codes(list(at[name])) for name in (*SINGLE_FACETS, IDENTIFIER)}
-        self.multi: dict[str, tuple[np.ndarray, np.ndarray, list[str]]] = {}
-        for name in MULTI_FACETS:
-            pos, flat = [], []
-            for i, text in enumerate(at[name]):
-                if text:
-                    parts = dict.fromkeys(text.split(_SEP))
-                    pos.extend([i] * len(parts))
-                    flat.extend(parts)
-            codes, values = _codes(flat)
-            self.multi[name] = (np.array(pos, dtype=np.int64), codes, values)
-        self.publisher_names = {p: nm for p, nm in zip(at["publisher"], at["publisher_name"], strict=True)
-                                if p is not None}
-
-    def positions(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-        """Positions of known ids, and a boolean array of which ids were known."""
-        ids_arr = np.asarray(ids, dtype=np.int64)
-        pos = np.searchsorted(self.ids, ids_arr)
-        pos = np.minimum(pos, max(len(self.ids) - 1, 0))
-        known = (self.ids[pos] == ids_arr) if len(self.ids) else np.zeros(len(ids_arr), bool)
-        return pos, known
-
-    def facet_mask(self, name: str, wanted: Sequence[str]) -> np.ndarray:
-        if name in self.single:
-            codes, values = self.single[name]
-            lookup = {v: i for i, v in enumerate(values)}
-            return np.isin(codes, [lookup[v] for v in wanted if v in lookup])
-        pos, codes, values = self.multi[name]
-        lookup = {v: i for i, v in enumerate(values)}
-        mask = np.zeros(len(self.ids), dtype=bool)
-        mask[pos[np.isin(codes, [lookup[v] for v in wanted if v in lookup])]] = True
-        return mask
-
-    def facet_counts(self, name: str, mask: np.ndarray, limit: int) -> list[tuple[str, int]]:
-        if name in self.single:
-            codes, values = self.single[name]
-            selected = codes[mask]
-            counts = np.bincount(selected[selected >= 0], minlength=len(values))
-        else:
-            pos, codes, values = self.multi[name]
-            counts = np.bincount(codes[mask[pos]], minlength=len(values))
-        nonzero = np.nonzero(counts)[0]
-        pairs = sorted(((values[i], int(counts[i])) for i in nonzero), key=lambda p: (-p[1], p[0]))
-        return pairs[:limit]
-
-
 class SqliteSearchIndex:
     """The embedded search index (one SQLite file; safe across threads and processes)."""
 
@@ -206,7 +124,7 @@ class SqliteSearchIndex:
         self.path = Path(path)
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._snapshot: _Snapshot | None = None
+        self._snapshot: Snapshot | None = None
         self._cache: OrderedDict[tuple, SearchHits] = OrderedDict()
         self._matches: OrderedDict[tuple, np.ndarray] = OrderedDict()
 
@@ -276,7 +194,7 @@ class SqliteSearchIndex:
             downloads = d.downloads
         con.execute("INSERT OR REPLACE INTO doc VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (d.id, d.identifier, d.title, d.modified, int(d.listed), downloads, d.theme, d.publisher,
-                     d.frequency, d.disclosure, _SEP.join(d.formats), _SEP.join(d.keywords),
+                     d.frequency, d.disclosure, SEP.join(d.formats), SEP.join(d.keywords),
                      d.publisher_name, d.summary, d.license))
         con.execute("INSERT INTO doc_fts(rowid, title, description, keywords, columns) VALUES (?, ?, ?, ?, ?)",
                     (d.id, " ".join(segment(d.title)), " ".join(segment(d.description)),
@@ -301,7 +219,7 @@ class SqliteSearchIndex:
         return self._con().execute("SELECT count(*) FROM doc").fetchone()[0]
 
     # -- reading ---------------------------------------------------------------------------------
-    def _current(self) -> _Snapshot:
+    def _current(self) -> Snapshot:
         con = self._con()
         meta = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('generation', 'downloads_gen')"))
         generation, downloads_gen = meta.get("generation", "0"), meta.get("downloads_gen", "0")
@@ -310,12 +228,12 @@ class SqliteSearchIndex:
             with self._lock:
                 snap = self._snapshot
                 if snap is None or snap.generation != generation:
-                    rows = con.execute(_SNAPSHOT_SELECT).fetchall()
-                    snap = _Snapshot(rows, generation, downloads_gen)
+                    rows = con.execute(SNAPSHOT_SELECT).fetchall()
+                    snap = Snapshot(rows, generation, downloads_gen)
                     self._snapshot = snap
         return snap
 
-    def _fresh_downloads(self, snap: _Snapshot) -> np.ndarray:
+    def _fresh_downloads(self, snap: Snapshot) -> np.ndarray:
         gen = self.get_meta("downloads_gen", "0")
         if gen != snap.downloads_gen:
             rows = self._con().execute("SELECT id, downloads FROM doc ORDER BY id").fetchall()
@@ -324,7 +242,7 @@ class SqliteSearchIndex:
                 snap.downloads_gen = gen
         return snap.downloads
 
-    def _match(self, snap: _Snapshot, expression: str, column: str | None = None) -> np.ndarray:
+    def _match(self, snap: Snapshot, expression: str, column: str | None = None) -> np.ndarray:
         """Snapshot positions of the documents matching ``expression`` (cached per generation: few words are common)."""
         key = (snap.generation, expression, column)
         with self._lock:
@@ -359,7 +277,7 @@ class SqliteSearchIndex:
                 self._cache.popitem(last=False)
         return hits
 
-    def _search(self, snap: _Snapshot, query: SearchQuery) -> SearchHits:
+    def _search(self, snap: Snapshot, query: SearchQuery) -> SearchHits:
         mask = np.ones(len(snap.ids), dtype=bool) if query.include_unlisted else snap.listed.copy()
         tier = None
         expression = match_expression(query.q) if query.q else None
@@ -386,12 +304,12 @@ class SqliteSearchIndex:
         facets = {name: snap.facet_counts(name, mask, query.facet_limit) for name in FACETS}
         idx = np.nonzero(mask)[0]
         total = int(len(idx))
-        page = _top(idx, self._sort_keys(snap, idx, query, tier), query.offset, query.limit)
+        page = top(idx, self._sort_keys(snap, idx, query, tier), query.offset, query.limit)
         ids = [int(i) for i in snap.ids[page]]
         return SearchHits(ids=ids, total=total, facets=facets, summaries=self._summaries(ids),
                           labels={"publisher": snap.publisher_names})
 
-    def _sort_keys(self, snap: _Snapshot, idx: np.ndarray, query: SearchQuery,
+    def _sort_keys(self, snap: Snapshot, idx: np.ndarray, query: SearchQuery,
                    tier: np.ndarray | None) -> list[np.ndarray]:
         """Sort keys for np.lexsort (the last is primary; ties fall back to newest, then id)."""
         sign = -1 if query.descending else 1  # ascending order of the key, or reversed
@@ -412,17 +330,3 @@ class SqliteSearchIndex:
         marks = ", ".join("?" * len(ids))
         return {r[0]: r[1] for r in self._con().execute(
             f"SELECT id, summary FROM doc WHERE id IN ({marks}) AND summary IS NOT NULL", ids)}
-
-
-def _top(idx: np.ndarray, keys: list[np.ndarray], offset: int, limit: int) -> np.ndarray:
-    """Positions of the page [offset, offset + limit) in lexicographic order of ``keys`` (last is primary)."""
-    k = offset + limit
-    if k <= 0 or not len(idx):
-        return idx[:0]
-    if k < len(idx) // 4:  # partial selection: only the first k candidates are fully sorted
-        primary = keys[-1]
-        cut = np.partition(primary, k - 1)[k - 1]
-        keep = np.nonzero(primary <= cut)[0]
-        idx, keys = idx[keep], [key[keep] for key in keys]
-    order = np.lexsort(keys)
-    return idx[order[offset:k]]
