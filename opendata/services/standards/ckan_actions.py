@@ -10,16 +10,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from opendata import __version__
 from opendata.core.errors import NotFoundError, ValidationError
 from opendata.services.access import Viewer, dataset_listed_clause
 from opendata.services.catalogue import search_datasets
 from opendata.services.standards.ckan import (
+    MAX_ROWS,
     CkanNotFound,
     CkanSearchQueryError,
     CkanValidationError,
+    listed_counts,
     organization_dict,
     package_dict,
     param_bool,
@@ -36,8 +38,6 @@ from opendata.services.standards.served import Links, get_entry, list_entries, l
 from opendata.store.models import Dataset, Organization
 from opendata.store.runtime import Runtime
 from opendata.store.search import FACETS, Clause
-
-MAX_ROWS = 1000
 
 
 @dataclass(frozen=True)
@@ -121,11 +121,6 @@ def package_search(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
             "sort": str(data.get("sort") or "score desc, metadata_modified desc")}
 
 
-def _org_counts(session, viewer: Viewer) -> dict[int, int]:
-    return dict(session.execute(select(Dataset.organization_id, func.count()).where(
-        dataset_listed_clause(viewer)).group_by(Dataset.organization_id)).all())
-
-
 def organization_list(ctx: Context, data: dict[str, Any]) -> list[Any]:
     """Organization names, or dicts with ``all_fields``; sorted by name."""
     all_fields = param_bool(data, "all_fields", False)
@@ -139,7 +134,7 @@ def organization_list(ctx: Context, data: dict[str, Any]) -> list[Any]:
         orgs = session.scalars(stmt.offset(offset).limit(limit)).all()
         if not all_fields:
             return [o.slug for o in orgs]
-        counts = _org_counts(session, ctx.viewer)
+        counts = listed_counts(session, ctx.viewer, Dataset.organization_id)
         return [organization_dict(o, ctx.links, counts.get(o.id, 0)) for o in orgs]
 
 
@@ -150,7 +145,7 @@ def organization_show(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         org = session.scalar(select(Organization).where(Organization.slug == slug))
         if org is None:
             raise CkanNotFound("Organization was not found.")
-        out = organization_dict(org, ctx.links, _org_counts(session, ctx.viewer).get(org.id, 0))
+        out = organization_dict(org, ctx.links, listed_counts(session, ctx.viewer, Dataset.organization_id).get(org.id, 0))
         if param_bool(data, "include_datasets", False):
             entries = [e for e in list_entries(session, ctx.viewer, ctx.links)
                        if e.dataset.organization_id == org.id]

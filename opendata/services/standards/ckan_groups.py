@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-
 from opendata.core import vocab
-from opendata.services.access import Viewer, dataset_listed_clause
 from opendata.services.standards.ckan import (
+    MAX_ROWS,
     CkanNotFound,
     CkanValidationError,
     group_dict,
+    listed_counts,
     package_dict,
     param_bool,
     param_int,
@@ -30,13 +29,7 @@ from opendata.store.models import Dataset
 if TYPE_CHECKING:
     from opendata.services.standards.ckan_actions import Context
 
-MAX_ROWS = 1000  # CKAN's ckan.group_and_organization_list_max
 SORT_FIELDS = {"name": "name", "title": "title", "package_count": "package_count", "packages": "package_count"}
-
-
-def _counts(session, viewer: Viewer) -> dict[str, int]:
-    return dict(session.execute(select(Dataset.theme, func.count()).where(
-        dataset_listed_clause(viewer)).group_by(Dataset.theme)).all())
 
 
 def _full(key: str, count: int | None) -> dict[str, Any]:
@@ -71,7 +64,7 @@ def group_list(ctx: Context, data: dict[str, Any]) -> list[Any]:
         raise CkanValidationError({"groups": ["Must be a list of group names"]})
     keys = sorted(t.key for t in vocab.THEMES if wanted is None or t.key in {str(w) for w in wanted})
     with ctx.runtime.sessions() as session:
-        counts = _counts(session, ctx.viewer)
+        counts = listed_counts(session, ctx.viewer, Dataset.theme)
     if field != "name" or desc:  # a stable sort: equal titles or counts stay in name order
         primary = {"name": lambda k: k, "title": lambda k: vocab.lookup("theme", k).zh,
                    "package_count": lambda k: counts.get(k, 0)}[field]
@@ -88,7 +81,7 @@ def group_show(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     if key not in vocab.keys("theme"):
         raise CkanNotFound("Group was not found.")
     with ctx.runtime.sessions() as session:
-        out = _full(key, _counts(session, ctx.viewer).get(key, 0))
+        out = _full(key, listed_counts(session, ctx.viewer, Dataset.theme).get(key, 0))
         if param_bool(data, "include_datasets", False):
             entries = [e for e in list_entries(session, ctx.viewer, ctx.links) if e.dataset.theme == key]
             out["packages"] = [package_dict(e, ctx.links) for e in entries[:MAX_ROWS]]
