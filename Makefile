@@ -1,13 +1,15 @@
-# One entry point for people and CI. Both targets create (or reuse) the virtual environment in .venv.
+# One entry point for people and CI. Both targets create (or reuse) the virtual environment in .venv;
+# `make test` also installs what the tests drive (Debian packages, npm packages) when it is missing.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export OPENDATA_HOME ?= $(CURDIR)/var
 
-.PHONY: demo test lint venv clean
+.PHONY: demo test lint venv system-packages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,18 +19,27 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+## system-packages: chromium, CJK fonts, nginx, node/npm from Debian when missing (nothing when present)
+system-packages:
+	@scripts/system-packages.sh
+
+## node_modules: axe-core and Lighthouse exactly as package-lock.json pins them
+$(NODE_STAMP): package.json package-lock.json | system-packages
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
 ## demo: set up, initialise the embedded database, sync and ingest the sample catalogue, then serve it
 demo: $(STAMP)
 	$(BIN)/opendata init
 	$(BIN)/opendata sync --ingest
 	$(BIN)/opendata serve --host $(HOST) --port $(PORT)
 
-## test: set up and run the whole test suite
-test: $(STAMP)
+## test: set up and run the whole test suite (browser tests included)
+test: $(STAMP) system-packages $(NODE_STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check opendata tests bench
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache node_modules

@@ -89,3 +89,13 @@ class LiveServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def start_sample_portal(home: str | Path, **settings: str) -> LiveServer:
+    """`opendata init` and `opendata sync --ingest` of the sample catalogue (catalog.yaml, datasets/) in
+    home, as `make demo` does, then the server; ``settings`` are OPENDATA_ variables."""
+    server = LiveServer(home, **settings)
+    for args in (("init",), ("sync", "--ingest")):
+        done = server.cli(*args)
+        assert done.returncode == 0, f"opendata {' '.join(args)}: {done.stdout}{done.stderr}"
+    return server.start()
