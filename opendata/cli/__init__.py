@@ -208,6 +208,10 @@ from opendata.cli.review import register as _register_review  # noqa: E402
 
 _register_review(main)
 
+from opendata.cli.workdays import register as _register_workdays  # noqa: E402
+
+_register_workdays(main)
+
 
 @main.command("settings")
 def settings_cmd() -> None:

@@ -1,0 +1,1 @@
+"""Disclosure requests (依申请公开), pure domain: outcomes, applicants, fees, the clock, the states."""
