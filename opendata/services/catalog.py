@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from opendata.core import lifecycle
 from opendata.core.catalog import CatalogSpec, DatasetSpec, OrganizationSpec
-from opendata.services.standards.served import contact_warnings
+from opendata.services.published import contact_warnings
 from opendata.store.models import ChangeRecord, Dataset, Organization, TableSchemaRecord, utcnow
 
 CATALOG_ACTOR = "catalog.yaml (administrator)"

@@ -31,13 +31,13 @@ from opendata.services.access import (
     dataset_listed_clause,
     latest_served_version,
 )
+from opendata.services.published import contact_of
 from opendata.services.search import (  # noqa: F401  (search_datasets is part of this module's API)
     dataset_summary,
     reindex_search,
     search_datasets,
     term,
 )
-from opendata.services.standards.served import contact_of
 from opendata.services.usage import usage_totals
 from opendata.store.models import Artifact, Dataset, Organization, Version, VersionEvent
 from opendata.store.runtime import Runtime

@@ -1,7 +1,7 @@
 """What each portal page shows, as plain dicts built from the read services.
 
 Every fact comes through :mod:`opendata.services.catalogue` or
-:mod:`opendata.services.standards.served`, which apply the access rules: a dataset the viewer may
+:mod:`opendata.services.published`, which apply the access rules: a dataset the viewer may
 not see raises the same NotFoundError as a missing one, and files appear only where the viewer
 may receive the data. Templates only lay these dicts out.
 """
@@ -19,8 +19,8 @@ from opendata.core import lifecycle, vocab
 from opendata.core.errors import NotFoundError
 from opendata.services import catalogue
 from opendata.services.access import ANONYMOUS, Viewer
+from opendata.services.published import Links, get_entry, load_catalog_info
 from opendata.services.standards.datajson import dataset_jsonld
-from opendata.services.standards.served import Links, get_entry, load_catalog_info
 from opendata.store.models import Organization
 from opendata.store.runtime import Runtime
 from opendata.store.search import FACETS

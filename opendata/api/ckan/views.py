@@ -15,13 +15,13 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from opendata.api.ckan.actions import ACTIONS, Context
 from opendata.api.ckan.envelope import error_dict, failure, success
+from opendata.api.ckan.protocol import CkanError, CkanNotFound
 from opendata.api.errors import status_for
 from opendata.api.standards.links import caller, request_links, runtime
 from opendata.core.errors import NotFoundError, OpendataError
 from opendata.core.rowquery import QueryTimeoutError
-from opendata.services.standards.ckan import CkanError, CkanNotFound
-from opendata.services.standards.ckan_actions import ACTIONS, Context
 
 blp = Blueprint("ckan", __name__)
 

@@ -31,8 +31,8 @@ from typing import Any
 from openpyxl import Workbook
 
 from opendata.services.access import ANONYMOUS
+from opendata.services.published import DatasetEntry, Links, list_entries, term
 from opendata.services.standards.datapackage import package_descriptor, published_table_schema
-from opendata.services.standards.served import DatasetEntry, Links, list_entries, term
 from opendata.store.artifacts import fsync_dir
 from opendata.store.runtime import Runtime
 

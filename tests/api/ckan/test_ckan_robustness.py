@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from opendata.services.standards.ckan_actions import ACTIONS
+from opendata.api.ckan.actions import ACTIONS
 
 PARAMS = ["id", "name", "q", "fq", "rows", "start", "sort", "facet.field", "facet.limit", "facet.mincount",
           "limit", "offset", "all_fields", "include_datasets", "organizations", "resource_id", "filters",

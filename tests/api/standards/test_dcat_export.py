@@ -10,8 +10,8 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, XSD
 
 from opendata.services.access import ANONYMOUS
+from opendata.services.published import Links
 from opendata.services.standards.dcat import catalog_graph
-from opendata.services.standards.served import Links
 from tests.api.standards.catalogue import BASE_URL, LEGAL_BASIS
 
 SHAPES = Path(__file__).resolve().parents[3].parent / "shared" / "standards" / "dcat-ap-3-shacl-shapes.ttl"

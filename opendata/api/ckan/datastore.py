@@ -16,22 +16,22 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from opendata.core.errors import NotFoundError, ValidationError
-from opendata.core.rowquery import MAX_LIMIT, ColumnFilter
-from opendata.core.rowquery.render import row_dicts
-from opendata.services.rows import query_rows
-from opendata.services.standards.ckan import (
+from opendata.api.ckan.protocol import (
     CkanNotFound,
     CkanValidationError,
     param_bool,
     param_int,
     parse_resource_id,
 )
+from opendata.core.errors import NotFoundError, ValidationError
+from opendata.core.rowquery import MAX_LIMIT, ColumnFilter
+from opendata.core.rowquery.render import row_dicts
+from opendata.services.published import get_entry
+from opendata.services.rows import query_rows
 from opendata.services.standards.datapackage import published_table_schema
-from opendata.services.standards.served import get_entry
 
 if TYPE_CHECKING:
-    from opendata.services.standards.ckan_actions import Context
+    from opendata.api.ckan.actions import Context
 
 CKAN_TYPES = {"integer": "int", "number": "numeric", "string": "text", "boolean": "bool", "date": "date",
               "datetime": "timestamp", "time": "time", "year": "int"}

@@ -17,7 +17,7 @@ from sqlalchemy.orm.attributes import InstrumentedAttribute
 
 from opendata.core import vocab
 from opendata.services.access import Viewer, dataset_listed_clause
-from opendata.services.standards.served import DatasetEntry, Distribution, Links, contact_of, term
+from opendata.services.published import DatasetEntry, Distribution, Links, contact_of, term
 from opendata.store.models import Organization
 
 RESOURCE_KINDS = ("csv", "parquet")

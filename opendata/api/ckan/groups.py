@@ -1,7 +1,7 @@
 """CKAN groups: our themes (opendata/core/vocab.py THEMES), as package dicts show them in ``groups``.
 
 A group's ``id`` and ``name`` are the theme key, ``title``/``display_name`` the Chinese name and
-``description`` the English one (:func:`opendata.services.standards.ckan.group_dict`); every theme
+``description`` the English one (:func:`opendata.api.ckan.protocol.group_dict`); every theme
 is a group, also one without datasets. ``package_count`` counts the datasets the caller may see
 listed, as ``organization_list`` does.
 """
@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from opendata.core import vocab
-from opendata.services.standards.ckan import (
+from opendata.api.ckan.protocol import (
     MAX_ROWS,
     CkanNotFound,
     CkanValidationError,
@@ -23,11 +22,12 @@ from opendata.services.standards.ckan import (
     param_json,
     param_required,
 )
-from opendata.services.standards.served import list_entries
+from opendata.core import vocab
+from opendata.services.published import list_entries
 from opendata.store.models import Dataset
 
 if TYPE_CHECKING:
-    from opendata.services.standards.ckan_actions import Context
+    from opendata.api.ckan.actions import Context
 
 SORT_FIELDS = {"name": "name", "title": "title", "package_count": "package_count", "packages": "package_count"}
 

@@ -32,7 +32,7 @@ from luqum.tree import (
     Word,
 )
 
-from opendata.services.standards.ckan import CkanSearchQueryError
+from opendata.api.ckan.protocol import CkanSearchQueryError
 from opendata.store.search import IDENTIFIER, Clause
 
 # CKAN field -> our search facet (or the dataset id)

@@ -13,10 +13,9 @@ from typing import Any
 from sqlalchemy import select
 
 from opendata import __version__
-from opendata.core.errors import NotFoundError, ValidationError
-from opendata.services.access import Viewer, dataset_listed_clause
-from opendata.services.catalogue import search_datasets
-from opendata.services.standards.ckan import (
+from opendata.api.ckan.datastore import datastore_search
+from opendata.api.ckan.groups import group_list, group_show
+from opendata.api.ckan.protocol import (
     MAX_ROWS,
     CkanNotFound,
     CkanSearchQueryError,
@@ -31,10 +30,11 @@ from opendata.services.standards.ckan import (
     parse_resource_id,
     resource_dict,
 )
-from opendata.services.standards.ckan_groups import group_list, group_show
-from opendata.services.standards.ckan_query import FIELDS, parse_package_query, parse_sort
-from opendata.services.standards.datastore import datastore_search
-from opendata.services.standards.served import Links, get_entry, list_entries, load_catalog_info
+from opendata.api.ckan.search_query import FIELDS, parse_package_query, parse_sort
+from opendata.core.errors import NotFoundError, ValidationError
+from opendata.services.access import Viewer, dataset_listed_clause
+from opendata.services.catalogue import search_datasets
+from opendata.services.published import Links, get_entry, list_entries, load_catalog_info
 from opendata.store.models import Dataset, Organization
 from opendata.store.runtime import Runtime
 from opendata.store.search import FACETS, Clause
