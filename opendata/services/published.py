@@ -1,13 +1,16 @@
-"""What the standards exports may show: listed datasets and the files a viewer may receive.
+"""The one read model of a published dataset: listed datasets and the files a viewer may receive.
 
-Every export (DCAT, data.json, schema.org, Data Package, CKAN, bulk archives) builds on
-:func:`list_entries` / :func:`get_entry`, which apply :mod:`opendata.services.access`:
-withdrawn datasets and unpublished versions never appear, and distributions exist only for
-the latest version whose data the viewer may receive.
+Every export (DCAT, data.json, schema.org, Data Package, bulk archives), the CKAN protocol and
+the portal pages build on :func:`list_entries` / :func:`get_entry`, which apply
+:mod:`opendata.services.access`: withdrawn datasets and unpublished versions never appear, and
+distributions exist only for the latest version whose data the viewer may receive. The HTTP
+layer reads through :func:`read_published`, which owns the session for the length of one answer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +20,7 @@ from urllib.parse import quote
 import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import InstrumentedAttribute
 
 from opendata.config import Config
 from opendata.core import vocab
@@ -29,6 +33,7 @@ from opendata.services.access import (
     latest_served_version,
 )
 from opendata.store.models import Dataset, Organization, Version
+from opendata.store.runtime import Runtime
 
 # kind -> (format name, media type, EU file-type code, download suffix)
 DATA_KINDS: dict[str, tuple[str, str, str, str]] = {
@@ -141,11 +146,16 @@ def count_entries(session: Session, viewer: Viewer) -> int:
 
 
 def list_entries(session: Session, viewer: Viewer, links: Links, *, offset: int = 0,
-                 limit: int | None = None, identifiers: list[str] | None = None) -> list[DatasetEntry]:
-    """Listed datasets in identifier order (optionally a page, or only some identifiers)."""
+                 limit: int | None = None, identifiers: list[str] | None = None,
+                 organization_id: int | None = None, theme: str | None = None) -> list[DatasetEntry]:
+    """Listed datasets in identifier order (optionally a page, some identifiers, one publisher or theme)."""
     stmt = select(Dataset).where(dataset_listed_clause(viewer)).options(*_options()).order_by(Dataset.identifier)
     if identifiers is not None:
         stmt = stmt.where(Dataset.identifier.in_(identifiers))
+    if organization_id is not None:
+        stmt = stmt.where(Dataset.organization_id == organization_id)
+    if theme is not None:
+        stmt = stmt.where(Dataset.theme == theme)
     if offset:
         stmt = stmt.offset(offset)
     if limit is not None:
@@ -261,3 +271,79 @@ def load_catalog_info(config: Config, session: Session) -> CatalogInfo:
         description=str(info.get("description") or title), publisher=publisher,
         homepage=str(info["homepage"]) if info.get("homepage") else None,
         language=str(info.get("language") or "zh"))
+
+
+def listed_counts(session: Session, viewer: Viewer, column: InstrumentedAttribute) -> dict[Any, int]:
+    """How many datasets the viewer sees listed, per value of a Dataset column (organization, theme)."""
+    return dict(session.execute(select(column, func.count()).where(dataset_listed_clause(viewer))
+                                .group_by(column)).all())
+
+
+_COUNT_COLUMNS = {"organization": Dataset.organization_id, "theme": Dataset.theme}
+
+
+class PublishedReader:
+    """One viewer's read of the published catalogue, inside one session (see :func:`read_published`).
+
+    What it returns (entries, organizations) is valid until the ``with`` block ends.
+    """
+
+    def __init__(self, session: Session, viewer: Viewer, links: Links, config: Config):
+        self._session, self.viewer, self.links, self._config = session, viewer, links, config
+
+    @property
+    def session(self) -> Session:
+        """The session of this read, for the export functions that take one."""
+        return self._session
+
+    def entry(self, identifier: str) -> DatasetEntry:
+        """One listed dataset (NotFoundError when the viewer may not see it, as for a missing one)."""
+        return get_entry(self._session, self.viewer, self.links, identifier)
+
+    def entries(self, *, identifiers: list[str] | None = None, organization_id: int | None = None,
+                theme: str | None = None, offset: int = 0, limit: int | None = None) -> list[DatasetEntry]:
+        """Listed datasets in identifier order, optionally filtered and paged."""
+        return list_entries(self._session, self.viewer, self.links, identifiers=identifiers,
+                            organization_id=organization_id, theme=theme, offset=offset, limit=limit)
+
+    def identifiers(self, *, offset: int = 0, limit: int | None = None) -> list[str]:
+        """Identifiers of the listed datasets, sorted (a page of them when asked)."""
+        stmt = select(Dataset.identifier).where(dataset_listed_clause(self.viewer)).order_by(Dataset.identifier)
+        if limit:
+            stmt = stmt.limit(limit)
+        if offset:
+            stmt = stmt.offset(offset)
+        return list(self._session.scalars(stmt))
+
+    def last_changes(self, limit: int) -> list[tuple[str, datetime]]:
+        """(identifier, last metadata change) of the listed datasets, in identifier order."""
+        return [tuple(r) for r in self._session.execute(
+            select(Dataset.identifier, Dataset.modified_at).where(dataset_listed_clause(self.viewer))
+            .order_by(Dataset.identifier).limit(limit)).all()]
+
+    def listed_counts(self, by: str) -> dict[Any, int]:
+        """Listed datasets per organization id (``by="organization"``) or per theme key (``by="theme"``)."""
+        return listed_counts(self._session, self.viewer, _COUNT_COLUMNS[by])
+
+    def organization(self, slug: str) -> Organization | None:
+        """An organization by slug (organizations are public), or None."""
+        return self._session.scalar(select(Organization).where(Organization.slug == slug))
+
+    def organizations(self, *, slugs: list[str] | None = None, offset: int = 0,
+                      limit: int | None = None) -> list[Organization]:
+        """Organizations in slug order, optionally only some slugs, paged."""
+        stmt = select(Organization).order_by(Organization.slug)
+        if slugs is not None:
+            stmt = stmt.where(Organization.slug.in_(slugs))
+        return list(self._session.scalars(stmt.offset(offset).limit(limit)))
+
+    def catalog_info(self) -> CatalogInfo:
+        """The catalogue's own metadata."""
+        return load_catalog_info(self._config, self._session)
+
+
+@contextmanager
+def read_published(runtime: Runtime, viewer: Viewer, links: Links) -> Iterator[PublishedReader]:
+    """Read the published catalogue as ``viewer`` sees it, in one session closed at the end."""
+    with runtime.sessions() as session:
+        yield PublishedReader(session, viewer, links, runtime.config)

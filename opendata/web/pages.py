@@ -13,17 +13,14 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import select
-
 from opendata.core import lifecycle, vocab
 from opendata.core.errors import NotFoundError
 from opendata.services import catalogue
 from opendata.services.access import ANONYMOUS, Viewer
-from opendata.services.published import Links, get_entry, load_catalog_info
+from opendata.services.published import Links, read_published
+from opendata.services.search import FACETS
 from opendata.services.standards.datajson import dataset_jsonld
-from opendata.store.models import Organization
 from opendata.store.runtime import Runtime
-from opendata.store.search import FACETS
 
 PAGE_SIZE = 20
 ORGANIZATION_DATASETS = 100  # listed on an organization's page; the rest through /catalog?publisher=
@@ -45,11 +42,11 @@ def dataset_page(*, runtime: Runtime, viewer: Viewer, links: Links, identifier: 
     when the dataset is not in the public catalogue (only an administrator sees such a page).
     """
     detail = catalogue.dataset_detail(runtime=runtime, identifier=identifier, viewer=viewer, base_url="")
-    with runtime.sessions() as session:
-        entry = get_entry(session, viewer, links, identifier)
+    with read_published(runtime, viewer, links) as published:
+        entry = published.entry(identifier)
         issued, modified = entry.issued, entry.modified
         try:
-            jsonld = dataset_jsonld(session=session, viewer=ANONYMOUS, links=links, identifier=identifier,
+            jsonld = dataset_jsonld(session=published.session, viewer=ANONYMOUS, links=links, identifier=identifier,
                                     config=runtime.config)
         except NotFoundError:
             jsonld = None
@@ -90,9 +87,8 @@ def organization_page(*, runtime: Runtime, viewer: Viewer, slug: str) -> dict[st
     org = catalogue.organization_detail(runtime=runtime, slug=slug, viewer=viewer)
     parent = None
     if org["parent"]:
-        with runtime.sessions() as session:  # organizations are public: only the parent's name is needed
-            row = session.execute(select(Organization.name, Organization.name_en)
-                                  .where(Organization.slug == org["parent"])).first()
+        with read_published(runtime, viewer, Links("")) as published:  # organizations are public
+            row = published.organization(org["parent"])
         parent = {"id": org["parent"], "name": row.name if row else org["parent"],
                   "name_en": row.name_en if row else None}
     found = catalogue.search_datasets(runtime=runtime, viewer=viewer, filters={"publisher": [slug]},
@@ -105,8 +101,8 @@ def organization_page(*, runtime: Runtime, viewer: Viewer, slug: str) -> dict[st
 def catalog_page(*, runtime: Runtime, viewer: Viewer, q: str | None, filters: Mapping[str, Sequence[str]],
                  page: int) -> dict[str, Any]:
     """The catalogue's home: its own metadata, one page of search results and the facets."""
-    with runtime.sessions() as session:
-        info = load_catalog_info(runtime.config, session)
+    with read_published(runtime, viewer, Links("")) as published:
+        info = published.catalog_info()
         publisher = ({"id": info.publisher.slug, "name": info.publisher.name}
                      if info.publisher is not None else None)
     q = (q or "").strip() or None

@@ -10,8 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from opendata import __version__
 from opendata.api.ckan.datastore import datastore_search
 from opendata.api.ckan.groups import group_list, group_show
@@ -20,7 +18,6 @@ from opendata.api.ckan.protocol import (
     CkanNotFound,
     CkanSearchQueryError,
     CkanValidationError,
-    listed_counts,
     organization_dict,
     package_dict,
     param_bool,
@@ -32,12 +29,11 @@ from opendata.api.ckan.protocol import (
 )
 from opendata.api.ckan.search_query import FIELDS, parse_package_query, parse_sort
 from opendata.core.errors import NotFoundError, ValidationError
-from opendata.services.access import Viewer, dataset_listed_clause
+from opendata.services.access import Viewer
 from opendata.services.catalogue import search_datasets
-from opendata.services.published import Links, get_entry, list_entries, load_catalog_info
-from opendata.store.models import Dataset, Organization
+from opendata.services.published import Links, read_published
+from opendata.services.search import FACETS, Clause
 from opendata.store.runtime import Runtime
-from opendata.store.search import FACETS, Clause
 
 
 @dataclass(frozen=True)
@@ -52,8 +48,8 @@ class Context:
 # -- actions -------------------------------------------------------------------------------------
 def status_show(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     """Site information (CKAN-compatible subset)."""
-    with ctx.runtime.sessions() as session:
-        info = load_catalog_info(ctx.runtime.config, session)
+    with read_published(ctx.runtime, ctx.viewer, ctx.links) as published:
+        info = published.catalog_info()
     return {"site_title": info.title, "site_description": info.description, "site_url": ctx.links.url(""),
             "ckan_version": "2.10.0", "opendata_version": __version__, "locale_default": "zh_Hans_CN",
             "extensions": ["datastore"]}
@@ -63,21 +59,16 @@ def package_list(ctx: Context, data: dict[str, Any]) -> list[str]:
     """Names of every listed package, sorted."""
     limit = param_int(data, "limit", 0, low=0)
     offset = param_int(data, "offset", 0, low=0)
-    with ctx.runtime.sessions() as session:
-        stmt = select(Dataset.identifier).where(dataset_listed_clause(ctx.viewer)).order_by(Dataset.identifier)
-        if limit:
-            stmt = stmt.limit(limit)
-        if offset:
-            stmt = stmt.offset(offset)
-        return list(session.scalars(stmt))
+    with read_published(ctx.runtime, ctx.viewer, ctx.links) as published:
+        return published.identifiers(offset=offset, limit=limit)
 
 
 def package_show(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     """One package by id or name."""
     name = param_required(data, "id")
-    with ctx.runtime.sessions() as session:
+    with read_published(ctx.runtime, ctx.viewer, ctx.links) as published:
         try:
-            entry = get_entry(session, ctx.viewer, ctx.links, name)
+            entry = published.entry(name)
         except NotFoundError:
             raise CkanNotFound("Dataset") from None
         return package_dict(entry, ctx.links)
@@ -105,8 +96,8 @@ def package_search(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     except ValidationError as exc:
         raise CkanSearchQueryError("; ".join(p.message for p in exc.problems) or exc.message) from None
     ids = [r["id"] for r in found["results"]]
-    with ctx.runtime.sessions() as session:
-        entries = {e.identifier: e for e in list_entries(session, ctx.viewer, ctx.links, identifiers=ids)}
+    with read_published(ctx.runtime, ctx.viewer, ctx.links) as published:
+        entries = {e.identifier: e for e in published.entries(identifiers=ids)}
         results = [package_dict(entries[i], ctx.links) for i in ids if i in entries]
     facets: dict[str, dict[str, int]] = {}
     search_facets: dict[str, Any] = {}
@@ -127,29 +118,26 @@ def organization_list(ctx: Context, data: dict[str, Any]) -> list[Any]:
     limit = min(param_int(data, "limit", MAX_ROWS, low=0), MAX_ROWS)
     offset = param_int(data, "offset", 0, low=0)
     wanted = param_json(data, "organizations", None)
-    with ctx.runtime.sessions() as session:
-        stmt = select(Organization).order_by(Organization.slug)
-        if isinstance(wanted, list):
-            stmt = stmt.where(Organization.slug.in_([str(w) for w in wanted]))
-        orgs = session.scalars(stmt.offset(offset).limit(limit)).all()
+    with read_published(ctx.runtime, ctx.viewer, ctx.links) as published:
+        orgs = published.organizations(slugs=[str(w) for w in wanted] if isinstance(wanted, list) else None,
+                                       offset=offset, limit=limit)
         if not all_fields:
             return [o.slug for o in orgs]
-        counts = listed_counts(session, ctx.viewer, Dataset.organization_id)
+        counts = published.listed_counts("organization")
         return [organization_dict(o, ctx.links, counts.get(o.id, 0)) for o in orgs]
 
 
 def organization_show(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     """One organization by id or name; ``include_datasets`` adds its packages."""
     slug = param_required(data, "id")
-    with ctx.runtime.sessions() as session:
-        org = session.scalar(select(Organization).where(Organization.slug == slug))
+    with read_published(ctx.runtime, ctx.viewer, ctx.links) as published:
+        org = published.organization(slug)
         if org is None:
             raise CkanNotFound("Organization was not found.")
-        out = organization_dict(org, ctx.links, listed_counts(session, ctx.viewer, Dataset.organization_id).get(org.id, 0))
+        out = organization_dict(org, ctx.links, published.listed_counts("organization").get(org.id, 0))
         if param_bool(data, "include_datasets", False):
-            entries = [e for e in list_entries(session, ctx.viewer, ctx.links)
-                       if e.dataset.organization_id == org.id]
-            out["packages"] = [package_dict(e, ctx.links) for e in entries[:1000]]
+            entries = published.entries(organization_id=org.id, limit=MAX_ROWS)
+            out["packages"] = [package_dict(e, ctx.links) for e in entries]
         return out
 
 
@@ -159,9 +147,9 @@ def resource_show(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     parsed = parse_resource_id(rid)
     if parsed is None:
         raise CkanNotFound("Resource was not found.")
-    with ctx.runtime.sessions() as session:
+    with read_published(ctx.runtime, ctx.viewer, ctx.links) as published:
         try:
-            entry = get_entry(session, ctx.viewer, ctx.links, parsed[0])
+            entry = published.entry(parsed[0])
         except NotFoundError:
             raise CkanNotFound("Resource was not found.") from None
         for position, dist in enumerate(entry.distributions):

@@ -26,7 +26,7 @@ from opendata.api.ckan.protocol import (
 from opendata.core.errors import NotFoundError, ValidationError
 from opendata.core.rowquery import MAX_LIMIT, ColumnFilter
 from opendata.core.rowquery.render import row_dicts
-from opendata.services.published import get_entry
+from opendata.services.published import read_published
 from opendata.services.rows import query_rows
 from opendata.services.standards.datapackage import published_table_schema
 
@@ -145,9 +145,9 @@ def datastore_search(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     limit = min(param_int(data, "limit", DEFAULT_LIMIT, low=0), MAX_LIMIT)
     offset = param_int(data, "offset", 0, low=0)
     include_total = param_bool(data, "include_total", True)
-    with ctx.runtime.sessions() as session:
+    with read_published(ctx.runtime, ctx.viewer, ctx.links) as published:
         try:
-            entry = get_entry(session, ctx.viewer, ctx.links, identifier)
+            entry = published.entry(identifier)
         except NotFoundError:
             raise CkanNotFound(f"Resource \"{rid}\" was not found.") from None
         if entry.distribution(_kind) is None:

@@ -15,7 +15,6 @@ from opendata.api.ckan.protocol import (
     CkanNotFound,
     CkanValidationError,
     group_dict,
-    listed_counts,
     package_dict,
     param_bool,
     param_int,
@@ -23,8 +22,7 @@ from opendata.api.ckan.protocol import (
     param_required,
 )
 from opendata.core import vocab
-from opendata.services.published import list_entries
-from opendata.store.models import Dataset
+from opendata.services.published import read_published
 
 if TYPE_CHECKING:
     from opendata.api.ckan.actions import Context
@@ -63,8 +61,8 @@ def group_list(ctx: Context, data: dict[str, Any]) -> list[Any]:
     if wanted is not None and not isinstance(wanted, list):
         raise CkanValidationError({"groups": ["Must be a list of group names"]})
     keys = sorted(t.key for t in vocab.THEMES if wanted is None or t.key in {str(w) for w in wanted})
-    with ctx.runtime.sessions() as session:
-        counts = listed_counts(session, ctx.viewer, Dataset.theme)
+    with read_published(ctx.runtime, ctx.viewer, ctx.links) as published:
+        counts = published.listed_counts("theme")
     if field != "name" or desc:  # a stable sort: equal titles or counts stay in name order
         primary = {"name": lambda k: k, "title": lambda k: vocab.lookup("theme", k).zh,
                    "package_count": lambda k: counts.get(k, 0)}[field]
@@ -80,9 +78,9 @@ def group_show(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     key = param_required(data, "id")
     if key not in vocab.keys("theme"):
         raise CkanNotFound("Group was not found.")
-    with ctx.runtime.sessions() as session:
-        out = _full(key, listed_counts(session, ctx.viewer, Dataset.theme).get(key, 0))
+    with read_published(ctx.runtime, ctx.viewer, ctx.links) as published:
+        out = _full(key, published.listed_counts("theme").get(key, 0))
         if param_bool(data, "include_datasets", False):
-            entries = [e for e in list_entries(session, ctx.viewer, ctx.links) if e.dataset.theme == key]
-            out["packages"] = [package_dict(e, ctx.links) for e in entries[:MAX_ROWS]]
+            entries = published.entries(theme=key, limit=MAX_ROWS)
+            out["packages"] = [package_dict(e, ctx.links) for e in entries]
         return out

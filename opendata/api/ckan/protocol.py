@@ -11,23 +11,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import InstrumentedAttribute
-
 from opendata.core import vocab
-from opendata.services.access import Viewer, dataset_listed_clause
 from opendata.services.published import DatasetEntry, Distribution, Links, contact_of, term
-from opendata.store.models import Organization
 
 RESOURCE_KINDS = ("csv", "parquet")
 MAX_ROWS = 1000  # CKAN's caps: ckan.search.rows_max, ckan.group_and_organization_list_max
-
-
-def listed_counts(session: Session, viewer: Viewer, column: InstrumentedAttribute) -> dict[Any, int]:
-    """How many datasets the viewer sees listed, per value of a Dataset column (organization, theme)."""
-    return dict(session.execute(select(column, func.count()).where(dataset_listed_clause(viewer))
-                                .group_by(column)).all())
 
 
 class CkanError(Exception):
@@ -158,7 +146,7 @@ def resource_dict(entry: DatasetEntry, dist: Distribution, position: int) -> dic
     }
 
 
-def organization_dict(org: Organization, links: Links, package_count: int | None = None) -> dict[str, Any]:
+def organization_dict(org: Any, links: Links, package_count: int | None = None) -> dict[str, Any]:
     """A CKAN organization (``id`` and ``name`` are the slug)."""
     out: dict[str, Any] = {
         "id": org.slug, "name": org.slug, "title": org.name, "display_name": org.name,

@@ -33,7 +33,7 @@ from luqum.tree import (
 )
 
 from opendata.api.ckan.protocol import CkanSearchQueryError
-from opendata.store.search import IDENTIFIER, Clause
+from opendata.services.search import IDENTIFIER, Clause
 
 # CKAN field -> our search facet (or the dataset id)
 FIELDS = {"organization": "publisher", "owner_org": "publisher", "tags": "keyword", "res_format": "format",

@@ -10,11 +10,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from flask import Blueprint, Response
-from sqlalchemy import select
 
 from opendata.api.standards.links import request_links, runtime
-from opendata.services.access import ANONYMOUS, dataset_listed_clause
-from opendata.store.models import Dataset
+from opendata.services.access import ANONYMOUS
+from opendata.services.published import read_published
 
 blp = Blueprint("sitemap", __name__)
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -25,9 +24,8 @@ MAX_URLS = 50_000  # the protocol's limit per file
 def sitemap():
     """Sitemap of the dataset pages visible to anonymous callers."""
     links = request_links()
-    with runtime().sessions() as session:
-        rows = session.execute(select(Dataset.identifier, Dataset.modified_at).where(
-            dataset_listed_clause(ANONYMOUS)).order_by(Dataset.identifier).limit(MAX_URLS)).all()
+    with read_published(runtime(), ANONYMOUS, links) as published:
+        rows = published.last_changes(MAX_URLS)
     ET.register_namespace("", SITEMAP_NS)
     root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
     for identifier, modified in rows:
