@@ -57,12 +57,12 @@ def prepare_home(workdir: Path, rows: int, n_datasets: int) -> tuple[Path, Path]
     from opendata.core.catalog import load_catalog
     from opendata.services.catalog import sync_catalog
     from opendata.services.publishing import publish_if_clean
+    from opendata.services.runtime import Runtime
     from opendata.services.search import reindex_search
     from opendata.services.versions import ingest_file
     from opendata.store.db import transaction
     from opendata.store.migrate import upgrade_to_head
     from opendata.store.models import Artifact
-    from opendata.store.runtime import Runtime
 
     ingest_bench = _load_module("bench_ingest", ROOT / "bench" / "ingest.py")
     csv_path, schema_path = ingest_bench.generate(rows)
@@ -148,8 +148,8 @@ def _add_catalogue_entries(runtime, n: int) -> None:
 def build_search_index(home: Path) -> None:
     """Bring the search index up to date before the servers start (a format change rebuilds it)."""
     from opendata.config import load_config
+    from opendata.services.runtime import Runtime
     from opendata.services.search import search_datasets
-    from opendata.store.runtime import Runtime
 
     runtime = Runtime(load_config({}, HOME=str(home), **_overrides()))
     started = time.perf_counter()

@@ -9,7 +9,7 @@ from flask_smorest import Api
 
 from opendata import __version__
 from opendata.config import Config, load_config
-from opendata.store.runtime import Runtime
+from opendata.services.runtime import Runtime
 
 
 def create_app(config: Config | None = None, **overrides: Any) -> Flask:

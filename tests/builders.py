@@ -17,9 +17,9 @@ import yaml
 from opendata.core.catalog import load_catalog
 from opendata.services.catalog import sync_catalog
 from opendata.services.publishing import publish_if_clean
+from opendata.services.runtime import Runtime
 from opendata.services.versions import IngestOutcome, ingest_file
 from opendata.store.db import transaction
-from opendata.store.runtime import Runtime
 
 ROWS_SCHEMA = {
     "fields": [

@@ -13,8 +13,8 @@ import pytest
 
 from opendata.config import load_config
 from opendata.core.codes import uscc_check_char
+from opendata.services.runtime import Runtime
 from opendata.store.migrate import upgrade_to_head
-from opendata.store.runtime import Runtime
 
 
 def make_credit_code(body17: str) -> str:

@@ -23,7 +23,7 @@ class _Obj:
     @property
     def runtime(self):
         if self._runtime is None:
-            from opendata.store.runtime import Runtime
+            from opendata.services.runtime import Runtime
 
             self._runtime = Runtime(load_config())
         return self._runtime

@@ -32,6 +32,7 @@ from opendata.services.access import (
     latest_served_version,
 )
 from opendata.services.published import contact_of
+from opendata.services.runtime import Runtime
 from opendata.services.search import (  # noqa: F401  (search_datasets is part of this module's API)
     dataset_summary,
     reindex_search,
@@ -40,7 +41,6 @@ from opendata.services.search import (  # noqa: F401  (search_datasets is part o
 )
 from opendata.services.usage import usage_totals
 from opendata.store.models import Artifact, Dataset, Organization, Version, VersionEvent
-from opendata.store.runtime import Runtime
 
 DOWNLOAD_KINDS = {"csv": "csv", "parquet": "parquet", "excel": "csv-excel"}
 PUBLIC_ARTIFACTS = ("csv", "csv-excel", "parquet", "datapackage")

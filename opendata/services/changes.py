@@ -12,9 +12,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from opendata.services.access import ANONYMOUS, Viewer, can_see_dataset, dataset_listed_clause
+from opendata.services.runtime import Runtime
 from opendata.services.search import dataset_summary
 from opendata.store.models import ChangeRecord, Dataset, Version
-from opendata.store.runtime import Runtime
 
 _PUBLIC_ACTIONS = ("dataset-created", "dataset-updated", "dataset-withdrawn", "version-published",
                    "version-withdrawn")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 
+from opendata.services.runtime import Runtime
 from opendata.store.models import Version
-from opendata.store.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ import weakref
 from typing import Protocol
 
 from opendata.services.jobs import process_owner, run_job, touch_heartbeats
-from opendata.store.runtime import Runtime
+from opendata.services.runtime import Runtime
 
 log = logging.getLogger(__name__)
 HEARTBEAT_INTERVAL = 5.0

@@ -27,10 +27,10 @@ from opendata.core import lifecycle
 from opendata.core.errors import NotFoundError, OpendataError, Problem, ValidationError
 from opendata.services.access import Viewer
 from opendata.services.audit import audit_record
+from opendata.services.runtime import Runtime
 from opendata.store.db import transaction
 from opendata.store.jobs import JOB_STATES, IngestJob, UploadSession
 from opendata.store.models import Dataset, Version, VersionEvent, utcnow
-from opendata.store.runtime import Runtime
 
 log = logging.getLogger(__name__)
 RECOVERY_ACTOR = "system (restart)"

@@ -32,8 +32,8 @@ from opendata.services.access import (
     dataset_listed_clause,
     latest_served_version,
 )
+from opendata.services.runtime import Runtime
 from opendata.store.models import Dataset, Organization, Version
-from opendata.store.runtime import Runtime
 
 # kind -> (format name, media type, EU file-type code, download suffix)
 DATA_KINDS: dict[str, tuple[str, str, str, str]] = {

@@ -9,10 +9,10 @@ from opendata.core import lifecycle
 from opendata.core.catalog import CatalogSpec
 from opendata.core.errors import ConflictError, OpendataError
 from opendata.services.catalog import CATALOG_ACTOR
+from opendata.services.runtime import Runtime
 from opendata.services.versions import ingest_file
 from opendata.store.db import transaction
 from opendata.store.models import Version
-from opendata.store.runtime import Runtime
 
 
 def publish_if_clean(*, runtime: Runtime, version_id: int, actor: str) -> str:

@@ -22,8 +22,8 @@ from opendata.core.tableschema import load_table_schema
 from opendata.services.access import PermissionDeniedError, Viewer
 from opendata.services.audit import audit_record
 from opendata.services.catalog import schema_sha256
+from opendata.services.runtime import Runtime
 from opendata.store.models import ChangeRecord, Dataset, Organization, TableSchemaRecord, utcnow
-from opendata.store.runtime import Runtime
 
 log = logging.getLogger(__name__)
 SCHEMA_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,199}$")

@@ -24,11 +24,11 @@ from opendata.core.errors import ConflictError, NotFoundError, Problem, Validati
 from opendata.services.access import PermissionDeniedError, Viewer
 from opendata.services.audit import audit_record
 from opendata.services.review_outputs import prepare_outputs, publish_prepared
+from opendata.services.runtime import Runtime
 from opendata.services.versions import unresolved_pii
 from opendata.store.db import transaction
 from opendata.store.models import Dataset, Version, VersionEvent
 from opendata.store.review import MASK_METHODS, RESOLUTION_ACTIONS, PiiResolution, ReviewDecision
-from opendata.store.runtime import Runtime
 
 SUBMIT = "submit"
 _STEP_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")

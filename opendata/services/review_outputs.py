@@ -25,10 +25,10 @@ from opendata.core.errors import ConflictError
 from opendata.core.tableschema import load_table_schema
 from opendata.services.access import Viewer
 from opendata.services.audit import audit_record
+from opendata.services.runtime import Runtime
 from opendata.store.db import transaction
 from opendata.store.models import Artifact, Version
 from opendata.store.review import PiiResolution, ReviewDecision
-from opendata.store.runtime import Runtime
 
 REPLACED_KINDS = ("csv", "csv-excel", "parquet", "datapackage")
 DERIVED_AT_PUBLISH = ("duckdb",)  # built from the outputs after publication; stale once they change

@@ -22,10 +22,10 @@ from opendata.core.rowquery import ColumnFilter, RowQueryEngine, RowQueryResult,
 from opendata.core.rowquery.cursor import decode_cursor
 from opendata.core.tableschema import load_table_schema
 from opendata.services.access import ANONYMOUS, Viewer, data_served_clause
+from opendata.services.runtime import Runtime
 from opendata.services.versions import MEDIA_TYPES
 from opendata.store.db import transaction
 from opendata.store.models import Artifact, Dataset, Version
-from opendata.store.runtime import Runtime
 
 log = logging.getLogger(__name__)
 ROWS_KIND = "duckdb"

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session, selectinload
 from opendata.core import lifecycle, vocab
 from opendata.core.errors import Problem, ValidationError
 from opendata.services.access import ANONYMOUS, Viewer, latest_served_version
+from opendata.services.runtime import Runtime
 from opendata.store.models import ChangeRecord, Dataset, UsageDaily, Version
-from opendata.store.runtime import Runtime
 from opendata.store.search import (  # noqa: F401  (FACETS, IDENTIFIER, SORTS, Clause: the search vocabulary)
     FACETS,
     IDENTIFIER,

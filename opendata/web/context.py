@@ -6,7 +6,7 @@ from flask import current_app, g, request
 
 from opendata.services.access import ANONYMOUS, Viewer
 from opendata.services.published import Links
-from opendata.store.runtime import Runtime
+from opendata.services.runtime import Runtime
 
 
 def runtime() -> Runtime:

@@ -18,9 +18,9 @@ from opendata.core.errors import NotFoundError
 from opendata.services import catalogue
 from opendata.services.access import ANONYMOUS, Viewer
 from opendata.services.published import Links, read_published
+from opendata.services.runtime import Runtime
 from opendata.services.search import FACETS
 from opendata.services.standards.datajson import dataset_jsonld
-from opendata.store.runtime import Runtime
 
 PAGE_SIZE = 20
 ORGANIZATION_DATASETS = 100  # listed on an organization's page; the rest through /catalog?publisher=

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from opendata.config import load_config
+from opendata.services.runtime import Runtime
 from opendata.services.tokens import token_authenticate
 from opendata.store.db import transaction
-from opendata.store.runtime import Runtime
 
 
 @pytest.fixture

@@ -129,9 +129,9 @@ def test_jobs_lists_uploads_newest_first_with_their_outcome(cli, home, tmp_path)
     from opendata.config import load_config
     from opendata.services.access import system_viewer
     from opendata.services.jobs import Submission, job_create, run_job, uploads_dir
+    from opendata.services.runtime import Runtime
     from opendata.store.db import transaction
     from opendata.store.models import Dataset
-    from opendata.store.runtime import Runtime
 
     rt = Runtime(load_config({}, HOME=str(home)))
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from opendata.config import load_config
-from opendata.store.runtime import Runtime
+from opendata.services.runtime import Runtime
 from tests.builders import generate_rows, ingest_rows
 from tests.review_fixtures import person_rows, seed_review_catalog
 

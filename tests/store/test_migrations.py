@@ -45,7 +45,7 @@ def test_upgrade_is_repeatable(tmp_path):
 
 def test_a_runtime_sees_its_database_become_initialized(tmp_path):
     from opendata.config import load_config
-    from opendata.store.runtime import Runtime
+    from opendata.services.runtime import Runtime
 
     runtime = Runtime(load_config({}, HOME=str(tmp_path / "home")))
     assert runtime.is_initialized() is False

@@ -32,8 +32,8 @@ from opendata.core.errors import NotFoundError, ValidationError
 from opendata.services.access import Viewer
 from opendata.services.catalogue import search_datasets
 from opendata.services.published import Links, read_published
+from opendata.services.runtime import Runtime
 from opendata.services.search import FACETS, Clause
-from opendata.store.runtime import Runtime
 
 
 @dataclass(frozen=True)

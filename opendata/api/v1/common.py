@@ -6,8 +6,8 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from opendata.services.access import ANONYMOUS, Viewer
+from opendata.services.runtime import Runtime
 from opendata.services.usage import UsageCounter
-from opendata.store.runtime import Runtime
 
 PREFIX = "/api/v1"
 USAGE_KEY = "opendata.usage"

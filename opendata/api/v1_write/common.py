@@ -10,8 +10,8 @@ from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
 
 from opendata.services.jobrunner import JobRunner
+from opendata.services.runtime import Runtime
 from opendata.store.db import transaction
-from opendata.store.runtime import Runtime
 
 PREFIX = "/api/v1"
 RUNNER_KEY = "opendata.jobs"

@@ -21,10 +21,10 @@ from opendata.config import load_config
 from opendata.core.catalog import load_catalog
 from opendata.services.catalog import sync_catalog
 from opendata.services.publishing import publish_if_clean
+from opendata.services.runtime import Runtime
 from opendata.services.versions import ingest_file
 from opendata.store.db import transaction
 from opendata.store.migrate import upgrade_to_head
-from opendata.store.runtime import Runtime
 from tests.api.ckan.flask_testapp import FlaskTestApp
 from tests.api.standards.catalogue import catalog_text, rows_csv
 from tests.conftest import running_app

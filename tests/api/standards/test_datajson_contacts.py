@@ -18,10 +18,10 @@ from opendata.app import close_app, create_app
 from opendata.config import load_config
 from opendata.core.catalog import load_catalog
 from opendata.services.catalog import sync_catalog
+from opendata.services.runtime import Runtime
 from opendata.services.standards.datajson import _rights
 from opendata.store.db import transaction
 from opendata.store.migrate import upgrade_to_head
-from opendata.store.runtime import Runtime
 from tests.api.standards.catalogue import BASE_URL, SCHEMA
 from tests.conftest import make_credit_code
 

@@ -1,4 +1,4 @@
-"""The persistence handles one process needs: engine, session factory, artifact store."""
+"""Everything one process holds: configuration, database engine and sessions, the artifact store, caches."""
 
 from __future__ import annotations
 
