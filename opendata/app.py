@@ -33,7 +33,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app.extensions["opendata"] = runtime
 
     from opendata import web
-    from opendata.api import accounts, auth, docs_ui, errors, ratelimit, security
+    from opendata.api import auth, docs_ui, errors, ratelimit, security
 
     api = Api(app)
     errors.init_app(app)
@@ -41,7 +41,6 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     ratelimit.init_app(app, config)  # before auth, so requests with a bad token are counted too
     auth.init_app(app)
     _register_blueprints(app, api)
-    accounts.register(app, api)
     web.register(app)  # the portal's pages: /catalog, /datasets/{id}, /organizations/{slug}
     docs_ui.register(app)  # Swagger UI's files for /api/docs, from an installed package
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from opendata.api import ckan, standards, v1, v1_review, v1_write
+from opendata.api import ckan, standards, v1
 
 
 def register(app: Flask, api: Api) -> None:
@@ -13,5 +13,3 @@ def register(app: Flask, api: Api) -> None:
     v1.register(app, api)
     standards.register(app, api)
     ckan.register(app, api)
-    v1_write.register(app, api)
-    v1_review.register(app, api)

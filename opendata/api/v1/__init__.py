@@ -1,24 +1,43 @@
-"""The REST API under /api/v1 (flask-smorest): organizations, datasets, versions, downloads, rows, changes."""
+"""The REST API under /api/v1 (flask-smorest), one module or package per resource.
+
+``organizations``, ``datasets/`` (``read``: search, detail, versions; ``write``: registration and
+schemas; ``downloads``; ``rows``; ``grants``), ``uploads/`` (``direct`` and ``tus``), ``jobs``,
+``review``, ``tokens``, ``audit`` and ``changes``; ``common`` holds the per-request helpers and
+``schemas`` the read API's marshmallow schemas.
+"""
 
 from __future__ import annotations
+
+import logging
 
 from flask import Flask
 from flask_smorest import Api
 
-from opendata.api.v1.common import USAGE_KEY
+from opendata.api.v1.common import RUNNER_KEY, USAGE_KEY
+
+log = logging.getLogger(__name__)
 
 
 def register(app: Flask, api: Api) -> None:
-    """Register the /api/v1 blueprints, the usage counter and the /feeds/datasets.atom alias."""
-    from opendata.api.v1 import changes, datasets, downloads, organizations, rows
+    """Register the /api/v1 blueprints, the usage counter, the job runner and the feed alias."""
+    from opendata.api.v1 import audit, changes, jobs, organizations, review, tokens
+    from opendata.api.v1.datasets import downloads, grants, read, rows, write
+    from opendata.api.v1.uploads import direct, tus
+    from opendata.services.jobrunner import ThreadJobRunner
     from opendata.services.search import search_index
     from opendata.services.usage import UsageCounter
 
     runtime = app.extensions["opendata"]
     app.extensions[USAGE_KEY] = UsageCounter(runtime.sessions, on_flush=search_index(runtime).add_downloads)
-    for module in (organizations, datasets, downloads, rows, changes):
+    app.extensions[RUNNER_KEY] = ThreadJobRunner(runtime, workers=runtime.config.INGEST_WORKERS)
+    if "bearerAuth" not in api.spec.components.security_schemes:
+        api.spec.components.security_scheme(
+            "bearerAuth", {"type": "http", "scheme": "bearer", "description": "an API token: od_<prefix>_<secret>"})
+    for module in (organizations, read, downloads, rows, changes, write, direct, jobs, tus, review, tokens,
+                   audit, grants):
         api.register_blueprint(module.blp)
     _document_error_shape(api)
+    _recover_abandoned_jobs(runtime)
 
     # the alias is the /api/v1 view itself, so it parses and checks `limit` the same way (422 if bad)
     app.add_url_rule("/feeds/datasets.atom", view_func=changes.DatasetsFeed.as_view("datasets_atom"))
@@ -38,3 +57,18 @@ def _document_error_shape(api: Api) -> None:
         },
         "required": ["code", "status", "message", "errors"],
     }
+
+
+def _recover_abandoned_jobs(runtime) -> None:
+    """Fail the ingest jobs a crashed process left behind (a database not ready yet must not stop the app)."""
+    from opendata.services.jobrunner import live_owners
+    from opendata.services.jobs import recover_abandoned
+
+    try:
+        if runtime.is_initialized():
+            failed = recover_abandoned(runtime=runtime, stale_after=runtime.config.INGEST_STALE_SECONDS,
+                                       live_owners=live_owners())
+            if failed:
+                log.warning("marked %d interrupted ingest job(s) as failed: %s", len(failed), ", ".join(failed))
+    except Exception:
+        log.exception("could not check for interrupted ingest jobs")

@@ -13,7 +13,7 @@ from opendata.services.registry import after_dataset_change, dataset_entry
 from opendata.store.db import transaction
 from opendata.store.review import MASK_METHODS, RESOLUTION_ACTIONS
 
-blp = Blueprint("review", "opendata.api.v1_review", url_prefix="/api/v1/review",
+blp = Blueprint("review", "opendata.api.v1.review", url_prefix="/api/v1/review",
                 description="Review before publishing (三审): queue, steps, PII findings, publish, withdraw, "
                             "disclosure class.")
 BEARER = [{"bearerAuth": []}]

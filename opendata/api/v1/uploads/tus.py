@@ -15,11 +15,11 @@ from flask import Response, request
 from flask.views import MethodView
 
 from opendata.api.auth import require_scope
-from opendata.api.v1_write.common import (
+from opendata.api.v1.common import (
     BEARER,
-    base_url,
     job_url,
     make_blueprint,
+    request_base_url,
     runner,
     runtime,
     session_scope,
@@ -83,7 +83,7 @@ def _offset_headers(upload: UploadSession) -> dict[str, str]:
 
 
 def _upload_url(dataset_id: str, uuid: str) -> str:
-    return f"{base_url()}/api/v1/datasets/{dataset_id}/uploads/tus/{uuid}"
+    return f"{request_base_url()}/api/v1/datasets/{dataset_id}/uploads/tus/{uuid}"
 
 
 def _open(actor: Viewer, dataset_id: str, upload_id: str, session):

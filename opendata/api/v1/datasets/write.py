@@ -1,7 +1,7 @@
 """Register and update datasets and Table Schemas.
 
 The disclosure class is changed by its own audited action, POST /api/v1/datasets/{id}/disclosure
-(administrators; opendata.api.v1_review, on services.registry.dataset_change_disclosure).
+(administrators; opendata.api.v1.review, on services.registry.dataset_change_disclosure).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from flask.views import MethodView
 from marshmallow import RAISE, Schema, fields
 
 from opendata.api.auth import require_scope
-from opendata.api.v1_write.common import BEARER, make_blueprint, runtime, session_scope
+from opendata.api.v1.common import BEARER, make_blueprint, runtime, session_scope
 from opendata.services.registry import (
     after_dataset_change,
     dataset_entry,
