@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from opendata.core.catalog import load_catalog
+from opendata.core.catalog_file import load_catalog
 from opendata.services.access import system_viewer
 from opendata.services.accounts import role_grant, user_create
-from opendata.services.catalog import sync_catalog
+from opendata.services.catalog_sync import sync_catalog
 from opendata.store.db import transaction
 from tests.conftest import BASIC_CATALOG, write_catalog
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from opendata.core.catalog import load_catalog
-from opendata.services.catalog import sync_catalog
+from opendata.core.catalog_file import load_catalog
+from opendata.services.catalog_sync import sync_catalog
 from opendata.services.publishing import publish_if_clean
 from opendata.services.runtime import Runtime
 from opendata.services.versions import IngestOutcome, ingest_file
@@ -81,7 +81,7 @@ def make_catalog(runtime: Runtime, tmp_path: Path, *, datasets: list[dict[str, A
     spec = load_catalog(path, schemas_dir=root / "schemas")
     with transaction(runtime.sessions) as session:
         sync_catalog(session=session, spec=spec)
-    from opendata.services.catalogue import reindex_search
+    from opendata.services.search import reindex_search
 
     reindex_search(runtime=runtime)
     return root

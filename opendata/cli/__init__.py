@@ -79,8 +79,8 @@ def init(obj: _Obj) -> None:
 @click.pass_obj
 def sync(obj: _Obj, catalog_file: str | None, ingest: bool, dry_run: bool) -> None:
     """Load catalog.yaml into the database in one transaction; print what changed."""
-    from opendata.core.catalog import load_catalog
-    from opendata.services.catalog import sync_catalog
+    from opendata.core.catalog_file import load_catalog
+    from opendata.services.catalog_sync import sync_catalog
 
     rt = obj.require_initialized()
     path = Path(catalog_file or rt.config.CATALOG_FILE)

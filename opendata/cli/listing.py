@@ -26,11 +26,11 @@ def register(main: click.Group) -> None:
     @click.pass_obj
     def organizations(obj, as_json: bool) -> None:
         """List organizations as a tree, with their dataset counts."""
-        from opendata.services.queries import list_organizations, organization_depth
+        from opendata.services.admin_listing import all_organizations, organization_depth
 
         rt = obj.require_initialized()
         with rt.sessions() as session:
-            rows = list_organizations(session)
+            rows = all_organizations(session)
             if as_json:
                 click.echo(json.dumps([{"id": o.slug, "name": o.name, "level": o.level,
                                         "parent": o.parent.slug if o.parent else None, "datasets": n}
@@ -46,12 +46,12 @@ def register(main: click.Group) -> None:
     @click.pass_obj
     def datasets(obj, as_json: bool) -> None:
         """List datasets with disclosure class, state and newest version."""
-        from opendata.services.queries import list_datasets
+        from opendata.services.admin_listing import all_datasets
 
         rt = obj.require_initialized()
         with rt.sessions() as session:
             rows = []
-            for d in list_datasets(session):
+            for d in all_datasets(session):
                 newest = d.versions[-1] if d.versions else None
                 rows.append({"id": d.identifier, "title": d.title, "publisher": d.organization.slug,
                              "disclosure": d.disclosure, "state": d.state,
@@ -72,12 +72,12 @@ def register(main: click.Group) -> None:
     @click.pass_obj
     def versions(obj, dataset: str, as_json: bool) -> None:
         """List the versions of DATASET with their states and history."""
-        from opendata.services.queries import list_versions
+        from opendata.services.admin_listing import all_versions
 
         rt = obj.require_initialized()
         with rt.sessions() as session:
             try:
-                items = list_versions(session, dataset)
+                items = all_versions(session, dataset)
             except OpendataError as exc:
                 _fail(exc)
             data = [{"number": v.number, "state": v.state, "file": v.source_filename, "format": v.source_format,
@@ -129,11 +129,11 @@ def register(main: click.Group) -> None:
     @click.pass_obj
     def schemas(obj) -> None:
         """List registered Table Schemas."""
-        from opendata.services.queries import list_schemas
+        from opendata.services.admin_listing import all_schemas
 
         rt = obj.require_initialized()
         with rt.sessions() as session:
-            for s in list_schemas(session):
+            for s in all_schemas(session):
                 click.echo(f"{s.name:<40} {len(s.descriptor.get('fields', []))} fields  sha256:{s.sha256[:12]}")
 
     @main.command()
@@ -143,13 +143,13 @@ def register(main: click.Group) -> None:
     def publish(obj, dataset: str, version: int | None) -> None:
         """Publish VERSION (default: newest) of DATASET; refused while PII findings are unresolved."""
         from opendata.services.access import system_viewer
-        from opendata.services.queries import get_version
+        from opendata.services.admin_listing import find_version
         from opendata.services.review_outputs import prepare_outputs, publish_prepared
 
         rt = obj.require_initialized()
         try:
             with rt.sessions() as session:
-                v = get_version(session, dataset, version)
+                v = find_version(session, dataset, version)
             # Reviewers' mask and drop resolutions must reach the outputs before they are published.
             prepared = prepare_outputs(runtime=rt, version_id=v.id)
             publish_prepared(runtime=rt, viewer=system_viewer("cli"), version_id=v.id, prepared=prepared,

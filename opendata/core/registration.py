@@ -1,7 +1,7 @@
 """Check one dataset's catalogue metadata sent through the API, with the rules of catalog.yaml.
 
 The API and ``opendata sync`` must accept and refuse the same metadata, so this reuses the
-catalogue checker of :mod:`opendata.core.catalog` on a single entry; problems name the field
+catalogue checker of :mod:`opendata.core.catalog_file` on a single entry; problems name the field
 (``path`` is the property, e.g. ``license`` or ``temporal/start``) instead of a file line.
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from opendata.core.catalog import DatasetSpec, _Checker
+from opendata.core.catalog_file import DatasetSpec, _Checker
 from opendata.core.errors import Problem, ValidationError
 from opendata.core.tableschema import TableSchema
 from opendata.core.yamlmarks import LineDict

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from opendata.core import lifecycle
-from opendata.core.catalog import CatalogSpec
+from opendata.core.catalog_file import CatalogSpec
 from opendata.core.errors import ConflictError, OpendataError
-from opendata.services.catalog import CATALOG_ACTOR
+from opendata.services.catalog_sync import CATALOG_ACTOR
 from opendata.services.runtime import Runtime
 from opendata.services.versions import ingest_file
 from opendata.store.db import transaction

@@ -21,7 +21,7 @@ from opendata.core.registration import check_dataset_entry
 from opendata.core.tableschema import load_table_schema
 from opendata.services.access import PermissionDeniedError, Viewer
 from opendata.services.audit import audit_record
-from opendata.services.catalog import schema_sha256
+from opendata.services.catalog_sync import schema_sha256
 from opendata.services.runtime import Runtime
 from opendata.store.models import ChangeRecord, Dataset, Organization, TableSchemaRecord, utcnow
 

@@ -1,7 +1,7 @@
 """What each portal page shows, as plain dicts built from the read services.
 
-Every fact comes through :mod:`opendata.services.catalogue` or
-:mod:`opendata.services.published`, which apply the access rules: a dataset the viewer may
+Every fact comes through :mod:`opendata.services.published` and
+:mod:`opendata.services.published.entries`, which apply the access rules: a dataset the viewer may
 not see raises the same NotFoundError as a missing one, and files appear only where the viewer
 may receive the data. Templates only lay these dicts out.
 """
@@ -15,11 +15,12 @@ from urllib.parse import quote
 
 from opendata.core import lifecycle, vocab
 from opendata.core.errors import NotFoundError
-from opendata.services import catalogue
 from opendata.services.access import ANONYMOUS, Viewer
-from opendata.services.published import Links, read_published
+from opendata.services.published import detail as published_detail
+from opendata.services.published import organizations
+from opendata.services.published.entries import Links, read_published
 from opendata.services.runtime import Runtime
-from opendata.services.search import FACETS
+from opendata.services.search import FACETS, search_datasets
 from opendata.services.standards.datajson import dataset_jsonld
 
 PAGE_SIZE = 20
@@ -41,7 +42,7 @@ def dataset_page(*, runtime: Runtime, viewer: Viewer, links: Links, identifier: 
     ``jsonld`` is the public schema.org document (the one /datasets/{id}.jsonld serves), or None
     when the dataset is not in the public catalogue (only an administrator sees such a page).
     """
-    detail = catalogue.dataset_detail(runtime=runtime, identifier=identifier, viewer=viewer, base_url="")
+    detail = published_detail.dataset_detail(runtime=runtime, identifier=identifier, viewer=viewer, base_url="")
     with read_published(runtime, viewer, links) as published:
         entry = published.entry(identifier)
         issued, modified = entry.issued, entry.modified
@@ -84,14 +85,14 @@ def _downloads(download: Mapping[str, Any] | None, path: str) -> list[dict[str, 
 
 def organization_page(*, runtime: Runtime, viewer: Viewer, slug: str) -> dict[str, Any]:
     """An organization's page: its fields, contact, parent, children and the datasets the viewer sees."""
-    org = catalogue.organization_detail(runtime=runtime, slug=slug, viewer=viewer)
+    org = organizations.organization_detail(runtime=runtime, slug=slug, viewer=viewer)
     parent = None
     if org["parent"]:
         with read_published(runtime, viewer, Links("")) as published:  # organizations are public
             row = published.organization(org["parent"])
         parent = {"id": org["parent"], "name": row.name if row else org["parent"],
                   "name_en": row.name_en if row else None}
-    found = catalogue.search_datasets(runtime=runtime, viewer=viewer, filters={"publisher": [slug]},
+    found = search_datasets(runtime=runtime, viewer=viewer, filters={"publisher": [slug]},
                                       sort="title", limit=ORGANIZATION_DATASETS, facet_limit=0)
     level = vocab.lookup("level", org["level"]["key"])
     return {**org, "parent": parent, "level_en": level.en if level else org["level"]["key"],
@@ -106,7 +107,7 @@ def catalog_page(*, runtime: Runtime, viewer: Viewer, q: str | None, filters: Ma
         publisher = ({"id": info.publisher.slug, "name": info.publisher.name}
                      if info.publisher is not None else None)
     q = (q or "").strip() or None
-    found = catalogue.search_datasets(runtime=runtime, viewer=viewer, q=q, filters=dict(filters),
+    found = search_datasets(runtime=runtime, viewer=viewer, q=q, filters=dict(filters),
                                       sort="relevance" if q else "title", offset=(page - 1) * PAGE_SIZE,
                                       limit=PAGE_SIZE, facet_limit=20)
     pages = max(1, -(-found["total"] // PAGE_SIZE))

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from opendata.core.catalog import load_catalog
+from opendata.core.catalog_file import load_catalog
 from opendata.core.errors import CatalogError
 from tests.conftest import BASIC_CATALOG, SIMPLE_SCHEMA, write_catalog
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from opendata.core.catalog import load_catalog
-from opendata.services.catalog import sync_catalog
+from opendata.core.catalog_file import load_catalog
+from opendata.services.catalog_sync import sync_catalog
 from opendata.store.db import transaction
 from opendata.store.models import Dataset, Organization, TableSchemaRecord, Version
 from tests.conftest import BASIC_CATALOG, SIMPLE_SCHEMA, write_catalog

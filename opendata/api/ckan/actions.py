@@ -1,6 +1,6 @@
 """CKAN Action API actions over our catalogue: plain functions from a data dict to a result.
 
-Searches go through :func:`opendata.services.catalogue.search_datasets` and row queries through
+Searches go through :func:`opendata.services.search.search_datasets` and row queries through
 :func:`opendata.services.rows.query_rows`, so CKAN clients see exactly what /api/v1 shows.
 """
 
@@ -30,10 +30,9 @@ from opendata.api.ckan.protocol import (
 from opendata.api.ckan.search_query import FIELDS, parse_package_query, parse_sort
 from opendata.core.errors import NotFoundError, ValidationError
 from opendata.services.access import Viewer
-from opendata.services.catalogue import search_datasets
-from opendata.services.published import Links, read_published
+from opendata.services.published.entries import Links, read_published
 from opendata.services.runtime import Runtime
-from opendata.services.search import FACETS, Clause
+from opendata.services.search import FACETS, Clause, search_datasets
 
 
 @dataclass(frozen=True)

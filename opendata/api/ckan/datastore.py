@@ -26,7 +26,7 @@ from opendata.api.ckan.protocol import (
 from opendata.core.errors import NotFoundError, ValidationError
 from opendata.core.rowquery import MAX_LIMIT, ColumnFilter
 from opendata.core.rowquery.render import row_dicts
-from opendata.services.published import read_published
+from opendata.services.published.entries import read_published
 from opendata.services.rows import query_rows
 from opendata.services.standards.datapackage import published_table_schema
 

@@ -22,7 +22,7 @@ from opendata.api.ckan.protocol import (
     param_required,
 )
 from opendata.core import vocab
-from opendata.services.published import read_published
+from opendata.services.published.entries import read_published
 
 if TYPE_CHECKING:
     from opendata.api.ckan.actions import Context

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, request
 
 from opendata.services.access import Viewer
-from opendata.services.published import Links
+from opendata.services.published.entries import Links
 
 
 def runtime():

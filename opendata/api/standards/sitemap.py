@@ -13,7 +13,7 @@ from flask import Blueprint, Response
 
 from opendata.api.standards.links import request_links, runtime
 from opendata.services.access import ANONYMOUS
-from opendata.services.published import read_published
+from opendata.services.published.entries import read_published
 
 blp = Blueprint("sitemap", __name__)
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"

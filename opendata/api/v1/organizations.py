@@ -10,7 +10,7 @@ from opendata.api.v1.schemas import (
     OrganizationListSchema,
     OrganizationTreeSchema,
 )
-from opendata.services import catalogue
+from opendata.services.published import organizations
 
 blp = make_blueprint("organizations", "Publishing organizations (部门) and their dataset counts.")
 
@@ -20,7 +20,7 @@ class Organizations(MethodView):
     @blp.response(200, OrganizationListSchema)
     def get(self):
         """List organizations (parents before children) with dataset counts."""
-        return {"organizations": catalogue.list_organizations(runtime=runtime(), viewer=viewer())}
+        return {"organizations": organizations.list_organizations(runtime=runtime(), viewer=viewer())}
 
 
 @blp.route("/organizations/tree")
@@ -28,7 +28,7 @@ class OrganizationTree(MethodView):
     @blp.response(200, OrganizationTreeSchema)
     def get(self):
         """Organizations as a tree; datasets_total counts descendants too."""
-        return {"organizations": catalogue.organization_tree(runtime=runtime(), viewer=viewer())}
+        return {"organizations": organizations.organization_tree(runtime=runtime(), viewer=viewer())}
 
 
 @blp.route("/organizations/<org_id>")
@@ -36,4 +36,4 @@ class OrganizationById(MethodView):
     @blp.response(200, OrganizationDetailSchema)
     def get(self, org_id: str):
         """Get one organization with its contact, children, counts and themes."""
-        return catalogue.organization_detail(runtime=runtime(), slug=org_id, viewer=viewer())
+        return organizations.organization_detail(runtime=runtime(), slug=org_id, viewer=viewer())

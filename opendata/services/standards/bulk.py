@@ -31,7 +31,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from opendata.services.access import ANONYMOUS
-from opendata.services.published import DatasetEntry, Links, list_entries, term
+from opendata.services.published.entries import DatasetEntry, Links, list_entries, term
 from opendata.services.runtime import Runtime
 from opendata.services.standards.datapackage import package_descriptor, published_table_schema
 from opendata.store.artifacts import fsync_dir

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from opendata.config import Config
 from opendata.core import vocab
 from opendata.services.access import Viewer
-from opendata.services.published import (
+from opendata.services.published.entries import (
     DatasetEntry,
     Links,
     default_catalogue_publisher,

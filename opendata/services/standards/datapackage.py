@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from opendata.core import vocab
 from opendata.core.errors import NotFoundError
 from opendata.services.access import Viewer
-from opendata.services.published import DatasetEntry, Links, get_entry
+from opendata.services.published.entries import DatasetEntry, Links, get_entry
 from opendata.store.artifacts import LocalArtifactStore
 
 _RESOURCE = {

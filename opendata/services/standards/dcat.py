@@ -20,7 +20,7 @@ from opendata.config import Config
 from opendata.core import vocab
 from opendata.core.errors import NotFoundError
 from opendata.services.access import Viewer
-from opendata.services.published import (
+from opendata.services.published.entries import (
     CatalogInfo,
     DatasetEntry,
     Links,

@@ -18,8 +18,8 @@ import ckanapi
 import pytest
 
 from opendata.config import load_config
-from opendata.core.catalog import load_catalog
-from opendata.services.catalog import sync_catalog
+from opendata.core.catalog_file import load_catalog
+from opendata.services.catalog_sync import sync_catalog
 from opendata.services.publishing import publish_if_clean
 from opendata.services.runtime import Runtime
 from opendata.services.versions import ingest_file

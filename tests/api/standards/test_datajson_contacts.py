@@ -16,8 +16,8 @@ from rdflib import Graph, Literal, Namespace, URIRef
 
 from opendata.app import close_app, create_app
 from opendata.config import load_config
-from opendata.core.catalog import load_catalog
-from opendata.services.catalog import sync_catalog
+from opendata.core.catalog_file import load_catalog
+from opendata.services.catalog_sync import sync_catalog
 from opendata.services.runtime import Runtime
 from opendata.services.standards.datajson import _rights
 from opendata.store.db import transaction

@@ -18,7 +18,7 @@ from flask.views import MethodView
 from opendata.api.files import StoredFile, send_stored
 from opendata.api.v1.common import make_blueprint, runtime, usage, viewer
 from opendata.core.errors import NotFoundError
-from opendata.services.catalogue import DownloadFile, resolve_download
+from opendata.services.published.downloads import DownloadFile, resolve_download
 from opendata.services.usage import DOWNLOAD
 
 blp = make_blueprint("downloads", "Whole-file downloads (Range, ETag = sha256, Last-Modified).")

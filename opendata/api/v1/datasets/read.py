@@ -13,7 +13,8 @@ from opendata.api.v1.schemas import (
     VersionDetailSchema,
     VersionListSchema,
 )
-from opendata.services import catalogue
+from opendata.services.published import detail
+from opendata.services.search import search_datasets
 from opendata.store.search import FACETS
 
 blp = make_blueprint("datasets", "The catalogue: search, facets, dataset metadata and versions.")
@@ -26,7 +27,7 @@ class Datasets(MethodView):
     def get(self, args):
         """Search datasets: full text, facet filters and counts, sort, pages with a total."""
         page, size = args["page"], args["page_size"]
-        found = catalogue.search_datasets(
+        found = search_datasets(
             runtime=runtime(), viewer=viewer(), q=args.get("q"),
             filters={name: args[name] for name in FACETS if args.get(name)},
             sort=args["sort"], offset=(page - 1) * size, limit=size)
@@ -42,8 +43,8 @@ class DatasetById(MethodView):
     def get(self, dataset_id: str):
         """Get a dataset: metadata with Chinese names, schema, versions, files, usage counts."""
         rt = runtime()
-        pk = catalogue.dataset_id(runtime=rt, identifier=dataset_id, viewer=viewer())
-        return catalogue.dataset_detail(runtime=rt, identifier=dataset_id, viewer=viewer(), base_url=base_url(),
+        pk = detail.dataset_id(runtime=rt, identifier=dataset_id, viewer=viewer())
+        return detail.dataset_detail(runtime=rt, identifier=dataset_id, viewer=viewer(), base_url=base_url(),
                                         pending_usage=usage().pending(pk))
 
 
@@ -52,7 +53,7 @@ class Versions(MethodView):
     @blp.response(200, VersionListSchema)
     def get(self, dataset_id: str):
         """List the published versions of a dataset, newest first."""
-        return {"versions": catalogue.list_versions(runtime=runtime(), identifier=dataset_id, viewer=viewer(),
+        return {"versions": detail.list_versions(runtime=runtime(), identifier=dataset_id, viewer=viewer(),
                                                     base_url=base_url())}
 
 
@@ -61,5 +62,5 @@ class VersionByNumber(MethodView):
     @blp.response(200, VersionDetailSchema)
     def get(self, dataset_id: str, number: int):
         """Get one published version with its files and validation report."""
-        return catalogue.version_detail(runtime=runtime(), identifier=dataset_id, number=number, viewer=viewer(),
+        return detail.version_detail(runtime=runtime(), identifier=dataset_id, number=number, viewer=viewer(),
                                         base_url=base_url())

@@ -24,7 +24,7 @@ from sqlalchemy.orm.attributes import InstrumentedAttribute
 
 from opendata.config import Config
 from opendata.core import vocab
-from opendata.core.catalog import CatalogSpec
+from opendata.core.catalog_file import CatalogSpec
 from opendata.core.errors import NotFoundError
 from opendata.services.access import (
     Viewer,

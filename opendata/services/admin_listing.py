@@ -1,4 +1,7 @@
-"""Read-side queries shared by the CLI listings (the API has its own, disclosure-aware ones)."""
+"""What the administrator's command line lists: everything in the database, no access rules applied.
+
+The API and the pages read through :mod:`opendata.services.published` instead, which applies them.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from opendata.core.errors import NotFoundError
 from opendata.store.models import Dataset, Organization, TableSchemaRecord, Version
 
 
-def list_organizations(session: Session) -> list[tuple[Organization, int]]:
+def all_organizations(session: Session) -> list[tuple[Organization, int]]:
     """Organizations with their dataset counts, in tree order (parents before children)."""
     counts = dict(session.execute(select(Dataset.organization_id, func.count()).group_by(Dataset.organization_id)).all())
     orgs = session.scalars(select(Organization).order_by(Organization.id)).all()
@@ -34,21 +37,21 @@ def organization_depth(org: Organization) -> int:
     return depth
 
 
-def list_datasets(session: Session) -> list[Dataset]:
+def all_datasets(session: Session) -> list[Dataset]:
     return session.scalars(select(Dataset).options(selectinload(Dataset.versions), selectinload(Dataset.organization))
                            .order_by(Dataset.identifier)).all()
 
 
-def list_versions(session: Session, identifier: str) -> list[Version]:
+def all_versions(session: Session, identifier: str) -> list[Version]:
     ds = session.scalar(select(Dataset).where(Dataset.identifier == identifier))
     if ds is None:
         raise NotFoundError(f"dataset '{identifier}' does not exist")
     return list(ds.versions)
 
 
-def get_version(session: Session, identifier: str, number: int | None) -> Version:
+def find_version(session: Session, identifier: str, number: int | None) -> Version:
     """A dataset's version by number, or its newest version when number is None."""
-    versions = list_versions(session, identifier)
+    versions = all_versions(session, identifier)
     if not versions:
         raise NotFoundError(f"dataset '{identifier}' has no versions")
     if number is None:
@@ -59,5 +62,5 @@ def get_version(session: Session, identifier: str, number: int | None) -> Versio
     raise NotFoundError(f"dataset '{identifier}' has no version {number}")
 
 
-def list_schemas(session: Session) -> list[TableSchemaRecord]:
+def all_schemas(session: Session) -> list[TableSchemaRecord]:
     return session.scalars(select(TableSchemaRecord).order_by(TableSchemaRecord.name)).all()

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from opendata.core import lifecycle
-from opendata.core.catalog import CatalogSpec, DatasetSpec, OrganizationSpec
-from opendata.services.published import contact_warnings
+from opendata.core.catalog_file import CatalogSpec, DatasetSpec, OrganizationSpec
+from opendata.services.published.entries import contact_warnings
 from opendata.store.models import ChangeRecord, Dataset, Organization, TableSchemaRecord, utcnow
 
 CATALOG_ACTOR = "catalog.yaml (administrator)"
