@@ -6,6 +6,8 @@ from alembic import context
 
 import opendata.store.accounts  # noqa: F401  (registers the accounts tables on Base.metadata)
 import opendata.store.jobs  # noqa: F401  (registers the ingest job and upload session tables)
+import opendata.store.outbox  # noqa: F401  (registers the outbox of notifications)
+import opendata.store.requests  # noqa: F401  (registers the disclosure request tables)
 import opendata.store.review  # noqa: F401  (registers the review decision and PII resolution tables)
 from opendata.config import load_config
 from opendata.store.db import make_engine

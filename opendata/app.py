@@ -52,10 +52,23 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     return app
 
 
+def start_background_work(app: Flask) -> None:
+    """Start the notification worker (deadline sweep, outbox) of a serving process, unless turned off."""
+    from opendata.services.notifier import NotificationWorker
+
+    runtime = app.extensions["opendata"]
+    interval = runtime.config.OUTBOX_INTERVAL_SECONDS
+    if interval > 0 and "opendata.notifier" not in app.extensions:
+        app.extensions["opendata.notifier"] = NotificationWorker(runtime, interval).start()
+
+
 def close_app(app: Flask) -> None:
-    """Stop what the app started: ingest workers, usage counters (flushed), row engines, the database."""
+    """Stop what the app started: workers, usage counters (flushed), row engines, the database."""
     from opendata.services.rows import close_engines
 
+    notifier = app.extensions.get("opendata.notifier")
+    if notifier is not None:
+        notifier.stop()
     runner = app.extensions.get("opendata.jobs")
     if runner is not None:
         runner.shutdown()

@@ -64,6 +64,41 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ACCEL_REDIRECT_PREFIX", "", "Internal nginx location that maps $OPENDATA_HOME, such as "
             "/_opendata_files/ (`opendata nginx-config` prints it). When set, downloads and bulk archives answer "
             "with X-Accel-Redirect and nginx sends the bytes; empty: the app sends them itself.", str),
+    Setting("REQUESTS_OFFICE_HOURS", "09:00-17:00", "Office hours of the receiving organisations (local time, "
+            "HH:MM-HH:MM): a request received after closing time or on a non-working day counts as received on the "
+            "next working day.", str),
+    Setting("REQUESTS_TIMEZONE", "Asia/Shanghai", "Time zone of the office hours and of the days deadlines count "
+            "in (an IANA name).", str),
+    Setting("REQUESTS_CORRECTION_DAYS", 15, "Working days an applicant has to send a corrected request (补正) "
+            "unless staff set another period; none by then closes the request as 六.1.", int),
+    Setting("REQUESTS_AGENCY_PAUSE_DAYS", 15, "Most working days a consultation of another agency may pause the "
+            "reply clock (a third party has 15 by law); the clock restarts on its own after that.", int),
+    Setting("REQUESTS_ATTACHMENT_MAX_BYTES", 20 * 1024**2, "Largest reply attachment in bytes (413 beyond it).",
+            int),
+    Setting("REQUESTS_ATTACHMENT_TYPES", "pdf,ofd,png,jpeg,csv,txt,xlsx,docx,zip", "Reply attachment types "
+            "accepted, recognised by their content (comma-separated; any of pdf, ofd, png, jpeg, csv, txt, xlsx, "
+            "docx, zip).", str),
+    Setting("REQUESTS_OFTEN_THRESHOLD", 3, "Different applicants after which a subject or dataset is listed as "
+            "often requested (Art. 44 review).", int),
+    Setting("REQUESTS_SUBMIT_RATE_LIMIT", "10 per hour;50 per day", "Submissions allowed per address (public "
+            "form and API; Flask-Limiter syntax).", str),
+    Setting("REQUESTS_STATUS_RATE_LIMIT", "20 per minute;200 per day", "Status look-ups (tracking code plus "
+            "contact) allowed per address, answered or not (Flask-Limiter syntax).", str),
+    Setting("SMTP_HOST", "", "SMTP server for notifications; empty: messages stay in the outbox, listed for "
+            "staff.", str),
+    Setting("SMTP_PORT", 587, "SMTP server port.", int),
+    Setting("SMTP_TLS", "starttls", "starttls, ssl (implicit TLS, usually port 465) or none (a local relay "
+            "only).", str),
+    Setting("SMTP_USERNAME", "", "SMTP login, if the server needs one.", str),
+    Setting("SMTP_PASSWORD", "", "SMTP password, if the server needs one.", str),
+    Setting("SMTP_SENDER", "", "From address of notifications, such as 信息公开 <gkb@example.gov.cn>; required "
+            "when OPENDATA_SMTP_HOST is set.", str),
+    Setting("OUTBOX_MAX_ATTEMPTS", 8, "Delivery attempts of a message before it is marked failed.", int),
+    Setting("OUTBOX_RETRY_SECONDS", 60, "Wait before the first retry of a message; doubled after each "
+            "failure, at most a day.", int),
+    Setting("OUTBOX_INTERVAL_SECONDS", 60, "Seconds between two runs of the server's notification worker "
+            "(request deadlines, then the outbox); 0 turns it off (run `opendata requests sweep` and "
+            "`opendata outbox send` from cron instead).", int),
     Setting("TRUSTED_PROXIES", 0, "Reverse proxies in front of the app whose X-Forwarded-For is trusted for the "
             "caller's address (0: use the connection's address).", int),
 )
@@ -136,6 +171,10 @@ def load_config(environ: Mapping[str, str] | None = None, **overrides: Any) -> C
     if values["ENV"] not in ("development", "production"):
         raise ConfigError("OPENDATA_ENV must be 'development' or 'production'")
     check_accel_prefix(values["ACCEL_REDIRECT_PREFIX"])
+    if values["SMTP_TLS"] not in ("starttls", "ssl", "none"):
+        raise ConfigError("OPENDATA_SMTP_TLS must be starttls, ssl or none")
+    if values["SMTP_HOST"] and not values["SMTP_SENDER"]:
+        raise ConfigError("OPENDATA_SMTP_SENDER is required when OPENDATA_SMTP_HOST is set")
     if values["ENV"] == "production" and values["SECRET_KEY"] == DEFAULT_SECRET_KEY:
         raise ConfigError("refusing to start in production with the default OPENDATA_SECRET_KEY; set a random one")
     return Config(values)

@@ -1,5 +1,6 @@
 """WSGI entry point for production servers: ``gunicorn 'opendata.wsgi:app'``."""
 
-from opendata.app import create_app
+from opendata.app import create_app, start_background_work
 
 app = create_app()
+start_background_work(app)  # the deadline sweep and the outbox, every OPENDATA_OUTBOX_INTERVAL_SECONDS

@@ -17,6 +17,7 @@ import re
 
 import pytest
 
+from opendata.services.access import ANONYMOUS as ANONYMOUS_VIEWER
 from tests.disclosure_fixtures import (
     CONDITIONAL_DATA,
     GONE,
@@ -240,3 +241,76 @@ def test_own_organization_sees_drafts_but_never_their_data(matrix):
     for viewer in OWN_ORGANIZATION:
         r = _get(matrix, viewer, "/api/v1/datasets/m-draft/versions/1")
         assert r.status_code == 200 and r.json["state"] == "awaiting-review" and not r.json["data_available"]
+
+
+# -- requests for disclosure: one applicant never sees another's request; identity numbers stay with the handler
+APPLICANT_ID = "11010519491231002X"  # alice's identity card (a data-access application)
+OTHER_ID = "440524188001010014"  # an anonymous applicant's
+REQUEST_FORM = {"subject": "数据申请", "description": "申请使用数据。", "delivery_medium": "electronic",
+                "delivery_channel": "online", "applicant_type": "natural-person", "applicant_name": "申请人",
+                "id_type": "resident-id"}
+MISSING_CODE = "ABCDEFGHJKMNPQRS"
+
+
+@pytest.fixture(scope="module")
+def request_codes(matrix):
+    """alice's data-access application (handled by finpub) and an anonymous request, both to finance."""
+    from opendata.services.requests.handling import assign_request
+    from opendata.services.requests.policy import RequestPolicy
+    from opendata.services.requests.submit import submit_request
+    from tests.review_fixtures import viewer_of
+
+    rt = matrix.runtime
+    policy = RequestPolicy.from_config(rt.config)
+    alice = viewer_of(rt, "alice")
+    application = submit_request(runtime=rt, policy=policy, viewer=alice, form={
+        **REQUEST_FORM, "dataset": "m-cond", "id_number": APPLICANT_ID, "email": "alice@example.cn", "purpose": "科研",
+        "intended_use": "分析", "period_start": "2026-01-01", "period_end": "2030-12-31"}).code
+    other = submit_request(runtime=rt, policy=policy, viewer=ANONYMOUS_VIEWER, form={
+        **REQUEST_FORM, "organization": "finance", "id_number": OTHER_ID, "email": "other@example.cn"}).code
+    assign_request(runtime=rt, viewer=viewer_of(rt, "finpub"), code=application, handler="finpub")
+    return {"application": application, "other": other}
+
+
+def _request_paths(codes) -> list[str]:
+    return ["/api/v1/requests/queue", "/api/v1/requests/queue?organization=finance&limit=200",
+            "/api/v1/requests/mine", f"/api/v1/requests/{codes['application']}", f"/api/v1/requests/{codes['other']}",
+            "/api/v1/requests/often-requested?since=2020-01-01&until=2099-12-31&threshold=2",
+            "/api/v1/audit", "/requests/status", "/catalog", "/datasets/m-cond"]
+
+
+@pytest.mark.parametrize("viewer", list(VIEWERS))
+def test_identity_numbers_never_leave_the_handlers_detail_view(matrix, request_codes, viewer):
+    for path in _request_paths(request_codes):
+        body = _get(matrix, viewer, path).get_data(as_text=True)
+        handler_view = viewer == "own-publisher" and path == f"/api/v1/requests/{request_codes['application']}"
+        assert (APPLICANT_ID in body) == handler_view, (viewer, path)
+        assert OTHER_ID not in body, (viewer, path)
+    for code, contact in ((request_codes["application"], "alice@example.cn"), (request_codes["other"], "other@example.cn")):
+        r = matrix.client.post("/api/v1/requests/status", json={"code": code, "contact": contact},
+                               headers=matrix.headers[viewer])
+        assert r.status_code == 200 and APPLICANT_ID not in r.get_data(as_text=True)
+        assert OTHER_ID not in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("viewer", list(VIEWERS))
+def test_one_applicant_never_sees_anothers_request(matrix, request_codes, viewer):
+    application = request_codes["application"]
+    hidden = _get(matrix, viewer, f"/api/v1/requests/{application}")
+    missing = _get(matrix, viewer, f"/api/v1/requests/{MISSING_CODE}")
+    if viewer in ("own-publisher", "reviewer", "granted"):  # staff of finance, and alice herself
+        assert hidden.status_code == 200
+    else:
+        assert hidden.status_code == missing.status_code and hidden.status_code in (401, 403, 404)
+        assert hidden.get_data(as_text=True).replace(application, "X") == \
+            missing.get_data(as_text=True).replace(MISSING_CODE, "X")
+    mine = _get(matrix, viewer, "/api/v1/requests/mine")
+    if viewer == "granted":
+        assert [r["code"] for r in mine.json] == [application]
+    elif mine.status_code == 200:
+        assert mine.json == []
+    wrong = matrix.client.post("/api/v1/requests/status", json={"code": application, "contact": "other@example.cn"},
+                               headers=matrix.headers[viewer])
+    unknown = matrix.client.post("/api/v1/requests/status", json={"code": MISSING_CODE, "contact": "alice@example.cn"},
+                                 headers=matrix.headers[viewer])
+    assert wrong.status_code == unknown.status_code == 404 and wrong.get_data() == unknown.get_data()

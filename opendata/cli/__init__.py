@@ -189,10 +189,11 @@ def validate(file: str, schema_path: str, sheet: str | None, as_json: bool) -> N
 @click.pass_obj
 def serve(obj: _Obj, host: str, port: int, debug: bool) -> None:
     """Serve the API and portal (development server; use gunicorn in production)."""
-    from opendata.app import create_app
+    from opendata.app import create_app, start_background_work
 
     obj.require_initialized()
     app = create_app()
+    start_background_work(app)
     app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
 
 
@@ -211,6 +212,14 @@ _register_review(main)
 from opendata.cli.workdays import register as _register_workdays  # noqa: E402
 
 _register_workdays(main)
+
+from opendata.cli.requests import register as _register_requests  # noqa: E402
+
+_register_requests(main)
+
+from opendata.cli.outbox import register as _register_outbox  # noqa: E402
+
+_register_outbox(main)
 
 
 @main.command("settings")

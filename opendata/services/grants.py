@@ -10,11 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from opendata.core.errors import ConflictError, NotFoundError, ValidationError
+from opendata.core.requests.vocab import GRANTING_OUTCOMES
 from opendata.services.access import Viewer
 from opendata.services.accounts import user_get
 from opendata.services.audit import audit_record
 from opendata.store.accounts import AccessGrant
 from opendata.store.models import Dataset, Organization, utcnow
+from opendata.store.requests import DisclosureRequest
 
 
 def grant_snapshot(grant: AccessGrant) -> dict:
@@ -56,6 +58,39 @@ def grant_create(*, session: Session, actor: Viewer, dataset: str, purpose: str,
     session.flush()
     audit_record(session=session, actor=actor, action="grant-created", target_type="access_grant",
                  target_id=grant.id, after=grant_snapshot(grant))
+    return grant
+
+
+def grant_for_application(*, session: Session, actor: Viewer, request_id: int, expires_at: datetime,
+                          now: datetime | None = None) -> AccessGrant:
+    """The grant of a decided data-access application, to the applicant's account, for the period asked.
+
+    Called by the request decision in its transaction. The application itself is the authority:
+    it must be a data-access application for a conditional dataset, submitted by a signed-in user,
+    closed as disclosed or partly disclosed, and decided by the caller (staff of the receiving
+    organisation, or an administrator), with no grant yet.
+    """
+    now = now or utcnow()
+    application = session.get(DisclosureRequest, request_id)
+    if application is None or application.kind != "data-access" or application.dataset is None:
+        raise NotFoundError(f"no data-access application {request_id}")
+    if application.outcome not in GRANTING_OUTCOMES or application.grant_id is not None:
+        raise ConflictError("only a disclosed or partly disclosed application without a grant receives one")
+    if application.user_id is None:
+        raise ConflictError("the application was not made by a signed-in user; nobody can receive the grant")
+    if application.dataset.disclosure != "conditional":
+        raise ConflictError(f"dataset {application.dataset.identifier!r} is {application.dataset.disclosure}; "
+                            "grants are for conditional datasets")
+    if expires_at.tzinfo is None or expires_at <= now:
+        raise ValidationError("a grant expires at a time in the future (with a time zone)")
+    grant = AccessGrant(dataset=application.dataset, user_id=application.user_id, created_at=now,
+                        purpose=f"{application.purpose} (application {application.code})", expires_at=expires_at,
+                        granted_by=actor.user or "?")
+    session.add(grant)
+    session.flush()
+    application.grant_id = grant.id
+    audit_record(session=session, actor=actor, action="grant-created", target_type="access_grant",
+                 target_id=grant.id, after={**grant_snapshot(grant), "application": application.code})
     return grant
 
 

@@ -19,6 +19,7 @@ from opendata.core.tableschema import load_table_schema
 from opendata.store.artifacts import LocalArtifactStore, sha256_file
 from opendata.store.db import transaction
 from opendata.store.models import Artifact, ChangeRecord, Dataset, Version, VersionEvent, utcnow
+from opendata.store.requests import RequestAttachment
 
 MEDIA_TYPES = {
     "source": "application/octet-stream",
@@ -209,5 +210,5 @@ def withdraw_version(*, session: Session, version_id: int, actor: str, reason: s
 
 
 def referenced_artifacts(session: Session) -> set[str]:
-    """Every artifact path the database points to (for orphan cleaning)."""
-    return set(session.scalars(select(Artifact.path)))
+    """Every artifact path the database points to (for orphan cleaning): versions' files and request attachments."""
+    return set(session.scalars(select(Artifact.path))) | set(session.scalars(select(RequestAttachment.path)))

@@ -16,6 +16,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from opendata.app import create_app
 from opendata.config import load_config
@@ -78,7 +79,15 @@ def fuzzed_app(site):
 @settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None,
           suppress_health_check=list(HealthCheck))
 def test_api_v1_conforms_to_its_openapi_document(case, fuzzed_app):
-    case.call_and_validate(app=fuzzed_app)
+    excluded = [positive_data_acceptance] if (case.method.upper(), case.path) in CHECKED_AGAINST_DATA else []
+    case.call_and_validate(app=fuzzed_app, excluded_checks=excluded)
+
+
+# Operations whose schema-valid input can still be refused (422) for reasons the document cannot state:
+# an identity card's check character and birth date, an organisation or dataset that must exist, the
+# span of the working-day calendar, "days or until" of the calculator. Every other check runs on them,
+# and tests/api/requests/ covers what they accept.
+CHECKED_AGAINST_DATA = {("POST", "/api/v1/requests"), ("GET", "/api/v1/workdays")}
 
 
 # Row-query parameters whose valid values the document cannot state: a 'next' cursor is signed by

@@ -2,7 +2,7 @@
 
 ``organizations``, ``datasets/`` (``read``: search, detail, versions; ``write``: registration and
 schemas; ``downloads``; ``rows``; ``grants``), ``uploads/`` (``direct`` and ``tus``), ``jobs``,
-``review``, ``tokens``, ``audit`` and ``changes``; ``common`` holds the per-request helpers and
+``review``, ``tokens``, ``audit``, ``changes`` and ``requests/`` (requests for disclosure); ``common`` holds the per-request helpers and
 ``schemas`` the read API's marshmallow schemas.
 """
 
@@ -22,6 +22,8 @@ def register(app: Flask, api: Api) -> None:
     """Register the /api/v1 blueprints, the usage counter, the job runner and the feed alias."""
     from opendata.api.v1 import audit, changes, jobs, organizations, review, tokens
     from opendata.api.v1.datasets import downloads, grants, read, rows, write
+    from opendata.api.v1.requests import public as requests_public
+    from opendata.api.v1.requests import staff as _requests_staff  # noqa: F401  (adds the staff routes)
     from opendata.api.v1.uploads import direct, tus
     from opendata.services.jobrunner import ThreadJobRunner
     from opendata.services.search import search_index
@@ -34,7 +36,7 @@ def register(app: Flask, api: Api) -> None:
         api.spec.components.security_scheme(
             "bearerAuth", {"type": "http", "scheme": "bearer", "description": "an API token: od_<prefix>_<secret>"})
     for module in (organizations, read, downloads, rows, changes, write, direct, jobs, tus, review, tokens,
-                   audit, grants):
+                   audit, grants, requests_public):
         api.register_blueprint(module.blp)
     _document_error_shape(api)
     _recover_abandoned_jobs(runtime)

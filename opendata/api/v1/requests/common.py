@@ -1,0 +1,77 @@
+"""Per-request helpers of /api/v1/requests: the runtime, the policy, the tracking code in a path,
+the per-address limits of submissions and look-ups, and sending a stored attachment."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from urllib.parse import quote
+
+from flask import current_app, request
+from flask_smorest import Blueprint
+from limits import parse_many
+from werkzeug.exceptions import TooManyRequests
+
+from opendata.api.files import StoredFile, send_stored
+from opendata.core.errors import NotFoundError
+from opendata.core.requests.applicant import normalize_tracking_code
+from opendata.services.requests.policy import RequestPolicy
+from opendata.services.runtime import Runtime
+
+BEARER = [{"bearerAuth": []}]
+POLICY_KEY = "opendata.requests.policy"
+LIMITER_KEY = "opendata_limiter"
+
+
+def make_blueprint(name: str, description: str) -> Blueprint:
+    """A flask-smorest blueprint under /api/v1 (its name becomes the OpenAPI tag)."""
+    return Blueprint(name, f"opendata.api.v1.requests.{name}", url_prefix="/api/v1", description=description)
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["opendata"]
+
+
+def policy() -> RequestPolicy:
+    """The request policy of this app, with links to the host that serves this request."""
+    base = current_app.extensions.get(POLICY_KEY)
+    if base is None:
+        base = current_app.extensions[POLICY_KEY] = RequestPolicy.from_config(runtime().config)
+    return replace(base, portal_url=runtime().config.public_base_url(request.host_url))
+
+
+def canonical_code(code: str) -> str:
+    """The canonical tracking code in a path (dashes and case ignored); 404 for anything else."""
+    canonical = normalize_tracking_code(code)
+    if canonical is None:
+        raise NotFoundError(f"no request {code[:40]!r}")
+    return canonical
+
+
+def limit_per_address(setting: str, scope: str) -> None:
+    """Count this call against the caller's address under ``setting``'s limits; 429 when one is spent.
+
+    Every call counts, answered or not, so guessing codes costs as much as looking one up.
+    """
+    limiter = current_app.extensions.get(LIMITER_KEY)
+    if limiter is None or not limiter.enabled:
+        return
+    strategy = limiter.limiter
+    for item in parse_many(getattr(runtime().config, setting)):
+        if not strategy.hit(item, "requests", scope, request.remote_addr or "-"):
+            reset, _remaining = strategy.get_window_stats(item, "requests", scope, request.remote_addr or "-")
+            raise TooManyRequests(f"too many {scope} from this address: {item}; try again later",
+                                  retry_after=max(1, int(reset - time.time())))
+
+
+def send_attachment(attachment) -> object:
+    """An attachment as a download, with its UTF-8 name (RFC 5987) and sha256 validators."""
+    rt = runtime()
+    stored = StoredFile(rt.artifacts.path(attachment.path), attachment.bytes, attachment.sha256,
+                        attachment.media_type, attachment.uploaded_at)
+    response = send_stored(stored, home=rt.config.home, accel_prefix=rt.config.ACCEL_REDIRECT_PREFIX,
+                           cache_control="private, no-store")
+    fallback = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in attachment.filename)
+    response.headers["Content-Disposition"] = (f"attachment; filename=\"{fallback}\"; "
+                                               f"filename*=UTF-8''{quote(attachment.filename, safe='')}")
+    return response
