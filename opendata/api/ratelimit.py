@@ -8,8 +8,12 @@ requests with a bad token are counted (against the address) before they are refu
 
 from __future__ import annotations
 
-from flask import Flask, request
+import time
+
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
+from limits import parse_many
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from opendata.api.auth import resolve_viewer
@@ -40,6 +44,22 @@ def init_app(app: Flask, config: Config) -> Limiter:
     )
     app.extensions[EXTENSION_KEY] = limiter
     return limiter
+
+
+def limit_per_address(limits: str, scope: str) -> None:
+    """Count this call against the caller's address under ``limits`` (Flask-Limiter syntax, e.g. a
+    setting such as OPENDATA_REQUESTS_STATUS_RATE_LIMIT) in its own ``scope``; 429 with Retry-After
+    when one is spent. For operations whose every call must cost the same, answered or not (tracking
+    code look-ups, public submissions), on top of the default limits."""
+    limiter = current_app.extensions.get(EXTENSION_KEY)
+    if limiter is None or not limiter.enabled:
+        return
+    strategy, address = limiter.limiter, request.remote_addr or "-"
+    for item in parse_many(limits):
+        if not strategy.hit(item, "opendata-scope", scope, address):
+            reset, _remaining = strategy.get_window_stats(item, "opendata-scope", scope, address)
+            raise TooManyRequests(f"too many {scope} from this address ({item}); try again later",
+                                  retry_after=max(1, int(reset - time.time())))
 
 
 def rate_limit_key() -> str:

@@ -1,7 +1,8 @@
 """The portal: server-rendered pages for the URLs the catalogue exports publish.
 
 ``/catalog`` (the catalogue's IRI), ``/datasets/{id}`` (every dataset's landing page) and
-``/organizations/{slug}`` (the publisher IRI). Jinja templates in ``templates/web/``, one local
+``/organizations/{slug}`` (the publisher IRI), and the requests for disclosure: ``/requests/new`` (the
+public form) and ``/requests/status`` (follow one by tracking code and contact). Jinja templates in ``templates/web/``, one local
 stylesheet under ``/assets/``; data only through the read services, which apply the access rules.
 """
 
@@ -12,6 +13,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Add the portal's pages to the app (create_app calls this)."""
+    from opendata.web import requests  # noqa: F401  (adds the request pages to the blueprint)
     from opendata.web.views import blp
 
     app.register_blueprint(blp)

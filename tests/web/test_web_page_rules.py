@@ -14,7 +14,7 @@ from tests.web.conftest import LISTED
 from tests.web.pagecheck import local_path, read_page
 
 PAGES = ["/catalog", "/catalog?q=预算", "/organizations/city", "/organizations/finance", "/organizations/transport",
-         *[f"/datasets/{i}" for i in LISTED], "/datasets/nosuch"]
+         *[f"/datasets/{i}" for i in LISTED], "/datasets/nosuch", "/requests/new", "/requests/status"]
 
 
 @pytest.fixture(scope="module")

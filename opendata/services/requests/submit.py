@@ -269,6 +269,13 @@ def _fresh_code(session: Session) -> str:
     raise ConflictError("could not draw a free tracking code; try again")  # ~79 bits: never in practice
 
 
+def organizations_for_requests(*, runtime: Runtime) -> list[dict[str, str]]:
+    """The organisations a request may be sent to, by name (the public form's choice)."""
+    with runtime.sessions() as session:
+        return [{"id": slug, "name": name} for slug, name in
+                session.execute(select(Organization.slug, Organization.name).order_by(Organization.name))]
+
+
 def find_request(session: Session, code: str) -> DisclosureRequest:
     """The request with this canonical code (NotFoundError otherwise)."""
     request = session.scalar(select(DisclosureRequest).where(DisclosureRequest.code == code))

@@ -131,3 +131,18 @@ def test_attachments_over_the_limit_answer_413(client, tokens, app):
     r = client.post(f"/api/v1/requests/{code}/attachments", data={"file": (io.BytesIO(b"MZ\x90\x00"), "a.exe")},
                     headers=tokens["finclerk"], content_type="multipart/form-data")
     _error(r, 422, "file")
+
+
+def test_status_look_ups_are_limited_per_address_answered_or_not(seeded_runtime):
+    from opendata.config import load_config
+    from tests.conftest import running_app
+
+    config = load_config({}, **{**seeded_runtime.config.values, "REQUESTS_STATUS_RATE_LIMIT": "3 per minute"})
+    with running_app(config) as app:
+        client = app.test_client()
+        answers = [client.post("/api/v1/requests/status", json={"code": f"ABCDEFGHJKMNPQR{c}", "contact": "x@y.cn"})
+                   for c in "STUV"]
+        assert [r.status_code for r in answers] == [404, 404, 404, 429]
+        assert int(answers[-1].headers["Retry-After"]) >= 1 and answers[-1].json["status"] == 429
+        page = client.post("/requests/status", data={"code": "ABCDEFGHJKMNPQRS", "contact": "x@y.cn"})
+        assert page.status_code == 429  # the portal's status page counts against the same address

@@ -1,16 +1,13 @@
 """Per-request helpers of /api/v1/requests: the runtime, the policy, the tracking code in a path,
-the per-address limits of submissions and look-ups, and sending a stored attachment."""
+and sending a stored attachment."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from urllib.parse import quote
 
 from flask import current_app, request
 from flask_smorest import Blueprint
-from limits import parse_many
-from werkzeug.exceptions import TooManyRequests
 
 from opendata.api.files import StoredFile, send_stored
 from opendata.core.errors import NotFoundError
@@ -20,7 +17,6 @@ from opendata.services.runtime import Runtime
 
 BEARER = [{"bearerAuth": []}]
 POLICY_KEY = "opendata.requests.policy"
-LIMITER_KEY = "opendata_limiter"
 
 
 def make_blueprint(name: str, description: str) -> Blueprint:
@@ -46,22 +42,6 @@ def canonical_code(code: str) -> str:
     if canonical is None:
         raise NotFoundError(f"no request {code[:40]!r}")
     return canonical
-
-
-def limit_per_address(setting: str, scope: str) -> None:
-    """Count this call against the caller's address under ``setting``'s limits; 429 when one is spent.
-
-    Every call counts, answered or not, so guessing codes costs as much as looking one up.
-    """
-    limiter = current_app.extensions.get(LIMITER_KEY)
-    if limiter is None or not limiter.enabled:
-        return
-    strategy = limiter.limiter
-    for item in parse_many(getattr(runtime().config, setting)):
-        if not strategy.hit(item, "requests", scope, request.remote_addr or "-"):
-            reset, _remaining = strategy.get_window_stats(item, "requests", scope, request.remote_addr or "-")
-            raise TooManyRequests(f"too many {scope} from this address: {item}; try again later",
-                                  retry_after=max(1, int(reset - time.time())))
 
 
 def send_attachment(attachment) -> object:

@@ -9,10 +9,10 @@ from flask import request as http
 from flask.views import MethodView
 
 from opendata.api.auth import current_viewer, require_authenticated
+from opendata.api.ratelimit import limit_per_address
 from opendata.api.v1.requests import schemas
 from opendata.api.v1.requests.common import (
     BEARER,
-    limit_per_address,
     make_blueprint,
     policy,
     runtime,
@@ -41,7 +41,7 @@ class Requests(MethodView):
         "type": "string", "maxLength": 200}, "description": "the same key with the same request answers it again"}])
     def post(self, form):
         """Submit a request; the answer holds the tracking code. Anyone may submit, signed in or not."""
-        limit_per_address("REQUESTS_SUBMIT_RATE_LIMIT", "submissions")
+        limit_per_address(runtime().config.REQUESTS_SUBMIT_RATE_LIMIT, "request submissions")
         key = (http.headers.get("Idempotency-Key") or "").strip()[:200] or None
         received_at = form.pop("received_at", None)
         done = submit_request(runtime=runtime(), policy=policy(), viewer=current_viewer(), form=form,
@@ -58,7 +58,7 @@ class RequestStatus(MethodView):
     @blp.response(200, schemas.ApplicantViewSchema)
     def post(self, args):
         """Follow a request with its tracking code and the contact given with it (404 when either is wrong)."""
-        limit_per_address("REQUESTS_STATUS_RATE_LIMIT", "status look-ups")
+        limit_per_address(runtime().config.REQUESTS_STATUS_RATE_LIMIT, "request look-ups")
         return lookup_request(runtime=runtime(), policy=policy(), code=args["code"], contact=args["contact"])
 
 
@@ -68,7 +68,7 @@ class RequestCorrection(MethodView):
     @blp.response(200, schemas.ApplicantViewSchema)
     def post(self, args):
         """Send the corrected request (补正) asked for; the reply period starts again from today."""
-        limit_per_address("REQUESTS_STATUS_RATE_LIMIT", "status look-ups")
+        limit_per_address(runtime().config.REQUESTS_STATUS_RATE_LIMIT, "request look-ups")
         return correct_as_applicant(runtime=runtime(), policy=policy(), code=args["code"], contact=args["contact"],
                                     description=args["description"], subject=args.get("subject"))
 
