@@ -14,7 +14,8 @@ not used because it quotes every string and writes datetimes with a space; the l
 with pyarrow compute and written straight from the Arrow buffer, so no Python code runs per row.
 
 Excel CSV: the same values with a UTF-8 BOM and CRLF, and text cells starting with ``=``, ``+``,
-``-``, ``@``, tab or CR prefixed with ``'`` so spreadsheets do not evaluate them as formulas. It is
+``-``, ``@``, tab or CR (in the header row too) prefixed with ``'`` so spreadsheets do not evaluate
+them as formulas. It is
 a convenience copy; the canonical CSV stays faithful to the data.
 
 Parquet (zstd): integer and year as int64, number as float64 (decimal kept if the validator
@@ -251,7 +252,12 @@ class CsvArtifactWriter:
         self.rows = 0
         if excel:
             self._out.write("\ufeff".encode())
-        header = _quote(pa.array([f.name for f in self.fields], pa.string())).to_pylist()
+        names = pa.array([f.name for f in self.fields], pa.string())
+        if excel:  # a field name is a cell too: '=cmd|...' in the header row runs as well as in a data row
+            mask = _formula_mask(names)
+            if mask is not None:
+                names = pc.if_else(mask, pc.binary_join_element_wise("'", names, ""), names)
+        header = _quote(names).to_pylist()
         self._out.write((",".join(header) + self._eol).encode("utf-8"))
 
     def write_batch(self, batch: pa.RecordBatch) -> None:

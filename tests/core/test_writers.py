@@ -89,6 +89,23 @@ def test_excel_csv_has_bom_crlf_and_escapes_formulas(tmp_path):
     assert lines[1:7] == ["'=SUM(A1),-5", "'+1,1", "'-x,2", "'@cmd,3", "normal,4", "a=b,5"]
 
 
+def test_excel_csv_neutralises_formulas_in_the_header_row_too(tmp_path):
+    schema = make_schema({"name": "=HYPERLINK(\"http://x\",\"y\")"}, {"name": "+1"}, {"name": "-a,b"},
+                         {"name": "@x"}, {"name": "normal"})
+    batch = pa.record_batch([pa.array(["a"]), pa.array(["b"]), pa.array(["c"]), pa.array(["d"]), pa.array(["e"])],
+                            names=[f.name for f in schema.fields])
+    for excel in (True, False):
+        w = CsvArtifactWriter(tmp_path / "x.csv", schema.fields, excel=excel)
+        w.write_batch(batch)
+        w.close()
+        text = (tmp_path / "x.csv").read_bytes().decode("utf-8-sig")
+        header = next(csv.reader(io.StringIO(text, newline="")))
+        if excel:
+            assert header == ["'=HYPERLINK(\"http://x\",\"y\")", "'+1", "'-a,b", "'@x", "normal"]
+        else:  # the canonical CSV stays faithful to the schema
+            assert header == [f.name for f in schema.fields]
+
+
 def test_parquet_types_follow_the_schema(tmp_path):
     schema = _schema()
     w = ParquetArtifactWriter(tmp_path / "data.parquet", schema.fields, table_schema=schema.to_dict())
