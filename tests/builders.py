@@ -57,7 +57,7 @@ def make_catalog(runtime: Runtime, tmp_path: Path, *, datasets: list[dict[str, A
                  schemas: dict[str, dict[str, Any]] | None = None) -> Path:
     """Write a catalogue (defaults filled in per dataset), sync it through the real service; returns its folder.
 
-    Each dataset dict needs ``id`` and ``title``; ``code`` defaults from the id. Schemas default to
+    Each dataset dict needs ``id`` and ``title``; ``code`` defaults to ``330100/<position>``. Schemas default to
     ``{"rows.json": ROWS_SCHEMA}``. Calling it again with changed dicts re-syncs the same folder.
     """
     root = tmp_path / "catalog"
@@ -69,8 +69,9 @@ def make_catalog(runtime: Runtime, tmp_path: Path, *, datasets: list[dict[str, A
         if o.get("credit_code"):
             o["credit_code"] = _credit_code(f"1133010000000{i:04d}")
     entries = []
-    for d in datasets:
-        entry = {**_DATASET_DEFAULTS, "code": f"330100-{d['id']}", **d}
+    for n, d in enumerate(datasets, start=1):
+        # every builder organization sits on 330100, so the division code is a publisher code of each
+        entry = {**_DATASET_DEFAULTS, "code": f"330100/{n:05d}", **d}
         if entry["disclosure"] != "unconditional":
             entry.setdefault("legal_basis", "《中华人民共和国政府信息公开条例》第十五条（个人隐私）")
         entries.append(entry)

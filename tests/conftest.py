@@ -77,7 +77,7 @@ organizations:
     parent: city
 datasets:
   - id: budget
-    code: "330100-FIN-0001"
+    code: "330100/00001"
     title: 示例市财政预算
     publisher: finance
     theme: fiscal
@@ -88,7 +88,7 @@ datasets:
     schema: simple.json
     source: data/budget.csv
   - id: subsidies
-    code: "330100-FIN-0002"
+    code: "330100/00002"
     title: 补贴发放明细
     publisher: finance
     theme: 涉农补贴

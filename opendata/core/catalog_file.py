@@ -6,7 +6,7 @@ problems; the services layer writes the spec to the database.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -14,35 +14,19 @@ from typing import Any
 
 import yaml
 
-from opendata.core import codes, divisions, vocab
+from opendata.core import cataloguerules, vocab
+from opendata.core.catalog_organizations import SLUG, OrganizationChecks, OrganizationSpec
 from opendata.core.errors import CatalogError, Problem, SchemaError
 from opendata.core.tableschema import TableSchema, load_table_schema
 from opendata.core.yamlmarks import LineDict, load_yaml_with_lines
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
-
 _CATALOG_KEYS = {"title", "title_en", "description", "publisher", "homepage", "language"}
-_ORG_KEYS = {"id", "name", "name_en", "credit_code", "level", "division_code", "parent", "contact"}
-_ORG_REQUIRED = {"id", "name", "level", "division_code"}
 _DATASET_KEYS = {"id", "code", "title", "title_en", "description", "publisher", "theme", "keywords",
                  "license", "disclosure", "legal_basis", "frequency", "temporal", "spatial",
                  "contact", "schema", "source", "sheet"}
 _DATASET_REQUIRED = {"id", "code", "title", "publisher", "theme", "license", "disclosure",
                      "frequency", "schema"}
 _CONTACT_KEYS = {"name", "phone", "email", "address", "url"}
-
-
-@dataclass(frozen=True)
-class OrganizationSpec:
-    slug: str
-    name: str
-    level: str
-    division_code: str
-    name_en: str | None = None
-    credit_code: str | None = None
-    parent: str | None = None
-    contact: dict[str, str] = field(default_factory=dict)
-    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -107,7 +91,9 @@ def load_catalog(path: str | Path, *, schemas_dir: str | Path, check_sources: bo
     return spec
 
 
-class _Checker:
+class _Checker(OrganizationChecks):
+    """Checks a parsed catalogue; collects every problem with its line instead of stopping."""
+
     def __init__(self, fname: str, schemas_dir: Path, base_dir: Path, check_sources: bool):
         self.fname = fname
         self.schemas_dir = schemas_dir
@@ -135,7 +121,7 @@ class _Checker:
         elif isinstance(info, LineDict):
             self._unknown_keys(info, _CATALOG_KEYS, "catalog")
         orgs = self._organizations(doc.get("organizations"), doc.line_of("organizations"))
-        org_slugs = {o.slug for o in orgs}
+        org_slugs = {o.slug: o.publisher_codes for o in orgs}
         if info.get("publisher") and info["publisher"] not in org_slugs:
             self.error(f"catalog publisher '{info['publisher']}' is not an organization id",
                        info.line_of("publisher") if isinstance(info, LineDict) else None, "catalog/publisher")
@@ -187,73 +173,10 @@ class _Checker:
             out.append((i, item))
         return out
 
-    # -- organizations ---------------------------------------------------------------------
-    def _organizations(self, value: Any, line: int) -> list[OrganizationSpec]:
-        out: list[OrganizationSpec] = []
-        seen: dict[str, int] = {}
-        credit_seen: dict[str, int] = {}
-        for i, node in self._items(value, line, "organizations"):
-            at = f"organizations/{i}"
-            self._unknown_keys(node, _ORG_KEYS, at)
-            vals = {k: self._text(node, k, at, required=k in _ORG_REQUIRED)
-                    for k in ("id", "name", "name_en", "credit_code", "level", "division_code", "parent")}
-            slug = vals["id"]
-            if slug is not None:
-                if not SLUG.match(slug):
-                    self.error(f"organization id '{slug}' must be lowercase letters, digits and hyphens",
-                               node.line_of("id"), f"{at}/id")
-                if slug in seen:
-                    self.error(f"duplicate organization id '{slug}' (first on line {seen[slug]})",
-                               node.line_of("id"), f"{at}/id")
-                seen.setdefault(slug, node.line_of("id"))
-            level = None
-            if vals["level"] is not None:
-                term = vocab.lookup("level", vals["level"])
-                if term is None:
-                    self.error(f"unknown level '{vals['level']}' (one of {', '.join(vocab.keys('level'))})",
-                               node.line_of("level"), f"{at}/level")
-                else:
-                    level = term.key
-            dcode = vals["division_code"]
-            if dcode is not None and not divisions.is_known_division(dcode):
-                self.error(f"division code '{dcode}' is not in the GB/T 2260 code list",
-                           node.line_of("division_code"), f"{at}/division_code")
-            credit = vals["credit_code"]
-            if credit is not None:
-                credit = credit.upper()
-                if not codes.is_uscc_shaped(credit):
-                    self.error(f"credit code '{credit}' is not an 18-character 统一社会信用代码",
-                               node.line_of("credit_code"), f"{at}/credit_code")
-                elif not codes.is_valid_uscc(credit):
-                    self.warn(f"credit code '{credit}' fails the GB 32100 check character "
-                              f"(expected {codes.uscc_check_char(credit[:17])}); kept for review",
-                              node.line_of("credit_code"), f"{at}/credit_code", code="credit-code-check")
-                if credit in credit_seen:
-                    self.error(f"duplicate credit code '{credit}' (first on line {credit_seen[credit]})",
-                               node.line_of("credit_code"), f"{at}/credit_code")
-                credit_seen.setdefault(credit, node.line_of("credit_code"))
-            if None in (slug, vals["name"], level, dcode):
-                continue
-            out.append(OrganizationSpec(slug=slug, name=vals["name"], level=level, division_code=dcode,
-                                        name_en=vals["name_en"], credit_code=credit, parent=vals["parent"],
-                                        contact=self._contact(node, at), line=node.line))
-        by_slug = {o.slug: o for o in out}
-        for o in out:
-            if o.parent is not None and o.parent not in by_slug:
-                self.error(f"parent '{o.parent}' is not an organization id", o.line, f"organizations/{o.slug}/parent")
-        for o in out:  # cycles
-            seen_chain, cur = set(), o
-            while cur is not None and cur.parent is not None:
-                if cur.slug in seen_chain:
-                    self.error(f"organization '{o.slug}' is its own ancestor", o.line, f"organizations/{o.slug}/parent")
-                    break
-                seen_chain.add(cur.slug)
-                cur = by_slug.get(cur.parent)
-        return out
-
     # -- datasets --------------------------------------------------------------------------
-    def _datasets(self, value: Any, line: int, org_slugs: set[str], schemas: dict[str, TableSchema],
-                  texts: dict[str, bytes]) -> list[DatasetSpec]:
+    def _datasets(self, value: Any, line: int, org_slugs: Mapping[str, Sequence[str]],
+                  schemas: dict[str, TableSchema], texts: dict[str, bytes]) -> list[DatasetSpec]:
+        """Check dataset entries; ``org_slugs`` maps each organization id to its publisher codes."""
         out: list[DatasetSpec] = []
         ids: dict[str, int] = {}
         dcodes: dict[str, int] = {}
@@ -266,7 +189,7 @@ class _Checker:
             ok = all(v[k] is not None for k in _DATASET_REQUIRED)
             ident = v["id"]
             if ident is not None:
-                if not SLUG.match(ident):
+                if not SLUG.fullmatch(ident):
                     self.error(f"dataset id '{ident}' must be lowercase letters, digits and hyphens",
                                node.line_of("id"), f"{at}/id")
                 if ident in ids:
@@ -274,6 +197,11 @@ class _Checker:
                     ok = False
                 ids.setdefault(ident, node.line_of("id"))
             if v["code"] is not None:
+                publisher = v["publisher"] if v["publisher"] in org_slugs else None
+                if problem := cataloguerules.catalogue_code_problem(
+                        v["code"], publisher=publisher, prefixes=org_slugs.get(publisher, ()) if publisher else ()):
+                    self.error(problem, node.line_of("code"), f"{at}/code")
+                    ok = False
                 if v["code"] in dcodes:
                     self.error(f"duplicate catalogue code '{v['code']}' (first on line {dcodes[v['code']]})",
                                node.line_of("code"), f"{at}/code")

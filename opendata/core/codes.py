@@ -9,15 +9,16 @@ from datetime import date
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_VALUE = {c: i for i, c in enumerate(_USCC_CHARS)}
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_USCC_SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+# ASCII classes and fullmatch: \d would accept full-width digits and $ a trailing newline
+_USCC_SHAPE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}")
 
 # GB 11643-1999 公民身份号码 (ISO 7064 MOD 11-2)
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
-_ID15_SHAPE = re.compile(r"^\d{15}$")
+_ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
+_ID15_SHAPE = re.compile(r"[0-9]{15}")
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_DIVISION = re.compile(r"^\d{6}(\d{3})?$")
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+_DIVISION = re.compile(r"[0-9]{6}([0-9]{3})?")
 
 
 def uscc_check_char(first17: str) -> str | None:
@@ -30,7 +31,31 @@ def uscc_check_char(first17: str) -> str | None:
 
 def is_uscc_shaped(code: str) -> bool:
     """True when ``code`` has the 18-character shape of a unified social credit code."""
-    return bool(_USCC_SHAPE.match(code or ""))
+    return bool(_USCC_SHAPE.fullmatch(code or ""))
+
+
+def uscc_problem(code: str) -> str | None:
+    """Why ``code`` is not shaped like a 统一社会信用代码 (length, which character), or None if it is.
+
+    The check character is a separate question (:func:`is_valid_uscc`): real codes that fail it
+    exist, so callers warn about it instead of refusing.
+    """
+    code = code or ""
+    if len(code) != 18:
+        return f"has {len(code)} characters; a 统一社会信用代码 (GB 32100) has 18"
+    for i, ch in enumerate(code, start=1):
+        if 3 <= i <= 8 and not ("0" <= ch <= "9"):
+            return (f"character {i} is {_shown(ch)}; characters 3 to 8 are the registering authority's "
+                    "GB/T 2260 division code and must be digits")
+        if ch not in _USCC_VALUE:
+            return (f"character {i} is {_shown(ch)}, which GB 32100 does not use "
+                    "(allowed: digits and the capital letters A–Y except I, O, S, V and Z)")
+    return None
+
+
+def _shown(ch: str) -> str:
+    """A character for a message: printable ones quoted, others by their code point."""
+    return f"'{ch}'" if ch.isprintable() and not ch.isspace() else f"U+{ord(ch):04X}"
 
 
 def is_valid_uscc(code: str) -> bool:
@@ -63,7 +88,7 @@ def id_birth_date(number: str) -> date | None:
 def is_valid_id_number(number: str, *, today: date | None = None) -> bool:
     """True for an 18-digit 身份证号 with a correct check character and a real, past birth date."""
     number = (number or "").upper()
-    if not _ID_SHAPE.match(number) or id_check_char(number[:17]) != number[17]:
+    if not _ID_SHAPE.fullmatch(number) or id_check_char(number[:17]) != number[17]:
         return False
     born = id_birth_date(number)
     return born is not None and date(1880, 1, 1) <= born <= (today or date.today())
@@ -91,9 +116,9 @@ def is_luhn_valid(digits: str) -> bool:
 
 def is_mobile_number(number: str) -> bool:
     """True for a mainland mobile number: 1[3-9] followed by 9 digits."""
-    return bool(_MOBILE.match(number or ""))
+    return bool(_MOBILE.fullmatch(number or ""))
 
 
 def is_division_code_shaped(code: str) -> bool:
     """True when ``code`` is 6 (GB/T 2260) or 9 (GB/T 10114 township) digits."""
-    return bool(_DIVISION.match(code or ""))
+    return bool(_DIVISION.fullmatch(code or ""))

@@ -24,7 +24,7 @@ from pathlib import Path
 DATA_FILE = Path(__file__).with_name("data") / "gb2260.txt"
 TOWNSHIP_SUFFIX_MIN = 1
 TOWNSHIP_SUFFIX_MAX = 399
-_SHAPE = re.compile(r"^\d{6}(\d{3})?$")
+_SHAPE = re.compile(r"[0-9]{6}([0-9]{3})?")  # ASCII digits only (\d takes full-width ones)
 
 
 @cache
@@ -46,12 +46,32 @@ def _clean(code: object) -> str:
 def is_known_division(code: object) -> bool:
     """True for a 6-digit code in the GB/T 2260 list, or a 9-digit township code under one."""
     code = _clean(code)
-    if not _SHAPE.match(code):
+    if not _SHAPE.fullmatch(code):
         return False
     if len(code) == 6:
         return code in _codes()
     suffix = int(code[6:])
     return code[:6] in _codes() and TOWNSHIP_SUFFIX_MIN <= suffix <= TOWNSHIP_SUFFIX_MAX
+
+
+def division_problem(code: object) -> str | None:
+    """Why ``code`` is not a known division code (length, which character, suffix, list), or None."""
+    code = _clean(code)
+    if len(code) not in (6, 9):
+        return (f"has {len(code)} characters; a division code has 6 digits (GB/T 2260) "
+                "or 9 for a township (GB/T 10114)")
+    for i, ch in enumerate(code, start=1):
+        if not ("0" <= ch <= "9"):
+            shown = f"'{ch}'" if ch.isprintable() and not ch.isspace() else f"U+{ord(ch):04X}"
+            return f"character {i} is {shown}; a division code is all digits (0-9)"
+    if code[:6] not in _codes():
+        if len(code) == 9:
+            return f"its county part {code[:6]} is not in the GB/T 2260 code list"
+        return "is not in the GB/T 2260 code list"
+    if len(code) == 9 and not TOWNSHIP_SUFFIX_MIN <= int(code[6:]) <= TOWNSHIP_SUFFIX_MAX:
+        return (f"its township suffix {code[6:]} is outside {TOWNSHIP_SUFFIX_MIN:03d}–{TOWNSHIP_SUFFIX_MAX:03d} "
+                "(GB/T 10114: 街道 001–099, 镇 100–199, 乡 200–399)")
+    return None
 
 
 def division_name(code: object) -> str | None:

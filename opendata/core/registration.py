@@ -7,7 +7,7 @@ catalogue checker of :mod:`opendata.core.catalog_file` on a single entry; proble
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +48,13 @@ def _line_dict(value: Any) -> Any:
     return value
 
 
-def check_dataset_entry(entry: Mapping[str, Any], *, organizations: set[str],
+def check_dataset_entry(entry: Mapping[str, Any], *, organizations: Mapping[str, Sequence[str]],
                         schemas: Mapping[str, TableSchema]) -> DatasetSpec:
-    """The checked dataset, or ValidationError whose problems name each wrong property."""
+    """The checked dataset, or ValidationError whose problems name each wrong property.
+
+    ``organizations`` maps each organization id to its publisher codes
+    (:func:`opendata.core.cataloguerules.publisher_codes`), which the catalogue code must use.
+    """
     problems: list[Problem] = []
     for key in entry:
         if key not in API_DATASET_KEYS:
@@ -58,7 +62,7 @@ def check_dataset_entry(entry: Mapping[str, Any], *, organizations: set[str],
                                     f"{', '.join(API_DATASET_KEYS)})", path=str(key)))
     checker = _RegistryChecker(schemas)
     node = _line_dict({k: v for k, v in entry.items() if k in API_DATASET_KEYS})
-    found = checker._datasets([node], 0, set(organizations), {}, {})
+    found = checker._datasets([node], 0, dict(organizations), {}, {})
     for p in checker.problems:
         path = (p.path or "").removeprefix("datasets/0/").removeprefix("datasets/0") or None
         problems.append(Problem(p.code, p.message, path=path))

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from opendata.core import lifecycle, vocab
+from opendata.core.cataloguerules import publisher_codes
 from opendata.core.errors import NotFoundError, Problem, ValidationError
 from opendata.core.registration import check_dataset_entry
 from opendata.core.tableschema import load_table_schema
@@ -52,7 +53,8 @@ def dataset_entry(ds: Dataset) -> dict[str, Any]:
 
 
 def _check(session: Session, entry: dict[str, Any]):
-    orgs = set(session.scalars(select(Organization.slug)))
+    orgs = {slug: publisher_codes(credit_code=credit, division_code=division) for slug, credit, division in
+            session.execute(select(Organization.slug, Organization.credit_code, Organization.division_code))}
     schemas = {}
     name = entry.get("schema")
     if isinstance(name, str):

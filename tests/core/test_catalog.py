@@ -141,3 +141,13 @@ def test_schema_json_syntax_error_has_a_line(tmp_path):
     (problem,) = info.value.problems
     assert problem.file.endswith("broken.json") and problem.line == 2
     json.dumps([p.to_dict() for p in info.value.problems])  # problems are plain data
+
+
+def test_credit_code_with_a_bad_letter_is_reported_as_such_not_as_a_wrong_length(tmp_path):
+    from tests.conftest import CITY_CODE
+
+    bad = CITY_CODE[:10] + "I" + CITY_CODE[11:]
+    problems = _problems(tmp_path, BASIC_CATALOG.replace(CITY_CODE, bad))
+    assert [p.path for p in problems] == ["organizations/0/credit_code"]
+    assert problems[0].message == (f"credit code '{bad}' character 11 is 'I', which GB 32100 does not use "
+                                   "(allowed: digits and the capital letters A–Y except I, O, S, V and Z)")

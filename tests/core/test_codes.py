@@ -63,3 +63,36 @@ def test_luhn(digits, ok):
                                        ("1380013800", False), ("138001380001", False)])
 def test_mobile_numbers(number, ok):
     assert codes.is_mobile_number(number) is ok
+
+
+def test_an_18_character_credit_code_with_a_letter_not_allowed_names_that_character():
+    problem = codes.uscc_problem("91350100M00010OY43")
+    assert problem == ("character 15 is 'O', which GB 32100 does not use "
+                       "(allowed: digits and the capital letters A–Y except I, O, S, V and Z)")
+    assert "18" not in problem
+
+
+@pytest.mark.parametrize(("code", "fragment"), [
+    ("91350100M000100Y4", "has 17 characters; a 统一社会信用代码 (GB 32100) has 18"),
+    ("91350100M000100Y433", "has 19 characters"),
+    ("", "has 0 characters"),
+    ("9135A100M000100Y43", "character 5 is 'A'; characters 3 to 8 are the registering authority's GB/T 2260 "
+                           "division code and must be digits"),
+    ("91350100M000100Y4 ", "character 18 is U+0020"),
+    ("9135０100M000100Y43", "character 5 is '０'"),
+    ("91350100m000100Y43", "character 9 is 'm'"),
+])
+def test_credit_code_messages_say_exactly_what_is_wrong(code, fragment):
+    assert fragment in codes.uscc_problem(code)
+
+
+def test_a_well_shaped_credit_code_has_no_shape_problem_even_with_a_wrong_check_character():
+    assert codes.uscc_problem("91350100M000100Y43") is None
+    assert codes.uscc_problem("91350100M000100Y44") is None  # the check is a warning, asked separately
+
+
+def test_full_width_digits_and_a_trailing_newline_are_not_code_shaped():
+    assert not codes.is_uscc_shaped("９1350100M000100Y43")
+    assert not codes.is_uscc_shaped("91350100M000100Y43\n")
+    assert not codes.is_valid_id_number("11010519491231002X\n")
+    assert not codes.is_mobile_number("１3800138000")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from opendata.core import divisions
 from opendata.core.divisions import (
     division_count,
     division_full_name,
@@ -116,3 +117,20 @@ def test_data_file_is_sorted_unique_and_well_formed():
     for ln in lines:
         code, name = ln.split("\t")
         assert len(code) == 6 and code.isdigit() and name.strip() == name and name, ln
+
+
+@pytest.mark.parametrize(("code", "message"), [
+    ("33010", "has 5 characters; a division code has 6 digits (GB/T 2260) or 9 for a township (GB/T 10114)"),
+    ("33A100", "character 3 is 'A'; a division code is all digits (0-9)"),
+    ("３30100", "character 1 is '３'; a division code is all digits (0-9)"),
+    ("999999", "is not in the GB/T 2260 code list"),
+    ("999999001", "its county part 999999 is not in the GB/T 2260 code list"),
+    ("330502400", "its township suffix 400 is outside 001–399 (GB/T 10114: 街道 001–099, 镇 100–199, 乡 200–399)"),
+])
+def test_division_code_messages_say_exactly_what_is_wrong(code, message):
+    assert divisions.division_problem(code) == message
+
+
+@pytest.mark.parametrize("code", ["330100", "110101", "330523101"])
+def test_known_division_codes_have_no_problem(code):
+    assert divisions.division_problem(code) is None

@@ -36,7 +36,7 @@ def test_package_show_maps_dataset_to_package_with_resources(ckan):
     assert pkg["version"] == "2" and pkg["num_resources"] == 2
     extras = {e["key"]: e["value"] for e in pkg["extras"]}
     assert extras["disclosure"] == "unconditional" and extras["frequency"] == "monthly"
-    assert extras["code"] == "330100-TRA-0001"
+    assert extras["code"] == "330100/20001"
 
 
 @pytest.mark.parametrize("name", ["subsidies", "penalties", "pending"])

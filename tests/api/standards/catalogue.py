@@ -45,7 +45,7 @@ BASE_URL = "http://data.example.gov.cn"
 
 _DATASET = """\
   - id: {id}
-    code: "330100-{code}"
+    code: "330100/{code}"
     title: {title}
     title_en: {title_en}
     description: {title}，按年度发布。
@@ -59,19 +59,19 @@ _DATASET = """\
     contact: {{name: 数据科, email: data@example.gov.cn, phone: "0571-87000000"}}
 """
 DATASETS = [
-    dict(id="budget", code="FIN-0001", title="示例市财政预算", title_en="Budget of Example City",
+    dict(id="budget", code="10001", title="示例市财政预算", title_en="Budget of Example City",
          publisher="finance", theme="fiscal", keywords="预算, 财政", disclosure="unconditional", frequency="annual"),
-    dict(id="bus-lines", code="TRA-0001", title="公交线路客流", title_en="Bus line ridership",
+    dict(id="bus-lines", code="20001", title="公交线路客流", title_en="Bus line ridership",
          publisher="transport", theme="transport", keywords="公交, 交通", disclosure="unconditional",
          frequency="monthly"),
-    dict(id="pending", code="FIN-0003", title="待审核数据", title_en="Pending data", publisher="finance",
+    dict(id="pending", code="10003", title="待审核数据", title_en="Pending data", publisher="finance",
          theme="fiscal", keywords="预算", disclosure="unconditional", frequency="irregular"),
-    dict(id="subsidies", code="FIN-0002", title="补贴发放明细", title_en="Subsidy payments", publisher="finance",
+    dict(id="subsidies", code="10002", title="补贴发放明细", title_en="Subsidy payments", publisher="finance",
          theme="agricultural-subsidies", keywords="补贴", disclosure="conditional", frequency="quarterly"),
-    dict(id="penalties", code="TRA-0002", title="交通行政处罚", title_en="Traffic penalties",
+    dict(id="penalties", code="20002", title="交通行政处罚", title_en="Traffic penalties",
          publisher="transport", theme="administrative-penalties", keywords="处罚", disclosure="closed",
          frequency="daily"),
-    dict(id="retired", code="FIN-0009", title="已撤回数据", title_en="Retired data", publisher="finance",
+    dict(id="retired", code="10009", title="已撤回数据", title_en="Retired data", publisher="finance",
          theme="fiscal", keywords="撤回", disclosure="unconditional", frequency="annual"),
 ]
 LEGAL_BASIS = "《中华人民共和国政府信息公开条例》第十五条（个人隐私）"

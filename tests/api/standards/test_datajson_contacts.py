@@ -71,7 +71,7 @@ def _org(slug: str, name: str, n: int, *, parent: str | None = None, contact: st
 
 
 def _dataset(ident: str, n: int, publisher: str, *, contact: str | None = None, legal_basis: str | None = None) -> str:
-    text = (f"  - id: {ident}\n    code: \"330100-T-{n:04d}\"\n    title: 数据集{n}\n    publisher: {publisher}\n"
+    text = (f"  - id: {ident}\n    code: \"330100/{n:05d}\"\n    title: 数据集{n}\n    publisher: {publisher}\n"
             f"    theme: fiscal\n    keywords: [测试]\n    license: CC-BY-4.0\n"
             f"    disclosure: {'closed' if legal_basis else 'unconditional'}\n    frequency: annual\n"
             f"    schema: rows.json\n")

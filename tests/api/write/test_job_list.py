@@ -19,7 +19,7 @@ def _upload(client, headers, body: bytes, dataset: str) -> str:
 def jobs(client, runtime, fin, city):
     """Four finished jobs: finance's clerk uploaded three (budget twice, subsidies), the city's clerk one."""
     created = client.post("/api/v1/datasets", headers=city, json={
-        "id": "city-stats", "code": "330100-GOV-0001", "title": "市统计", "publisher": "city", "theme": "fiscal",
+        "id": "city-stats", "code": "330100/09001", "title": "市统计", "publisher": "city", "theme": "fiscal",
         "license": "CC-BY-4.0", "disclosure": "unconditional", "frequency": "annual", "schema": "simple.json"})
     assert created.status_code == 201, created.json
     ids = {}

@@ -9,7 +9,7 @@ from opendata.services.audit import AuditFilter, audit_list
 from tests.accounts_fixtures import bearer, make_token
 from tests.api.write.conftest import error_of
 
-VALID = {"id": "tax-refunds", "code": "330100-FIN-0100", "title": "退税明细", "publisher": "finance",
+VALID = {"id": "tax-refunds", "code": "330100/00100", "title": "退税明细", "publisher": "finance",
          "theme": "fiscal", "keywords": ["退税"], "license": "CC-BY-4.0", "disclosure": "unconditional",
          "frequency": "monthly", "schema": "simple.json", "temporal": {"start": "2024-01-01", "end": "2024-12-31"},
          "contact": {"name": "财政局", "email": "fin@example.gov.cn"}}
@@ -28,7 +28,7 @@ def test_register_dataset_then_read_it_back(client, fin, runtime):
     shown = client.get("/api/v1/datasets/tax-refunds")
     assert shown.status_code == 200 and shown.json["title"] == "退税明细"
     (entry,) = _audit(runtime, action="dataset-registered")
-    assert entry.actor == "finclerk" and entry.after["code"] == "330100-FIN-0100" and entry.before is None
+    assert entry.actor == "finclerk" and entry.after["code"] == "330100/00100" and entry.before is None
 
 
 def test_chinese_vocabulary_names_are_accepted_as_in_the_catalogue(client, fin):
@@ -40,7 +40,9 @@ def test_chinese_vocabulary_names_are_accepted_as_in_the_catalogue(client, fin):
 @pytest.mark.parametrize(("change", "field"), [
     ({"id": "Not_A_Slug"}, "id"),
     ({"id": "budget"}, "id"),
-    ({"code": "330100-FIN-0001"}, "code"),
+    ({"code": "330100/00001"}, "code"),
+    ({"code": "hello world"}, "code"),
+    ({"code": "110101/00001"}, "code"),
     ({"title": ""}, "title"),
     ({"theme": "astrology"}, "theme"),
     ({"license": "WTFPL"}, "license"),
@@ -59,6 +61,23 @@ def test_each_bad_input_answers_422_naming_the_field(client, fin, change, field)
     errors = body["errors"]
     named = {e.get("path") for e in errors} if isinstance(errors, list) else set(errors.get("json", {}))
     assert any(n == field or (n or "").startswith(field) for n in named), body
+
+
+def test_a_catalogue_code_out_of_format_is_refused_with_the_format_in_the_message(client, fin):
+    body = error_of(client.post("/api/v1/datasets", json={**VALID, "code": "hello world"}, headers=fin), 422)
+    (problem,) = body["errors"]
+    assert problem["path"] == "code" and "is not <publisher code>/<sequence>" in problem["message"]
+    assert client.get("/api/v1/datasets/tax-refunds").status_code == 404
+
+
+def test_moving_a_dataset_to_another_publisher_needs_a_code_of_that_publisher(client, fin, city):
+    assert client.post("/api/v1/datasets", json=VALID, headers=fin).status_code == 201
+    from tests.conftest import CITY_CODE
+
+    body = error_of(client.patch("/api/v1/datasets/tax-refunds", json={"publisher": "city",
+                                 "code": "999999/00001"}, headers=city), 422)
+    assert [e["path"] for e in body["errors"]] == ["code"]
+    assert f"'{CITY_CODE[8:17]}'" in body["errors"][0]["message"]
 
 
 def test_missing_required_fields_are_each_named(client, fin):

@@ -99,7 +99,7 @@ def test_upload_needs_the_publish_scope_and_the_organization(client, runtime):
     error_of(_upload(client, {}, b"id\n1\n"), 401)
     city = bearer(make_token(runtime, "cityclerk", scopes=["publish"]))
     created = client.post("/api/v1/datasets", headers=city, json={
-        "id": "city-stats", "code": "330100-GOV-0001", "title": "市统计", "publisher": "city", "theme": "fiscal",
+        "id": "city-stats", "code": "330100/09001", "title": "市统计", "publisher": "city", "theme": "fiscal",
         "license": "CC-BY-4.0", "disclosure": "unconditional", "frequency": "annual", "schema": "simple.json"})
     assert created.status_code == 201, created.json
     fin = bearer(make_token(runtime, "finclerk", scopes=["publish"]))
