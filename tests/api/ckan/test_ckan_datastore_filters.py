@@ -38,7 +38,7 @@ SCHEMA = {"fields": [
     {"name": "amount__gt", "type": "string"}, {"name": "label", "type": "string"},
 ], "primaryKey": ["id"]}
 LABELS = ["a,b", "c", "a", "b", "d,e,f"]
-DATASET = dict(id="odd", code="FIN-0100", title="列名特殊的数据", title_en="Odd column names", publisher="finance",
+DATASET = dict(id="odd", code="10100", title="列名特殊的数据", title_en="Odd column names", publisher="finance",
                theme="fiscal", keywords="测试", disclosure="unconditional", frequency="annual")
 
 
