@@ -3,7 +3,14 @@
 Looks in cell values for 身份证号 (GB 11643 shape, MOD 11-2 check character and a real birth
 date; 15-digit legacy numbers optionally), mobile numbers, bank card numbers (16 to 19 digits
 passing Luhn) and e-mail addresses, and in column headers for names that suggest personal
-information (身份证, 证件号码, 手机, 联系电话, 住址, 银行账号 and English equivalents).
+information (身份证, 证件号码, 手机, 电话, 姓名, 住址, 地址, 银行账号 and English equivalents).
+Columns of personal names and home addresses are recognised by their values too
+(:mod:`opendata.core.pii_people`).
+
+An 18-character run shaped like an ID number (a province code, a real birth date) whose check
+character is wrong is reported as ``id-number-bad-check``, never as a bank card even when it
+passes Luhn: a mistyped ID number is still a person's ID number, and calling it a card would send
+the reviewer looking for the wrong thing.
 
 A vectorized prefilter (one RE2 pass per column) picks the few cells that can hold anything;
 whole-cell ID numbers and mobile numbers are then checked with pyarrow compute, and only cells
@@ -26,6 +33,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from opendata.core import pii_people
 from opendata.core.codes import (
     id_birth_date,
     is_luhn_valid,
@@ -33,11 +41,12 @@ from opendata.core.codes import (
     is_valid_id_number,
     is_valid_uscc,
 )
+from opendata.core.divisions import is_known_division
 from opendata.core.readers.base import RawBatch
 from opendata.core.tableschema import FieldSpec, TableSchema
 
 SAMPLES_PER_FINDING = 5
-KINDS = ("id-number", "mobile", "bank-card", "email", "address")
+KINDS = ("id-number", "id-number-bad-check", "mobile", "bank-card", "email", "name", "address")
 _NO_PII_TYPES = ("date", "time", "datetime", "year", "yearmonth", "boolean", "geopoint")
 
 _PREFILTER = r"\d{11}|@|1[3-9]\d[- ]\d{4}[- ]\d{4}"
@@ -49,10 +58,9 @@ _DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])(\d{11,19}[Xx]?)(?![0-9A-Za-z])")
 _SPACED_MOBILE = re.compile(r"(?<![0-9])(1[3-9]\d)[- ](\d{4})[- ](\d{4})(?![0-9])")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 
-_LABEL_WORDS = {
+_LABEL_WORDS = {  # in this order: 户主身份证号 is an ID number, 联系人电话 a phone number
     "id-number": ("身份证", "证件号码", "证件号", "公民身份号码"),
-    "mobile": ("手机", "联系电话", "电话号码", "联系方式"),
-    "address": ("住址", "家庭地址", "居住地址", "户籍地址"),
+    "mobile": ("手机", "电话", "联系方式"),
     "bank-card": ("银行账号", "银行帐号", "银行卡", "银行账户"),
 }
 _LABEL_ENGLISH = {
@@ -60,6 +68,7 @@ _LABEL_ENGLISH = {
     "mobile": r"\b(mobile|cell ?phone|phone|telephone|tel)\b",
     "address": r"\b(home ?address|address|domicile|residence)\b",
     "bank-card": r"\b(bank ?(account|card)|card ?(number|no)|account ?(number|no)|iban)\b",
+    "name": pii_people.NAME_ENGLISH,
 }
 
 
@@ -130,11 +139,15 @@ class PiiFindings:
 
 
 def mask_sample(kind: str, value: str) -> str:
-    """A display mask: ID first 6 + last 4, mobile 3 + 4, card 4 + 4, e-mail first letter."""
+    """A display mask: ID first 6 + last 4, mobile 3 + 4, card 4 + 4, e-mail first letter, name surname."""
     if kind == "email":
         local, _, domain = value.partition("@")
         return f"{local[:1]}***@{domain}"
-    keep = {"id-number": (6, 4), "mobile": (3, 4), "bank-card": (4, 4)}.get(kind, (1, 1))
+    if kind == "name":
+        return pii_people.mask_name(value)
+    if kind == "address":
+        return pii_people.mask_address(value)
+    keep = {"id-number": (6, 4), "id-number-bad-check": (6, 4), "mobile": (3, 4), "bank-card": (4, 4)}.get(kind, (1, 1))
     first, last = keep
     if len(value) <= first + last:
         return "*" * len(value)
@@ -147,6 +160,8 @@ def classify_label(label: str) -> str | None:
     for kind, words in _LABEL_WORDS.items():
         if any(w in text for w in words):
             return kind
+    if kind := pii_people.label_kind(text):
+        return kind
     words = re.sub(r"[_\-./]+", " ", text).lower()
     for kind, pattern in _LABEL_ENGLISH.items():
         if re.search(pattern, words):
@@ -161,6 +176,8 @@ def classify_text(text: str, *, legacy_ids: bool = False, today: date | None = N
         run = m.group(1).upper()
         if len(run) == 18 and is_valid_id_number(run, today=today) or legacy_ids and len(run) == 15 and run.isdigit() and id_birth_date(run):
             out.append(("id-number", run))
+        elif len(run) == 18 and _id_shaped(run, today or date.today()):
+            out.append(("id-number-bad-check", run))
         elif 16 <= len(run) <= 19 and run.isdigit() and is_luhn_valid(run) and not (
                 len(run) == 18 and is_valid_uscc(run)):  # an all-digit credit code is public, not a card
             out.append(("bank-card", run))
@@ -171,6 +188,15 @@ def classify_text(text: str, *, legacy_ids: bool = False, today: date | None = N
     for m in _EMAIL.finditer(text):
         out.append(("email", m.group(0)))
     return out
+
+
+def _id_shaped(run: str, today: date) -> bool:
+    """An ID number but for its check character: a known province code and a real birth date."""
+    if not (run[:17].isdigit() and (run[17].isdigit() or run[17] == "X")):
+        return False
+    born = id_birth_date(run)
+    return (born is not None and date(1880, 1, 1) <= born <= today
+            and is_known_division(run[:2] + "0000"))
 
 
 class PiiScanner:
@@ -185,8 +211,10 @@ class PiiScanner:
             spec = schema.fields[i] if i < len(schema.fields) else None
             self._columns.append((spec.name if spec else label, spec))
         self._found: dict[tuple[int, str, str], PiiFinding] = {}
+        self._people: dict[int, pii_people.PeopleColumn] = {}
         for i, (_name, spec) in enumerate(self._columns):
-            kind = classify_label(labels[i]) or (classify_label(spec.name) if spec else None)
+            kind = classify_label(labels[i]) or (  # the schema's name and title say what a column is too
+                (classify_label(spec.name) or classify_label(spec.title or "")) if spec else None)
             if kind:
                 self._finding(i, kind, "label")
 
@@ -210,6 +238,8 @@ class PiiScanner:
                 continue  # a valid date, time, boolean… cannot hold any kind searched for
             if col.null_count == len(col):
                 continue
+            if spec is None or spec.type in ("string", "any"):
+                self._people.setdefault(i, pii_people.PeopleColumn()).scan(col, batch.row_numbers)
             if typed is not None and spec is not None and spec.type in ("integer", "number") \
                     and i < typed.num_columns:
                 values = typed.column(i)
@@ -268,6 +298,13 @@ class PiiScanner:
 
     def finish(self) -> PiiFindings:
         """All findings, ordered by field then kind."""
+        for i, people in self._people.items():
+            for kind, holds, count, samples in (
+                    ("name", people.holds_names(), people.names, people.name_samples),
+                    ("address", people.holds_addresses(), people.addresses, people.address_samples)):
+                if holds:
+                    finding = self._finding(i, kind, "values")
+                    finding.count, finding.samples = count, list(samples)
         keys = sorted(self._found, key=lambda k: (k[0], k[2] != "label", k[1]))
         return PiiFindings([self._found[k] for k in keys])
 
