@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import random
 from pathlib import Path
@@ -52,12 +53,18 @@ def _credit_code(body17: str) -> str:
     return body17 + uscc_check_char(body17)
 
 
+def default_code(identifier: str) -> str:
+    """A catalogue code stable per identifier (re-syncs keep it): every builder organization sits on
+    330100, so that division code is a publisher code of each."""
+    return f"330100/{int(hashlib.sha256(identifier.encode()).hexdigest(), 16) % 10**10:010d}"
+
+
 def make_catalog(runtime: Runtime, tmp_path: Path, *, datasets: list[dict[str, Any]],
                  organizations: list[dict[str, Any]] | None = None,
                  schemas: dict[str, dict[str, Any]] | None = None) -> Path:
     """Write a catalogue (defaults filled in per dataset), sync it through the real service; returns its folder.
 
-    Each dataset dict needs ``id`` and ``title``; ``code`` defaults to ``330100/<position>``. Schemas default to
+    Each dataset dict needs ``id`` and ``title``; ``code`` defaults to :func:`default_code`. Schemas default to
     ``{"rows.json": ROWS_SCHEMA}``. Calling it again with changed dicts re-syncs the same folder.
     """
     root = tmp_path / "catalog"
@@ -69,9 +76,8 @@ def make_catalog(runtime: Runtime, tmp_path: Path, *, datasets: list[dict[str, A
         if o.get("credit_code"):
             o["credit_code"] = _credit_code(f"1133010000000{i:04d}")
     entries = []
-    for n, d in enumerate(datasets, start=1):
-        # every builder organization sits on 330100, so the division code is a publisher code of each
-        entry = {**_DATASET_DEFAULTS, "code": f"330100/{n:05d}", **d}
+    for d in datasets:
+        entry = {**_DATASET_DEFAULTS, "code": default_code(d["id"]), **d}
         if entry["disclosure"] != "unconditional":
             entry.setdefault("legal_basis", "《中华人民共和国政府信息公开条例》第十五条（个人隐私）")
         entries.append(entry)

@@ -21,7 +21,7 @@ def test_open_dataset_page_shows_its_metadata(client):
     assert page.heading_texts(1) == ["示例市财政预算"]
     for expected in ("Budget of Example City", "示例市财政预算，按年度发布。", "示例市财政局", "财政预决算",
                      "预算", "财政", "无条件开放", "每年", "CC-BY-4.0", "数据科", "data@example.gov.cn",
-                     "0571-87000000", "2024-01-01", "330100-FIN-0001"):
+                     "0571-87000000", "2024-01-01", "330100/10001"):
         assert expected in page.text, expected
     assert "/organizations/finance" in page.links
     assert "https://creativecommons.org/licenses/by/4.0/" in page.links
