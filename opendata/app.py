@@ -33,13 +33,14 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app.extensions["opendata"] = runtime
 
     from opendata import web
-    from opendata.api import auth, docs_ui, errors, ratelimit, security
+    from opendata.api import auth, docs_ui, errors, jsonguard, ratelimit, security
 
     api = Api(app)
     errors.init_app(app)
     security.init_app(app)
     ratelimit.init_app(app, config)  # before auth, so requests with a bad token are counted too
     auth.init_app(app)
+    jsonguard.init_app(app)  # unpaired surrogates in JSON bodies: 400 before any view
     _register_blueprints(app, api)
     web.register(app)  # the portal's pages: /catalog, /datasets/{id}, /organizations/{slug}
     docs_ui.register(app)  # Swagger UI's files for /api/docs, from an installed package

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from opendata.core import cataloguerules, vocab
+from opendata.core import cataloguerules, textcheck, vocab
 from opendata.core.catalog_organizations import SLUG, OrganizationChecks, OrganizationSpec
 from opendata.core.errors import CatalogError, Problem, SchemaError
 from opendata.core.tableschema import TableSchema, load_table_schema
@@ -27,6 +27,7 @@ _DATASET_KEYS = {"id", "code", "title", "title_en", "description", "publisher", 
 _DATASET_REQUIRED = {"id", "code", "title", "publisher", "theme", "license", "disclosure",
                      "frequency", "schema"}
 _CONTACT_KEYS = {"name", "phone", "email", "address", "url"}
+_MULTILINE_KEYS = {"description", "legal_basis"}  # every other text is one line
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ class _Checker(OrganizationChecks):
             info = {}
         elif isinstance(info, LineDict):
             self._unknown_keys(info, _CATALOG_KEYS, "catalog")
+            info = self._catalog_info(info)
         orgs = self._organizations(doc.get("organizations"), doc.line_of("organizations"))
         org_slugs = {o.slug: o.publisher_codes for o in orgs}
         if info.get("publisher") and info["publisher"] not in org_slugs:
@@ -131,12 +133,25 @@ class _Checker(OrganizationChecks):
         self._registry(schemas, texts)
         return CatalogSpec(dict(info), orgs, datasets, schemas, texts, self.warnings, self.base_dir)
 
+    def _catalog_info(self, info: LineDict) -> LineDict:
+        """The catalogue's own metadata, each value checked like any other (homepage a URL, language a tag)."""
+        out = LineDict()
+        out.line, out.key_lines = info.line, info.key_lines
+        for key in _CATALOG_KEYS & set(info):
+            value = self._text(info, key, "catalog", required=False)
+            check = {"homepage": textcheck.url_problem, "language": textcheck.language_problem}.get(key)
+            if value is not None and check is not None and (problem := check(value)) is not None:
+                self.error(f"{key} '{value}' {problem}", info.line_of(key), f"catalog/{key}")
+            elif value is not None:
+                out[key] = value
+        return out
+
     # -- helpers ---------------------------------------------------------------------------
     def _unknown_keys(self, node: LineDict, allowed: set[str], at: str) -> None:
         for key in node:
             if key not in allowed:
-                self.error(f"unknown key '{key}' (allowed: {', '.join(sorted(allowed))})",
-                           node.line_of(str(key)), f"{at}/{key}".lstrip("/"))
+                self.error(f"unknown key '{textcheck.shown(str(key))}' (allowed: {', '.join(sorted(allowed))})",
+                           node.line_of(str(key)), f"{at}/{textcheck.shown(str(key))}".lstrip("/"))
 
     def _text(self, node: LineDict, key: str, at: str, *, required: bool) -> str | None:
         value = node.get(key)
@@ -147,7 +162,11 @@ class _Checker(OrganizationChecks):
         if isinstance(value, (bool, list, dict)):
             self.error(f"'{key}' must be text", node.line_of(key), f"{at}/{key}")
             return None
-        return str(value).strip()
+        text = str(value).strip()
+        if (problem := textcheck.text_problem(text, multiline=key in _MULTILINE_KEYS)) is not None:
+            self.error(f"'{key}' {problem}", node.line_of(key), f"{at}/{key}")
+            return None
+        return text
 
     def _contact(self, node: LineDict, at: str) -> dict[str, str]:
         contact = node.get("contact")
@@ -157,7 +176,15 @@ class _Checker(OrganizationChecks):
             self.error("'contact' must be a mapping", node.line_of("contact"), f"{at}/contact")
             return {}
         self._unknown_keys(contact, _CONTACT_KEYS, f"{at}/contact")
-        return {str(k): str(v) for k, v in contact.items() if v is not None}
+        out = {}
+        for key in _CONTACT_KEYS & set(contact):
+            value = self._text(contact, key, f"{at}/contact", required=False)
+            check = {"email": textcheck.email_problem, "url": textcheck.url_problem}.get(key)
+            if value is not None and check is not None and (problem := check(value)) is not None:
+                self.error(f"contact {key} '{value}' {problem}", contact.line_of(key), f"{at}/contact/{key}")
+            elif value is not None:
+                out[key] = value
+        return {k: out[k] for k in contact if k in out}  # in the file's order
 
     def _items(self, value: Any, line: int, name: str) -> list[tuple[int, LineDict]]:
         if value is None:
@@ -229,6 +256,7 @@ class _Checker(OrganizationChecks):
                            node.line_of("disclosure"), f"{at}/legal_basis")
                 ok = False
             keywords = self._keywords(node, at)
+            contact = self._contact(node, at)
             start, end = self._temporal(node, at)
             if v["schema"] is not None and not self._schema(v["schema"], node, at, schemas, texts):
                 ok = False
@@ -244,7 +272,7 @@ class _Checker(OrganizationChecks):
                 description=v["description"] or "", keywords=keywords,
                 legal_basis=v["legal_basis"] if terms["disclosure"] != "unconditional" else v["legal_basis"],
                 temporal_start=start, temporal_end=end, spatial=v["spatial"],
-                contact=self._contact(node, at), source=v["source"], sheet=v["sheet"], line=node.line))
+                contact=contact, source=v["source"], sheet=v["sheet"], line=node.line))
         return out
 
     def _keywords(self, node: LineDict, at: str) -> tuple[str, ...]:
@@ -254,6 +282,10 @@ class _Checker(OrganizationChecks):
         if not isinstance(kw, list) or not all(isinstance(k, (str, int)) and not isinstance(k, bool) for k in kw):
             self.error("'keywords' must be a list of words", node.line_of("keywords"), f"{at}/keywords")
             return ()
+        for i, k in enumerate(kw):
+            if (problem := textcheck.text_problem(str(k))) is not None:
+                self.error(f"keyword {i + 1} {problem}", node.line_of("keywords"), f"{at}/keywords/{i}")
+                return ()
         return tuple(dict.fromkeys(str(k).strip() for k in kw if str(k).strip()))
 
     def _temporal(self, node: LineDict, at: str) -> tuple[date | None, date | None]:
@@ -288,7 +320,7 @@ class _Checker(OrganizationChecks):
             if path.name in schemas or path.name in self.bad_schemas:
                 continue
             try:
-                schemas[path.name] = load_table_schema(path, name=f"{self.schemas_dir.name}/{path.name}")
+                schemas[path.name] = load_table_schema(path, name=f"{self.schemas_dir.name}/{path.name}", incoming=True)
                 texts[path.name] = path.read_bytes()
             except SchemaError as exc:
                 self.problems.extend(exc.problems or [Problem("schema-error", exc.message, file=str(path))])
@@ -306,7 +338,7 @@ class _Checker(OrganizationChecks):
             self.error(f"schema '{name}' does not exist in {self.schemas_dir}/", node.line_of("schema"), f"{at}/schema")
             return False
         try:
-            schemas[name] = load_table_schema(path, name=f"{self.schemas_dir.name}/{name}")
+            schemas[name] = load_table_schema(path, name=f"{self.schemas_dir.name}/{name}", incoming=True)
             texts[name] = path.read_bytes()
         except SchemaError as exc:
             self.bad_schemas.add(name)

@@ -76,11 +76,12 @@ class OrganizationChecks:
             elif level is not None and (problem := cataloguerules.level_problem(level, dcode)):
                 self.error(problem, node.line_of("level"), f"{at}/level")
             credit = self._credit_code(vals["credit_code"], node, at, credit_seen)
+            contact = self._contact(node, at)  # checked even when the entry has other problems
             if None in (slug, vals["name"], level, dcode):
                 continue
             out.append(OrganizationSpec(slug=slug, name=vals["name"], level=level, division_code=dcode,
                                         name_en=vals["name_en"], credit_code=credit, parent=vals["parent"],
-                                        contact=self._contact(node, at), line=node.line,
+                                        contact=contact, line=node.line,
                                         parent_line=node.line_of("parent"), path=at))
         self._placement(out)
         return out

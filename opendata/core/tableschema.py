@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from opendata.core.errors import Problem, SchemaError
+from opendata.core.textcheck import text_problem
 
 FIELD_TYPES = (
     "string", "integer", "number", "boolean", "date", "time", "datetime", "year",
@@ -103,8 +104,14 @@ class TableSchema:
         return Schema.from_descriptor(self.to_dict())
 
 
-def load_table_schema(source: str | Path | Mapping[str, Any], *, name: str | None = None) -> TableSchema:
-    """Load and check a Table Schema from a JSON file path or a descriptor mapping."""
+def load_table_schema(source: str | Path | Mapping[str, Any], *, name: str | None = None,
+                      incoming: bool = False) -> TableSchema:
+    """Load and check a Table Schema from a JSON file path or a descriptor mapping.
+
+    ``incoming`` (a schema being registered or synced, not one read back from the database)
+    also refuses names, titles and descriptions holding characters text may not hold
+    (:func:`schema_text_problems`): a stored schema from before that check must still load.
+    """
     where = name
     if isinstance(source, (str, Path)):
         path = Path(source)
@@ -125,6 +132,8 @@ def load_table_schema(source: str | Path | Mapping[str, Any], *, name: str | Non
     else:
         descriptor = dict(source)
     problems = check_schema_descriptor(descriptor, file=where)
+    if incoming and not problems:
+        problems = schema_text_problems(descriptor, file=where)
     if problems:
         raise SchemaError(f"{where or 'schema'}: invalid Table Schema", problems=problems)
     return _build(descriptor, source=where)
@@ -188,6 +197,18 @@ def check_schema_descriptor(descriptor: Any, *, file: str | None = None) -> list
         for err in report.errors:
             add(err.note or err.message, "")
     return problems
+
+
+def schema_text_problems(descriptor: Mapping[str, Any], *, file: str | None = None) -> list[Problem]:
+    """Names, titles and descriptions (of the schema and each field) holding characters text may not."""
+    out: list[Problem] = []
+    for at, node in [("", descriptor)] + [(f"fields/{i}/", fd) for i, fd in enumerate(descriptor.get("fields", []))]:
+        for key, multiline in (("name", False), ("title", False), ("description", True)):
+            text = node.get(key) if isinstance(node, Mapping) else None
+            if isinstance(text, str) and (problem := text_problem(text, multiline=multiline)) is not None:
+                what = f"field {key}" if at else f"schema {key}"
+                out.append(Problem("schema-error", f"{what} {problem}", file=file, path=f"{at}{key}"))
+    return out
 
 
 def _check_field_extras(fd: Mapping[str, Any], ftype: str, at: str, file: str | None) -> list[Problem]:

@@ -17,6 +17,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from opendata.core.errors import ConflictError, NotFoundError, ValidationError
+from opendata.core.textcheck import require_email, require_text
 from opendata.services.access import ALL_SCOPES, PermissionDeniedError, Viewer
 from opendata.services.audit import audit_record
 from opendata.store.accounts import ROLES, AccessGrant, RoleAssignment, User
@@ -55,12 +56,12 @@ def user_create(*, session: Session, actor: Viewer, username: str, display_name:
                 password: str | None = None) -> User:
     """Register a user (administrators only), optionally in an organization and with a password."""
     actor.require_admin()
-    if not _USERNAME.match(username or ""):
+    if not _USERNAME.fullmatch(username or ""):
         raise ValidationError("username must be 2–63 characters: lower-case letters, digits, '.', '_', '-'")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ConflictError(f"user {username!r} already exists")
-    if email is not None and "@" not in email:
-        raise ValidationError(f"{email!r} is not an e-mail address")
+    require_text(display_name, "display_name")
+    require_email(email)
     user = User(username=username, display_name=display_name or username, email=email,
                 organization=_organization(session, organization) if organization else None)
     if password is not None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from opendata.core.errors import ConflictError, NotFoundError, ValidationError
 from opendata.core.requests.vocab import GRANTING_OUTCOMES
+from opendata.core.textcheck import require_text
 from opendata.services.access import Viewer
 from opendata.services.accounts import user_get
 from opendata.services.audit import audit_record
@@ -46,6 +47,7 @@ def grant_create(*, session: Session, actor: Viewer, dataset: str, purpose: str,
         raise ValidationError("grant to exactly one of a user or an organization")
     if not (purpose or "").strip():
         raise ValidationError("a grant states its purpose")
+    require_text(purpose, "purpose", multiline=True)
     if expires_at.tzinfo is None or expires_at <= now:
         raise ValidationError("a grant expires at a time in the future (with a time zone)")
     grant = AccessGrant(dataset=ds, purpose=purpose.strip(), expires_at=expires_at, granted_by=actor.user or "?",

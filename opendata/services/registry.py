@@ -20,6 +20,7 @@ from opendata.core.cataloguerules import publisher_codes
 from opendata.core.errors import NotFoundError, Problem, ValidationError
 from opendata.core.registration import check_dataset_entry
 from opendata.core.tableschema import load_table_schema
+from opendata.core.textcheck import require_text
 from opendata.services.access import PermissionDeniedError, Viewer
 from opendata.services.audit import audit_record
 from opendata.services.catalog_sync import schema_sha256
@@ -160,6 +161,8 @@ def dataset_change_disclosure(*, session: Session, actor: Viewer, identifier: st
     if term is None:
         raise _invalid("disclosure", f"unknown disclosure '{disclosure}' (one of {', '.join(vocab.keys('disclosure'))})")
     legal_basis = (legal_basis or "").strip() or None
+    require_text(legal_basis, "legal_basis", multiline=True)
+    require_text(reason, "reason", multiline=True)
     if term.key != "unconditional" and legal_basis is None:
         raise _invalid("legal_basis", f"a {term.key} dataset must state its legal basis")
     if not (reason or "").strip():
@@ -182,7 +185,7 @@ def schema_register(*, session: Session, actor: Viewer, name: str, descriptor: A
         raise _invalid("name", "use lowercase letters, digits, '.', '_' and '-' (e.g. budget.json)")
     if not isinstance(descriptor, dict):
         raise _invalid("descriptor", "a Table Schema is a JSON object with 'fields'")
-    schema = load_table_schema(descriptor, name=name)
+    schema = load_table_schema(descriptor, name=name, incoming=True)
     if session.scalar(select(TableSchemaRecord.id).where(TableSchemaRecord.name == name)) is not None:
         raise _invalid("name", f"a schema named '{name}' is already registered", "duplicate")
     clean = schema.to_dict()

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from opendata.core import lifecycle, vocab
 from opendata.core.errors import ConflictError, NotFoundError, Problem, ValidationError
+from opendata.core.textcheck import require_text
 from opendata.services.access import PermissionDeniedError, Viewer
 from opendata.services.audit import audit_record
 from opendata.services.review_outputs import prepare_outputs, publish_prepared
@@ -152,6 +153,7 @@ def review_step(*, runtime: Runtime, viewer: Viewer, identifier: str, number: in
     """Take one review step; the last one publishes (after re-deriving masked outputs)."""
     steps = parse_review_steps(runtime.config.REVIEW_STEPS)
     note = (note or "").strip() or None
+    require_text(note, "note", multiline=True)
     with transaction(runtime.sessions) as session:
         version = get_review_version(session, viewer, identifier, number)
         _check_step(session, viewer, version, step, steps)
@@ -186,6 +188,7 @@ def review_reject(*, session: Session, viewer: Viewer, identifier: str, number: 
     _require_reviewer(viewer, version.dataset)
     _require_awaiting(version)
     reason = (reason or "").strip()
+    require_text(reason, "reason", multiline=True)
     if not reason:
         raise _invalid("reason", "say why the version is rejected")
     lifecycle.check_transition(version.state, lifecycle.REJECTED)
@@ -237,6 +240,7 @@ def _resolution_rule(action: str, method: str | None, keep_first: int | None, ke
     if action not in RESOLUTION_ACTIONS:
         raise _invalid("action", f"use one of {', '.join(RESOLUTION_ACTIONS)}")
     reason = (reason or "").strip() or None
+    require_text(reason, "reason", multiline=True)
     if action == "confirm":
         if reason is None:
             raise _invalid("reason", "confirming a finding lawful needs the reason (legal basis or consent)")
@@ -269,6 +273,7 @@ def version_publish(*, runtime: Runtime, viewer: Viewer, identifier: str, number
                     note: str | None = None) -> dict[str, Any]:
     """Publish a version awaiting review at once (administrators; findings must still be resolved)."""
     viewer.require_admin()
+    require_text(note, "note", multiline=True)
     with transaction(runtime.sessions) as session:
         version = get_review_version(session, viewer, identifier, number)
         _require_awaiting(version)
@@ -288,6 +293,7 @@ def version_withdraw(*, runtime: Runtime, viewer: Viewer, identifier: str, numbe
     from opendata.services.versions import withdraw_version
 
     reason = (reason or "").strip()
+    require_text(reason, "reason", multiline=True)
     if not reason:
         raise _invalid("reason", "say why the version is withdrawn")
     with transaction(runtime.sessions) as session:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from opendata.core.errors import NotFoundError, ValidationError
+from opendata.core.textcheck import require_text
 from opendata.services.access import ALL_SCOPES, AuthenticationError, PermissionDeniedError, Viewer
 from opendata.services.accounts import allowed_scopes, user_get, viewer_for_user
 from opendata.services.audit import audit_record
@@ -62,6 +63,7 @@ def token_create(*, session: Session, actor: Viewer, username: str, name: str,
         raise ValidationError(f"user {username!r} is deactivated")
     if not name or len(name) > 100:
         raise ValidationError("a token needs a name of 1–100 characters")
+    require_text(name, "name")
     if not 1 <= lifetime_days <= max_lifetime_days:
         raise ValidationError(f"a token lives between 1 and {max_lifetime_days} days")
     wanted = frozenset(scopes) | {"read"}

@@ -94,3 +94,18 @@ def test_audit_list_and_export(cli, tmp_path):
 def test_accounts_commands_have_help(cli):
     for group in ("users", "tokens", "grants", "audit"):
         assert "Usage" in cli(group, "--help").output
+
+
+def test_users_create_refuses_an_email_or_name_no_format_can_carry(cli):
+    out = cli("users", "create", "bob", "--email", "a b@c.d", code=1).output
+    assert "email" in out and "not an e-mail address" in out and "SPACE" in out
+    out = cli("users", "create", "bob", "--name", "Bob\x1b[31m", code=1).output
+    assert "display_name" in out and "U+001B" in out
+    assert "bob" not in cli("users", "list").output
+    cli("users", "create", "bob", "--name", "Bob", "--email", "bob@example.cn")
+
+
+def test_a_token_name_with_a_control_character_is_refused(cli):
+    cli("users", "create", "carol")
+    out = cli("tokens", "create", "carol", "--name", "laptop\x07", code=1).output
+    assert "U+0007" in out

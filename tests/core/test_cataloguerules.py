@@ -25,7 +25,7 @@ def _line_of(body: str, needle: str, *, after: str = "") -> int:
 
 
 def test_publisher_codes_are_the_organization_code_the_credit_code_and_the_division_code():
-    assert FIN_PREFIXES == (FIN_CODE[8:17], FIN_CODE, "330100")
+    assert (FIN_CODE[8:17], FIN_CODE, "330100") == FIN_PREFIXES
     assert cataloguerules.publisher_codes(credit_code=None, division_code="330523101") == ("330523101",)
 
 
