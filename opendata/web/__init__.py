@@ -13,7 +13,11 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     """Add the portal's pages to the app (create_app calls this)."""
+    from opendata.core.escaping import html_text
     from opendata.web import requests  # noqa: F401  (adds the request pages to the blueprint)
     from opendata.web.views import blp
 
     app.register_blueprint(blp)
+    # every {{ value }} of every page: characters HTML forbids (from text stored before the input
+    # checks) become U+FFFD before autoescaping
+    app.jinja_env.finalize = html_text

@@ -8,6 +8,7 @@ asking for JSON-LD (or Turtle, for the catalogue) are sent to the documents with
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -91,10 +92,15 @@ def filesize(n: int | None) -> str:
     return f"{n:,} B" if unit == "B" else f"{n:,} B ({size:.1f} {unit})"
 
 
+_NOT_IN_HTML_SCRIPT = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+
+
 def jsonld_script(doc: dict[str, Any]) -> Markup:
     """JSON for a <script type="application/ld+json"> block: '<', '>' and '&' escaped so no text ends it."""
     text = json.dumps(doc, ensure_ascii=False, indent=1)
     text = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+    # JSON leaves DEL, the C1 controls and noncharacters raw, which HTML forbids: escape them too
+    text = _NOT_IN_HTML_SCRIPT.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     return Markup(text)  # noqa: S704 (escaped above; JSON inside a script element is not HTML)
 
 

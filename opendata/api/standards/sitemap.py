@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from flask import Blueprint, Response
 
 from opendata.api.standards.links import request_links, runtime
+from opendata.core.escaping import xml_text
 from opendata.services.access import ANONYMOUS
 from opendata.services.published.entries import read_published
 
@@ -30,6 +31,6 @@ def sitemap():
     root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
     for identifier, modified in rows:
         url = ET.SubElement(root, f"{{{SITEMAP_NS}}}url")
-        ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = links.dataset_page(identifier)
+        ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = xml_text(links.dataset_page(identifier))
         ET.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = modified.date().isoformat()
     return Response(ET.tostring(root, encoding="utf-8", xml_declaration=True), mimetype="application/xml")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
+from urllib.parse import quote
 
 from flask import Response
 from flask.views import MethodView
 
 from opendata.api.v1.common import base_url, make_blueprint, runtime, viewer
 from opendata.api.v1.schemas import ChangesQueryArgsSchema, ChangesSchema, FeedQueryArgsSchema
+from opendata.core.escaping import xml_text
 from opendata.services.changes import changes_since, recent_datasets
 
 blp = make_blueprint("changes", "What changed: a sequence-cursor feed for harvesters and an Atom feed.")
@@ -28,33 +30,38 @@ class Changes(MethodView):
                              base_url=base_url())
 
 
+def _el(parent: ET.Element, tag: str, text: object = None, **attrs: object) -> ET.Element:
+    """A child element; text and attributes as XML 1.0 can hold them (stored text may predate the checks)."""
+    el = ET.SubElement(parent, f"{{{ATOM}}}{tag}", {k: xml_text(v) for k, v in attrs.items()})
+    if text is not None:
+        el.text = xml_text(text)
+    return el
+
+
 def atom_feed(limit: int) -> bytes:
     """The Atom document of the most recently published or updated datasets."""
     ET.register_namespace("", ATOM)
     base = base_url()
     items = recent_datasets(runtime=runtime(), limit=limit, viewer=viewer())
     feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": "zh"})
-    ET.SubElement(feed, f"{{{ATOM}}}id").text = f"{base}/api/v1/feeds/datasets.atom"
-    ET.SubElement(feed, f"{{{ATOM}}}title").text = "新增和更新的数据集"
-    updated = max((d["modified"] for d in items), default=dt.datetime.now(dt.UTC).isoformat())
-    ET.SubElement(feed, f"{{{ATOM}}}updated").text = updated
-    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "self", "href": f"{base}/api/v1/feeds/datasets.atom"})
-    author = ET.SubElement(feed, f"{{{ATOM}}}author")
-    ET.SubElement(author, f"{{{ATOM}}}name").text = "opendata"
+    _el(feed, "id", f"{base}/api/v1/feeds/datasets.atom")
+    _el(feed, "title", "新增和更新的数据集")
+    _el(feed, "updated", max((d["modified"] for d in items), default=dt.datetime.now(dt.UTC).isoformat()))
+    _el(feed, "link", rel="self", href=f"{base}/api/v1/feeds/datasets.atom")
+    _el(_el(feed, "author"), "name", "opendata")
     for d in items:
-        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        url = f"{base}/api/v1/datasets/{d['id']}"
-        ET.SubElement(entry, f"{{{ATOM}}}id").text = url
-        ET.SubElement(entry, f"{{{ATOM}}}title").text = d["title"]
-        ET.SubElement(entry, f"{{{ATOM}}}updated").text = d["modified"]
-        ET.SubElement(entry, f"{{{ATOM}}}published").text = d["created"]
-        ET.SubElement(entry, f"{{{ATOM}}}link", {"rel": "alternate", "type": "application/json", "href": url})
-        entry_author = ET.SubElement(entry, f"{{{ATOM}}}author")
-        ET.SubElement(entry_author, f"{{{ATOM}}}name").text = d["publisher"]["name"]
-        ET.SubElement(entry, f"{{{ATOM}}}category", {"term": d["theme"]["key"], "label": d["theme"]["name"]})
+        entry = _el(feed, "entry")
+        url = f"{base}/api/v1/datasets/{quote(d['id'])}"
+        _el(entry, "id", url)
+        _el(entry, "title", d["title"])
+        _el(entry, "updated", d["modified"])
+        _el(entry, "published", d["created"])
+        _el(entry, "link", rel="alternate", type="application/json", href=url)
+        _el(_el(entry, "author"), "name", d["publisher"]["name"])
+        _el(entry, "category", term=d["theme"]["key"], label=d["theme"]["name"])
         version = d["latest_version"]
         note = f"（第 {version['number']} 版）" if version else ""
-        ET.SubElement(entry, f"{{{ATOM}}}summary").text = (d["description"] or d["title"]) + note
+        _el(entry, "summary", (d["description"] or d["title"]) + note)
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
 
 

@@ -30,6 +30,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from opendata.core.escaping import xml_text
 from opendata.services.access import ANONYMOUS
 from opendata.services.published.entries import DatasetEntry, Links, list_entries, term
 from opendata.services.runtime import Runtime
@@ -93,13 +94,20 @@ def metadata_csv(rows: list[dict[str, Any]]) -> bytes:
 
 
 def metadata_xlsx(rows: list[dict[str, Any]]) -> bytes:
-    """The catalogue metadata table as an Excel workbook (one sheet, one header row)."""
+    """The catalogue metadata table as an Excel workbook (one sheet, one header row).
+
+    Every text cell is a string cell, never a formula, and characters XLSX (XML) cannot hold are
+    replaced by U+FFFD, so a title such as ``=HYPERLINK(…)`` or one with a control character
+    stays inert text."""
     wb = Workbook()
     ws = wb.active
     ws.title = "catalog"
     ws.append(list(COLUMNS))
     for row in rows:
-        ws.append([row[c] for c in COLUMNS])
+        ws.append([xml_text(row[c]) if isinstance(row[c], str) else row[c] for c in COLUMNS])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text stays text: openpyxl would store '=…' as a formula
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from opendata.config import Config
 from opendata.core import vocab
+from opendata.core.escaping import mailto_iri
 from opendata.services.access import Viewer
 from opendata.services.published.entries import (
     DatasetEntry,
@@ -71,7 +72,7 @@ def pod_dataset(entry: DatasetEntry, links: Links, catalogue_publisher: Organiza
     contact = resolve_contact(ds, catalogue_publisher)
     theme = term("theme", ds.theme)
     # hasEmail is required; "mailto:" (no address) is what the v1.1 vcard pattern allows when none exists
-    point = {"@type": "vcard:Contact", "fn": contact.name, "hasEmail": f"mailto:{contact.email or ''}"}
+    point = {"@type": "vcard:Contact", "fn": contact.name, "hasEmail": mailto_iri(contact.email or "")}
     out: dict[str, Any] = {
         "@type": "dcat:Dataset",
         "identifier": ds.identifier,

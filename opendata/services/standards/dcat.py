@@ -9,6 +9,7 @@ DCAT-AP SHACL shapes check classes without inference.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from opendata.config import Config
 from opendata.core import vocab
 from opendata.core.errors import NotFoundError
+from opendata.core.escaping import iri, language_tag, mailto_iri, tel_iri
 from opendata.services.access import Viewer
 from opendata.services.published.entries import (
     CatalogInfo,
@@ -96,17 +98,17 @@ def _contact(g: Graph, contact: dict[str, str], fallback: str, key: str) -> BNod
     g.add((node, RDF.type, VCARD.Kind))
     g.add((node, RDF.type, VCARD.Organization))
     g.add((node, VCARD.fn, Literal(contact.get("name") or fallback)))
-    if contact.get("email"):
-        g.add((node, VCARD.hasEmail, URIRef(f"mailto:{contact['email']}")))
-    if contact.get("phone"):
-        g.add((node, VCARD.hasTelephone, URIRef("tel:" + re.sub(r"[^0-9+]", "", contact["phone"]))))
+    if contact.get("email"):  # checked on the way in; escaped anyway for values stored before
+        g.add((node, VCARD.hasEmail, URIRef(mailto_iri(str(contact["email"])))))
+    if contact.get("phone") and (tel := tel_iri(str(contact["phone"]))) is not None:
+        g.add((node, VCARD.hasTelephone, URIRef(tel)))
     if contact.get("address"):
         g.add((node, VCARD["street-address"], Literal(contact["address"])))
     return node
 
 
 def _license(g: Graph, key: str) -> URIRef:
-    node = URIRef(vocab.LICENSES.get(key) or f"https://spdx.org/licenses/{key}.html")
+    node = URIRef(vocab.LICENSES.get(key) or iri(f"https://spdx.org/licenses/{key}.html"))
     g.add((node, RDF.type, DCTERMS.LicenseDocument))
     g.add((node, RDFS.label, Literal(key)))
     return node
@@ -116,6 +118,7 @@ def add_catalog(g: Graph, info: CatalogInfo, links: Links) -> URIRef:
     """The dcat:Catalog node with its own metadata (title, description, publisher, ...)."""
     node = URIRef(links.url("/catalog"))
     g.add((node, RDF.type, DCAT.Catalog))
+    info = replace(info, language=language_tag(info.language))  # RDF refuses a malformed tag
     g.add((node, DCTERMS.title, Literal(info.title, lang=info.language)))
     if info.title_en:
         g.add((node, DCTERMS.title, Literal(info.title_en, lang="en")))
@@ -127,7 +130,7 @@ def add_catalog(g: Graph, info: CatalogInfo, links: Links) -> URIRef:
         g.add((anon, RDF.type, FOAF.Agent))
         g.add((anon, FOAF.name, Literal(info.title, lang=info.language)))
         g.add((node, DCTERMS.publisher, anon))
-    homepage = URIRef(info.homepage or links.url("/"))
+    homepage = URIRef(iri(info.homepage or links.url("/")))
     g.add((homepage, RDF.type, FOAF.Document))
     g.add((node, FOAF.homepage, homepage))
     code = LANGUAGES.get(info.language.split("-")[0].lower(), "ZHO")

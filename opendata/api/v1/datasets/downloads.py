@@ -24,7 +24,8 @@ from opendata.services.usage import DOWNLOAD
 blp = make_blueprint("downloads", "Whole-file downloads (Range, ETag = sha256, Last-Modified).")
 
 BOM = b"\xef\xbb\xbf"
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f-\x9f]+')
+_NOT_TOKEN = re.compile(r"[^A-Za-z0-9._-]+")
 _EXT = {"csv": "csv", "csv-excel": "csv", "parquet": "parquet"}
 _MEDIA = {"csv": "text/csv", "csv-excel": "text/csv", "parquet": "application/vnd.apache.parquet"}
 _RESPONSES = {"description": "the file (206 for a satisfiable Range, 304 when not modified)"}
@@ -32,6 +33,7 @@ _RESPONSES = {"description": "the file (206 for a satisfiable Range, 304 when no
 
 def content_disposition(title: str, fallback: str) -> str:
     """attachment with the UTF-8 name per RFC 5987 (filename*) and an ASCII fallback (filename)."""
+    fallback = _NOT_TOKEN.sub("_", fallback)  # a quoted ASCII name, whatever the identifier holds
     name = _UNSAFE.sub("_", title).strip(" .") or fallback
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='!#$&+-.^_`|~')}"
 
