@@ -85,6 +85,27 @@ def id_birth_date(number: str) -> date | None:
     return None
 
 
+def id_number_problem(number: str, *, today: date | None = None) -> str | None:
+    """Why ``number`` is not an 18-character 公民身份号码 (which character, the birth date, the check), or None."""
+    number = number or ""
+    if len(number) != 18:
+        return f"has {len(number)} characters; a 公民身份号码 (GB 11643) has 18"
+    for i, ch in enumerate(number, start=1):
+        if i <= 17 and not ("0" <= ch <= "9"):
+            return f"character {i} is {_shown(ch)}; the first 17 characters are digits"
+        if i == 18 and ch not in "0123456789X":
+            return f"character 18 is {_shown(ch)}; the check character is a digit or X"
+    born = id_birth_date(number)
+    if born is None:
+        return "characters 7 to 14 are not a real date of birth (YYYYMMDD)"
+    if not date(1880, 1, 1) <= born <= (today or date.today()):
+        return "its date of birth is not between 1880-01-01 and today"
+    expected = id_check_char(number[:17])
+    if expected != number[17]:
+        return f"its check character is {number[17]}, but the first 17 digits give {expected} (GB 11643 MOD 11-2)"
+    return None
+
+
 def is_valid_id_number(number: str, *, today: date | None = None) -> bool:
     """True for an 18-digit 身份证号 with a correct check character and a real, past birth date."""
     number = (number or "").upper()

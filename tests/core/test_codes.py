@@ -96,3 +96,19 @@ def test_full_width_digits_and_a_trailing_newline_are_not_code_shaped():
     assert not codes.is_uscc_shaped("91350100M000100Y43\n")
     assert not codes.is_valid_id_number("11010519491231002X\n")
     assert not codes.is_mobile_number("１3800138000")
+
+
+@pytest.mark.parametrize(("number", "message"), [
+    ("1101051949123100", "has 16 characters; a 公民身份号码 (GB 11643) has 18"),
+    ("11010519491231O02X", "character 15 is 'O'; the first 17 characters are digits"),
+    ("11010519491231002Y", "character 18 is 'Y'; the check character is a digit or X"),
+    ("11010519491331002X", "characters 7 to 14 are not a real date of birth (YYYYMMDD)"),
+    ("110105194912310021", "its check character is 1, but the first 17 digits give X (GB 11643 MOD 11-2)"),
+])
+def test_id_number_messages_say_exactly_what_is_wrong(number, message):
+    assert codes.id_number_problem(number, today=date(2026, 1, 1)) == message
+    assert not codes.is_valid_id_number(number, today=date(2026, 1, 1))
+
+
+def test_a_valid_id_number_has_no_problem():
+    assert codes.id_number_problem("11010519491231002X") is None

@@ -12,7 +12,7 @@ import re
 import secrets
 import unicodedata
 
-from opendata.core.codes import id_birth_date, id_check_char, is_uscc_shaped, is_valid_uscc
+from opendata.core.codes import id_number_problem, is_valid_uscc, uscc_problem
 from opendata.core.errors import Problem, ValidationError, Warnings
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -114,14 +114,11 @@ def check_id_number(id_type: str, number: str, warnings: Warnings | None = None)
     """
     value = re.sub(r"\s", "", unicodedata.normalize("NFKC", number or "")).upper()
     if id_type == "resident-id":
-        if not re.fullmatch(r"\d{17}[\dX]", value) or id_check_char(value[:17]) != value[17] \
-                or id_birth_date(value) is None:
-            raise invalid("id_number", "the identity card number is not valid (18 characters, check character "
-                          "and birth date per GB 11643)", "invalid-id-number")
+        if (problem := id_number_problem(value)) is not None:
+            raise invalid("id_number", f"the identity card number {problem}", "invalid-id-number")
     elif id_type == "credit-code":
-        if not is_uscc_shaped(value):
-            raise invalid("id_number", "a unified social credit code has 18 characters (GB 32100)",
-                          "invalid-credit-code")
+        if (problem := uscc_problem(value)) is not None:
+            raise invalid("id_number", f"the unified social credit code {problem}", "invalid-credit-code")
         if not is_valid_uscc(value) and warnings is not None:
             warnings.add("credit-code-check", "the credit code's check character does not match; kept for review",
                          path="id_number")

@@ -85,3 +85,12 @@ def test_multiline_text_keeps_its_lines_and_html_is_kept_as_text():
 def test_email_addresses_are_checked(bad):
     with pytest.raises(ValidationError):
         check_email(bad)
+
+
+def test_code_messages_name_what_is_wrong_not_a_length_the_code_has():
+    with pytest.raises(ValidationError) as err:
+        check_id_number("credit-code", "91350100M00010OY43")  # 18 characters, 'O' not allowed
+    assert "character 15 is 'O'" in err.value.problems[0].message and "18 characters" not in err.value.message
+    with pytest.raises(ValidationError) as err:
+        check_id_number("resident-id", "110105194912310021")
+    assert "check character is 1, but the first 17 digits give X" in err.value.problems[0].message
