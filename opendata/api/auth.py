@@ -16,6 +16,7 @@ from dataclasses import replace
 from flask import Flask, g, request
 from werkzeug.wrappers import Response
 
+from opendata.api.errors import TokenNotInHeaderError
 from opendata.core.errors import OpendataError
 from opendata.services.access import ANONYMOUS, AuthenticationError, Viewer
 from opendata.services.tokens import TOKEN_PATTERN, token_authenticate
@@ -27,13 +28,6 @@ CKAN_PREFIXES = ("/api/3", "/api/action")  # the CKAN Action API (opendata/api/c
 TOKEN_LIKE = re.compile(r"od_[0-9a-f]{10}_[A-Za-z0-9_-]+")
 _QUERY_NAMES = ("access_token", "token", "api_key", "apikey")
 LOGGERS_TO_REDACT = ("werkzeug", "flask.app", "opendata", "gunicorn.access", "gunicorn.error", "flask-limiter")
-
-
-class TokenNotInHeaderError(OpendataError):
-    """A token was sent in the query string or a cookie (RFC 6750 ``invalid_request``)."""
-
-    code = "token-not-in-header"
-    http_status = 400
 
 
 def init_app(app: Flask) -> None:

@@ -1,4 +1,8 @@
-"""One place where errors become HTTP: the JSON shape ``{code, status, message, errors}``.
+"""One place where errors become HTTP: the table :data:`STATUS` and the JSON shape ``{code, status, message, errors}``.
+
+Services raise domain errors only (opendata.core.errors and the few defined beside their use
+case); which status each one answers is decided here, in :data:`STATUS`, and nowhere else. Pages
+of the portal answer the same errors as HTML (:func:`register_html_errors`, wired by create_app).
 
 An API with an envelope of its own (CKAN's under /api/3, see opendata/api/ckan/envelope.py)
 registers it for its path prefixes with :func:`register_error_shape`; every handler below then
@@ -14,20 +18,54 @@ from flask import Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from opendata.core.errors import (
+    CatalogError,
     ConflictError,
     InputError,
     NotFoundError,
     OpendataError,
+    QueryTimeoutError,
     SchemaError,
     ValidationError,
 )
+from opendata.services.access import AuthenticationError, PermissionDeniedError
+from opendata.services.uploads import (
+    ChecksumMismatchError,
+    IncompleteUploadError,
+    PayloadTooLargeError,
+)
 
-_STATUS = {
+
+class TokenNotInHeaderError(OpendataError):
+    """A token was sent in the query string or a cookie (RFC 6750 ``invalid_request``)."""
+
+    code = "token-not-in-header"
+
+
+class TusVersionError(OpendataError):
+    """The client speaks another tus version than ours."""
+
+    code = "tus-version-unsupported"
+
+
+# Every domain error a request can raise, and its HTTP status (an error not listed answers 400).
+STATUS: dict[type[OpendataError], int] = {
     NotFoundError: 404,
     ConflictError: 409,
     ValidationError: 422,
     SchemaError: 422,
     InputError: 422,
+    CatalogError: 422,
+    AuthenticationError: 401,
+    PermissionDeniedError: 403,
+    TokenNotInHeaderError: 400,
+    IncompleteUploadError: 400,
+    PayloadTooLargeError: 413,
+    TusVersionError: 412,
+    ChecksumMismatchError: 460,  # tus checksum extension
+    QueryTimeoutError: 503,
+}
+HEADERS: dict[type[OpendataError], dict[str, str]] = {
+    QueryTimeoutError: {"Retry-After": "5"},  # a row query that ran out of time may well succeed later
 }
 
 
@@ -46,7 +84,13 @@ def register_error_shape(app: Flask, prefixes: tuple[str, ...], shape: ErrorShap
 
 
 def error_response(status: int, code: str, message: str, errors: Any = None):
-    """The error as a JSON response, in the shape registered for the request path (else the one shape)."""
+    """The error as a JSON response, in the shape registered for the request path (else the one shape);
+    in a portal page's view, the HTML page registered for it."""
+    for blueprints, page in current_app.extensions.get(_HTML, ()):
+        if request.blueprint in blueprints:
+            response = page(status, code, message, errors)
+            response.status_code = status
+            return response
     path = request.path.rstrip("/") + "/"
     for prefixes, shape in current_app.extensions.get(_SHAPES, ()):
         if any(path.startswith(p.rstrip("/") + "/") for p in prefixes):
@@ -60,10 +104,28 @@ def error_response(status: int, code: str, message: str, errors: Any = None):
 
 
 def status_for(exc: OpendataError) -> int:
+    """The HTTP status of a domain error: its class's (or nearest base class's) entry in :data:`STATUS`."""
     for cls in type(exc).__mro__:
-        if cls in _STATUS:
-            return _STATUS[cls]
-    return getattr(exc, "http_status", 400)
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def headers_for(exc: OpendataError) -> dict[str, str]:
+    """Extra response headers of a domain error (Retry-After on a query timeout)."""
+    for cls in type(exc).__mro__:
+        if cls in HEADERS:
+            return HEADERS[cls]
+    return {}
+
+
+HtmlPage = Callable[[int, str, str, Any], Any]  # (status, code, message, errors) -> response
+_HTML = "opendata.html_errors"
+
+
+def register_html_errors(app: Flask, blueprints: tuple[str, ...], page: HtmlPage) -> None:
+    """Answer errors raised in the views of ``blueprints`` (the portal's pages) with ``page``'s HTML."""
+    app.extensions.setdefault(_HTML, []).append((blueprints, page))
 
 
 def _slug(name: str) -> str:
@@ -77,7 +139,9 @@ def init_app(app: Flask) -> None:
     def _domain_error(exc: OpendataError):
         status = status_for(exc)
         errors = [p.to_dict() for p in exc.problems] if exc.problems else {}
-        return error_response(status, exc.code, exc.message, errors)
+        response = error_response(status, exc.code, exc.message, errors)
+        response.headers.update(headers_for(exc))
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -83,7 +83,7 @@ class ValidationError(OpendataError):
 
 
 class QueryTimeoutError(OpendataError):
-    """A query ran past its time limit and was stopped (the API answers 503)."""
+    """A query ran past its time limit and was stopped (the caller may retry later)."""
 
     code = "query-timeout"
 

@@ -30,17 +30,15 @@ ALL_SCOPES = frozenset({"read", "publish", "review", "admin"})
 
 
 class AuthenticationError(OpendataError):
-    """No valid credentials: a wrong, expired or revoked token (HTTP 401)."""
+    """No valid credentials: a wrong, expired or revoked token."""
 
     code = "unauthorized"
-    http_status = 401
 
 
 class PermissionDeniedError(OpendataError):
-    """Valid credentials without the role or token scope the action needs (HTTP 403)."""
+    """Valid credentials without the role or token scope the action needs."""
 
     code = "forbidden"
-    http_status = 403
 
 
 @dataclass(frozen=True)

@@ -40,24 +40,21 @@ CHECKSUM_ALGORITHMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "md5": ha
 
 
 class PayloadTooLargeError(OpendataError):
-    """The upload is larger than OPENDATA_MAX_UPLOAD_BYTES (HTTP 413)."""
+    """The upload is larger than OPENDATA_MAX_UPLOAD_BYTES."""
 
     code = "payload-too-large"
-    http_status = 413
 
 
 class IncompleteUploadError(OpendataError):
-    """The request ended before the announced number of bytes arrived (HTTP 400)."""
+    """The request ended before the announced number of bytes arrived."""
 
     code = "incomplete-upload"
-    http_status = 400
 
 
 class ChecksumMismatchError(OpendataError):
-    """A tus chunk does not match its Upload-Checksum (HTTP 460)."""
+    """A tus chunk does not match its Upload-Checksum."""
 
     code = "checksum-mismatch"
-    http_status = 460
 
 
 def too_large(limit: int) -> PayloadTooLargeError:

@@ -21,3 +21,10 @@ def register(app: Flask) -> None:
     # every {{ value }} of every page: characters HTML forbids (from text stored before the input
     # checks) become U+FFFD before autoescaping
     app.jinja_env.finalize = html_text
+
+
+def error_page(status: int, code: str, message: str, errors=None):
+    """The portal's HTML error page (registered with opendata.api.errors by create_app)."""
+    from opendata.web.views import error_page as page
+
+    return page(status, code, message, errors)

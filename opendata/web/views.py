@@ -15,7 +15,6 @@ from urllib.parse import quote, urlencode
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from opendata.core.errors import InputError, NotFoundError, ValidationError
 from opendata.web import pages
 from opendata.web.context import links, runtime, viewer
 
@@ -62,17 +61,18 @@ def organization(slug: str):
     return _html(render_template("web/organization.html", o=data))
 
 
-@blp.errorhandler(NotFoundError)
-def _not_found(_exc: NotFoundError):
-    # the same words whatever was asked for: a hidden dataset must read exactly as a missing one
-    return _error_page(404, "页面不存在", "Not found", "没有这个页面，或它不公开。There is no such page, or it is not public.")
-
-
-@blp.errorhandler(ValidationError)
-@blp.errorhandler(InputError)
-def _invalid(exc: ValidationError | InputError):
-    problems = [p.message for p in exc.problems] or [exc.message]
-    return _error_page(422, "请求参数有误", "Invalid request", "; ".join(problems))
+def error_page(status: int, code: str, message: str, errors: Any = None) -> Response:
+    """The HTML page of an error raised in a portal view (opendata.api.errors picks the status)."""
+    del code
+    if status == 404:
+        # the same words whatever was asked for: a hidden dataset must read exactly as a missing one
+        return _error_page(404, "页面不存在", "Not found", "没有这个页面，或它不公开。There is no such page, or it is not public.")
+    if status == 422:
+        problems = [p.get("message", "") for p in errors if isinstance(p, dict)] if isinstance(errors, list) else []
+        return _error_page(422, "请求参数有误", "Invalid request", "; ".join(problems or [message]))
+    if status >= 500:
+        return _error_page(status, "服务器内部错误", "Internal error", "请稍后再试。Please try again later.")
+    return _error_page(status, "请求无法处理", "Request not processed", message)
 
 
 @blp.context_processor

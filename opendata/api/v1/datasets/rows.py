@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify, request
+from flask import Response, request
 from flask.views import MethodView
 
-from opendata.api.errors import error_body
 from opendata.api.v1.common import make_blueprint, runtime, usage, viewer
 from opendata.api.v1.schemas import RowsPageSchema, RowsQueryArgsSchema
-from opendata.core.rowquery import QueryTimeoutError
 from opendata.services.rows import query_rows
 from opendata.services.usage import API_CALL
 
@@ -19,15 +17,8 @@ _DOC = ("Filters: `column=value` or `column__op=value` with op one of gt, gte, l
 
 
 def _answer(dataset_id: str, number: int | None) -> Response:
-    try:
-        dataset_pk, result = query_rows(runtime=runtime(), identifier=dataset_id, args=request.args,
-                                        number=number, viewer=viewer())
-    except QueryTimeoutError as exc:
-        body = error_body(503, exc.code, exc.message, [p.to_dict() for p in exc.problems])
-        response = jsonify(body)
-        response.status_code = 503
-        response.headers["Retry-After"] = "5"
-        return response
+    dataset_pk, result = query_rows(runtime=runtime(), identifier=dataset_id, args=request.args,
+                                    number=number, viewer=viewer())
     usage().hit(dataset_pk, API_CALL)
     response = Response(result.body, mimetype=result.media_type.split(";")[0])
     if result.media_type.startswith("text/"):

@@ -15,6 +15,7 @@ from flask import Response, request
 from flask.views import MethodView
 
 from opendata.api.auth import require_scope
+from opendata.api.errors import TusVersionError
 from opendata.api.v1.common import (
     BEARER,
     job_url,
@@ -24,7 +25,7 @@ from opendata.api.v1.common import (
     runtime,
     session_scope,
 )
-from opendata.core.errors import OpendataError, Problem, ValidationError
+from opendata.core.errors import Problem, ValidationError
 from opendata.services.access import Viewer
 from opendata.services.jobs import uploads_dir
 from opendata.services.registry import get_dataset_for_write
@@ -44,13 +45,6 @@ blp = make_blueprint("tus", "Resumable uploads (tus 1.0): create, resume, termin
 TUS_VERSION = "1.0.0"
 EXTENSIONS = "creation,termination,expiration,checksum"
 OFFSET_TYPE = "application/offset+octet-stream"
-
-
-class TusVersionError(OpendataError):
-    """The client speaks another tus version (HTTP 412)."""
-
-    code = "tus-version-unsupported"
-    http_status = 412
 
 
 @blp.after_request
