@@ -37,7 +37,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_URL", "", "SQLAlchemy URL of the metadata database; empty means sqlite:///$OPENDATA_HOME/opendata.db."),
     Setting("SECRET_KEY", DEFAULT_SECRET_KEY, "Key that signs cursors and sessions. Must be changed in production."),
     Setting("ENV", "development", "development or production; production refuses to start with the default secret key."),
-    Setting("BASE_URL", "http://127.0.0.1:5000", "Public base URL used in links of DCAT, data.json, feeds and downloads."),
+    Setting("BASE_URL", "http://127.0.0.1:5000", "Public base URL of every link the API, exports, feeds and pages write; when left at the default, links use the host of the request instead."),
     Setting("CATALOG_FILE", "catalog.yaml", "Catalogue file read by `opendata sync`, relative to the working directory."),
     Setting("SCHEMAS_DIR", "schemas", "Folder of Table Schemas named by catalog.yaml, relative to the working directory."),
     Setting("MAX_UPLOAD_BYTES", 2 * 1024**3, "Largest accepted upload in bytes (413 beyond it).", int),

@@ -116,3 +116,32 @@ def keys(vocabulary: str) -> list[str]:
     terms = {"disclosure": DISCLOSURE_CLASSES, "theme": THEMES, "frequency": FREQUENCIES,
              "level": ADMIN_LEVELS}[vocabulary]
     return [t.key for t in terms]
+
+
+@dataclass(frozen=True)
+class ArtifactKind:
+    """One kind of file a version has: what it is, how it is served and named."""
+
+    key: str
+    media_type: str
+    format: str | None = None  # format name in catalogues (DCAT, CKAN); None: not a catalogued distribution
+    eu_format: str | None = None  # EU file-type authority code of a catalogued distribution
+    download_suffix: str | None = None  # /download.<suffix>; None: not downloadable on its own
+    public: bool = False  # listed among a version's files for viewers who may receive its data
+    from_source: bool = False  # derived from the stored source: re-made when a reviewer masks or drops a column
+
+
+# The one table of artifact kinds; the order is the order files are listed in.
+ARTIFACT_KINDS = (
+    ArtifactKind("csv", "text/csv", "CSV", "CSV", "csv", public=True, from_source=True),
+    ArtifactKind("csv-excel", "text/csv", download_suffix="excel.csv", public=True, from_source=True),
+    ArtifactKind("parquet", "application/vnd.apache.parquet", "Parquet", "PARQUET", "parquet", public=True,
+                 from_source=True),
+    ArtifactKind("datapackage", "application/json", public=True, from_source=True),
+    ArtifactKind("duckdb", "application/x-duckdb"),
+    ArtifactKind("source", "application/octet-stream"),
+)
+ARTIFACTS = {k.key: k for k in ARTIFACT_KINDS}
+DISTRIBUTION_KINDS = tuple(k.key for k in ARTIFACT_KINDS if k.format)  # catalogued data files: csv, parquet
+PUBLIC_ARTIFACTS = tuple(k.key for k in ARTIFACT_KINDS if k.public)
+SOURCE_DERIVED = tuple(k.key for k in ARTIFACT_KINDS if k.from_source)

@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 from opendata.core import lifecycle
 from opendata.core.catalog_file import CatalogSpec, DatasetSpec, OrganizationSpec
 from opendata.services.published.entries import contact_warnings
-from opendata.store.models import ChangeRecord, Dataset, Organization, TableSchemaRecord, utcnow
+from opendata.store.models import (
+    CatalogInfoRecord,
+    ChangeRecord,
+    Dataset,
+    Organization,
+    TableSchemaRecord,
+    utcnow,
+)
 
 CATALOG_ACTOR = "catalog.yaml (administrator)"
 
@@ -46,6 +53,7 @@ def sync_catalog(*, session: Session, spec: CatalogSpec) -> SyncResult:
     schema_ids = _sync_schemas(session, spec, result)
     org_ids = _sync_organizations(session, spec.organizations, result)
     _sync_datasets(session, spec.datasets, org_ids, schema_ids, result)
+    _sync_catalog_info(session, spec.info, result)
     session.flush()
     return result
 
@@ -159,3 +167,14 @@ def _sync_datasets(session: Session, datasets: list[DatasetSpec], org_ids: dict[
             result.warnings.append(
                 f"dataset {ident} was removed from the catalogue: withdrawn, its {len(rec.versions)} version(s) kept")
 
+
+
+def _sync_catalog_info(session: Session, info: dict[str, Any], result: SyncResult) -> None:
+    """Store the ``catalog:`` block, so the exports and pages read it from the database, not from a file."""
+    values = {key: str(info[key]) if info.get(key) else None
+              for key in ("title", "title_en", "description", "publisher", "homepage", "language")}
+    rec = session.get(CatalogInfoRecord, 1)
+    if rec is None:  # the first sync (or the first since this table exists): the initial state, not a change
+        session.add(CatalogInfoRecord(id=1, **values))
+    elif _apply(rec, values):
+        result.changes.append("updated the catalogue's metadata")

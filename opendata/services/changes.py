@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from opendata.core.urls import SITE, Links
 from opendata.services.access import ANONYMOUS, Viewer, can_see_dataset, dataset_listed_clause
 from opendata.services.runtime import Runtime
 from opendata.services.search import dataset_summary
@@ -21,7 +22,7 @@ _PUBLIC_ACTIONS = ("dataset-created", "dataset-updated", "dataset-withdrawn", "v
 
 
 def changes_since(*, runtime: Runtime, since: int = 0, limit: int = 100, viewer: Viewer = ANONYMOUS,
-                  base_url: str = "") -> dict[str, Any]:
+                  links: Links = SITE) -> dict[str, Any]:
     """Changes with a sequence number above ``since``: {changes, next, more}."""
     with runtime.sessions() as session:
         rows = session.execute(
@@ -37,7 +38,7 @@ def changes_since(*, runtime: Runtime, since: int = 0, limit: int = 100, viewer:
             visible = can_see_dataset(viewer, ds)
             out.append({"seq": rec.seq, "at": rec.at.isoformat(), "action": rec.action, "dataset": ds.identifier,
                         "title": ds.title if visible else None, "version": number,
-                        "url": f"{base_url}/api/v1/datasets/{ds.identifier}" if visible else None})
+                        "url": links.dataset_api(ds.identifier) if visible else None})
         return {"changes": out, "next": out[-1]["seq"] if out else since, "more": more}
 
 

@@ -236,3 +236,19 @@ class UsageDaily(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     downloads: Mapped[int] = mapped_column(BigInteger, default=0)
     api_calls: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class CatalogInfoRecord(Base):
+    """The catalogue's own metadata (catalog.yaml's ``catalog:`` block), one row written by ``opendata sync``."""
+
+    __tablename__ = "catalog_info"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    title: Mapped[str | None] = mapped_column(String(500))
+    title_en: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+    publisher: Mapped[str | None] = mapped_column(String(100))  # an organization's slug
+    homepage: Mapped[str | None] = mapped_column(String(500))
+    language: Mapped[str | None] = mapped_column(String(20))
+    modified_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 
+from opendata.core.urls import Links
 from opendata.services.access import ANONYMOUS, Viewer
-from opendata.services.published.entries import Links
 from opendata.services.runtime import Runtime
 
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from opendata.core import lifecycle, vocab
 from opendata.core.errors import NotFoundError
+from opendata.core.urls import SITE, Links
 from opendata.services.access import ANONYMOUS, Viewer
 from opendata.services.published import detail as published_detail
 from opendata.services.published import organizations
-from opendata.services.published.entries import Links, read_published
+from opendata.services.published.entries import read_published
 from opendata.services.runtime import Runtime
 from opendata.services.search import FACETS, search_datasets
 from opendata.services.standards.datajson import dataset_jsonld
@@ -42,7 +42,7 @@ def dataset_page(*, runtime: Runtime, viewer: Viewer, links: Links, identifier: 
     ``jsonld`` is the public schema.org document (the one /datasets/{id}.jsonld serves), or None
     when the dataset is not in the public catalogue (only an administrator sees such a page).
     """
-    detail = published_detail.dataset_detail(runtime=runtime, identifier=identifier, viewer=viewer, base_url="")
+    detail = published_detail.dataset_detail(runtime=runtime, identifier=identifier, viewer=viewer)
     with read_published(runtime, viewer, links) as published:
         entry = published.entry(identifier)
         issued, modified = entry.issued, entry.modified
@@ -51,21 +51,20 @@ def dataset_page(*, runtime: Runtime, viewer: Viewer, links: Links, identifier: 
                                     config=runtime.config)
         except NotFoundError:
             jsonld = None
-    path = quote(identifier)
     return {
         **detail,
         "issued": _date(issued), "modified": _date(modified),
         "license_name": detail["license"]["id"],
         "versions": [{**v, "state_name": lifecycle.STATE_NAMES_ZH.get(v["state"], v["state"]),
                       "published": _date(v["published"])} for v in detail["versions"]],
-        "downloads": _downloads(detail.get("download"), path),
+        "downloads": _downloads(detail.get("download"), identifier),
         "canonical": links.dataset_page(identifier),
         "jsonld": jsonld,
-        "jsonld_url": f"/datasets/{path}.jsonld",
+        "jsonld_url": SITE.schema_org(identifier),
     }
 
 
-def _downloads(download: Mapping[str, Any] | None, path: str) -> list[dict[str, Any]]:
+def _downloads(download: Mapping[str, Any] | None, identifier: str) -> list[dict[str, Any]]:
     """Rows of the download table: data files with size and sha256, then the Data Package and the rows API."""
     if not download:
         return []
@@ -77,7 +76,7 @@ def _downloads(download: Mapping[str, Any] | None, path: str) -> list[dict[str, 
             rows.append({"label": label, "label_en": label_en, "url": download[key],
                          "bytes": found["bytes"], "sha256": found["sha256"]})
     rows.append({"label": "数据包描述", "label_en": "Data Package (datapackage.json)",
-                 "url": f"/datasets/{path}/datapackage.json", "bytes": None, "sha256": None})
+                 "url": SITE.datapackage(identifier), "bytes": None, "sha256": None})
     rows.append({"label": "行数据接口", "label_en": "Rows API (JSON)", "url": download["rows"],
                  "bytes": None, "sha256": None})
     return rows

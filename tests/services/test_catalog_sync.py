@@ -93,3 +93,17 @@ def test_failed_sync_writes_nothing(runtime, tmp_path):
         assert s.scalar(select(Dataset.title).where(Dataset.identifier == "budget")) == "示例市财政预算"
         assert s.scalar(select(Organization.credit_code).where(Organization.slug == "city")) == CITY_CODE
         assert len(s.scalars(select(TableSchemaRecord)).all()) == 1
+
+
+def test_the_catalogue_metadata_is_read_from_the_database_not_from_the_file(runtime, tmp_path):
+    from opendata.services.published.entries import load_catalog_info
+
+    _sync(runtime, tmp_path, BASIC_CATALOG)
+    (tmp_path / "catalog.yaml").unlink()  # the server's working directory need not hold catalog.yaml
+    with runtime.sessions() as s:
+        info = load_catalog_info(runtime.config, s)
+        assert (info.title, info.publisher.slug) == ("示例市公共数据开放平台", "city")
+    changed = BASIC_CATALOG.replace("示例市公共数据开放平台", "示例市数据目录")
+    assert _sync(runtime, tmp_path, changed).changes == ["updated the catalogue's metadata"]
+    with runtime.sessions() as s:
+        assert load_catalog_info(runtime.config, s).title == "示例市数据目录"

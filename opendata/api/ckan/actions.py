@@ -29,8 +29,9 @@ from opendata.api.ckan.protocol import (
 )
 from opendata.api.ckan.search_query import FIELDS, parse_package_query, parse_sort
 from opendata.core.errors import NotFoundError, ValidationError
+from opendata.core.urls import Links
 from opendata.services.access import Viewer
-from opendata.services.published.entries import Links, read_published
+from opendata.services.published.entries import read_published
 from opendata.services.runtime import Runtime
 from opendata.services.search import FACETS, Clause, search_datasets
 

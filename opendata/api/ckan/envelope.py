@@ -16,7 +16,7 @@ from typing import Any
 from flask import Flask, request
 
 from opendata.api.auth import CKAN_PREFIXES as PREFIXES
-from opendata.api.standards.links import request_links
+from opendata.api.urls import links
 
 _ACTION = re.compile(r"/api/(?:3/)?action/([^/]+)/?")
 # credentials refused by opendata.api.auth (a token outside the header is a 400, still a credentials error)
@@ -31,7 +31,7 @@ def register(app: Flask) -> None:
 
 
 def help_url(name: str | None = None) -> str:
-    return request_links().url("/api/3/action/help_show" + (f"?name={name}" if name else ""))
+    return links().url("/api/3/action/help_show" + (f"?name={name}" if name else ""))
 
 
 def _action_name() -> str | None:

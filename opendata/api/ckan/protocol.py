@@ -12,7 +12,8 @@ import json
 from typing import Any
 
 from opendata.core import vocab
-from opendata.services.published.entries import DatasetEntry, Distribution, Links, contact_of, term
+from opendata.core.urls import Links
+from opendata.services.published.entries import DatasetEntry, Distribution, contact_of, term
 
 RESOURCE_KINDS = ("csv", "parquet")
 MAX_ROWS = 1000  # CKAN's caps: ckan.search.rows_max, ckan.group_and_organization_list_max

@@ -18,8 +18,9 @@ from flask import Blueprint, Response, request
 from opendata.api.ckan.actions import ACTIONS, Context
 from opendata.api.ckan.envelope import error_dict, failure, success
 from opendata.api.ckan.protocol import CkanError, CkanNotFound
+from opendata.api.context import caller, runtime
 from opendata.api.errors import status_for
-from opendata.api.standards.links import caller, request_links, runtime
+from opendata.api.urls import links
 from opendata.core.errors import NotFoundError, OpendataError
 from opendata.core.rowquery import QueryTimeoutError
 
@@ -61,7 +62,7 @@ def action(name: str):
     if fn is None:
         return _error(name, {"__type": "Bad Request", "message": f"Bad request - Action name not known: {name}"},
                       400)
-    ctx = Context(runtime=runtime(), viewer=caller(), links=request_links())
+    ctx = Context(runtime=runtime(), viewer=caller(), links=links())
     try:
         result = fn(ctx, _data_dict())
     except CkanError as exc:

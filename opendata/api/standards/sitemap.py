@@ -11,7 +11,8 @@ import xml.etree.ElementTree as ET
 
 from flask import Blueprint, Response
 
-from opendata.api.standards.links import request_links, runtime
+from opendata.api.context import runtime
+from opendata.api.urls import links as request_links
 from opendata.core.escaping import xml_text
 from opendata.services.access import ANONYMOUS
 from opendata.services.published.entries import read_published

@@ -14,8 +14,9 @@ import re
 from flask import Blueprint, Response, abort, request
 from werkzeug.exceptions import NotFound
 
+from opendata.api.context import caller, runtime
 from opendata.api.files import StoredFile, send_stored
-from opendata.api.standards.links import caller, request_links, runtime
+from opendata.api.urls import links as request_links
 from opendata.services.access import ANONYMOUS
 from opendata.services.standards import bulk
 from opendata.services.standards.datajson import data_json, dataset_jsonld
@@ -107,7 +108,7 @@ def dataset_schema_org(identifier: str):
 def _public_index() -> dict:
     index = bulk.current_index(runtime=runtime())
     links = request_links()
-    archives = [{**{k: v for k, v in a.items()}, "url": links.url(f"/bulk/{a['name']}")}
+    archives = [{**{k: v for k, v in a.items()}, "url": links.bulk(a["name"])}
                 for a in index["archives"]]
     return {"generated_at": index["generated_at"], "archives": archives}
 

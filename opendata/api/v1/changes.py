@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
-from urllib.parse import quote
 
 from flask import Response
 from flask.views import MethodView
 
-from opendata.api.v1.common import base_url, make_blueprint, runtime, viewer
+from opendata.api.urls import links
+from opendata.api.v1.common import make_blueprint, runtime, viewer
 from opendata.api.v1.schemas import ChangesQueryArgsSchema, ChangesSchema, FeedQueryArgsSchema
 from opendata.core.escaping import xml_text
 from opendata.services.changes import changes_since, recent_datasets
@@ -27,7 +27,7 @@ class Changes(MethodView):
     def get(self, args):
         """List changes after a sequence number (pass `next` as `since` to continue)."""
         return changes_since(runtime=runtime(), since=args["since"], limit=args["limit"], viewer=viewer(),
-                             base_url=base_url())
+                             links=links())
 
 
 def _el(parent: ET.Element, tag: str, text: object = None, **attrs: object) -> ET.Element:
@@ -41,17 +41,17 @@ def _el(parent: ET.Element, tag: str, text: object = None, **attrs: object) -> E
 def atom_feed(limit: int) -> bytes:
     """The Atom document of the most recently published or updated datasets."""
     ET.register_namespace("", ATOM)
-    base = base_url()
+    site = links()
     items = recent_datasets(runtime=runtime(), limit=limit, viewer=viewer())
     feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": "zh"})
-    _el(feed, "id", f"{base}/api/v1/feeds/datasets.atom")
+    _el(feed, "id", site.datasets_feed())
     _el(feed, "title", "新增和更新的数据集")
     _el(feed, "updated", max((d["modified"] for d in items), default=dt.datetime.now(dt.UTC).isoformat()))
-    _el(feed, "link", rel="self", href=f"{base}/api/v1/feeds/datasets.atom")
+    _el(feed, "link", rel="self", href=site.datasets_feed())
     _el(_el(feed, "author"), "name", "opendata")
     for d in items:
         entry = _el(feed, "entry")
-        url = f"{base}/api/v1/datasets/{quote(d['id'])}"
+        url = site.dataset_api(d["id"])
         _el(entry, "id", url)
         _el(entry, "title", d["title"])
         _el(entry, "updated", d["modified"])

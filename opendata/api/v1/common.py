@@ -9,7 +9,9 @@ from flask import current_app
 from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
 
-from opendata.services.access import ANONYMOUS, Viewer
+from opendata.api.context import caller
+from opendata.core.urls import SITE
+from opendata.services.access import Viewer
 from opendata.services.jobrunner import JobRunner
 from opendata.services.runtime import Runtime
 from opendata.services.usage import UsageCounter
@@ -19,6 +21,7 @@ PREFIX = "/api/v1"
 USAGE_KEY = "opendata.usage"
 RUNNER_KEY = "opendata.jobs"
 BEARER = [{"bearerAuth": []}]
+
 
 
 def make_blueprint(name: str, description: str) -> Blueprint:
@@ -32,16 +35,7 @@ def runtime() -> Runtime:
 
 def viewer() -> Viewer:
     """The caller of this request (anonymous without a valid token)."""
-    try:
-        from opendata.api.auth import current_viewer
-    except ImportError:  # authentication not wired in this build: everyone is anonymous
-        return ANONYMOUS
-    return current_viewer()
-
-
-def base_url() -> str:
-    """The public base URL used in links (OPENDATA_BASE_URL)."""
-    return str(runtime().config.BASE_URL).rstrip("/")
+    return caller()
 
 
 def usage() -> UsageCounter:
@@ -60,11 +54,5 @@ def session_scope() -> Iterator[Session]:
 
 
 def job_url(uuid: str) -> str:
-    return f"{PREFIX}/jobs/{uuid}"
-
-
-def request_base_url() -> str:
-    """OPENDATA_BASE_URL when set on purpose, else the request's own host (as the standards links)."""
-    from opendata.api.standards.links import base_url as links_base_url
-
-    return links_base_url()
+    """A job's URL as the write API gives it: site-relative, like the Location of the upload that made it."""
+    return SITE.job(uuid)

@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from opendata.api.auth import require_authenticated
 from opendata.api.v1.common import BEARER, job_url, make_blueprint, session_scope
+from opendata.core.urls import SITE
 from opendata.services.jobs import JOB_STATES, MAX_JOB_PAGE, JobFilter, job_dict, job_get, job_list
 
 blp = make_blueprint("jobs", "Ingest jobs: state, progress, the version made and its report summary.")
@@ -66,7 +67,7 @@ def job_body(job) -> dict:
     out = job_dict(job)
     out["url"] = job_url(job.uuid)
     if out["version"] is not None:
-        out["version"]["url"] = f"/api/v1/datasets/{out['dataset']}/versions/{out['version']['number']}"
+        out["version"]["url"] = SITE.version_api(out["dataset"], out["version"]["number"])
     return out
 
 

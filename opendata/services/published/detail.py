@@ -18,6 +18,7 @@ from opendata.core.errors import NotFoundError
 from opendata.core.masking import published_schema
 from opendata.core.report import public_report
 from opendata.core.tableschema import load_table_schema
+from opendata.core.urls import SITE, Links
 from opendata.services.access import (
     ANONYMOUS,
     Viewer,
@@ -34,8 +35,9 @@ from opendata.services.search import (
 from opendata.services.usage import usage_totals
 from opendata.store.models import Artifact, Dataset, Version
 
-DOWNLOAD_KINDS = {"csv": "csv", "parquet": "parquet", "excel": "csv-excel"}
-PUBLIC_ARTIFACTS = ("csv", "csv-excel", "parquet", "datapackage")
+DOWNLOAD_KINDS = tuple(k.key for k in vocab.ARTIFACT_KINDS if k.download_suffix)  # csv, csv-excel, parquet
+
+
 
 
 # -- datasets and versions ------------------------------------------------------------------------
@@ -53,23 +55,22 @@ def _artifact_dict(a: Artifact, links: dict[str, str]) -> dict[str, Any]:
             "url": links.get(a.kind)}
 
 
-def _version_links(base: str, ds: Dataset, v: Version) -> dict[str, str]:
-    root = f"{base}/api/v1/datasets/{ds.identifier}/versions/{v.number}"
-    return {"csv": f"{root}/download.csv", "parquet": f"{root}/download.parquet",
-            "csv-excel": f"{root}/download.excel.csv", "rows": f"{root}/rows"}
+def _version_links(links: Links, ds: Dataset, v: Version) -> dict[str, str]:
+    return {**{k: links.download(ds.identifier, k, v.number) for k in DOWNLOAD_KINDS},
+            "rows": links.rows(ds.identifier, v.number)}
 
 
-def version_dict(ds: Dataset, v: Version, viewer: Viewer, base: str, *, full: bool = False) -> dict[str, Any]:
+def version_dict(ds: Dataset, v: Version, viewer: Viewer, links: Links, *, full: bool = False) -> dict[str, Any]:
     """A version as the viewer may see it; ``full`` adds the validation report and events."""
     out: dict[str, Any] = {"number": v.number, "state": v.state,
                            "published": v.published_at.isoformat() if v.published_at else None,
                            "created": v.created_at.isoformat(), "data_available": can_receive_data(viewer, v)}
     if out["data_available"]:
-        links = _version_links(base, ds, v)
+        version_links = _version_links(links, ds, v)
         out.update({"row_count": v.row_count, "source_format": v.source_format,
                     "source_encoding": v.source_encoding,
-                    "files": [_artifact_dict(a, links) for a in v.artifacts if a.kind in PUBLIC_ARTIFACTS],
-                    "links": {k: links[k] for k in ("csv", "parquet", "csv-excel", "rows")}})
+                    "files": [_artifact_dict(a, version_links) for a in v.artifacts if a.kind in vocab.PUBLIC_ARTIFACTS],
+                    "links": {k: version_links[k] for k in ("csv", "parquet", "csv-excel", "rows")}})
         if full:
             out["report"] = public_report(v.report)
     return out
@@ -83,7 +84,7 @@ def _schema_dict(ds: Dataset) -> dict[str, Any]:
     return {"name": ds.table_schema.name, "fields": fields, "primary_key": descriptor.get("primaryKey")}
 
 
-def dataset_detail(*, runtime: Runtime, identifier: str, viewer: Viewer = ANONYMOUS, base_url: str = "",
+def dataset_detail(*, runtime: Runtime, identifier: str, viewer: Viewer = ANONYMOUS, links: Links = SITE,
                    pending_usage: tuple[int, int] = (0, 0)) -> dict[str, Any]:
     """All metadata of a dataset with Chinese vocabulary names, schema, versions, files and usage."""
     with runtime.sessions() as session:
@@ -100,14 +101,15 @@ def dataset_detail(*, runtime: Runtime, identifier: str, viewer: Viewer = ANONYM
             "schema": _schema_dict(ds),
         })
         visible = sorted((v for v in ds.versions if can_see_version(viewer, v)), key=lambda v: -v.number)
-        out["versions"] = [version_dict(ds, v, viewer, base_url) for v in visible]
+        out["versions"] = [version_dict(ds, v, viewer, links) for v in visible]
         served = latest_served_version(viewer, ds)
         if served is not None:
-            root = f"{base_url}/api/v1/datasets/{ds.identifier}"
             out["download"] = {"version": served.number, "row_count": served.row_count,
-                               "csv": f"{root}/download.csv", "parquet": f"{root}/download.parquet",
-                               "csv_excel": f"{root}/download.excel.csv", "rows": f"{root}/rows",
-                               "files": version_dict(ds, served, viewer, base_url)["files"]}
+                               "csv": links.download(ds.identifier, "csv"),
+                               "parquet": links.download(ds.identifier, "parquet"),
+                               "csv_excel": links.download(ds.identifier, "csv-excel"),
+                               "rows": links.rows(ds.identifier),
+                               "files": version_dict(ds, served, viewer, links)["files"]}
         else:
             out["download"] = None
         usage = usage_totals(session, ds.id)
@@ -124,21 +126,21 @@ def dataset_id(*, runtime: Runtime, identifier: str, viewer: Viewer = ANONYMOUS)
 
 
 def list_versions(*, runtime: Runtime, identifier: str, viewer: Viewer = ANONYMOUS,
-                  base_url: str = "") -> list[dict[str, Any]]:
+                  links: Links = SITE) -> list[dict[str, Any]]:
     """The versions of a dataset the viewer may see, newest first."""
     with runtime.sessions() as session:
         ds = _get_dataset(session, identifier, viewer)
-        return [version_dict(ds, v, viewer, base_url) for v in sorted(ds.versions, key=lambda v: -v.number)
+        return [version_dict(ds, v, viewer, links) for v in sorted(ds.versions, key=lambda v: -v.number)
                 if can_see_version(viewer, v)]
 
 
 def version_detail(*, runtime: Runtime, identifier: str, number: int, viewer: Viewer = ANONYMOUS,
-                   base_url: str = "") -> dict[str, Any]:
+                   links: Links = SITE) -> dict[str, Any]:
     """One visible version with its validation report (when the viewer may receive its data)."""
     with runtime.sessions() as session:
         ds = _get_dataset(session, identifier, viewer)
         v = _visible_version(ds, number, viewer)
-        return version_dict(ds, v, viewer, base_url, full=True)
+        return version_dict(ds, v, viewer, links, full=True)
 
 
 def _visible_version(ds: Dataset, number: int, viewer: Viewer) -> Version:

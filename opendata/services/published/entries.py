@@ -13,11 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import InstrumentedAttribute
@@ -26,6 +23,7 @@ from opendata.config import Config
 from opendata.core import vocab
 from opendata.core.catalog_file import CatalogSpec
 from opendata.core.errors import NotFoundError
+from opendata.core.urls import Links
 from opendata.services.access import (
     Viewer,
     can_see_version,
@@ -33,38 +31,7 @@ from opendata.services.access import (
     latest_served_version,
 )
 from opendata.services.runtime import Runtime
-from opendata.store.models import Dataset, Organization, Version
-
-# kind -> (format name, media type, EU file-type code, download suffix)
-DATA_KINDS: dict[str, tuple[str, str, str, str]] = {
-    "csv": ("CSV", "text/csv", "CSV", "csv"),
-    "parquet": ("Parquet", "application/vnd.apache.parquet", "PARQUET", "parquet"),
-}
-
-
-@dataclass(frozen=True)
-class Links:
-    """Absolute URLs of the platform's public resources, from one base URL."""
-
-    base_url: str
-
-    def url(self, path: str) -> str:
-        return self.base_url.rstrip("/") + path
-
-    def dataset_page(self, identifier: str) -> str:
-        return self.url(f"/datasets/{quote(identifier)}")
-
-    def dataset_api(self, identifier: str) -> str:
-        return self.url(f"/api/v1/datasets/{quote(identifier)}")
-
-    def download(self, identifier: str, kind: str) -> str:
-        return self.url(f"/api/v1/datasets/{quote(identifier)}/download.{DATA_KINDS[kind][3]}")
-
-    def datapackage(self, identifier: str) -> str:
-        return self.url(f"/datasets/{quote(identifier)}/datapackage.json")
-
-    def organization(self, slug: str) -> str:
-        return self.url(f"/organizations/{quote(slug)}")
+from opendata.store.models import CatalogInfoRecord, Dataset, Organization, Version
 
 
 @dataclass(frozen=True)
@@ -132,10 +99,11 @@ def make_entry(viewer: Viewer, dataset: Dataset, links: Links) -> DatasetEntry:
     dists: list[Distribution] = []
     if served is not None:
         by_kind = {a.kind: a for a in served.artifacts}
-        for kind, (fmt, media_type, eu, _suffix) in DATA_KINDS.items():
-            art = by_kind.get(kind)
+        for kind in vocab.DISTRIBUTION_KINDS:
+            art, spec = by_kind.get(kind), vocab.ARTIFACTS[kind]
             if art is not None:
-                dists.append(Distribution(kind, fmt, media_type, eu, links.download(dataset.identifier, kind),
+                dists.append(Distribution(kind, spec.format, spec.media_type, spec.eu_format,
+                                          links.download(dataset.identifier, kind),
                                           art.bytes, art.sha256, art.path, served.number, served.published_at))
     return DatasetEntry(dataset, issued, max(dataset.modified_at, issued), served, tuple(dists))
 
@@ -249,16 +217,12 @@ def term(vocabulary: str, key: str) -> vocab.Term:
     return found
 
 
-def load_catalog_info(config: Config, session: Session) -> CatalogInfo:
-    """The catalogue's metadata from catalog.yaml if readable, else sensible defaults."""
-    info: dict[str, Any] = {}
-    path = Path(config.CATALOG_FILE)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
-        if isinstance(doc, dict) and isinstance(doc.get("catalog"), dict):
-            info = doc["catalog"]
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        info = {}
+def load_catalog_info(config: Config | None, session: Session) -> CatalogInfo:
+    """The catalogue's metadata as the last ``opendata sync`` stored it, else sensible defaults."""
+    del config  # kept in the signature for the exports' callers; the metadata lives in the database
+    rec = session.get(CatalogInfoRecord, 1)
+    info: dict[str, Any] = {k: getattr(rec, k) for k in ("title", "title_en", "description", "publisher",
+                                                          "homepage", "language")} if rec is not None else {}
     publisher = None
     if info.get("publisher"):
         publisher = session.scalar(select(Organization).where(Organization.slug == str(info["publisher"])))

@@ -31,8 +31,9 @@ from typing import Any
 from openpyxl import Workbook
 
 from opendata.core.escaping import xml_text
+from opendata.core.urls import Links
 from opendata.services.access import ANONYMOUS
-from opendata.services.published.entries import DatasetEntry, Links, list_entries, term
+from opendata.services.published.entries import DatasetEntry, list_entries, term
 from opendata.services.runtime import Runtime
 from opendata.services.standards.datapackage import package_descriptor, published_table_schema
 from opendata.store.artifacts import fsync_dir
@@ -53,7 +54,7 @@ def bulk_dir(runtime: Runtime) -> Path:
 
 def _served(runtime: Runtime) -> tuple[list[DatasetEntry], Any]:
     session = runtime.sessions()
-    links = Links(runtime.config.BASE_URL)
+    links = Links(runtime.config.public_base_url(""))  # no request here: site-relative unless configured
     entries = [e for e in list_entries(session, ANONYMOUS, links) if e.distributions]
     return entries, session
 
@@ -173,7 +174,7 @@ def rebuild_bulk(*, runtime: Runtime, only_if_stale: bool = False) -> dict[str, 
     requests that found it stale at the same time rebuild once).
     """
     folder = bulk_dir(runtime)
-    links = Links(runtime.config.BASE_URL)
+    links = Links(runtime.config.public_base_url(""))  # no request here: site-relative unless configured
     with _locked(folder):
         entries, session = _served(runtime)
         try:

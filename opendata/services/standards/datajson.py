@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 from opendata.config import Config
 from opendata.core import vocab
 from opendata.core.escaping import mailto_iri
+from opendata.core.urls import Links
 from opendata.services.access import Viewer
 from opendata.services.published.entries import (
     DatasetEntry,
-    Links,
     default_catalogue_publisher,
     get_entry,
     list_entries,

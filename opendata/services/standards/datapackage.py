@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from opendata.core import vocab
 from opendata.core.errors import NotFoundError
+from opendata.core.urls import Links
 from opendata.services.access import Viewer
-from opendata.services.published.entries import DatasetEntry, Links, get_entry
+from opendata.services.published.entries import DatasetEntry, get_entry
 from opendata.store.artifacts import LocalArtifactStore
 
 _RESOURCE = {

@@ -21,11 +21,11 @@ from opendata.config import Config
 from opendata.core import vocab
 from opendata.core.errors import NotFoundError
 from opendata.core.escaping import iri, language_tag, mailto_iri, tel_iri
+from opendata.core.urls import Links
 from opendata.services.access import Viewer
 from opendata.services.published.entries import (
     CatalogInfo,
     DatasetEntry,
-    Links,
     count_entries,
     list_entries,
     load_catalog_info,

@@ -9,8 +9,8 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, XSD
 
+from opendata.core.urls import Links
 from opendata.services.access import ANONYMOUS
-from opendata.services.published.entries import Links
 from opendata.services.standards.dcat import catalog_graph
 from tests.api.standards.catalogue import BASE_URL, LEGAL_BASIS
 

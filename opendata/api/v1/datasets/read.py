@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import jsonify
 from flask.views import MethodView
 
-from opendata.api.v1.common import base_url, make_blueprint, runtime, usage, viewer
+from opendata.api.urls import links
+from opendata.api.v1.common import make_blueprint, runtime, usage, viewer
 from opendata.api.v1.schemas import (
     DatasetDetailSchema,
     DatasetSearchQueryArgsSchema,
@@ -44,7 +45,7 @@ class DatasetById(MethodView):
         """Get a dataset: metadata with Chinese names, schema, versions, files, usage counts."""
         rt = runtime()
         pk = detail.dataset_id(runtime=rt, identifier=dataset_id, viewer=viewer())
-        return detail.dataset_detail(runtime=rt, identifier=dataset_id, viewer=viewer(), base_url=base_url(),
+        return detail.dataset_detail(runtime=rt, identifier=dataset_id, viewer=viewer(), links=links(),
                                         pending_usage=usage().pending(pk))
 
 
@@ -54,7 +55,7 @@ class Versions(MethodView):
     def get(self, dataset_id: str):
         """List the published versions of a dataset, newest first."""
         return {"versions": detail.list_versions(runtime=runtime(), identifier=dataset_id, viewer=viewer(),
-                                                    base_url=base_url())}
+                                                    links=links())}
 
 
 @blp.route("/datasets/<dataset_id>/versions/<int:number>")
@@ -63,4 +64,4 @@ class VersionByNumber(MethodView):
     def get(self, dataset_id: str, number: int):
         """Get one published version with its files and validation report."""
         return detail.version_detail(runtime=runtime(), identifier=dataset_id, number=number, viewer=viewer(),
-                                        base_url=base_url())
+                                        links=links())

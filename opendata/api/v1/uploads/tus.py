@@ -16,11 +16,11 @@ from flask.views import MethodView
 
 from opendata.api.auth import require_scope
 from opendata.api.errors import TusVersionError
+from opendata.api.urls import links
 from opendata.api.v1.common import (
     BEARER,
     job_url,
     make_blueprint,
-    request_base_url,
     runner,
     runtime,
     session_scope,
@@ -77,7 +77,7 @@ def _offset_headers(upload: UploadSession) -> dict[str, str]:
 
 
 def _upload_url(dataset_id: str, uuid: str) -> str:
-    return f"{request_base_url()}/api/v1/datasets/{dataset_id}/uploads/tus/{uuid}"
+    return links().tus_upload(dataset_id, uuid)
 
 
 def _open(actor: Viewer, dataset_id: str, upload_id: str, session):
