@@ -60,24 +60,13 @@ def start_background_work(app: Flask) -> None:
 
     runtime = app.extensions["opendata"]
     interval = runtime.config.OUTBOX_INTERVAL_SECONDS
-    if interval > 0 and "opendata.notifier" not in app.extensions:
-        app.extensions["opendata.notifier"] = NotificationWorker(runtime, interval).start()
+    if interval > 0:  # a part of the runtime: started once, stopped first when the runtime closes
+        runtime.part("notifier", lambda: NotificationWorker(runtime, interval).start())
 
 
 def close_app(app: Flask) -> None:
-    """Stop what the app started: workers, usage counters (flushed), row engines, the database."""
-    from opendata.services.rows import close_engines
-
-    notifier = app.extensions.get("opendata.notifier")
-    if notifier is not None:
-        notifier.stop()
-    runner = app.extensions.get("opendata.jobs")
-    if runner is not None:
-        runner.shutdown()
-    usage = app.extensions.get("opendata.usage")
-    if usage is not None:
-        usage.close()
-    close_engines()
+    """Stop what the app started: its runtime closes ingest workers, usage counters (flushed), row engines,
+    the search index and the database."""
     app.extensions["opendata"].close()
 
 

@@ -105,6 +105,34 @@ SETTINGS: tuple[Setting, ...] = (
 
 
 @dataclass(frozen=True)
+class DataFolder:
+    """The layout of OPENDATA_HOME, decided here only."""
+
+    home: Path
+
+    @property
+    def database(self) -> Path:
+        return self.home / "opendata.db"
+
+    @property
+    def artifacts(self) -> Path:
+        return self.home / "artifacts"
+
+    @property
+    def uploads(self) -> Path:
+        """Upload bodies waiting for their job (same filesystem as the artifacts, so a rename moves them)."""
+        return self.home / "uploads"
+
+    @property
+    def bulk(self) -> Path:
+        return self.home / "bulk"
+
+    @property
+    def search_index(self) -> Path:
+        return self.home / "search.sqlite3"
+
+
+@dataclass(frozen=True)
 class Config:
     """Resolved settings; build with :func:`load_config`."""
 
@@ -120,9 +148,14 @@ class Config:
     def home(self) -> Path:
         return Path(self.values["HOME"]).resolve()
 
+    @cached_property
+    def folder(self) -> DataFolder:
+        """Where each kind of file lives under OPENDATA_HOME."""
+        return DataFolder(self.home)
+
     @property
     def database_url(self) -> str:
-        return self.values["DATABASE_URL"] or f"sqlite:///{self.home / 'opendata.db'}"
+        return self.values["DATABASE_URL"] or f"sqlite:///{self.folder.database}"
 
     @property
     def is_production(self) -> bool:
@@ -130,7 +163,7 @@ class Config:
 
     @property
     def artifacts_dir(self) -> Path:
-        return self.home / "artifacts"
+        return self.folder.artifacts
 
     def public_base_url(self, request_host_url: str) -> str:
         """OPENDATA_BASE_URL when set on purpose (in the environment, or other than the default), else

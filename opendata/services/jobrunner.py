@@ -115,3 +115,8 @@ class ThreadJobRunner:
                 touch_heartbeats(runtime=self.runtime, owner=self.owner)
             except Exception:
                 log.exception("could not refresh ingest job heartbeats")
+
+
+def job_runner(runtime: Runtime) -> JobRunner:
+    """This process's ingest job runner (a part of the runtime: stopped when it closes)."""
+    return runtime.part("jobs", lambda: ThreadJobRunner(runtime, workers=runtime.config.INGEST_WORKERS))

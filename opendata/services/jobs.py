@@ -45,7 +45,7 @@ def process_owner() -> str:
 
 def uploads_dir(runtime: Runtime) -> Path:
     """Where upload bodies wait for their job (same filesystem as the artifact store)."""
-    path = runtime.config.home / "uploads"
+    path = runtime.config.folder.uploads
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -30,8 +30,6 @@ from opendata.store.models import Artifact, Dataset, Version
 log = logging.getLogger(__name__)
 ROWS_KIND = "duckdb"
 _PREPARE_LOCK = threading.Lock()
-_ENGINES: dict[str, RowQueryEngine] = {}
-_ENGINES_LOCK = threading.Lock()
 
 
 def prepare_rows(*, runtime: Runtime, version_id: int) -> str | None:
@@ -67,29 +65,18 @@ def prepare_rows(*, runtime: Runtime, version_id: int) -> str | None:
 
 
 def row_engine(runtime: Runtime) -> RowQueryEngine:
-    """The process's row-query engine for this OPENDATA_HOME."""
-    key = str(runtime.config.home)
-    with _ENGINES_LOCK:
-        engine = _ENGINES.get(key)
-        if engine is None:
-            def locate(version_id: str) -> Path | None:
-                with runtime.sessions() as session:
-                    art = session.scalar(select(Artifact).where(Artifact.version_id == int(version_id),
-                                                                Artifact.kind == ROWS_KIND))
-                    return runtime.artifacts.path(art.path) if art is not None else None
-
-            engine = _ENGINES[key] = RowQueryEngine(
-                locate, runtime.config.SECRET_KEY.encode("utf-8"), timeout=runtime.config.ROW_QUERY_TIMEOUT)
-        return engine
+    """The process's row-query engine (a part of the runtime, closed with it)."""
+    return runtime.part("rows", lambda: _make_engine(runtime))
 
 
-def close_engines() -> None:
-    """Close every engine (tests and shutdown)."""
-    with _ENGINES_LOCK:
-        engines = list(_ENGINES.values())
-        _ENGINES.clear()
-    for e in engines:
-        e.close()
+def _make_engine(runtime: Runtime) -> RowQueryEngine:
+    def locate(version_id: str) -> Path | None:
+        with runtime.sessions() as session:
+            art = session.scalar(select(Artifact).where(Artifact.version_id == int(version_id),
+                                                        Artifact.kind == ROWS_KIND))
+            return runtime.artifacts.path(art.path) if art is not None else None
+
+    return RowQueryEngine(locate, runtime.config.SECRET_KEY.encode("utf-8"), timeout=runtime.config.ROW_QUERY_TIMEOUT)
 
 
 def _first(args: Mapping[str, Any], key: str) -> str | None:
@@ -162,14 +149,11 @@ def query_rows(*, runtime: Runtime, identifier: str, args: Mapping[str, Any], nu
     return _dataset_pk(runtime, version_id), result
 
 
-_DATASET_OF: dict[tuple[str, int], int] = {}
-
-
 def _dataset_pk(runtime: Runtime, version_id: int) -> int:
-    """The dataset id of a version (versions never move; cached)."""
-    key = (str(runtime.config.home), version_id)
-    pk = _DATASET_OF.get(key)
+    """The dataset id of a version (versions never move; cached for the runtime's life)."""
+    dataset_of: dict[int, int] = runtime.part("rows.dataset_of", dict)
+    pk = dataset_of.get(version_id)
     if pk is None:
         with runtime.sessions() as session:
-            pk = _DATASET_OF[key] = session.scalar(select(Version.dataset_id).where(Version.id == version_id))
+            pk = dataset_of[version_id] = session.scalar(select(Version.dataset_id).where(Version.id == version_id))
     return pk

@@ -1,9 +1,17 @@
-"""Everything one process holds: configuration, database engine and sessions, the artifact store, caches."""
+"""Everything one process holds: configuration, database engine and sessions, the artifact store, caches,
+and the services' per-process parts (row engine, search index, usage counter, job runner).
+
+No module keeps per-process state in a global: a service asks ``runtime.part(name, make)`` for its
+part, made on first use, and :meth:`Runtime.close` stops every part in :data:`CLOSE_ORDER`.
+"""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,13 +21,30 @@ from opendata.store.artifacts import LocalArtifactStore
 from opendata.store.commitcache import CommitCache
 from opendata.store.db import make_engine, make_session_factory
 
+T = TypeVar("T")
+# workers stop first (they write), the usage counter flushes while the database and index are open
+CLOSE_ORDER = ("notifier", "jobs", "usage", "rows", "search")
 
-@dataclass
+
+@dataclass(eq=False)
 class Runtime:
     """Built once per process from the configuration (CLI command or app)."""
 
     config: Config
     _initialized: bool = field(default=False, init=False, repr=False, compare=False)
+    _parts: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # reentrant: making one part may need another (the usage counter flushes into the search index)
+    _parts_lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False, compare=False)
+
+    def part(self, name: str, make: Callable[[], T]) -> T:
+        """This process's one ``name`` (made by ``make`` on first use, kept until :meth:`close`)."""
+        found = self._parts.get(name)
+        if found is None:
+            with self._parts_lock:
+                found = self._parts.get(name)
+                if found is None:
+                    found = self._parts[name] = make()
+        return found
 
     @cached_property
     def engine(self) -> Engine:
@@ -50,7 +75,20 @@ class Runtime:
         return self._initialized
 
     def close(self) -> None:
+        """Stop every part (jobs, usage counter flushed, row engine, search index), then the database."""
+        with self._parts_lock:
+            parts, self._parts = self._parts, {}
+        for name in sorted(parts, key=lambda n: CLOSE_ORDER.index(n) if n in CLOSE_ORDER else len(CLOSE_ORDER)):
+            _stop(parts[name])
         if "read_cache" in self.__dict__:
             self.read_cache.close()
         if "engine" in self.__dict__:
             self.engine.dispose()
+
+
+def _stop(part: Any) -> None:
+    for method in ("shutdown", "stop", "close"):
+        stop = getattr(part, method, None)
+        if callable(stop):
+            stop()
+            return

@@ -10,7 +10,6 @@ and the CKAN-compatible ``package_search``.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -36,18 +35,11 @@ from opendata.store.search import (  # noqa: F401  (FACETS, IDENTIFIER, SORTS, C
 FORMAT_NAMES = {"csv": "CSV", "parquet": "Parquet"}
 VOCAB_FACETS = {"theme": "theme", "frequency": "frequency", "disclosure": "disclosure"}
 MAX_PAGE_SIZE = 1000
-_INDEXES: dict[str, SqliteSearchIndex] = {}
-_INDEXES_LOCK = threading.Lock()
 
 
 def search_index(runtime: Runtime) -> SqliteSearchIndex:
-    """The search index of this OPENDATA_HOME (one per process)."""
-    key = str(runtime.config.home)
-    with _INDEXES_LOCK:
-        index = _INDEXES.get(key)
-        if index is None:
-            index = _INDEXES[key] = SqliteSearchIndex(runtime.config.home / "search.sqlite3")
-        return index
+    """The search index of this OPENDATA_HOME (a part of the runtime, closed with it)."""
+    return runtime.part("search", lambda: SqliteSearchIndex(runtime.config.folder.search_index))
 
 
 def _columns(ds: Dataset) -> list[str]:
@@ -110,16 +102,16 @@ def reindex_search(*, runtime: Runtime, dataset_ids: Iterable[int] | None = None
     return len(docs)
 
 
-_CHECKED: dict[str, float] = {}
 CATCH_UP_SECONDS = 1.0  # how stale another process's change may look (this process re-indexes at once)
 
 
 def _catch_up(runtime: Runtime, index: SqliteSearchIndex) -> None:
     """Re-index datasets changed since the last indexed change record (checked at most once a second)."""
-    key, now = str(runtime.config.home), time.monotonic()
-    if now - _CHECKED.get(key, -1e9) < CATCH_UP_SECONDS and index.get_meta("indexed_seq") is not None:
+    checked: dict[str, float] = runtime.part("search.checked", dict)
+    now = time.monotonic()
+    if now - checked.get("at", -1e9) < CATCH_UP_SECONDS and index.get_meta("indexed_seq") is not None:
         return
-    _CHECKED[key] = now
+    checked["at"] = now
     indexed = index.get_meta("indexed_seq")
     with runtime.sessions() as session:
         latest = session.scalar(select(func.max(ChangeRecord.seq))) or 0

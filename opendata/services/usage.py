@@ -19,6 +19,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from opendata.services.runtime import Runtime
+from opendata.services.search import search_index
 from opendata.store.db import transaction
 from opendata.store.models import UsageDaily
 
@@ -130,3 +132,12 @@ def usage_totals(session: Session, dataset_id: int, *, days: int = 30) -> dict[s
         UsageDaily.dataset_id == dataset_id, UsageDaily.day >= since).order_by(UsageDaily.day)).all()
     return {"downloads": int(total[0]), "api_calls": int(total[1]),
             "daily": [{"day": d.isoformat(), "downloads": dl, "api_calls": ac} for d, dl, ac in recent]}
+
+
+def usage_counter(runtime: Runtime) -> UsageCounter:
+    """This process's usage counter (a part of the runtime: flushed and stopped when it closes)."""
+    return runtime.part("usage", lambda: _make_counter(runtime))
+
+
+def _make_counter(runtime: Runtime) -> UsageCounter:
+    return UsageCounter(runtime.sessions, on_flush=search_index(runtime).add_downloads)

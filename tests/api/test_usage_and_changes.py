@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 
 from sqlalchemy import func, select
 
+from opendata.services.usage import usage_counter
 from opendata.store.models import UsageDaily
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -32,7 +33,7 @@ def test_counts_are_flushed_to_usage_daily(fresh_site):
     for _ in range(3):
         c.get("/api/v1/datasets/budget/download.csv")
     c.get("/api/v1/datasets/budget/rows")
-    fresh_site.app.extensions["opendata.usage"].flush()
+    usage_counter(fresh_site.runtime).flush()
     with fresh_site.runtime.sessions() as session:
         downloads, calls = session.execute(select(func.sum(UsageDaily.downloads),
                                                   func.sum(UsageDaily.api_calls))).one()
@@ -53,7 +54,7 @@ def test_sort_by_downloads_follows_flushed_counts(fresh_site, tmp_path):
     for _ in range(2):
         c.get("/api/v1/datasets/other/download.csv")
     c.get("/api/v1/datasets/budget/download.csv")
-    fresh_site.app.extensions["opendata.usage"].flush()
+    usage_counter(fresh_site.runtime).flush()
     order = [d["id"] for d in c.get("/api/v1/datasets?sort=downloads").json["results"]]
     assert order[:2] == ["other", "budget"]
 

@@ -13,25 +13,18 @@ import logging
 from flask import Flask
 from flask_smorest import Api
 
-from opendata.api.v1.common import RUNNER_KEY, USAGE_KEY
-
 log = logging.getLogger(__name__)
 
 
 def register(app: Flask, api: Api) -> None:
-    """Register the /api/v1 blueprints, the usage counter, the job runner and the feed alias."""
+    """Register the /api/v1 blueprints and the feed alias; fail the jobs a crashed process left behind."""
     from opendata.api.v1 import audit, changes, jobs, organizations, review, tokens
     from opendata.api.v1.datasets import downloads, grants, read, rows, write
     from opendata.api.v1.requests import public as requests_public
     from opendata.api.v1.requests import staff as _requests_staff  # noqa: F401  (adds the staff routes)
     from opendata.api.v1.uploads import direct, tus
-    from opendata.services.jobrunner import ThreadJobRunner
-    from opendata.services.search import search_index
-    from opendata.services.usage import UsageCounter
 
     runtime = app.extensions["opendata"]
-    app.extensions[USAGE_KEY] = UsageCounter(runtime.sessions, on_flush=search_index(runtime).add_downloads)
-    app.extensions[RUNNER_KEY] = ThreadJobRunner(runtime, workers=runtime.config.INGEST_WORKERS)
     if "bearerAuth" not in api.spec.components.security_schemes:
         api.spec.components.security_scheme(
             "bearerAuth", {"type": "http", "scheme": "bearer", "description": "an API token: od_<prefix>_<secret>"})

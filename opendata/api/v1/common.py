@@ -12,14 +12,12 @@ from sqlalchemy.orm import Session
 from opendata.api.context import caller
 from opendata.core.urls import SITE
 from opendata.services.access import Viewer
-from opendata.services.jobrunner import JobRunner
+from opendata.services.jobrunner import JobRunner, job_runner
 from opendata.services.runtime import Runtime
-from opendata.services.usage import UsageCounter
+from opendata.services.usage import UsageCounter, usage_counter
 from opendata.store.db import transaction
 
 PREFIX = "/api/v1"
-USAGE_KEY = "opendata.usage"
-RUNNER_KEY = "opendata.jobs"
 BEARER = [{"bearerAuth": []}]
 
 
@@ -39,11 +37,13 @@ def viewer() -> Viewer:
 
 
 def usage() -> UsageCounter:
-    return current_app.extensions[USAGE_KEY]
+    """This process's usage counter."""
+    return usage_counter(current_app.extensions["opendata"])
 
 
 def runner() -> JobRunner:
-    return current_app.extensions[RUNNER_KEY]
+    """This process's ingest job runner."""
+    return job_runner(current_app.extensions["opendata"])
 
 
 @contextmanager

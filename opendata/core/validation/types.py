@@ -258,15 +258,3 @@ class GeopointCaster(Caster):
 
     def to_storage(self, value):
         return None if value is None else {"lon": float(value.lon), "lat": float(value.lat)}
-
-
-def make_caster(spec: FieldSpec, readers: CellReaders) -> Caster:
-    """The caster for a field's type."""
-    from opendata.core.validation.temporal import DateCaster, DatetimeCaster, TimeCaster
-
-    casters = {
-        "string": StringCaster, "any": AnyCaster, "integer": IntegerCaster, "number": NumberCaster,
-        "boolean": BooleanCaster, "date": DateCaster, "datetime": DatetimeCaster, "time": TimeCaster,
-        "year": YearCaster, "yearmonth": YearmonthCaster, "geopoint": GeopointCaster,
-    }
-    return casters[spec.type](spec, readers)

@@ -20,9 +20,10 @@ import pyarrow.compute as pc
 from opendata.core.readers.base import RawBatch
 from opendata.core.report import ERROR_TABLE_SCHEMA, Error
 from opendata.core.tableschema import CellReaders, FieldSpec, TableSchema, frictionless_cell_readers
+from opendata.core.validation.casters import make_caster
 from opendata.core.validation.constraints import ConstraintChecker, constraint_note
 from opendata.core.validation.labels import check_labels
-from opendata.core.validation.types import OVERFLOW, STORAGE, Caster, make_caster
+from opendata.core.validation.types import OVERFLOW, STORAGE, Caster
 from opendata.core.validation.uniqueness import UniquenessTracker
 
 _NULL_STR = pa.scalar(None, pa.string())

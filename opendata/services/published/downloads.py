@@ -62,7 +62,7 @@ def resolve_download(*, runtime: Runtime, identifier: str, kind: str, number: in
         row = None
         if number is None or 0 < number < 2**63:  # a number SQL cannot hold names no version
             with runtime.engine.connect() as conn:
-                row = conn.execute(_served_statement(viewer, number is not None),
+                row = conn.execute(_served_statement(runtime, viewer, number is not None),
                                    {"identifier": identifier, "kind": kind, "number": number}).first()
         runtime.read_cache.store(key, row, cached)
     if row is None:
@@ -76,7 +76,7 @@ def resolve_download(*, runtime: Runtime, identifier: str, kind: str, number: in
                         runtime.artifacts.path(rel), size, sha256, media_type, changed)
 
 
-def _served_statement(viewer: Viewer, numbered: bool) -> Any:
+def _served_statement(runtime: Runtime, viewer: Viewer, numbered: bool) -> Any:
     """The newest served version (or the one numbered), with its artifact of the kind asked for, if any.
 
     The last column, for the latest version only, is when a newer published version was last withdrawn
@@ -84,7 +84,8 @@ def _served_statement(viewer: Viewer, numbered: bool) -> Any:
     building a statement costs more than running it.
     """
     key = (viewer, numbered)
-    stmt = _SERVED.get(key)
+    statements: dict[tuple[Viewer, bool], Any] = runtime.part("downloads.statements", dict)
+    stmt = statements.get(key)
     if stmt is None:
         stmt = (select(Version.id, Version.number, Version.published_at, Dataset.id, Dataset.title,
                        Artifact.path, Artifact.bytes, Artifact.sha256, Artifact.media_type,
@@ -96,9 +97,9 @@ def _served_statement(viewer: Viewer, numbered: bool) -> Any:
                 .order_by(Version.number.desc()).limit(1))
         if numbered:
             stmt = stmt.where(Version.number == bindparam("number"))
-        if len(_SERVED) > 256:
-            _SERVED.clear()
-        _SERVED[key] = stmt
+        if len(statements) > 256:
+            statements.clear()
+        statements[key] = stmt
     return stmt
 
 
@@ -114,5 +115,3 @@ def _newer_withdrawn() -> Any:
                    VersionEvent.from_state == lifecycle.PUBLISHED, VersionEvent.to_state == lifecycle.WITHDRAWN)
             .scalar_subquery())
 
-
-_SERVED: dict[tuple[Viewer, bool], Any] = {}

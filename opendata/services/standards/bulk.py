@@ -49,7 +49,7 @@ COLUMNS = ("identifier", "code", "title", "title_en", "description", "publisher"
 
 
 def bulk_dir(runtime: Runtime) -> Path:
-    return runtime.config.home / "bulk"
+    return runtime.config.folder.bulk
 
 
 def _served(runtime: Runtime) -> tuple[list[DatasetEntry], Any]:
