@@ -7,13 +7,21 @@ from flask.views import MethodView
 
 from opendata.api.v1.common import make_blueprint, runtime, usage, viewer
 from opendata.api.v1.schemas import RowsPageSchema, RowsQueryArgsSchema
+from opendata.core.rowquery.render import MEDIA_TYPES
 from opendata.services.rows import query_rows
 from opendata.services.usage import API_CALL
 
 blp = make_blueprint("rows", "Row queries over published versions (DuckDB, time-limited).")
 
 _DOC = ("Filters: `column=value` or `column__op=value` with op one of gt, gte, lt, lte, ne, in, contains, "
-        "startswith, isnull. A `next` cursor pins the version it was made for.")
+        "startswith, isnull. A `next` cursor pins the version it was made for. `format=csv|ndjson|parquet` "
+        "answers the same rows as CSV, NDJSON or Parquet.")
+# the JSON page is RowsPageSchema; the other formats are the same rows in another media type
+_OTHER_FORMATS = {"200": {"description": _DOC, "content": {
+    "application/json": {"schema": {"$ref": "#/components/schemas/RowsPage"}},
+    MEDIA_TYPES["csv"].split(";")[0]: {"schema": {"type": "string"}},
+    MEDIA_TYPES["ndjson"]: {"schema": {"type": "string"}},
+    MEDIA_TYPES["parquet"]: {"schema": {"type": "string", "format": "binary"}}}}}
 
 
 def _answer(dataset_id: str, number: int | None) -> Response:
@@ -35,6 +43,7 @@ def _answer(dataset_id: str, number: int | None) -> Response:
 class Rows(MethodView):
     @blp.arguments(RowsQueryArgsSchema, location="query")
     @blp.response(200, RowsPageSchema, description=_DOC)
+    @blp.doc(responses=_OTHER_FORMATS)
     def get(self, _args, dataset_id: str):
         """Query the rows of the latest published version."""
         return _answer(dataset_id, None)
@@ -44,6 +53,7 @@ class Rows(MethodView):
 class VersionRows(MethodView):
     @blp.arguments(RowsQueryArgsSchema, location="query")
     @blp.response(200, RowsPageSchema, description=_DOC)
+    @blp.doc(responses=_OTHER_FORMATS)
     def get(self, _args, dataset_id: str, number: int):
         """Query the rows of one published version."""
         return _answer(dataset_id, number)
