@@ -20,7 +20,7 @@ from opendata.api.errors import TokenNotInHeaderError
 from opendata.core.errors import OpendataError
 from opendata.services.access import ANONYMOUS, AuthenticationError, Viewer
 from opendata.services.tokens import TOKEN_PATTERN, token_authenticate
-from opendata.store.db import transaction
+from opendata.services.unit_of_work import run
 
 REALM = "opendata"
 # Anything shaped like one of our tokens, for refusing and for redacting.
@@ -98,8 +98,7 @@ def _resolve() -> tuple[Viewer, OpendataError | None]:
         return ANONYMOUS, error
     runtime = _runtime()
     try:
-        with transaction(runtime.sessions) as session:
-            return token_authenticate(session=session, plain=credentials), None
+        return run(runtime, token_authenticate, plain=credentials), None
     except AuthenticationError as exc:
         return ANONYMOUS, exc
 

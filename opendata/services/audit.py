@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from opendata.core.errors import ValidationError
 from opendata.services.access import Viewer
+from opendata.services.runtime import Runtime
 from opendata.store.accounts import AuditLog
 
 EXPORT_FORMATS = ("csv", "json")
@@ -136,3 +137,23 @@ def _default(value: Any) -> Any:
     if isinstance(value, (set, frozenset)):
         return sorted(value)
     return str(value)
+
+
+def audit_export_stream(*, runtime: Runtime, actor: Viewer, fmt: str,
+                        filters: AuditFilter = AuditFilter()) -> Iterator[str]:
+    """The export as chunks, reading in a session of its own that closes when the last chunk is sent
+    (or the consumer stops); an administrator check fails before the first chunk."""
+    session = runtime.sessions()
+    try:
+        chunks = audit_export(session=session, actor=actor, fmt=fmt, filters=filters)
+    except BaseException:
+        session.close()
+        raise
+
+    def stream() -> Iterator[str]:
+        try:
+            yield from chunks
+        finally:
+            session.close()
+
+    return stream()

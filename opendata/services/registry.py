@@ -25,6 +25,7 @@ from opendata.services.access import PermissionDeniedError, Viewer
 from opendata.services.audit import audit_record
 from opendata.services.catalog_sync import schema_sha256
 from opendata.services.runtime import Runtime
+from opendata.services.unit_of_work import unit_of_work
 from opendata.store.models import ChangeRecord, Dataset, Organization, TableSchemaRecord, utcnow
 
 log = logging.getLogger(__name__)
@@ -207,3 +208,30 @@ def after_dataset_change(*, runtime: Runtime, dataset_id: int) -> None:
         rebuild_bulk(runtime=runtime)
     except Exception:
         log.exception("could not refresh derived data after a change to dataset %s", dataset_id)
+
+
+# -- the use cases as the HTTP layer calls them: each owns its transaction, then refreshes derived data --
+def register_dataset(*, runtime: Runtime, actor: Viewer, entry: dict[str, Any]) -> dict[str, Any]:
+    """Register a dataset; returns its catalogue entry."""
+    return write_then_refresh(runtime, dataset_register, actor=actor, entry=entry)
+
+
+def update_dataset(*, runtime: Runtime, actor: Viewer, identifier: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """Change a dataset's catalogue metadata; returns its entry."""
+    return write_then_refresh(runtime, dataset_update, actor=actor, identifier=identifier, changes=changes)
+
+
+def register_schema(*, runtime: Runtime, actor: Viewer, name: str, descriptor: Any) -> dict[str, Any]:
+    """Register a Table Schema; returns its name, digest and descriptor."""
+    with unit_of_work(runtime) as session:
+        rec = schema_register(session=session, actor=actor, name=name, descriptor=descriptor)
+        return {"name": rec.name, "sha256": rec.sha256, "descriptor": rec.descriptor}
+
+
+def write_then_refresh(runtime: Runtime, write, **kwargs: Any) -> dict[str, Any]:
+    """Run a dataset write in its own transaction, then bring search and bulk archives up to date."""
+    with unit_of_work(runtime) as session:
+        ds = write(session=session, **kwargs)
+        out, dataset_pk = dataset_entry(ds), ds.id
+    after_dataset_change(runtime=runtime, dataset_id=dataset_pk)
+    return out

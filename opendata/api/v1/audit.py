@@ -9,14 +9,15 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from opendata.api.auth import require_admin
-from opendata.api.v1.common import BEARER, make_blueprint, runtime, session_scope
+from opendata.api.v1.common import BEARER, make_blueprint, runtime
 from opendata.services.audit import (
     MAX_PAGE,
     AuditFilter,
     audit_entry_dict,
-    audit_export,
+    audit_export_stream,
     audit_list,
 )
+from opendata.services.unit_of_work import run
 
 blp = make_blueprint("audit", "The audit log: who changed what, when (administrators).")
 
@@ -65,25 +66,16 @@ class Audit(MethodView):
                                                           "since", "until", "after_seq")})
         if args["format"] == "csv":
             return _csv_export(viewer, filters)
-        with session_scope() as session:
-            entries = audit_list(session=session, actor=viewer, filters=filters, limit=args["limit"])
-            items = [audit_entry_dict(e) for e in entries]
+        items = run(runtime(), audit_list, actor=viewer, filters=filters, limit=args["limit"],
+                    present=lambda entries: [audit_entry_dict(e) for e in entries])
         return {"items": items, "next_after_seq": items[-1]["seq"] if len(items) == args["limit"] else None}
 
 
 def _csv_export(viewer, filters: AuditFilter) -> Response:
-    session = runtime().sessions()
-    try:
-        chunks = audit_export(session=session, actor=viewer, fmt="csv", filters=filters)
-    except Exception:
-        session.close()
-        raise
+    chunks = audit_export_stream(runtime=runtime(), actor=viewer, fmt="csv", filters=filters)
 
     def generate():
-        try:
-            yield from chunks
-        finally:
-            session.close()
+        yield from chunks
 
     name = f"audit-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.csv"
     return Response(stream_with_context(generate()), mimetype="text/csv",

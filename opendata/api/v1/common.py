@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from flask import current_app
 from flask_smorest import Blueprint
-from sqlalchemy.orm import Session
 
 from opendata.api.context import caller
 from opendata.core.urls import SITE
@@ -15,7 +11,6 @@ from opendata.services.access import Viewer
 from opendata.services.jobrunner import JobRunner, job_runner
 from opendata.services.runtime import Runtime
 from opendata.services.usage import UsageCounter, usage_counter
-from opendata.store.db import transaction
 
 PREFIX = "/api/v1"
 BEARER = [{"bearerAuth": []}]
@@ -44,13 +39,6 @@ def usage() -> UsageCounter:
 def runner() -> JobRunner:
     """This process's ingest job runner."""
     return job_runner(current_app.extensions["opendata"])
-
-
-@contextmanager
-def session_scope() -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
-    with transaction(runtime().sessions) as session:
-        yield session
 
 
 def job_url(uuid: str) -> str:

@@ -6,9 +6,10 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from opendata.api.auth import require_authenticated
-from opendata.api.v1.common import BEARER, job_url, make_blueprint, session_scope
+from opendata.api.v1.common import BEARER, job_url, make_blueprint, runtime
 from opendata.core.urls import SITE
 from opendata.services.jobs import JOB_STATES, MAX_JOB_PAGE, JobFilter, job_dict, job_get, job_list
+from opendata.services.unit_of_work import run
 
 blp = make_blueprint("jobs", "Ingest jobs: state, progress, the version made and its report summary.")
 
@@ -64,8 +65,12 @@ class JobPageSchema(Schema):
 
 def job_body(job) -> dict:
     """A job as the API shows it, with links."""
-    out = job_dict(job)
-    out["url"] = job_url(job.uuid)
+    return with_links(job_dict(job))
+
+
+def with_links(out: dict) -> dict:
+    """A job's dict (services.jobs.job_dict) with its URL and its version's."""
+    out["url"] = job_url(out["id"])
     if out["version"] is not None:
         out["version"]["url"] = SITE.version_api(out["dataset"], out["version"]["number"])
     return out
@@ -81,9 +86,8 @@ class Jobs(MethodView):
         """Ingest jobs you may follow (yours, your organizations' as a publisher; administrators: all), newest first."""
         actor = require_authenticated()
         filters = JobFilter(**{k: args.get(k) for k in ("dataset", "state", "before")}, mine=args["mine"])
-        with session_scope() as session:
-            items = [job_body(j) for j in job_list(session=session, viewer=actor, filters=filters,
-                                                   limit=args["limit"])]
+        items = run(runtime(), job_list, viewer=actor, filters=filters, limit=args["limit"],
+                    present=lambda jobs: [job_body(j) for j in jobs])
         return {"items": items, "next": items[-1]["id"] if len(items) == args["limit"] else None}
 
 
@@ -94,5 +98,4 @@ class JobById(MethodView):
     def get(self, job_id: str):
         """An ingest job: state and progress, then the version with its report summary."""
         actor = require_authenticated()
-        with session_scope() as session:
-            return job_body(job_get(session=session, uuid=job_id, viewer=actor))
+        return run(runtime(), job_get, uuid=job_id, viewer=actor, present=job_body)

@@ -8,10 +8,8 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
 from opendata.api.auth import require_admin, require_authenticated
-from opendata.services import review
-from opendata.services.registry import after_dataset_change, dataset_entry
-from opendata.store.db import transaction
-from opendata.store.review import MASK_METHODS, RESOLUTION_ACTIONS
+from opendata.services import review, review_cases
+from opendata.services.review import MASK_METHODS, RESOLUTION_ACTIONS
 
 blp = Blueprint("review", "opendata.api.v1.review", url_prefix="/api/v1/review",
                 description="Review before publishing (三审): queue, steps, PII findings, publish, withdraw, "
@@ -22,10 +20,6 @@ VERSION_PATH = "/datasets/<dataset_id>/versions/<int:number>"
 
 def _runtime():
     return current_app.extensions["opendata"]
-
-
-def _steps() -> tuple[str, ...]:
-    return review.parse_review_steps(_runtime().config.REVIEW_STEPS)
 
 
 class _Strict(Schema):
@@ -100,11 +94,6 @@ class ReviewDisclosureResultSchema(Schema):
     legal_basis = fields.String(allow_none=True)
 
 
-def _view(session, viewer, dataset_id: str, number: int) -> dict:
-    version = review.get_review_version(session, viewer, dataset_id, number)
-    return review.review_view(session=session, viewer=viewer, version=version, steps=_steps())
-
-
 @blp.route("/queue")
 class Queue(MethodView):
     @blp.response(200, ReviewQueueSchema)
@@ -112,8 +101,7 @@ class Queue(MethodView):
     def get(self):
         """Versions awaiting review in your organizations, with the next step."""
         viewer = require_authenticated()
-        with _runtime().sessions() as session:
-            return {"versions": review.review_queue(session=session, viewer=viewer, steps=_steps())}
+        return review_cases.review_queue_of(runtime=_runtime(), viewer=viewer)
 
 
 @blp.route(VERSION_PATH)
@@ -123,8 +111,7 @@ class ReviewView(MethodView):
     def get(self, dataset_id: str, number: int):
         """The review view: report summary, PII findings with masked samples, steps so far."""
         viewer = require_authenticated()
-        with _runtime().sessions() as session:
-            return _view(session, viewer, dataset_id, number)
+        return review_cases.review_view_of(runtime=_runtime(), viewer=viewer, identifier=dataset_id, number=number)
 
 
 @blp.route(f"{VERSION_PATH}/steps")
@@ -147,10 +134,8 @@ class Reject(MethodView):
     def post(self, args, dataset_id: str, number: int):
         """Reject a version awaiting review, with a reason."""
         viewer = require_authenticated()
-        with transaction(_runtime().sessions) as session:
-            review.review_reject(session=session, viewer=viewer, identifier=dataset_id, number=number,
-                                 reason=args["reason"])
-            return _view(session, viewer, dataset_id, number)
+        return review_cases.reject_version(runtime=_runtime(), viewer=viewer, identifier=dataset_id, number=number,
+                                           reason=args["reason"])
 
 
 @blp.route(f"{VERSION_PATH}/findings")
@@ -161,11 +146,10 @@ class Findings(MethodView):
     def post(self, args, dataset_id: str, number: int):
         """Resolve a personal-information finding: mask, drop, or confirm lawful with a reason."""
         viewer = require_authenticated()
-        with transaction(_runtime().sessions) as session:
-            return review.resolve_finding(
-                session=session, viewer=viewer, identifier=dataset_id, number=number, field=args["field"],
-                kind=args["kind"], action=args["action"], method=args.get("method"),
-                keep_first=args.get("keepFirst"), keep_last=args.get("keepLast"), reason=args.get("reason"))
+        return review_cases.resolve_pii_finding(
+            runtime=_runtime(), viewer=viewer, identifier=dataset_id, number=number, field=args["field"],
+            kind=args["kind"], action=args["action"], method=args.get("method"),
+            keep_first=args.get("keepFirst"), keep_last=args.get("keepLast"), reason=args.get("reason"))
 
 
 @blp.route(f"{VERSION_PATH}/publish")
@@ -200,11 +184,6 @@ class Disclosure(MethodView):
     def post(self, args, dataset_id: str):
         """Change a dataset's disclosure class with its legal basis and a reason (administrators)."""
         viewer = require_admin()
-        rt = _runtime()
-        with transaction(rt.sessions) as session:
-            ds = review.change_disclosure(session=session, viewer=viewer, identifier=dataset_id,
-                                          disclosure=args["disclosure"], legal_basis=args.get("legal_basis"),
-                                          reason=args["reason"])
-            out, pk = dataset_entry(ds), ds.id
-        after_dataset_change(runtime=rt, dataset_id=pk)
-        return out
+        return review_cases.change_dataset_disclosure(runtime=_runtime(), actor=viewer, identifier=dataset_id,
+                                                      disclosure=args["disclosure"],
+                                                      legal_basis=args.get("legal_basis"), reason=args["reason"])

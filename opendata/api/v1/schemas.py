@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from opendata.core import vocab
-from opendata.store.search import SORTS
+from opendata.services.search import SORTS
 
 _S = {"allow_none": True}
 

@@ -9,8 +9,9 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from opendata.api.auth import require_authenticated
-from opendata.api.v1.common import BEARER, make_blueprint, runtime, session_scope
+from opendata.api.v1.common import BEARER, make_blueprint, runtime
 from opendata.services.tokens import SCOPES, token_create, token_list, token_revoke, token_snapshot
+from opendata.services.unit_of_work import run
 
 blp = make_blueprint("tokens", "API tokens: create, list and revoke your own.")
 
@@ -50,9 +51,8 @@ class Tokens(MethodView):
     def get(self, args):
         """List your own API tokens (never their secrets)."""
         viewer = require_authenticated()
-        with session_scope() as session:
-            return [token_snapshot(t) for t in token_list(session=session, actor=viewer,
-                                                           include_inactive=args["include_inactive"])]
+        return run(runtime(), token_list, actor=viewer, include_inactive=args["include_inactive"],
+                   present=lambda tokens: [token_snapshot(t) for t in tokens])
 
     @blp.doc(security=BEARER)
     @blp.arguments(TokenCreateSchema)
@@ -61,11 +61,10 @@ class Tokens(MethodView):
         """Create an API token for yourself; the answer shows it once."""
         viewer = require_authenticated()
         lifetime = args["lifetime_days"] or runtime().config.TOKEN_LIFETIME_DAYS
-        with session_scope() as session:
-            created = token_create(session=session, actor=viewer, username=viewer.user, name=args["name"],
-                                   scopes=args["scopes"], lifetime_days=lifetime,
-                                   max_lifetime_days=runtime().config.TOKEN_MAX_LIFETIME_DAYS)
-            return {**token_snapshot(created.token), "token": created.plain}
+        return run(runtime(), token_create, actor=viewer, username=viewer.user, name=args["name"],
+                   scopes=args["scopes"], lifetime_days=lifetime,
+                   max_lifetime_days=runtime().config.TOKEN_MAX_LIFETIME_DAYS,
+                   present=lambda created: {**token_snapshot(created.token), "token": created.plain})
 
 
 @blp.route("/tokens/<int:token_id>")
@@ -75,5 +74,4 @@ class TokenById(MethodView):
     def delete(self, token_id):
         """Revoke one of your tokens (administrators: anyone's); it stops working at once."""
         viewer = require_authenticated()
-        with session_scope() as session:
-            token_revoke(session=session, actor=viewer, token_id=token_id)
+        run(runtime(), token_revoke, actor=viewer, token_id=token_id)

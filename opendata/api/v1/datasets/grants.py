@@ -8,9 +8,10 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from opendata.api.auth import require_admin
-from opendata.api.v1.common import BEARER, make_blueprint, session_scope
+from opendata.api.v1.common import BEARER, make_blueprint, runtime
 from opendata.core.errors import ValidationError
 from opendata.services.grants import grant_create, grant_list, grant_revoke, grant_snapshot
+from opendata.services.unit_of_work import run
 
 blp = make_blueprint("grants", "Access grants to conditional datasets (administrators).")
 
@@ -49,9 +50,8 @@ class DatasetGrants(MethodView):
     def get(self, args, identifier):
         """Access grants of a conditional dataset (administrators)."""
         viewer = require_admin()
-        with session_scope() as session:
-            return [grant_snapshot(g) for g in grant_list(session=session, actor=viewer, dataset=identifier,
-                                                           active_only=args["active_only"])]
+        return run(runtime(), grant_list, actor=viewer, dataset=identifier, active_only=args["active_only"],
+                   present=lambda grants: [grant_snapshot(g) for g in grants])
 
     @blp.doc(security=BEARER)
     @blp.arguments(GrantCreateSchema)
@@ -62,11 +62,9 @@ class DatasetGrants(MethodView):
         if ("expires_at" in args) == ("days" in args):
             raise ValidationError("give either expires_at or days")
         expires_at = args.get("expires_at") or datetime.now(UTC) + timedelta(days=args["days"])
-        with session_scope() as session:
-            grant = grant_create(session=session, actor=viewer, dataset=identifier, purpose=args["purpose"],
-                                 expires_at=expires_at, username=args.get("user"),
-                                 organization=args.get("organization"))
-            return grant_snapshot(grant)
+        return run(runtime(), grant_create, actor=viewer, dataset=identifier, purpose=args["purpose"],
+                   expires_at=expires_at, username=args.get("user"), organization=args.get("organization"),
+                   present=grant_snapshot)
 
 
 @blp.route("/datasets/<identifier>/grants/<int:grant_id>")
@@ -76,5 +74,4 @@ class DatasetGrantById(MethodView):
     def delete(self, identifier, grant_id):
         """Revoke an access grant at once (administrators)."""
         viewer = require_admin()
-        with session_scope() as session:
-            grant_revoke(session=session, actor=viewer, grant_id=grant_id, dataset=identifier)
+        run(runtime(), grant_revoke, actor=viewer, grant_id=grant_id, dataset=identifier)

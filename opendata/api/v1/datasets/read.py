@@ -15,8 +15,7 @@ from opendata.api.v1.schemas import (
     VersionListSchema,
 )
 from opendata.services.published import detail
-from opendata.services.search import search_datasets
-from opendata.store.search import FACETS
+from opendata.services.search import FACETS, search_datasets
 
 blp = make_blueprint("datasets", "The catalogue: search, facets, dataset metadata and versions.")
 

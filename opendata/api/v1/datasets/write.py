@@ -10,14 +10,9 @@ from flask.views import MethodView
 from marshmallow import RAISE, Schema, fields
 
 from opendata.api.auth import require_scope
-from opendata.api.v1.common import BEARER, make_blueprint, runtime, session_scope
-from opendata.services.registry import (
-    after_dataset_change,
-    dataset_entry,
-    dataset_register,
-    dataset_update,
-    schema_register,
-)
+from opendata.api.v1.common import BEARER, make_blueprint, runtime
+from opendata.core.urls import SITE
+from opendata.services.registry import register_dataset, register_schema, update_dataset
 
 blp = make_blueprint("registry", "Register and update datasets and Table Schemas (publishers, administrators).")
 
@@ -89,10 +84,6 @@ class RegisteredSchemaSchema(Schema):
     descriptor = fields.Dict()
 
 
-def _refresh(dataset_id: int) -> None:
-    after_dataset_change(runtime=runtime(), dataset_id=dataset_id)
-
-
 @blp.route("/datasets")
 class DatasetCreate(MethodView):
     @blp.arguments(DatasetWriteSchema)
@@ -101,11 +92,8 @@ class DatasetCreate(MethodView):
     def post(self, entry):
         """Register a dataset (publish scope; the publisher must be your organization or below it)."""
         actor = require_scope("publish")
-        with session_scope() as session:
-            ds = dataset_register(session=session, actor=actor, entry=entry)
-            out, ds_id = dataset_entry(ds), ds.id
-        _refresh(ds_id)
-        return out, 201, {"Location": f"/api/v1/datasets/{out['id']}"}
+        out = register_dataset(runtime=runtime(), actor=actor, entry=entry)
+        return out, 201, {"Location": SITE.dataset_api(out["id"])}
 
 
 @blp.route("/datasets/<dataset_id>")
@@ -116,11 +104,7 @@ class DatasetUpdate(MethodView):
     def patch(self, changes, dataset_id: str):
         """Update a dataset's catalogue metadata (not its identifier or disclosure class)."""
         actor = require_scope("publish")
-        with session_scope() as session:
-            ds = dataset_update(session=session, actor=actor, identifier=dataset_id, changes=changes)
-            out, ds_id = dataset_entry(ds), ds.id
-        _refresh(ds_id)
-        return out
+        return update_dataset(runtime=runtime(), actor=actor, identifier=dataset_id, changes=changes)
 
 
 @blp.route("/schemas")
@@ -131,7 +115,4 @@ class SchemaCreate(MethodView):
     def post(self, args):
         """Register a Table Schema; a wrong schema answers 422 naming the property."""
         actor = require_scope("publish")
-        with session_scope() as session:
-            rec = schema_register(session=session, actor=actor, name=args["name"], descriptor=args["descriptor"])
-            out = {"name": rec.name, "sha256": rec.sha256, "descriptor": rec.descriptor}
-        return out, 201
+        return register_schema(runtime=runtime(), actor=actor, name=args["name"], descriptor=args["descriptor"]), 201

@@ -17,29 +17,10 @@ from flask.views import MethodView
 from opendata.api.auth import require_scope
 from opendata.api.errors import TusVersionError
 from opendata.api.urls import links
-from opendata.api.v1.common import (
-    BEARER,
-    job_url,
-    make_blueprint,
-    runner,
-    runtime,
-    session_scope,
-)
+from opendata.api.v1.common import BEARER, job_url, make_blueprint, runtime
 from opendata.core.errors import Problem, ValidationError
-from opendata.services.access import Viewer
-from opendata.services.jobs import uploads_dir
-from opendata.services.registry import get_dataset_for_write
-from opendata.services.uploads import (
-    CHECKSUM_ALGORITHMS,
-    locked_upload,
-    parse_tus_metadata,
-    tus_append,
-    tus_complete,
-    tus_create,
-    tus_get,
-    tus_terminate,
-)
-from opendata.store.jobs import UploadSession
+from opendata.services.uploads import CHECKSUM_ALGORITHMS, parse_tus_metadata
+from opendata.services.version_uploads import TusState, tus_cancel, tus_open, tus_patch, tus_status
 
 blp = make_blueprint("tus", "Resumable uploads (tus 1.0): create, resume, terminate.")
 TUS_VERSION = "1.0.0"
@@ -71,18 +52,16 @@ def _check_version() -> None:
                               problems=[Problem("tus-version", "unsupported tus version", path="Tus-Resumable")])
 
 
-def _offset_headers(upload: UploadSession) -> dict[str, str]:
-    return {"Upload-Offset": str(upload.upload_offset), "Upload-Length": str(upload.upload_length),
-            "Upload-Expires": format_datetime(upload.expires_at, usegmt=True), "Cache-Control": "no-store"}
+def _offset_headers(state: TusState) -> dict[str, str]:
+    headers = {"Upload-Offset": str(state.offset), "Upload-Length": str(state.length),
+               "Upload-Expires": format_datetime(state.expires_at, usegmt=True), "Cache-Control": "no-store"}
+    if state.job_uuid is not None:
+        headers["Location-Job"] = job_url(state.job_uuid)
+    return headers
 
 
 def _upload_url(dataset_id: str, uuid: str) -> str:
     return links().tus_upload(dataset_id, uuid)
-
-
-def _open(actor: Viewer, dataset_id: str, upload_id: str, session):
-    ds = get_dataset_for_write(session, actor, dataset_id)
-    return tus_get(session=session, actor=actor, dataset=ds, uuid=upload_id)
 
 
 @blp.route("/datasets/<dataset_id>/uploads/tus/")
@@ -106,14 +85,8 @@ class TusUploads(MethodView):
         _check_version()
         length = _header_int("Upload-Length")
         metadata = parse_tus_metadata(request.headers.get("Upload-Metadata"))
-        rt = runtime()
-        with session_scope() as session:
-            ds = get_dataset_for_write(session, actor, dataset_id)
-            upload = tus_create(session=session, actor=actor, dataset=ds, length=length, metadata=metadata,
-                                folder=uploads_dir(rt), limit=int(rt.config.MAX_UPLOAD_BYTES),
-                                expiry_hours=int(rt.config.UPLOAD_EXPIRY_HOURS))
-            headers = {"Location": _upload_url(dataset_id, upload.uuid), **_offset_headers(upload)}
-        return Response(status=201, headers=headers)
+        state = tus_open(runtime=runtime(), actor=actor, dataset=dataset_id, length=length, metadata=metadata)
+        return Response(status=201, headers={"Location": _upload_url(dataset_id, state.uuid), **_offset_headers(state)})
 
 
 @blp.route("/datasets/<dataset_id>/uploads/tus/<upload_id>")
@@ -124,12 +97,8 @@ class TusUpload(MethodView):
         """The upload's offset (where the next PATCH starts) and length."""
         actor = require_scope("publish")  # credentials first: 401 before any protocol answer
         _check_version()
-        with session_scope() as session:
-            upload = _open(actor, dataset_id, upload_id, session)
-            headers = _offset_headers(upload)
-            if upload.job is not None:
-                headers["Location-Job"] = job_url(upload.job.uuid)
-        return Response(status=200, headers=headers)
+        state = tus_status(runtime=runtime(), actor=actor, dataset=dataset_id, uuid=upload_id)
+        return Response(status=200, headers=_offset_headers(state))
 
     @blp.response(204)
     @blp.doc(security=BEARER, description=f"The body is the next bytes of the file, sent as Content-Type: "
@@ -142,26 +111,10 @@ class TusUpload(MethodView):
         if request.mimetype != OFFSET_TYPE:
             return Response(status=415, headers={"Accept-Patch": OFFSET_TYPE})
         offset = _header_int("Upload-Offset")
-        with session_scope() as session:
-            path = _open(actor, dataset_id, upload_id, session).temp_path
-        with locked_upload(path) as out:
-            with session_scope() as session:  # the offset as committed, read under the file lock
-                upload = _open(actor, dataset_id, upload_id, session)
-            new_offset = tus_append(upload=upload, out=out, offset=offset, stream=request.stream,
-                                    content_length=request.content_length,
-                                    checksum=request.headers.get("Upload-Checksum"))
-            with session_scope() as session:
-                upload = _open(actor, dataset_id, upload_id, session)
-                upload.upload_offset = new_offset
-                headers = _offset_headers(upload)
-                job_id = None
-                if upload.upload_offset == upload.upload_length:
-                    job, created = tus_complete(session=session, actor=actor, upload=upload)
-                    headers["Location-Job"] = job_url(job.uuid)
-                    job_id = job.id if created else None
-        if job_id is not None:
-            runner().submit(job_id)
-        return Response(status=204, headers=headers)
+        state = tus_patch(runtime=runtime(), actor=actor, dataset=dataset_id, uuid=upload_id, offset=offset,
+                          stream=request.stream, content_length=request.content_length,
+                          checksum=request.headers.get("Upload-Checksum"))
+        return Response(status=204, headers=_offset_headers(state))
 
     @blp.response(204)
     @blp.doc(security=BEARER)
@@ -169,6 +122,5 @@ class TusUpload(MethodView):
         """Terminate an unfinished upload and delete its bytes."""
         actor = require_scope("publish")  # credentials first: 401 before any protocol answer
         _check_version()
-        with session_scope() as session:
-            tus_terminate(session=session, actor=actor, upload=_open(actor, dataset_id, upload_id, session))
+        tus_cancel(runtime=runtime(), actor=actor, dataset=dataset_id, uuid=upload_id)
         return Response(status=204)
