@@ -56,7 +56,7 @@ def prepare_home(workdir: Path, rows: int, n_datasets: int) -> tuple[Path, Path]
     from opendata.config import load_config
     from opendata.core.catalog_file import load_catalog
     from opendata.services.catalog_sync import sync_catalog
-    from opendata.services.publishing import publish_if_clean
+    from opendata.services.publication import publish_if_clean
     from opendata.services.runtime import Runtime
     from opendata.services.search import reindex_search
     from opendata.services.versions import ingest_file

@@ -17,7 +17,7 @@ import yaml
 
 from opendata.core.catalog_file import load_catalog
 from opendata.services.catalog_sync import sync_catalog
-from opendata.services.publishing import publish_if_clean
+from opendata.services.publication import publish_if_clean
 from opendata.services.runtime import Runtime
 from opendata.services.versions import IngestOutcome, ingest_file
 from opendata.store.db import transaction

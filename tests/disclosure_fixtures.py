@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from opendata.app import close_app, create_app
 from opendata.services.grants import grant_create
+from opendata.services.publication import publish_version
 from opendata.services.review import review_reject, version_withdraw
-from opendata.services.versions import publish_version
 from opendata.store.db import transaction
 from opendata.store.migrate import upgrade_to_head
 from opendata.store.models import Version

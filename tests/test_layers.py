@@ -83,13 +83,13 @@ def test_imports_point_downward_only():
             sideways = here == there == 3 and _layer(module) != _layer(target)
             if there > here or sideways:
                 upward.append(f"{module} -> {target}")
-    assert sorted(upward) == []
+    assert not upward, "imports against the layers: " + ", ".join(sorted(upward))
 
 
 def test_api_and_web_never_import_the_store():
     found = sorted(f"{m} -> {t}" for m, imported in import_graph().items() for t in imported
                    if _layer(m) in ("api", "web") and _layer(t) == "store")
-    assert found == []
+    assert not found, "store imported from the HTTP layer: " + ", ".join(found)
 
 
 def test_no_import_circles():
@@ -124,7 +124,7 @@ def test_no_import_circles():
     for v in sorted(graph):
         if v not in index:
             strongconnect(v)
-    assert circles == []
+    assert not circles, "import circles: " + "; ".join(" <-> ".join(c) for c in circles)
 
 
 def test_the_walk_sees_function_level_imports():

@@ -111,7 +111,7 @@ def sync(obj: _Obj, catalog_file: str | None, ingest: bool, dry_run: bool) -> No
 
         reindex_search(runtime=rt)  # schema edits make no change record; rebuild the search index
     if ingest and not dry_run:
-        from opendata.services.publishing import ingest_catalog_sources
+        from opendata.services.catalog_sources import ingest_catalog_sources
 
         failures = ingest_catalog_sources(runtime=rt, spec=spec, echo=click.echo)
         if failures:
@@ -129,7 +129,7 @@ def sync(obj: _Obj, catalog_file: str | None, ingest: bool, dry_run: bool) -> No
 def ingest(obj: _Obj, dataset: str, file: str, sheet: str | None, publish: bool, as_json: bool) -> None:
     """Ingest FILE as a new version of DATASET: validate, scan, convert to CSV and Parquet."""
     from opendata.cli.output import ProgressPrinter, print_ingest_summary
-    from opendata.services.publishing import publish_if_clean
+    from opendata.services.publication import publish_if_clean
     from opendata.services.versions import ingest_file
 
     rt = obj.require_initialized()

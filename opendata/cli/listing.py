@@ -144,7 +144,8 @@ def register(main: click.Group) -> None:
         """Publish VERSION (default: newest) of DATASET; refused while PII findings are unresolved."""
         from opendata.services.access import system_viewer
         from opendata.services.admin_listing import find_version
-        from opendata.services.review_outputs import prepare_outputs, publish_prepared
+        from opendata.services.publication import publish_prepared
+        from opendata.services.review_outputs import prepare_outputs
 
         rt = obj.require_initialized()
         try:

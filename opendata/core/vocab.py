@@ -145,3 +145,9 @@ ARTIFACTS = {k.key: k for k in ARTIFACT_KINDS}
 DISTRIBUTION_KINDS = tuple(k.key for k in ARTIFACT_KINDS if k.format)  # catalogued data files: csv, parquet
 PUBLIC_ARTIFACTS = tuple(k.key for k in ARTIFACT_KINDS if k.public)
 SOURCE_DERIVED = tuple(k.key for k in ARTIFACT_KINDS if k.from_source)
+
+
+def media_type(kind: str) -> str:
+    """The media type of an artifact kind (octet-stream for a kind not in the table)."""
+    found = ARTIFACTS.get(kind)
+    return found.media_type if found is not None else "application/octet-stream"

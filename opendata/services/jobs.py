@@ -27,10 +27,12 @@ from opendata.core import lifecycle
 from opendata.core.errors import NotFoundError, OpendataError, Problem, ValidationError
 from opendata.services.access import Viewer
 from opendata.services.audit import audit_record
+from opendata.services.publication import move_version
 from opendata.services.runtime import Runtime
+from opendata.services.versions import ingest_file
 from opendata.store.db import transaction
 from opendata.store.jobs import JOB_STATES, IngestJob, UploadSession
-from opendata.store.models import Dataset, Version, VersionEvent, utcnow
+from opendata.store.models import Dataset, Version, utcnow
 
 log = logging.getLogger(__name__)
 RECOVERY_ACTOR = "system (restart)"
@@ -184,8 +186,6 @@ def job_dict(job: IngestJob) -> dict[str, Any]:
 
 def run_job(*, runtime: Runtime, job_id: int, owner: str) -> None:
     """Run one queued job to its end; every outcome is recorded on the job (never raises)."""
-    from opendata.services.versions import ingest_file
-
     with transaction(runtime.sessions) as session:
         taken = session.execute(update(IngestJob).where(IngestJob.id == job_id, IngestJob.state == "queued")
                                 .values(state="running", owner=owner, started_at=utcnow(),
@@ -195,10 +195,11 @@ def run_job(*, runtime: Runtime, job_id: int, owner: str) -> None:
             return  # another worker took it, or it was failed meanwhile
         identifier, path, filename = job.dataset.identifier, job.source_path, job.filename
         sheet, actor, digest = job.sheet, job.actor, job.request_fingerprint
-    progress = _ProgressWriter(runtime, job_id, digest)
+    progress = _ProgressWriter(runtime, job_id)
     try:
         outcome = ingest_file(sessions=runtime.sessions, store=runtime.artifacts, dataset=identifier, path=path,
-                              actor=actor, filename=filename, sheet=sheet, progress=progress, sha256=digest)
+                              actor=actor, filename=filename, sheet=sheet, progress=progress, sha256=digest,
+                              on_version=lambda version_id: _link_version(runtime, job_id, version_id))
     except OpendataError as exc:
         temp_name = Path(path).name if path else None  # show the client's file name, not the server's
 
@@ -221,10 +222,9 @@ def run_job(*, runtime: Runtime, job_id: int, owner: str) -> None:
 class _ProgressWriter:
     """The pipeline's progress callback: writes rows/bytes and a heartbeat at most every 0.5 s."""
 
-    def __init__(self, runtime: Runtime, job_id: int, digest: str | None):
-        self.runtime, self.job_id, self.digest = runtime, job_id, digest
+    def __init__(self, runtime: Runtime, job_id: int):
+        self.runtime, self.job_id = runtime, job_id
         self.last = 0.0
-        self.version_known = False
 
     def __call__(self, rows: int, nbytes: int) -> None:
         now = time.monotonic()
@@ -234,10 +234,12 @@ class _ProgressWriter:
         with transaction(self.runtime.sessions) as session:
             job = session.get(IngestJob, self.job_id)
             job.progress_rows, job.progress_bytes, job.heartbeat_at = rows, nbytes, utcnow()
-            if not self.version_known and self.digest:  # link the version as soon as it exists
-                job.version_id = session.scalar(select(Version.id).where(
-                    Version.dataset_id == job.dataset_id, Version.source_sha256 == self.digest))
-                self.version_known = job.version_id is not None
+
+
+def _link_version(runtime: Runtime, job_id: int, version_id: int) -> None:
+    """Link the job to its version as soon as ingest_file has made it (committed, so a crash keeps the link)."""
+    with transaction(runtime.sessions) as session:
+        session.get(IngestJob, job_id).version_id = version_id
 
 
 def _finish(runtime: Runtime, job_id: int, state: str, *, version_id: int | None = None,
@@ -247,9 +249,6 @@ def _finish(runtime: Runtime, job_id: int, state: str, *, version_id: int | None
         job.state, job.finished_at, job.heartbeat_at, job.error = state, utcnow(), utcnow(), error
         if version_id is not None:
             job.version_id = version_id
-        elif job.version_id is None and job.request_fingerprint:
-            job.version_id = session.scalar(select(Version.id).where(
-                Version.dataset_id == job.dataset_id, Version.source_sha256 == job.request_fingerprint))
         if rows is not None:
             job.progress_rows = rows
         if job.total_bytes is not None and state == "succeeded":
@@ -296,6 +295,7 @@ def recover_abandoned(*, runtime: Runtime, stale_after: float, live_owners: set[
             if not owner_is_gone(job.owner, job.heartbeat_at, stale_after=stale_after, live_owners=live_owners):
                 continue
             if job.version_id is None and job.request_fingerprint:
+                # killed between the version's commit and _link_version's: the only place the bytes find it
                 job.version_id = session.scalar(select(Version.id).where(
                     Version.dataset_id == job.dataset_id, Version.source_sha256 == job.request_fingerprint))
             if job.version is not None:
@@ -318,9 +318,7 @@ def recover_abandoned(*, runtime: Runtime, stale_after: float, live_owners: set[
 
 def _fail_version(session: Session, version: Version, note: str) -> None:
     if version.state in (lifecycle.RECEIVED, lifecycle.VALIDATING):
-        session.add(VersionEvent(version_id=version.id, from_state=version.state, to_state=lifecycle.FAILED,
-                                 actor=RECOVERY_ACTOR, note=note))
-        version.state = lifecycle.FAILED
+        move_version(session, version, lifecycle.FAILED, RECOVERY_ACTOR, note)
 
 
 UPLOAD_PATTERNS = ("*.upload", "tus-*.part")

@@ -24,11 +24,17 @@ from opendata.core.errors import ConflictError, NotFoundError, Problem, Validati
 from opendata.core.textcheck import require_text
 from opendata.services.access import PermissionDeniedError, Viewer
 from opendata.services.audit import audit_record
-from opendata.services.review_outputs import prepare_outputs, publish_prepared
+from opendata.services.publication import (
+    after_withdraw,
+    move_version,
+    publish_prepared,
+    unresolved_pii,
+    withdraw_version,
+)
+from opendata.services.review_outputs import prepare_outputs
 from opendata.services.runtime import Runtime
-from opendata.services.versions import unresolved_pii
 from opendata.store.db import transaction
-from opendata.store.models import Dataset, Version, VersionEvent
+from opendata.store.models import Dataset, Version
 from opendata.store.review import MASK_METHODS, RESOLUTION_ACTIONS, PiiResolution, ReviewDecision
 
 SUBMIT = "submit"
@@ -191,10 +197,7 @@ def review_reject(*, session: Session, viewer: Viewer, identifier: str, number: 
     require_text(reason, "reason", multiline=True)
     if not reason:
         raise _invalid("reason", "say why the version is rejected")
-    lifecycle.check_transition(version.state, lifecycle.REJECTED)
-    session.add(VersionEvent(version_id=version.id, from_state=version.state, to_state=lifecycle.REJECTED,
-                             actor=viewer.user or "anonymous", note=reason))
-    version.state = lifecycle.REJECTED
+    move_version(session, version, lifecycle.REJECTED, viewer.user or "anonymous", reason)
     _add_decision(session, viewer, version, "reject", "rejected", reason)
     return version
 
@@ -289,9 +292,6 @@ def version_publish(*, runtime: Runtime, viewer: Viewer, identifier: str, number
 def version_withdraw(*, runtime: Runtime, viewer: Viewer, identifier: str, number: int,
                      reason: str) -> dict[str, Any]:
     """Withdraw a published or waiting version with a reason (its publishers, reviewers, administrators)."""
-    from opendata.services.hooks import after_withdraw
-    from opendata.services.versions import withdraw_version
-
     reason = (reason or "").strip()
     require_text(reason, "reason", multiline=True)
     if not reason:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import shutil
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,17 +19,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from opendata.core import lifecycle, vocab
+from opendata.core import vocab
 from opendata.core.errors import ConflictError
 from opendata.core.tableschema import load_table_schema
 from opendata.services.access import Viewer
 from opendata.services.audit import audit_record
 from opendata.services.runtime import Runtime
-from opendata.store.db import transaction
 from opendata.store.models import Artifact, Version
 from opendata.store.review import PiiResolution, ReviewDecision
 
-REPLACED_KINDS = ("csv", "csv-excel", "parquet", "datapackage")
+REPLACED_KINDS = vocab.SOURCE_DERIVED  # csv, csv-excel, parquet, datapackage
 DERIVED_AT_PUBLISH = ("duckdb",)  # built from the outputs after publication; stale once they change
 
 
@@ -102,7 +100,7 @@ def prepare_outputs(*, runtime: Runtime, version_id: int) -> PreparedOutputs | N
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _replace_artifacts(session: Session, viewer: Viewer, version: Version, prepared: PreparedOutputs) -> None:
+def replace_artifacts(session: Session, viewer: Viewer, version: Version, prepared: PreparedOutputs) -> None:
     before, after = {}, {}
     for art in list(version.artifacts):
         if art.kind in DERIVED_AT_PUBLISH:
@@ -114,10 +112,9 @@ def _replace_artifacts(session: Session, viewer: Viewer, version: Version, prepa
             after[art.kind] = sha
     for kind, (rel, sha, nbytes) in prepared.artifacts.items():
         if kind not in before and kind in REPLACED_KINDS:
-            from opendata.services.versions import MEDIA_TYPES
 
             session.add(Artifact(version_id=version.id, kind=kind, path=rel, sha256=sha, bytes=nbytes,
-                                 media_type=MEDIA_TYPES.get(kind, "application/octet-stream")))
+                                 media_type=vocab.media_type(kind)))
             after[kind] = sha
     summary = ", ".join(f"{name}: {rule['method']}" for name, rule in sorted(prepared.rules.items()))
     session.add(ReviewDecision(version_id=version.id, step="reprocess", outcome="reprocessed",
@@ -126,24 +123,3 @@ def _replace_artifacts(session: Session, viewer: Viewer, version: Version, prepa
     audit_record(session=session, actor=viewer, action="version-reprocessed", target_type="version",
                  target_id=f"{version.dataset.identifier}/{version.number}",
                  before={"artifacts": before}, after={"artifacts": after, "x-mask": prepared.rules})
-
-
-def publish_prepared(*, runtime: Runtime, viewer: Viewer, version_id: int, prepared: PreparedOutputs | None,
-                     note: str, before: Callable[[Session, Version], None] | None = None) -> None:
-    """In one transaction: ``before`` (re-checks), swap in the prepared outputs, publish, audit; then hooks."""
-    from opendata.services.hooks import after_publish
-    from opendata.services.versions import publish_version
-
-    with transaction(runtime.sessions) as session:
-        version = session.get(Version, version_id)
-        if before is not None:
-            before(session, version)
-        lifecycle.check_transition(version.state, lifecycle.PUBLISHED)  # never rewrite a published version
-        if prepared is not None:
-            _replace_artifacts(session, viewer, version, prepared)
-        state = version.state
-        publish_version(session=session, version_id=version_id, actor=viewer.user or "anonymous", note=note)
-        audit_record(session=session, actor=viewer, action="version-published", target_type="version",
-                     target_id=f"{version.dataset.identifier}/{version.number}", before={"state": state},
-                     after={"state": version.state, "note": note})
-    after_publish(runtime=runtime, version_id=version_id)

@@ -17,13 +17,13 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
+from opendata.core import vocab
 from opendata.core.errors import NotFoundError, Problem, ValidationError
 from opendata.core.rowquery import ColumnFilter, RowQueryEngine, RowQueryResult, prepare_version
 from opendata.core.rowquery.cursor import decode_cursor
 from opendata.core.tableschema import load_table_schema
 from opendata.services.access import ANONYMOUS, Viewer, data_served_clause
 from opendata.services.runtime import Runtime
-from opendata.services.versions import MEDIA_TYPES
 from opendata.store.db import transaction
 from opendata.store.models import Artifact, Dataset, Version
 
@@ -58,7 +58,7 @@ def prepare_rows(*, runtime: Runtime, version_id: int) -> str | None:
                                                              Artifact.kind == ROWS_KIND))
             if existing is None:
                 session.add(Artifact(version_id=version_id, kind=ROWS_KIND, path=rel, bytes=nbytes, sha256=sha,
-                                     media_type=MEDIA_TYPES[ROWS_KIND]))
+                                     media_type=vocab.media_type(ROWS_KIND)))
             else:
                 existing.path, existing.bytes, existing.sha256 = rel, nbytes, sha
         return rel

@@ -1,4 +1,4 @@
-"""Versions: ingest a file into a new version, publish, withdraw, recover after a crash."""
+"""Versions: ingest a file into a new version (publishing and withdrawing: opendata.services.publication)."""
 
 from __future__ import annotations
 
@@ -16,19 +16,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from opendata.core import lifecycle, vocab
 from opendata.core.errors import ConflictError, NotFoundError, OpendataError
 from opendata.core.tableschema import load_table_schema
+from opendata.services.publication import move_version
 from opendata.store.artifacts import LocalArtifactStore, sha256_file
 from opendata.store.db import transaction
-from opendata.store.models import Artifact, ChangeRecord, Dataset, Version, VersionEvent, utcnow
+from opendata.store.models import Artifact, Dataset, Version, VersionEvent
 from opendata.store.requests import RequestAttachment
-
-MEDIA_TYPES = {
-    "source": "application/octet-stream",
-    "csv": "text/csv",
-    "csv-excel": "text/csv",
-    "parquet": "application/vnd.apache.parquet",
-    "datapackage": "application/json",
-    "duckdb": "application/x-duckdb",
-}
 
 
 @dataclass
@@ -52,12 +44,6 @@ def get_dataset(session: Session, identifier: str) -> Dataset:
     if ds is None:
         raise NotFoundError(f"dataset '{identifier}' does not exist")
     return ds
-
-
-def _record(session: Session, version: Version, target: str, actor: str, note: str | None = None) -> None:
-    session.add(VersionEvent(version_id=version.id, from_state=version.state, to_state=target,
-                             actor=actor, note=note))
-    version.state = target
 
 
 def _create_version(sessions: sessionmaker[Session], dataset_id: int, *, filename: str, digest: str,
@@ -87,11 +73,13 @@ def _create_version(sessions: sessionmaker[Session], dataset_id: int, *, filenam
 
 def ingest_file(*, sessions: sessionmaker[Session], store: LocalArtifactStore, dataset: str, path: str | Path,
                 actor: str, filename: str | None = None, sheet: str | None = None,
-                progress: Callable[[int, int], None] | None = None, sha256: str | None = None) -> IngestOutcome:
+                progress: Callable[[int, int], None] | None = None, sha256: str | None = None,
+                on_version: Callable[[int], None] | None = None) -> IngestOutcome:
     """Validate and convert ``path`` into a new version of ``dataset`` (awaiting review if valid).
 
     Identical bytes already uploaded to the dataset make no new version: the existing one is
     returned. A failure leaves every existing version untouched and is recorded on the new one.
+    ``on_version`` is told the version's id as soon as it exists (an ingest job links itself to it).
     """
     from opendata.core.pipeline import run_pipeline  # the heavy part, imported on use
 
@@ -112,11 +100,13 @@ def ingest_file(*, sessions: sessionmaker[Session], store: LocalArtifactStore, d
     version_id, number, created = _create_version(
         sessions, dataset_id, filename=filename or path.name, digest=digest, size=size,
         schema_digest=schema_digest, actor=actor)
+    if on_version is not None:
+        on_version(version_id)
     if not created:
         return _outcome(sessions, version_id, created=False, seconds=time.monotonic() - started)
 
     with transaction(sessions) as session:
-        _record(session, session.get(Version, version_id), lifecycle.VALIDATING, actor)
+        move_version(session, session.get(Version, version_id), lifecycle.VALIDATING, actor)
     workdir = store.new_workdir()
     try:
         result = run_pipeline(path, schema, workdir, sheet=sheet, salt=salt, progress=progress,
@@ -134,9 +124,9 @@ def ingest_file(*, sessions: sessionmaker[Session], store: LocalArtifactStore, d
             version.pii = result.pii.to_dict() if result.pii is not None else None
             for rel, sha, nbytes, kind in stored.values():
                 session.add(Artifact(version_id=version_id, kind=kind, path=rel, bytes=nbytes, sha256=sha,
-                                     media_type=MEDIA_TYPES.get(kind, "application/octet-stream")))
+                                     media_type=vocab.media_type(kind)))
             valid = bool(result.report.get("valid"))
-            _record(session, version, lifecycle.AWAITING_REVIEW if valid else lifecycle.INVALID, actor)
+            move_version(session, version, lifecycle.AWAITING_REVIEW if valid else lifecycle.INVALID, actor)
     except OpendataError as exc:
         _fail(sessions, version_id, actor, f"{exc.code}: {exc}")
         raise
@@ -160,7 +150,7 @@ def _fail(sessions: sessionmaker[Session], version_id: int, actor: str, note: st
     with transaction(sessions) as session:
         version = session.get(Version, version_id)
         if version.state not in (lifecycle.FAILED, lifecycle.INVALID, lifecycle.AWAITING_REVIEW):
-            _record(session, version, lifecycle.FAILED, actor, note)
+            move_version(session, version, lifecycle.FAILED, actor, note)
 
 
 def _outcome(sessions: sessionmaker[Session], version_id: int, *, created: bool, seconds: float) -> IngestOutcome:
@@ -170,43 +160,6 @@ def _outcome(sessions: sessionmaker[Session], version_id: int, *, created: bool,
             version_id=v.id, number=v.number, state=v.state, created=created, row_count=v.row_count,
             report=v.report, pii=v.pii, seconds=seconds,
             artifacts={a.kind: {"path": a.path, "bytes": a.bytes, "sha256": a.sha256} for a in v.artifacts})
-
-
-def unresolved_pii(version: Version) -> int:
-    """How many personal-information findings still block publishing."""
-    return int((version.pii or {}).get("unresolved", 0) or 0)
-
-
-def publish_version(*, session: Session, version_id: int, actor: str, note: str | None = None) -> Version:
-    """Publish a version awaiting review; refuses while personal-information findings are unresolved."""
-    version = session.get(Version, version_id)
-    if version is None:
-        raise NotFoundError(f"version {version_id} does not exist")
-    lifecycle.check_transition(version.state, lifecycle.PUBLISHED)
-    if unresolved_pii(version):
-        raise ConflictError(
-            f"version {version.number} of {version.dataset.identifier} has {unresolved_pii(version)} unresolved "
-            "personal-information finding(s); a reviewer must mask, drop or confirm them before publishing")
-    if version.dataset.state != lifecycle.DATASET_ACTIVE:
-        raise ConflictError(f"dataset {version.dataset.identifier} is withdrawn; restore it before publishing")
-    _record(session, version, lifecycle.PUBLISHED, actor, note)
-    version.published_at = utcnow()
-    version.dataset.modified_at = version.published_at
-    session.add(ChangeRecord(dataset_id=version.dataset_id, version_id=version.id, action="version-published"))
-    return version
-
-
-def withdraw_version(*, session: Session, version_id: int, actor: str, reason: str) -> Version:
-    """Withdraw a published or waiting version (its files stay for the record)."""
-    version = session.get(Version, version_id)
-    if version is None:
-        raise NotFoundError(f"version {version_id} does not exist")
-    lifecycle.check_transition(version.state, lifecycle.WITHDRAWN)
-    was_published = version.state == lifecycle.PUBLISHED
-    _record(session, version, lifecycle.WITHDRAWN, actor, reason)
-    if was_published:
-        session.add(ChangeRecord(dataset_id=version.dataset_id, version_id=version.id, action="version-withdrawn"))
-    return version
 
 
 def referenced_artifacts(session: Session) -> set[str]:

@@ -183,7 +183,7 @@ def _published_hours_ago(rt, **hours: int) -> None:
 
 
 def withdraw(rt, number: int) -> None:
-    from opendata.services.versions import withdraw_version
+    from opendata.services.publication import withdraw_version
     from opendata.store.db import transaction
     from opendata.store.models import Dataset, Version
 
@@ -225,7 +225,7 @@ def test_after_the_newest_version_is_withdrawn_its_date_validates_nothing_on_the
 
 def test_a_warm_download_answer_follows_every_commit_in_this_process_and_others(fresh_site, tmp_path):
     """The resolved download is cached until the next commit: publish, withdraw and disclosure all show at once."""
-    from opendata.services.versions import withdraw_version
+    from opendata.services.publication import withdraw_version
     from opendata.store.db import transaction
     from opendata.store.models import Dataset, Version
     from tests.api.conftest import DATASETS

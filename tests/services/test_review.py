@@ -270,7 +270,7 @@ def test_a_single_configured_step_publishes(runtime, tmp_path):
 
 
 def test_the_trusted_publish_path_applies_mask_resolutions_too(catalog):
-    from opendata.services.publishing import publish_if_clean
+    from opendata.services.publication import publish_if_clean
 
     rt = catalog
     rows = person_rows(5)

@@ -13,9 +13,8 @@ from frictionless import Package
 from openpyxl import load_workbook
 
 from opendata.app import close_app
-from opendata.services.hooks import after_withdraw
+from opendata.services.publication import after_withdraw, withdraw_version
 from opendata.services.standards import bulk
-from opendata.services.versions import withdraw_version
 from opendata.store.db import transaction
 from opendata.store.models import Version
 from tests.api.standards.catalogue import BASE_URL, DATASETS, _sync, build_catalogue

@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 
 from opendata.core import lifecycle
-from opendata.services.publishing import publish_if_clean
+from opendata.services.publication import publish_if_clean
 from opendata.services.versions import ingest_file
 from opendata.store.artifacts import sha256_file
 from opendata.store.jobs import IngestJob

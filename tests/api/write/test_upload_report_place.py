@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from opendata.cli import main
-from opendata.services.publishing import publish_if_clean
+from opendata.services.publication import publish_if_clean
 from opendata.store.db import transaction
 from opendata.store.models import Version
 from tests.api.write.conftest import csv_body, wait_for_job

@@ -17,6 +17,7 @@ from flask.views import MethodView
 
 from opendata.api.files import StoredFile, send_stored
 from opendata.api.v1.common import make_blueprint, runtime, usage, viewer
+from opendata.core import vocab
 from opendata.core.errors import NotFoundError
 from opendata.services.published.downloads import DownloadFile, resolve_download
 from opendata.services.usage import DOWNLOAD
@@ -26,8 +27,9 @@ blp = make_blueprint("downloads", "Whole-file downloads (Range, ETag = sha256, L
 BOM = b"\xef\xbb\xbf"
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f-\x9f]+')
 _NOT_TOKEN = re.compile(r"[^A-Za-z0-9._-]+")
-_EXT = {"csv": "csv", "csv-excel": "csv", "parquet": "parquet"}
-_MEDIA = {"csv": "text/csv", "csv-excel": "text/csv", "parquet": "application/vnd.apache.parquet"}
+_KINDS = tuple(k for k in vocab.ARTIFACT_KINDS if k.download_suffix)  # csv, csv-excel, parquet
+_EXT = {k.key: k.download_suffix.rsplit(".", 1)[-1] for k in _KINDS}  # the saved file's extension
+_MEDIA = {k.key: k.media_type for k in _KINDS}
 _RESPONSES = {"description": "the file (206 for a satisfiable Range, 304 when not modified)"}
 
 

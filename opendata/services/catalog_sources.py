@@ -1,4 +1,4 @@
-"""Administrator publishing paths: `sync --ingest` and `ingest --publish`."""
+"""`opendata sync --ingest`: ingest and publish each dataset's declared source file."""
 
 from __future__ import annotations
 
@@ -7,32 +7,11 @@ from pathlib import Path
 
 from opendata.core import lifecycle
 from opendata.core.catalog_file import CatalogSpec
-from opendata.core.errors import ConflictError, OpendataError
+from opendata.core.errors import OpendataError
 from opendata.services.catalog_sync import CATALOG_ACTOR
+from opendata.services.publication import publish_if_clean
 from opendata.services.runtime import Runtime
 from opendata.services.versions import ingest_file
-from opendata.store.db import transaction
-from opendata.store.models import Version
-
-
-def publish_if_clean(*, runtime: Runtime, version_id: int, actor: str) -> str:
-    """Publish a version awaiting review; say why not when it cannot be published."""
-    from opendata.services.access import system_viewer
-    from opendata.services.review_outputs import prepare_outputs, publish_prepared
-
-    try:
-        with transaction(runtime.sessions) as session:
-            version = session.get(Version, version_id)
-            if version.state == lifecycle.PUBLISHED:
-                return f"version {version.number} is already published"
-            number = version.number
-        # A waiting version may carry reviewers' mask and drop resolutions: apply them to the outputs first.
-        prepared = prepare_outputs(runtime=runtime, version_id=version_id)
-        publish_prepared(runtime=runtime, viewer=system_viewer(actor), version_id=version_id, prepared=prepared,
-                         note="published by a trusted administrator")
-    except ConflictError as exc:
-        return f"not published: {exc}"
-    return f"published version {number}"
 
 
 def ingest_catalog_sources(*, runtime: Runtime, spec: CatalogSpec, echo: Callable[[str], None]) -> list[str]:

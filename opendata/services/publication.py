@@ -1,0 +1,152 @@
+"""Publishing in one module: the one state-transition function of a version, publish and withdraw,
+the administrator's publish path, and what follows a publication outside its transaction.
+
+:func:`move_version` is the only way a version changes state: it refuses a move that
+opendata.core.lifecycle does not allow and records the event. After the commit, :func:`after_publish`
+builds the row-query database of the version, brings the search index up to date and rebuilds the
+bulk archives; failures there never undo a publication; they are logged and the next publication
+(or `opendata rebuild`) repairs them (the row database is also built on first use when missing).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from opendata.core import lifecycle
+from opendata.core.errors import ConflictError, NotFoundError
+from opendata.services.access import Viewer, system_viewer
+from opendata.services.audit import audit_record
+from opendata.services.review_outputs import PreparedOutputs, prepare_outputs, replace_artifacts
+from opendata.services.rows import prepare_rows
+from opendata.services.runtime import Runtime
+from opendata.services.search import reindex_search
+from opendata.services.standards.bulk import rebuild_bulk
+from opendata.store.db import transaction
+from opendata.store.models import ChangeRecord, Version, VersionEvent, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def move_version(session: Session, version: Version, target: str, actor: str, note: str | None = None) -> None:
+    """Move a version to ``target``: ConflictError when the lifecycle forbids it, else record the event."""
+    lifecycle.check_transition(version.state, target)
+    session.add(VersionEvent(version_id=version.id, from_state=version.state, to_state=target,
+                             actor=actor, note=note))
+    version.state = target
+
+
+def unresolved_pii(version: Version) -> int:
+    """How many personal-information findings still block publishing."""
+    return int((version.pii or {}).get("unresolved", 0) or 0)
+
+
+def publish_version(*, session: Session, version_id: int, actor: str, note: str | None = None) -> Version:
+    """Publish a version awaiting review; refuses while personal-information findings are unresolved."""
+    version = session.get(Version, version_id)
+    if version is None:
+        raise NotFoundError(f"version {version_id} does not exist")
+    lifecycle.check_transition(version.state, lifecycle.PUBLISHED)
+    if unresolved_pii(version):
+        raise ConflictError(
+            f"version {version.number} of {version.dataset.identifier} has {unresolved_pii(version)} unresolved "
+            "personal-information finding(s); a reviewer must mask, drop or confirm them before publishing")
+    if version.dataset.state != lifecycle.DATASET_ACTIVE:
+        raise ConflictError(f"dataset {version.dataset.identifier} is withdrawn; restore it before publishing")
+    move_version(session, version, lifecycle.PUBLISHED, actor, note)
+    version.published_at = utcnow()
+    version.dataset.modified_at = version.published_at
+    session.add(ChangeRecord(dataset_id=version.dataset_id, version_id=version.id, action="version-published"))
+    return version
+
+
+def withdraw_version(*, session: Session, version_id: int, actor: str, reason: str) -> Version:
+    """Withdraw a published or waiting version (its files stay for the record)."""
+    version = session.get(Version, version_id)
+    if version is None:
+        raise NotFoundError(f"version {version_id} does not exist")
+    lifecycle.check_transition(version.state, lifecycle.WITHDRAWN)
+    was_published = version.state == lifecycle.PUBLISHED
+    move_version(session, version, lifecycle.WITHDRAWN, actor, reason)
+    if was_published:
+        session.add(ChangeRecord(dataset_id=version.dataset_id, version_id=version.id, action="version-withdrawn"))
+    return version
+
+
+
+
+def _dataset_of(runtime: Runtime, version_id: int) -> int | None:
+    with runtime.sessions() as session:
+        version = session.get(Version, version_id)
+        return version.dataset_id if version is not None else None
+
+
+def publish_prepared(*, runtime: Runtime, viewer: Viewer, version_id: int, prepared: PreparedOutputs | None,
+                     note: str, before: Callable[[Session, Version], None] | None = None) -> None:
+    """In one transaction: ``before`` (re-checks), swap in the prepared outputs, publish, audit; then hooks."""
+    with transaction(runtime.sessions) as session:
+        version = session.get(Version, version_id)
+        if before is not None:
+            before(session, version)
+        lifecycle.check_transition(version.state, lifecycle.PUBLISHED)  # never rewrite a published version
+        if prepared is not None:
+            replace_artifacts(session, viewer, version, prepared)
+        state = version.state
+        publish_version(session=session, version_id=version_id, actor=viewer.user or "anonymous", note=note)
+        audit_record(session=session, actor=viewer, action="version-published", target_type="version",
+                     target_id=f"{version.dataset.identifier}/{version.number}", before={"state": state},
+                     after={"state": version.state, "note": note})
+    after_publish(runtime=runtime, version_id=version_id)
+
+
+def publish_if_clean(*, runtime: Runtime, version_id: int, actor: str) -> str:
+    """Publish a version awaiting review; say why not when it cannot be published."""
+    try:
+        with transaction(runtime.sessions) as session:
+            version = session.get(Version, version_id)
+            if version.state == lifecycle.PUBLISHED:
+                return f"version {version.number} is already published"
+            number = version.number
+        # A waiting version may carry reviewers' mask and drop resolutions: apply them to the outputs first.
+        prepared = prepare_outputs(runtime=runtime, version_id=version_id)
+        publish_prepared(runtime=runtime, viewer=system_viewer(actor), version_id=version_id, prepared=prepared,
+                         note="published by a trusted administrator")
+    except ConflictError as exc:
+        return f"not published: {exc}"
+    return f"published version {number}"
+
+
+def after_publish(*, runtime: Runtime, version_id: int) -> None:
+    """Prepare derived read structures for a newly published version."""
+    try:
+        prepare_rows(runtime=runtime, version_id=version_id)
+    except Exception:
+        log.exception("could not prepare the row database of version %s", version_id)
+    _reindex(runtime, version_id)
+    _rebuild_bulk(runtime, version_id)
+
+
+def after_withdraw(*, runtime: Runtime, version_id: int) -> None:
+    """Rebuild what listed a version that is no longer published."""
+    _reindex(runtime, version_id)
+    _rebuild_bulk(runtime, version_id)
+
+
+def _reindex(runtime: Runtime, version_id: int) -> None:
+    """Search shows each dataset's latest served version: re-index the version's dataset."""
+    try:
+        dataset_id = _dataset_of(runtime, version_id)
+        if dataset_id is not None:
+            reindex_search(runtime=runtime, dataset_ids=[dataset_id])
+    except Exception:
+        log.exception("could not re-index the dataset of version %s", version_id)
+
+
+def _rebuild_bulk(runtime: Runtime, version_id: int) -> None:
+    """Bulk archives hold only what anonymous callers may receive: rebuild after any change."""
+    try:
+        rebuild_bulk(runtime=runtime)
+    except Exception:
+        log.exception("could not rebuild the bulk archives after version %s", version_id)
