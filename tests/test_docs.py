@@ -38,3 +38,19 @@ def test_docs_linked_from_the_readme_exist():
 
     for target in re.findall(r"\]\(([^)]+\.md)\)", readme):
         assert (ROOT / target).is_file(), target
+
+
+def test_every_module_docs_architecture_names_exists():
+    import re
+
+    text = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    paths = set(re.findall(r"`(opendata/[A-Za-z0-9_/]+(?:\.py)?/?)`", text))
+    assert len(paths) > 30, "the architecture document names the modules it describes"
+    missing = sorted(p for p in paths if not (ROOT / p).exists())
+    assert missing == [], f"docs/architecture.md names modules that do not exist: {missing}"
+    # every named function or class in "(`name`, `opendata/...py`)" pairs exists in that module
+    named = re.findall(r"`(\w+)` \(`(opendata/[\w/]+\.py)`", text)
+    absent = [f"{name} in {path}" for name, path in named
+              if not re.search(rf"^(?:def|class) {name}\b|^{name} = |^    def {name}\b",
+                               (ROOT / path).read_text(encoding="utf-8"), re.M)]
+    assert absent == [], absent
