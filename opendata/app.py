@@ -8,13 +8,14 @@ from flask import Flask, jsonify
 from flask_smorest import Api
 
 from opendata import __version__
-from opendata.config import Config, load_config
+from opendata.config import Config, configure_logging, load_config
 from opendata.services.runtime import Runtime
 
 
 def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     """Build the Flask app for a configuration (default: from OPENDATA_ variables)."""
     config = config or load_config(**overrides)
+    configure_logging(config)
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=config.SECRET_KEY,

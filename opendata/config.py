@@ -6,6 +6,7 @@ one and a test fails when a setting is missing there.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Any
 from opendata.core.errors import OpendataError
 
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 @dataclass(frozen=True)
@@ -42,9 +44,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SCHEMAS_DIR", "schemas", "Folder of Table Schemas named by catalog.yaml, relative to the working directory."),
     Setting("MAX_UPLOAD_BYTES", 2 * 1024**3, "Largest accepted upload in bytes (413 beyond it).", int),
     Setting("ROW_QUERY_TIMEOUT", 5.0, "Seconds a row query may run before it is interrupted.", float),
-    Setting("ROW_QUERY_MAX_LIMIT", 10_000, "Largest page a row query may ask for.", int),
     Setting("SQLITE_BUSY_TIMEOUT_MS", 10_000, "SQLite busy timeout in milliseconds (embedded mode).", int),
-    Setting("LOG_LEVEL", "INFO", "Logging level."),
+    Setting("LOG_LEVEL", "INFO", "Level of the opendata loggers: DEBUG, INFO, WARNING, ERROR or CRITICAL.",
+            lambda v: v.strip().upper()),
     Setting("INGEST_WORKERS", 1, "Ingest worker threads in the server process (embedded mode).", int),
     Setting("INGEST_STALE_SECONDS", 120.0, "An ingest job whose owner process has not refreshed its heartbeat for "
             "this many seconds is failed at the next start-up (a dead pid on the same host is failed at once).", float),
@@ -208,6 +210,8 @@ def load_config(environ: Mapping[str, str] | None = None, **overrides: Any) -> C
         raise ConfigError("OPENDATA_SMTP_TLS must be starttls, ssl or none")
     if values["SMTP_HOST"] and not values["SMTP_SENDER"]:
         raise ConfigError("OPENDATA_SMTP_SENDER is required when OPENDATA_SMTP_HOST is set")
+    if values["LOG_LEVEL"] not in LOG_LEVELS:
+        raise ConfigError(f"OPENDATA_LOG_LEVEL={values['LOG_LEVEL']!r} must be one of {', '.join(LOG_LEVELS)}")
     if values["ENV"] == "production" and values["SECRET_KEY"] == DEFAULT_SECRET_KEY:
         raise ConfigError("refusing to start in production with the default OPENDATA_SECRET_KEY; set a random one")
     return Config(values)
@@ -218,3 +222,8 @@ def check_accel_prefix(prefix: str) -> None:
     if prefix and not (prefix.startswith("/") and prefix.endswith("/") and "//" not in prefix and " " not in prefix):
         raise ConfigError(f"OPENDATA_ACCEL_REDIRECT_PREFIX={prefix!r} must be a location path that starts and ends "
                           "with '/', such as /_opendata_files/")
+
+
+def configure_logging(config: Config) -> None:
+    """Set the level of the ``opendata`` loggers from OPENDATA_LOG_LEVEL (handlers are the server's)."""
+    logging.getLogger("opendata").setLevel(config.LOG_LEVEL)

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from opendata.config import SETTINGS, ConfigError, check_accel_prefix, load_config
+from opendata.config import (
+    SETTINGS,
+    ConfigError,
+    check_accel_prefix,
+    configure_logging,
+    load_config,
+)
 from opendata.core.errors import OpendataError
 
 EXIT_INVALID = 1
@@ -25,7 +31,9 @@ class _Obj:
         if self._runtime is None:
             from opendata.services.runtime import Runtime
 
-            self._runtime = Runtime(load_config())
+            config = load_config()
+            configure_logging(config)
+            self._runtime = Runtime(config)
         return self._runtime
 
     def require_initialized(self):

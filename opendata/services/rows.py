@@ -126,6 +126,7 @@ def query_rows(*, runtime: Runtime, identifier: str, args: Mapping[str, Any], nu
     if not servable:
         raise NotFoundError(f"dataset '{identifier}' has no queryable version")
     token = _first(args, "next")
+    payload = None
     if token:
         payload = decode_cursor(token, runtime.config.SECRET_KEY.encode("utf-8"))
         if payload.get("s") != identifier:
@@ -145,7 +146,7 @@ def query_rows(*, runtime: Runtime, identifier: str, args: Mapping[str, Any], nu
     version_id, _number, prepared = chosen
     if not prepared:
         prepare_rows(runtime=runtime, version_id=version_id)
-    result = engine.query(str(version_id), args, scope=identifier, column_filters=column_filters)
+    result = engine.query(str(version_id), args, scope=identifier, column_filters=column_filters, cursor=payload)
     return _dataset_pk(runtime, version_id), result
 
 

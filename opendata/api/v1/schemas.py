@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from opendata.core import vocab
+from opendata.core.rowquery import DEFAULT_LIMIT, FORMATS, MAX_LIMIT
 from opendata.services.search import SORTS
 
 _S = {"allow_none": True}
@@ -283,6 +284,9 @@ class DatasetDetailSchema(DatasetSummarySchema):
 class RowsQueryArgsSchema(ma.Schema):
     """Row-query parameters; any other parameter is a filter ``column=value`` or ``column__op=value``.
 
+    This schema documents the parameters; their rules and bounds are core's (opendata.core.rowquery),
+    which parses them once, in the engine.
+
     Operators: gt, gte, lt, lte, ne, in (comma-separated), contains, startswith, isnull.
     """
 
@@ -292,13 +296,13 @@ class RowsQueryArgsSchema(ma.Schema):
     q = fields.String(metadata={"description": "text search within the rows"})
     sort = fields.String(metadata={"description": "columns, comma-separated; prefix - for descending"})
     fields_ = fields.String(attribute="fields", data_key="fields", metadata={"description": "columns to return"})
-    limit = fields.Integer(validate=validate.Range(min=1, max=10_000),
-                           metadata={"description": "rows per page, 1..10000 (default 100)"})
+    limit = fields.Integer(validate=validate.Range(min=1, max=MAX_LIMIT),
+                           metadata={"description": f"rows per page, 1..{MAX_LIMIT} (default {DEFAULT_LIMIT})"})
     offset = fields.Integer(validate=validate.Range(min=0),
                             metadata={"description": "rows to skip (alternative to next)"})
     next = fields.String(metadata={"description": "opaque keyset cursor from the previous page"})
-    format = fields.String(validate=validate.OneOf(["json", "csv", "ndjson", "parquet"]),
-                           metadata={"description": "json (default), csv, ndjson or parquet"})
+    format = fields.String(validate=validate.OneOf(FORMATS),
+                           metadata={"description": f"{', '.join(FORMATS)} (default {FORMATS[0]})"})
     group_by = fields.String(metadata={"description": "columns to group by"})
     agg = fields.String(metadata={"description": "aggregates: count, sum:col, avg:col, min:col, max:col"})
     total = fields.Boolean(metadata={"description": "include the total (true, default) or not"})

@@ -118,12 +118,16 @@ class RowQueryEngine:
         self._max_cached_body = max_cached_body
 
     def query(self, version_id: str, args: Mapping[str, Any], *, scope: str | None = None,
-              column_filters: Sequence[ColumnFilter] = ()) -> RowQueryResult:
-        """Answer query-string ``args`` (and ``column_filters``) against a version (a ``next`` cursor pins its own)."""
+              column_filters: Sequence[ColumnFilter] = (), cursor: dict[str, Any] | None = None) -> RowQueryResult:
+        """Answer query-string ``args`` (and ``column_filters``) against a version (a ``next`` cursor pins its own).
+
+        ``cursor`` is the ``next`` token already decoded by a caller that had to read it first (to check
+        which version it pins); it is then not decoded again.
+        """
         started = time.perf_counter()
         pairs = query_pairs(args)
         token = next((v for k, v in pairs if k == "next"), None)
-        payload = decode_cursor(token, self._secret) if token else None
+        payload = (cursor if cursor is not None else decode_cursor(token, self._secret)) if token else None
         if payload is not None:
             if payload.get("s") != scope:
                 raise _invalid_cursor("belongs to another dataset")
