@@ -13,15 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from opendata.core import lifecycle, vocab
-from opendata.core.errors import NotFoundError
 from opendata.core.urls import SITE, Links
-from opendata.services.access import ANONYMOUS, Viewer
+from opendata.services.access import Viewer
 from opendata.services.published import detail as published_detail
 from opendata.services.published import organizations
 from opendata.services.published.entries import read_published
 from opendata.services.runtime import Runtime
 from opendata.services.search import FACETS, search_datasets
-from opendata.services.standards.datajson import dataset_jsonld
 
 PAGE_SIZE = 20
 ORGANIZATION_DATASETS = 100  # listed on an organization's page; the rest through /catalog?publisher=
@@ -42,15 +40,8 @@ def dataset_page(*, runtime: Runtime, viewer: Viewer, links: Links, identifier: 
     ``jsonld`` is the public schema.org document (the one /datasets/{id}.jsonld serves), or None
     when the dataset is not in the public catalogue (only an administrator sees such a page).
     """
-    detail = published_detail.dataset_detail(runtime=runtime, identifier=identifier, viewer=viewer)
-    with read_published(runtime, viewer, links) as published:
-        entry = published.entry(identifier)
-        issued, modified = entry.issued, entry.modified
-        try:
-            jsonld = dataset_jsonld(session=published.session, viewer=ANONYMOUS, links=links, identifier=identifier,
-                                    config=runtime.config)
-        except NotFoundError:
-            jsonld = None
+    view = published_detail.dataset_view(runtime=runtime, identifier=identifier, viewer=viewer, links=links)
+    detail, issued, modified, jsonld = view.detail, view.issued, view.modified, view.jsonld
     return {
         **detail,
         "issued": _date(issued), "modified": _date(modified),

@@ -8,6 +8,8 @@ receive the data itself.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -27,11 +29,12 @@ from opendata.services.access import (
     can_see_version,
     latest_served_version,
 )
-from opendata.services.published.entries import contact_of
+from opendata.services.published.entries import contact_of, load_catalog_info, make_entry
 from opendata.services.runtime import Runtime
 from opendata.services.search import (
     dataset_summary,
 )
+from opendata.services.standards.datajson import schema_org_dataset
 from opendata.services.usage import usage_totals
 from opendata.store.models import Artifact, Dataset, Version
 
@@ -88,35 +91,63 @@ def dataset_detail(*, runtime: Runtime, identifier: str, viewer: Viewer = ANONYM
                    pending_usage: tuple[int, int] = (0, 0)) -> dict[str, Any]:
     """All metadata of a dataset with Chinese vocabulary names, schema, versions, files and usage."""
     with runtime.sessions() as session:
+        return _detail(session, _get_dataset(session, identifier, viewer), viewer, links, pending_usage)
+
+
+@dataclass(frozen=True)
+class DatasetView:
+    """What a dataset's page shows, read in one session: the detail, its catalogue dates, schema.org."""
+
+    detail: dict[str, Any]
+    issued: datetime
+    modified: datetime
+    jsonld: dict[str, Any] | None  # the public schema.org document; None when not in the public catalogue
+
+
+def dataset_view(*, runtime: Runtime, identifier: str, viewer: Viewer, links: Links) -> DatasetView:
+    """The dataset as its page shows it, from one load: the detail (site-relative links), the dates of its
+    catalogue entry for the viewer, and the schema.org document anyone may fetch (absolute ``links``)."""
+    with runtime.sessions() as session:
         ds = _get_dataset(session, identifier, viewer)
-        out = dataset_summary(ds, viewer)
-        law = vocab.DISCLOSURE_LAW_NAMES.get(ds.disclosure)
-        out["disclosure"] = {**out["disclosure"], "law_name": law}
-        out.update({
-            "legal_basis": ds.legal_basis,
-            "license": {"id": ds.license, "url": vocab.LICENSES.get(ds.license)},
-            "temporal": {"start": ds.temporal_start.isoformat() if ds.temporal_start else None,
-                         "end": ds.temporal_end.isoformat() if ds.temporal_end else None},
-            "spatial": ds.spatial, "contact": contact_of(ds),
-            "schema": _schema_dict(ds),
-        })
-        visible = sorted((v for v in ds.versions if can_see_version(viewer, v)), key=lambda v: -v.number)
-        out["versions"] = [version_dict(ds, v, viewer, links) for v in visible]
-        served = latest_served_version(viewer, ds)
-        if served is not None:
-            out["download"] = {"version": served.number, "row_count": served.row_count,
-                               "csv": links.download(ds.identifier, "csv"),
-                               "parquet": links.download(ds.identifier, "parquet"),
-                               "csv_excel": links.download(ds.identifier, "csv-excel"),
-                               "rows": links.rows(ds.identifier),
-                               "files": version_dict(ds, served, viewer, links)["files"]}
-        else:
-            out["download"] = None
-        usage = usage_totals(session, ds.id)
-        usage["downloads"] += pending_usage[0]
-        usage["api_calls"] += pending_usage[1]
-        out["usage"] = usage
-        return out
+        detail = _detail(session, ds, viewer, SITE, (0, 0))
+        entry = make_entry(viewer, ds, links)
+        jsonld = None
+        if can_see_dataset(ANONYMOUS, ds):
+            publisher = load_catalog_info(runtime.config, session).publisher
+            jsonld = schema_org_dataset(make_entry(ANONYMOUS, ds, links), links, publisher)
+        return DatasetView(detail, entry.issued, entry.modified, jsonld)
+
+
+def _detail(session: Session, ds: Dataset, viewer: Viewer, links: Links,
+            pending_usage: tuple[int, int]) -> dict[str, Any]:
+    out = dataset_summary(ds, viewer)
+    law = vocab.DISCLOSURE_LAW_NAMES.get(ds.disclosure)
+    out["disclosure"] = {**out["disclosure"], "law_name": law}
+    out.update({
+        "legal_basis": ds.legal_basis,
+        "license": {"id": ds.license, "url": vocab.LICENSES.get(ds.license)},
+        "temporal": {"start": ds.temporal_start.isoformat() if ds.temporal_start else None,
+                     "end": ds.temporal_end.isoformat() if ds.temporal_end else None},
+        "spatial": ds.spatial, "contact": contact_of(ds),
+        "schema": _schema_dict(ds),
+    })
+    visible = sorted((v for v in ds.versions if can_see_version(viewer, v)), key=lambda v: -v.number)
+    out["versions"] = [version_dict(ds, v, viewer, links) for v in visible]
+    served = latest_served_version(viewer, ds)
+    if served is not None:
+        out["download"] = {"version": served.number, "row_count": served.row_count,
+                           "csv": links.download(ds.identifier, "csv"),
+                           "parquet": links.download(ds.identifier, "parquet"),
+                           "csv_excel": links.download(ds.identifier, "csv-excel"),
+                           "rows": links.rows(ds.identifier),
+                           "files": version_dict(ds, served, viewer, links)["files"]}
+    else:
+        out["download"] = None
+    usage = usage_totals(session, ds.id)
+    usage["downloads"] += pending_usage[0]
+    usage["api_calls"] += pending_usage[1]
+    out["usage"] = usage
+    return out
 
 
 def dataset_id(*, runtime: Runtime, identifier: str, viewer: Viewer = ANONYMOUS) -> int:
