@@ -43,7 +43,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     auth.init_app(app)
     jsonguard.init_app(app)  # unpaired surrogates in JSON bodies: 400 before any view
     _register_blueprints(app, api)
-    web.register(app)  # the portal's pages: /catalog, /datasets/{id}, /organizations/{slug}
+    web.register(app, limit_per_address=ratelimit.limit_per_address)  # the portal's pages: /catalog, /datasets/{id}, /organizations/{slug}
     errors.register_html_errors(app, ("web",), web.error_page)  # the same table, answered as a page
     docs_ui.register(app)  # Swagger UI's files for /api/docs, from an installed package
 

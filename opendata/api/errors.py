@@ -28,6 +28,7 @@ from opendata.core.errors import (
     ValidationError,
 )
 from opendata.services.access import AuthenticationError, PermissionDeniedError
+from opendata.services.requests.attachments import AttachmentTooLargeError
 from opendata.services.uploads import (
     ChecksumMismatchError,
     IncompleteUploadError,
@@ -60,6 +61,7 @@ STATUS: dict[type[OpendataError], int] = {
     TokenNotInHeaderError: 400,
     IncompleteUploadError: 400,
     PayloadTooLargeError: 413,
+    AttachmentTooLargeError: 413,
     TusVersionError: 412,
     ChecksumMismatchError: 460,  # tus checksum extension
     QueryTimeoutError: 503,

@@ -65,5 +65,9 @@ class Links:
     def bulk(self, name: str) -> str:
         return self.url(f"/bulk/{name}")
 
+    def request_status(self) -> str:
+        """Where an applicant follows a request for disclosure (tracking code and contact)."""
+        return self.url("/requests/status")
+
 
 SITE = Links("")  # site-relative links: for answers whose caller gives no base, and work outside a request

@@ -8,15 +8,21 @@ stylesheet under ``/assets/``; data only through the read services, which apply 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask
 
+LIMIT_KEY = "opendata.web.limit_per_address"
 
-def register(app: Flask) -> None:
-    """Add the portal's pages to the app (create_app calls this)."""
+
+def register(app: Flask, *, limit_per_address: Callable[[str, str], None]) -> None:
+    """Add the portal's pages to the app (create_app calls this, handing in the HTTP layer's per-address
+    rate limit, so pages and API count alike without the portal importing the API)."""
     from opendata.core.escaping import html_text
     from opendata.web import requests  # noqa: F401  (adds the request pages to the blueprint)
     from opendata.web.views import blp
 
+    app.extensions[LIMIT_KEY] = limit_per_address
     app.register_blueprint(blp)
     # every {{ value }} of every page: characters HTML forbids (from text stored before the input
     # checks) become U+FFFD before autoescaping

@@ -9,6 +9,11 @@ from opendata.services.access import ANONYMOUS, Viewer
 from opendata.services.runtime import Runtime
 
 
+def limit_per_address(limits: str, scope: str) -> None:
+    """Count this call against the caller's address (the rate limit create_app handed to the portal)."""
+    current_app.extensions["opendata.web.limit_per_address"](limits, scope)
+
+
 def runtime() -> Runtime:
     return current_app.extensions["opendata"]
 

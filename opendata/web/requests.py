@@ -16,7 +16,6 @@ from typing import Any
 from flask import Response, render_template, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from opendata.api.ratelimit import limit_per_address
 from opendata.core.errors import ConflictError, NotFoundError, ValidationError
 from opendata.core.requests import vocab
 from opendata.core.requests.applicant import format_tracking_code
@@ -24,7 +23,7 @@ from opendata.services.access import AuthenticationError
 from opendata.services.requests.policy import RequestPolicy
 from opendata.services.requests.submit import FIELDS, organizations_for_requests, submit_request
 from opendata.services.requests.tracking import NOT_FOUND, correct_as_applicant, lookup_request
-from opendata.web.context import runtime, viewer
+from opendata.web.context import limit_per_address, runtime, viewer
 from opendata.web.views import blp
 
 FORM_SECONDS = 4 * 3600  # a form left open longer is shown again with a fresh token

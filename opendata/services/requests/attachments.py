@@ -36,10 +36,9 @@ _CHUNK = 1 << 20
 
 
 class AttachmentTooLargeError(OpendataError):
-    """An attachment over OPENDATA_REQUESTS_ATTACHMENT_MAX_BYTES (HTTP 413)."""
+    """An attachment over OPENDATA_REQUESTS_ATTACHMENT_MAX_BYTES."""
 
     code = "attachment-too-large"
-    http_status = 413
 
 
 def sniff(head: bytes, path_for_zip: BinaryIO | None = None) -> str | None:

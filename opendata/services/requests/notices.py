@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from opendata.core.requests.applicant import format_tracking_code
 from opendata.core.requests.vocab import OUTCOME_BY_KEY
+from opendata.core.urls import Links
 from opendata.services.outbox import outbox_enqueue
 from opendata.services.requests.policy import RequestPolicy
 from opendata.store.accounts import User
@@ -35,7 +36,7 @@ def notify_applicant(session: Session, policy: RequestPolicy, request: Disclosur
         *lines, "",
         f"申请编号 Tracking code: {code}",
         f"事项 Subject: {request.subject}",
-        f"查询进度 Follow your request: {policy.portal_url}/requests/status （输入申请编号和联系方式 "
+        f"查询进度 Follow your request: {Links(policy.portal_url).request_status()} （输入申请编号和联系方式 "
         "enter the code and your contact）", "",
         SIGNATURE.format(org=request.organization.name)])
     outbox_enqueue(session=session, dedup_key=f"request:{request.code}:{key or topic}", topic=f"request-{topic}",

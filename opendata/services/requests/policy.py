@@ -51,7 +51,7 @@ class RequestPolicy:
                    timezone=zone, correction_days=config.REQUESTS_CORRECTION_DAYS,
                    agency_pause_days=config.REQUESTS_AGENCY_PAUSE_DAYS,
                    attachment_max_bytes=config.REQUESTS_ATTACHMENT_MAX_BYTES, attachment_types=types,
-                   often_threshold=config.REQUESTS_OFTEN_THRESHOLD, portal_url=str(config.BASE_URL).rstrip("/"))
+                   often_threshold=config.REQUESTS_OFTEN_THRESHOLD, portal_url=config.public_base_url(""))
 
     def local(self, moment: datetime) -> datetime:
         """An aware moment in the offices' time zone."""

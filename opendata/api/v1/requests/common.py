@@ -6,17 +6,17 @@ from __future__ import annotations
 from dataclasses import replace
 from urllib.parse import quote
 
-from flask import current_app, request
+from flask import current_app
 from flask_smorest import Blueprint
 
 from opendata.api.files import StoredFile, send_stored
+from opendata.api.urls import links
 from opendata.core.errors import NotFoundError
 from opendata.core.requests.applicant import normalize_tracking_code
 from opendata.services.requests.policy import RequestPolicy
 from opendata.services.runtime import Runtime
 
 BEARER = [{"bearerAuth": []}]
-POLICY_KEY = "opendata.requests.policy"
 
 
 def make_blueprint(name: str, description: str) -> Blueprint:
@@ -29,11 +29,10 @@ def runtime() -> Runtime:
 
 
 def policy() -> RequestPolicy:
-    """The request policy of this app, with links to the host that serves this request."""
-    base = current_app.extensions.get(POLICY_KEY)
-    if base is None:
-        base = current_app.extensions[POLICY_KEY] = RequestPolicy.from_config(runtime().config)
-    return replace(base, portal_url=runtime().config.public_base_url(request.host_url))
+    """The request policy of this process (a runtime part), with links to the host that serves this request."""
+    rt = runtime()
+    base = rt.part("requests.policy", lambda: RequestPolicy.from_config(rt.config))
+    return replace(base, portal_url=links().base_url)
 
 
 def canonical_code(code: str) -> str:
