@@ -1,7 +1,7 @@
 """What happens after a version is published or withdrawn (outside the database transaction).
 
 Called by the services that publish, after their commit: build the row-query database of the
-version, bring the search index up to date and rebuild the bulk archives. Failures here never
+version and its column profiles, bring the search index up to date and rebuild the bulk archives. Failures here never
 undo a publication; they are logged and the next publication (or `opendata rebuild`) repairs
 them (the row database is also built on first use when it is missing).
 """
@@ -24,12 +24,17 @@ def _dataset_of(runtime: Runtime, version_id: int) -> int | None:
 
 def after_publish(*, runtime: Runtime, version_id: int) -> None:
     """Prepare derived read structures for a newly published version."""
+    from opendata.services.profiles import prepare_profile
     from opendata.services.rows import prepare_rows
 
     try:
         prepare_rows(runtime=runtime, version_id=version_id)
     except Exception:
         log.exception("could not prepare the row database of version %s", version_id)
+    try:  # column profiles and chart series for the dataset page, computed once
+        prepare_profile(runtime=runtime, version_id=version_id)
+    except Exception:
+        log.exception("could not profile version %s", version_id)
     _reindex(runtime, version_id)
     _rebuild_bulk(runtime, version_id)
 

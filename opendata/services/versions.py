@@ -28,6 +28,7 @@ MEDIA_TYPES = {
     "parquet": "application/vnd.apache.parquet",
     "datapackage": "application/json",
     "duckdb": "application/x-duckdb",
+    "profile": "application/json",
 }
 
 

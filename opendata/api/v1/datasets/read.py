@@ -11,11 +11,13 @@ from opendata.api.v1.schemas import (
     DatasetSearchQueryArgsSchema,
     DatasetSearchSchema,
     VersionDetailSchema,
+    VersionDiffQueryArgsSchema,
+    VersionDiffSchema,
     VersionListSchema,
 )
 from opendata.services.published import detail
-from opendata.services.search import search_datasets
-from opendata.store.search import FACETS
+from opendata.services.search import FACETS, search_datasets
+from opendata.services.version_diff import diff_versions
 
 blp = make_blueprint("datasets", "The catalogue: search, facets, dataset metadata and versions.")
 
@@ -64,3 +66,13 @@ class VersionByNumber(MethodView):
         """Get one published version with its files and validation report."""
         return detail.version_detail(runtime=runtime(), identifier=dataset_id, number=number, viewer=viewer(),
                                         base_url=base_url())
+
+
+@blp.route("/datasets/<dataset_id>/versions/<int:number>/diff")
+class VersionDiff(MethodView):
+    @blp.arguments(VersionDiffQueryArgsSchema, location="query")
+    @blp.response(200, VersionDiffSchema)
+    def get(self, args, dataset_id: str, number: int):
+        """What changed in a version: rows added, removed and changed (by primary key), schema changes."""
+        return diff_versions(runtime=runtime(), identifier=dataset_id, number=number, against=args.get("against"),
+                             viewer=viewer())
