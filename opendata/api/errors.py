@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from opendata.api.html import browser_wants_html, page_renderer
 from opendata.core.errors import (
     ConflictError,
     InputError,
@@ -46,7 +47,14 @@ def register_error_shape(app: Flask, prefixes: tuple[str, ...], shape: ErrorShap
 
 
 def error_response(status: int, code: str, message: str, errors: Any = None):
-    """The error as a JSON response, in the shape registered for the request path (else the one shape)."""
+    """The error as a JSON response, in the shape registered for the request path (else the one shape).
+
+    A browser asking for a page (see :func:`opendata.api.html.browser_wants_html`) gets the portal's
+    HTML error page with the same status instead.
+    """
+    render = page_renderer("error") if browser_wants_html() else None
+    if render is not None:
+        return render(status, code, message, errors)
     path = request.path.rstrip("/") + "/"
     for prefixes, shape in current_app.extensions.get(_SHAPES, ()):
         if any(path.startswith(p.rstrip("/") + "/") for p in prefixes):

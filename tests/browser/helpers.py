@@ -133,13 +133,13 @@ def tab_to(page: Page, matches: Callable[[Focused], bool] | str, *, limit: int =
     raise AssertionError(f"{limit} presses of Tab on {page.url} never reached the element; passed: {seen}")
 
 
-def activate(page: Page, key: str = "Enter") -> None:
-    """Press Enter (or Space) on the focused element and wait for the navigation it starts, if any."""
-    before = page.url
-    page.keyboard.press(key)
-    page.wait_for_load_state("load")
-    if page.url == before:
-        page.wait_for_timeout(50)  # a same-page action (a <details> toggle, an anchor) has no load event
+def activate(page: Page, key: str = "Enter", *, navigates: bool = True) -> None:
+    """Press Enter (or Space) on the focused element; with ``navigates``, wait for the page it opens."""
+    if navigates:
+        with page.expect_navigation():
+            page.keyboard.press(key)
+    else:
+        page.keyboard.press(key)
 
 
 def shoot(page: Page, name: str, folder: Path = SCREENSHOTS) -> Path:

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, abort, request
 from werkzeug.exceptions import NotFound
 
 from opendata.api.files import StoredFile, send_stored
+from opendata.api.html import page_renderer
 from opendata.api.standards.links import caller, request_links, runtime
 from opendata.services.access import ANONYMOUS
 from opendata.services.standards import bulk
@@ -124,6 +125,9 @@ def bulk_index():
     index = _public_index()
     if not _wants_html():
         return _json(index)
+    render = page_renderer("bulk")
+    if render is not None:  # the portal's page, in its layout
+        return render(index)
     items = "".join(
         f'<li><a href="{html.escape(a["url"])}">{html.escape(a["name"])}</a> — {html.escape(a["title"])}, '
         f'{len(a["datasets"])} datasets, {a["bytes"]:,} bytes, sha256 <code>{a["sha256"]}</code></li>'
