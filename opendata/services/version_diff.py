@@ -44,17 +44,15 @@ def diff_versions(*, runtime: Runtime, identifier: str, number: int, against: in
                   viewer: Viewer = ANONYMOUS) -> dict[str, Any]:
     """Rows added, removed and changed (by primary key) and schema changes from ``against`` to ``number``.
 
-    ``against`` defaults to the previous version the viewer may receive.
+    ``against`` defaults to the previous version the viewer may receive; a version compared with
+    itself has every row unchanged.
     """
+    new = resolve_download(runtime=runtime, identifier=identifier, kind="parquet", number=number, viewer=viewer)
     if against is None:
         against = previous_number(runtime=runtime, identifier=identifier, number=number, viewer=viewer)
         if against is None:
             raise ValidationError("no earlier version", problems=[Problem(
                 "invalid-parameter", f"version {number} has no earlier version to compare with", path="against")])
-    if against == number:
-        raise ValidationError("same version", problems=[Problem(
-            "invalid-parameter", "against must name another version", path="against")])
-    new = resolve_download(runtime=runtime, identifier=identifier, kind="parquet", number=number, viewer=viewer)
     old = resolve_download(runtime=runtime, identifier=identifier, kind="parquet", number=against, viewer=viewer)
     if new is None or old is None:
         raise NotFoundError(f"dataset '{identifier}' has no comparable versions {number} and {against}")

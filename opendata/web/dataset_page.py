@@ -48,6 +48,22 @@ class PreviewArgs:
 def dataset_page(*, runtime: Runtime, viewer: Viewer, links: Links, identifier: str,
                  preview: PreviewArgs = PreviewArgs()) -> dict[str, Any]:
     """Everything the dataset page shows, as the viewer may see it."""
+    data = _dataset_facts(runtime, viewer, links, identifier)
+    served = data.get("download")
+    return {**data, "preview": _preview(runtime, identifier, viewer, preview, data) if served else None,
+            "request_url": _request_url(identifier) if data["disclosure"]["key"] != "unconditional" else None}
+
+
+def _dataset_facts(runtime: Runtime, viewer: Viewer, links: Links, identifier: str) -> dict[str, Any]:
+    """The page's facts other than the preview, kept in the runtime's read cache until the next commit.
+
+    They change only when something is committed (a publication, a catalogue sync, usage counts
+    flushed), and building them reads the catalogue's metadata, the JSON-LD and the profile.
+    """
+    key = ("web.dataset_page", viewer, links.base_url, identifier)
+    found, cached = runtime.read_cache.lookup(key)
+    if found:
+        return cached
     detail = dataset_detail(runtime=runtime, identifier=identifier, viewer=viewer, base_url="")
     with read_published(runtime, viewer, links) as published:
         entry = published.entry(identifier)
@@ -66,19 +82,19 @@ def dataset_page(*, runtime: Runtime, viewer: Viewer, links: Links, identifier: 
     for v in versions:
         earlier = [n for n in available if n < v["number"]]
         v["compare_with"] = max(earlier) if v.get("data_available") and earlier else None
-    return {
+    facts = {
         **detail,
         "issued": _date(issued), "modified": _date(modified),
         "versions": versions,
         "downloads": _downloads(served, path),
         "canonical": links.dataset_page(identifier),
         "jsonld": jsonld, "jsonld_url": f"/datasets/{path}.jsonld",
-        "preview": _preview(runtime, identifier, viewer, preview, detail) if served else None,
         "profiles": (profile or {}).get("fields", {}),
         "charts": (profile or {}).get("charts", []),
         "examples": api_examples(links.url(""), identifier) if served else None,
-        "request_url": _request_url(identifier) if detail["disclosure"]["key"] != "unconditional" else None,
     }
+    runtime.read_cache.store(key, facts, cached)
+    return facts
 
 
 def _profile(runtime: Runtime, identifier: str, served: dict[str, Any] | None, viewer: Viewer) -> dict | None:
