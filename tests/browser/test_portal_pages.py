@@ -27,6 +27,8 @@ PAGE_TYPES = {
     "dataset-closed": "/datasets/qc-emergency-depots",
     "version-changes": "/datasets/qc-debt/versions/2/changes?against=1",
     "bulk": "/bulk",
+    "request-form": "/requests/new?dataset=qc-hotline-tickets",
+    "request-status": "/requests/status",
     "not-found": "/datasets/no-such-dataset",
 }
 

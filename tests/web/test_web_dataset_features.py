@@ -87,15 +87,17 @@ def test_api_examples_use_the_real_urls_of_the_dataset(client):
 
 
 @pytest.mark.parametrize("identifier", ["subsidies", "penalties"])
-def test_request_link_appears_for_conditional_and_closed_data_once_a_form_is_registered(app, client, identifier):
-    assert "申请获取数据" not in _html(client, f"/datasets/{identifier}")
-    set_request_form(app, "web.catalog")  # stands in for the request form's endpoint
-    try:
-        page = _html(client, f"/datasets/{identifier}")
-        assert f'href="/catalog?dataset={identifier}"' in page and "申请获取数据" in page
-        assert "申请获取数据" not in _html(client, "/datasets/budget")  # open data needs no request
+def test_request_link_on_conditional_and_closed_data_goes_to_the_request_form(app, client, identifier):
+    page = _html(client, f"/datasets/{identifier}")
+    assert f'href="/requests/new?dataset={identifier}"' in page and "申请获取数据" in page
+    form = _html(client, f"/requests/new?dataset={identifier}")
+    assert f'value="{identifier}"' in form  # the form arrives with the dataset filled in
+    assert "申请获取数据" not in _html(client, "/datasets/budget")  # open data needs no request
+    endpoint = app.extensions.pop(REQUEST_FORM)
+    try:  # without a registered form, no link at all
+        assert "申请获取数据" not in _html(client, f"/datasets/{identifier}")
     finally:
-        del app.extensions[REQUEST_FORM]
+        set_request_form(app, endpoint)
 
 
 def test_versions_link_to_what_changed_and_the_changes_page_counts_rows(client):
