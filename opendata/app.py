@@ -34,7 +34,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app.extensions["opendata"] = runtime
 
     from opendata import web
-    from opendata.api import auth, docs_ui, errors, jsonguard, ratelimit, security
+    from opendata.api import auth, docs_ui, errors, html, jsonguard, ratelimit, security
 
     api = Api(app)
     errors.init_app(app)
@@ -43,8 +43,11 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     auth.init_app(app)
     jsonguard.init_app(app)  # unpaired surrogates in JSON bodies: 400 before any view
     _register_blueprints(app, api)
-    web.register(app, limit_per_address=ratelimit.limit_per_address)  # the portal's pages: /catalog, /datasets/{id}, /organizations/{slug}
-    errors.register_html_errors(app, ("web",), web.error_page)  # the same table, answered as a page
+    web.register(app, limit_per_address=ratelimit.limit_per_address)  # the portal: home, search, datasets, organizations, themes, preferences
+    for blueprint in web.PAGE_BLUEPRINTS:  # errors there are pages; elsewhere, pages for browsers only
+        html.register_page_blueprint(app, blueprint)
+    for name, render in web.html_pages().items():
+        html.register_page(app, name, render)
     docs_ui.register(app)  # Swagger UI's files for /api/docs, from an installed package
 
     @app.get("/api/v1/status")

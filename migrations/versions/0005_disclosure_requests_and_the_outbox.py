@@ -152,6 +152,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('disclosure_request', schema=None) as batch_op:
         batch_op.create_index('ix_disclosure_request_applicant', ['organization_id', 'applicant_key', 'received_at'], unique=False)
+        batch_op.create_index('ix_disclosure_request_receipt', ['organization_id', 'receipt_date'], unique=False)
+        batch_op.create_index('ix_disclosure_request_calendar', ['organization_id', 'state', 'calendar_version', 'calendar_warning'], unique=False)
         batch_op.create_index(batch_op.f('ix_disclosure_request_content_sha256'), ['content_sha256'], unique=False)
         batch_op.create_index(batch_op.f('ix_disclosure_request_dataset_id'), ['dataset_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_disclosure_request_handler_id'), ['handler_id'], unique=False)
@@ -248,6 +250,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_disclosure_request_dataset_id'))
         batch_op.drop_index(batch_op.f('ix_disclosure_request_content_sha256'))
         batch_op.drop_index('ix_disclosure_request_applicant')
+        batch_op.drop_index('ix_disclosure_request_receipt')
+        batch_op.drop_index('ix_disclosure_request_calendar')
 
     op.drop_table('disclosure_request')
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:

@@ -2,7 +2,7 @@
 
 Services raise domain errors only (opendata.core.errors and the few defined beside their use
 case); which status each one answers is decided here, in :data:`STATUS`, and nowhere else. Pages
-of the portal answer the same errors as HTML (:func:`register_html_errors`, wired by create_app).
+and browsers get the same errors as the portal's HTML page (opendata/api/html.py).
 
 An API with an envelope of its own (CKAN's under /api/3, see opendata/api/ckan/envelope.py)
 registers it for its path prefixes with :func:`register_error_shape`; every handler below then
@@ -17,6 +17,7 @@ from typing import Any
 from flask import Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from opendata.api.html import browser_wants_html, page_renderer
 from opendata.core.errors import (
     CatalogError,
     ConflictError,
@@ -86,13 +87,14 @@ def register_error_shape(app: Flask, prefixes: tuple[str, ...], shape: ErrorShap
 
 
 def error_response(status: int, code: str, message: str, errors: Any = None):
-    """The error as a JSON response, in the shape registered for the request path (else the one shape);
-    in a portal page's view, the HTML page registered for it."""
-    for blueprints, page in current_app.extensions.get(_HTML, ()):
-        if request.blueprint in blueprints:
-            response = page(status, code, message, errors)
-            response.status_code = status
-            return response
+    """The error as a JSON response, in the shape registered for the request path (else the one shape).
+
+    A browser asking for a page (see :func:`opendata.api.html.browser_wants_html`) gets the portal's
+    HTML error page with the same status instead.
+    """
+    render = page_renderer("error") if browser_wants_html() else None
+    if render is not None:
+        return render(status, code, message, errors)
     path = request.path.rstrip("/") + "/"
     for prefixes, shape in current_app.extensions.get(_SHAPES, ()):
         if any(path.startswith(p.rstrip("/") + "/") for p in prefixes):
@@ -119,15 +121,6 @@ def headers_for(exc: OpendataError) -> dict[str, str]:
         if cls in HEADERS:
             return HEADERS[cls]
     return {}
-
-
-HtmlPage = Callable[[int, str, str, Any], Any]  # (status, code, message, errors) -> response
-_HTML = "opendata.html_errors"
-
-
-def register_html_errors(app: Flask, blueprints: tuple[str, ...], page: HtmlPage) -> None:
-    """Answer errors raised in the views of ``blueprints`` (the portal's pages) with ``page``'s HTML."""
-    app.extensions.setdefault(_HTML, []).append((blueprints, page))
 
 
 def _slug(name: str) -> str:

@@ -139,6 +139,7 @@ ARTIFACT_KINDS = (
                  from_source=True),
     ArtifactKind("datapackage", "application/json", public=True, from_source=True),
     ArtifactKind("duckdb", "application/x-duckdb"),
+    ArtifactKind("profile", "application/json"),  # column profiles and chart series, made at publication
     ArtifactKind("source", "application/octet-stream"),
 )
 ARTIFACTS = {k.key: k for k in ARTIFACT_KINDS}

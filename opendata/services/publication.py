@@ -19,6 +19,7 @@ from opendata.core import lifecycle
 from opendata.core.errors import ConflictError, NotFoundError
 from opendata.services.access import Viewer, system_viewer
 from opendata.services.audit import audit_record
+from opendata.services.profiles import prepare_profile
 from opendata.services.review_outputs import PreparedOutputs, prepare_outputs, replace_artifacts
 from opendata.services.rows import prepare_rows
 from opendata.services.runtime import Runtime
@@ -124,6 +125,10 @@ def after_publish(*, runtime: Runtime, version_id: int) -> None:
         prepare_rows(runtime=runtime, version_id=version_id)
     except Exception:
         log.exception("could not prepare the row database of version %s", version_id)
+    try:  # column profiles and chart series for the dataset page, computed once
+        prepare_profile(runtime=runtime, version_id=version_id)
+    except Exception:
+        log.exception("could not profile version %s", version_id)
     _reindex(runtime, version_id)
     _rebuild_bulk(runtime, version_id)
 

@@ -29,7 +29,7 @@ from opendata.store.models import Artifact, Version
 from opendata.store.review import PiiResolution, ReviewDecision
 
 REPLACED_KINDS = vocab.SOURCE_DERIVED  # csv, csv-excel, parquet, datapackage
-DERIVED_AT_PUBLISH = ("duckdb",)  # built from the outputs after publication; stale once they change
+DERIVED_AT_PUBLISH = ("duckdb", "profile")  # built from the outputs after publication; stale once they change
 
 
 @dataclass

@@ -55,6 +55,9 @@ class DisclosureRequest(Base):
         # the organisation's queue: filtered by state, ordered by due date
         Index("ix_disclosure_request_queue", "organization_id", "state", "due_date", "id"),
         Index("ix_disclosure_request_applicant", "organization_id", "applicant_key", "received_at"),
+        Index("ix_disclosure_request_receipt", "organization_id", "receipt_date"),
+        # the queue's calendar warning counts open requests by calendar version without reading rows
+        Index("ix_disclosure_request_calendar", "organization_id", "state", "calendar_version", "calendar_warning"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,113 +1,115 @@
-"""What each portal page shows, as plain dicts built from the read services.
+"""What the catalogue-level pages show (home, search, themes, organizations, bulk), as plain dicts.
 
-Every fact comes through :mod:`opendata.services.published` and
-:mod:`opendata.services.published.entries`, which apply the access rules: a dataset the viewer may
-not see raises the same NotFoundError as a missing one, and files appear only where the viewer
-may receive the data. Templates only lay these dicts out.
+Every fact comes through the read services (:mod:`opendata.services.search`,
+:mod:`opendata.services.published`), which apply the access rules. Templates only lay these dicts out; the dataset page is in ``dataset_page.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
-from opendata.core import lifecycle, vocab
-from opendata.core.urls import SITE, Links
+from opendata.core import vocab
 from opendata.services.access import Viewer
-from opendata.services.published import detail as published_detail
 from opendata.services.published import organizations
-from opendata.services.published.entries import read_published
+from opendata.services.published.entries import Links, read_published
 from opendata.services.runtime import Runtime
 from opendata.services.search import FACETS, search_datasets
+from opendata.web.i18n import N_
 
 PAGE_SIZE = 20
+HOME_LIST = 6  # newest and most-used datasets on the home page
 ORGANIZATION_DATASETS = 100  # listed on an organization's page; the rest through /catalog?publisher=
-# (artifact kind, label, English label, key of the latest-version link in dataset_detail's "download")
-FACET_NAMES = {"theme": ("主题", "Theme"), "publisher": ("发布机构", "Publisher"),
-               "disclosure": ("开放属性", "Disclosure"), "format": ("格式", "Format"),
-               "frequency": ("更新频率", "Update frequency"), "keyword": ("关键词", "Keyword"),
-               "license": ("许可协议", "Licence")}
-SHOWN_FACETS = ("theme", "publisher", "disclosure", "format")
-DOWNLOADS = (("csv", "CSV", "CSV (UTF-8)", "csv"),
-             ("csv-excel", "Excel 用 CSV", "CSV for Excel", "csv_excel"),
-             ("parquet", "Parquet", "Apache Parquet", "parquet"))
+FACET_NAMES = {"theme": N_("Theme"), "publisher": N_("Publisher"), "disclosure": N_("Disclosure"),
+               "format": N_("Format"), "frequency": N_("Update frequency"), "keyword": N_("Keyword"),
+               "license": N_("Licence")}
+SHOWN_FACETS = ("theme", "publisher", "disclosure", "format", "frequency")
+# the search page's sort links: (sort, label); relevance only when there is a query
+SORT_CHOICES = (("relevance", N_("Relevance")), ("modified", N_("Recently updated")), ("title", N_("Title")),
+                ("downloads", N_("Most downloaded")))
+VOCAB_OF_FACET = {"theme": "theme", "disclosure": "disclosure", "frequency": "frequency"}
 
 
-def dataset_page(*, runtime: Runtime, viewer: Viewer, links: Links, identifier: str) -> dict[str, Any]:
-    """A dataset's page: its metadata, schema, versions and downloads as the viewer may see them.
+def _organization_names(runtime: Runtime, viewer: Viewer) -> dict[str, dict[str, Any]]:
+    return {o["id"]: o for o in organizations.list_organizations(runtime=runtime, viewer=viewer)}
 
-    ``jsonld`` is the public schema.org document (the one /datasets/{id}.jsonld serves), or None
-    when the dataset is not in the public catalogue (only an administrator sees such a page).
-    """
-    view = published_detail.dataset_view(runtime=runtime, identifier=identifier, viewer=viewer, links=links)
-    detail, issued, modified, jsonld = view.detail, view.issued, view.modified, view.jsonld
+
+def _localize_facets(facets: Mapping[str, list[dict[str, Any]]], orgs: Mapping[str, Mapping[str, Any]]
+                     ) -> dict[str, list[dict[str, Any]]]:
+    """Facet items with an English label beside the Chinese one (vocabulary terms, organizations)."""
+    out = {}
+    for name, items in facets.items():
+        localized = []
+        for item in items:
+            label_en = None
+            if name in VOCAB_OF_FACET:
+                found = vocab.lookup(VOCAB_OF_FACET[name], item["value"])
+                label_en = found.en if found else None
+            elif name == "publisher":
+                label_en = (orgs.get(item["value"]) or {}).get("name_en")
+            localized.append({**item, "label_en": label_en})
+        out[name] = localized
+    return out
+
+
+def _with_publisher_en(results: list[dict[str, Any]], orgs: Mapping[str, Mapping[str, Any]]) -> list[dict]:
+    return [{**r, "publisher": {**r["publisher"], "name_en": (orgs.get(r["publisher"]["id"]) or {}).get("name_en")}}
+            for r in results]
+
+
+def home_page(*, runtime: Runtime, viewer: Viewer) -> dict[str, Any]:
+    """The home page: the catalogue's name, platform figures, themes, organizations, newest and most used."""
+    with read_published(runtime, viewer, Links("")) as published:
+        info = published.catalog_info()
+    orgs = _organization_names(runtime, viewer)
+    everything = search_datasets(runtime=runtime, viewer=viewer, sort="modified", limit=HOME_LIST,
+                                 facet_limit=100)
+    used = search_datasets(runtime=runtime, viewer=viewer, sort="downloads", limit=HOME_LIST, facet_limit=0)
+    facets = _localize_facets(everything["facets"], orgs)
+    tree = organizations.organization_tree(runtime=runtime, viewer=viewer)
+    downloadable = sum(o["open_datasets"] for o in orgs.values())
     return {
-        **detail,
-        "issued": _date(issued), "modified": _date(modified),
-        "license_name": detail["license"]["id"],
-        "versions": [{**v, "state_name": lifecycle.STATE_NAMES_ZH.get(v["state"], v["state"]),
-                      "published": _date(v["published"])} for v in detail["versions"]],
-        "downloads": _downloads(detail.get("download"), identifier),
-        "canonical": links.dataset_page(identifier),
-        "jsonld": jsonld,
-        "jsonld_url": SITE.schema_org(identifier),
+        "title": info.title, "title_en": info.title_en, "description": info.description,
+        "figures": {"datasets": everything["total"], "downloadable": downloadable,
+                    "organizations": len(orgs), "themes": len(facets.get("theme", []))},
+        "themes": facets.get("theme", []),
+        "organizations": sorted((o for root in tree for o in [root, *root["children"]]),
+                                key=lambda o: -o["datasets_total"])[:8],
+        "newest": _with_publisher_en(everything["results"], orgs),
+        "most_used": _with_publisher_en(used["results"], orgs),
     }
 
 
-def _downloads(download: Mapping[str, Any] | None, identifier: str) -> list[dict[str, Any]]:
-    """Rows of the download table: data files with size and sha256, then the Data Package and the rows API."""
-    if not download:
-        return []
-    files = {f["kind"]: f for f in download["files"]}
-    rows = []
-    for kind, label, label_en, key in DOWNLOADS:
-        found = files.get(kind)
-        if found is not None:
-            rows.append({"label": label, "label_en": label_en, "url": download[key],
-                         "bytes": found["bytes"], "sha256": found["sha256"]})
-    rows.append({"label": "数据包描述", "label_en": "Data Package (datapackage.json)",
-                 "url": SITE.datapackage(identifier), "bytes": None, "sha256": None})
-    rows.append({"label": "行数据接口", "label_en": "Rows API (JSON)", "url": download["rows"],
-                 "bytes": None, "sha256": None})
-    return rows
-
-
-def organization_page(*, runtime: Runtime, viewer: Viewer, slug: str) -> dict[str, Any]:
-    """An organization's page: its fields, contact, parent, children and the datasets the viewer sees."""
-    org = organizations.organization_detail(runtime=runtime, slug=slug, viewer=viewer)
-    parent = None
-    if org["parent"]:
-        with read_published(runtime, viewer, Links("")) as published:  # organizations are public
-            row = published.organization(org["parent"])
-        parent = {"id": org["parent"], "name": row.name if row else org["parent"],
-                  "name_en": row.name_en if row else None}
-    found = search_datasets(runtime=runtime, viewer=viewer, filters={"publisher": [slug]},
-                                      sort="title", limit=ORGANIZATION_DATASETS, facet_limit=0)
-    level = vocab.lookup("level", org["level"]["key"])
-    return {**org, "parent": parent, "level_en": level.en if level else org["level"]["key"],
-            "dataset_list": found["results"], "dataset_total": found["total"]}
-
-
 def catalog_page(*, runtime: Runtime, viewer: Viewer, q: str | None, filters: Mapping[str, Sequence[str]],
-                 page: int) -> dict[str, Any]:
-    """The catalogue's home: its own metadata, one page of search results and the facets."""
+                 sort: str | None, page: int) -> dict[str, Any]:
+    """The search page: one page of results, their count, the facets and the sort choices."""
     with read_published(runtime, viewer, Links("")) as published:
         info = published.catalog_info()
-        publisher = ({"id": info.publisher.slug, "name": info.publisher.name}
-                     if info.publisher is not None else None)
     q = (q or "").strip() or None
-    found = search_datasets(runtime=runtime, viewer=viewer, q=q, filters=dict(filters),
-                                      sort="relevance" if q else "title", offset=(page - 1) * PAGE_SIZE,
-                                      limit=PAGE_SIZE, facet_limit=20)
-    pages = max(1, -(-found["total"] // PAGE_SIZE))
+    sorts = [s for s in SORT_CHOICES if q or s[0] != "relevance"]
+    if sort not in {s[0] for s in sorts}:
+        sort = "relevance" if q else "modified"
+    found = search_datasets(runtime=runtime, viewer=viewer, q=q, filters=dict(filters), sort=sort,
+                            offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE, facet_limit=20)
+    orgs = _organization_names(runtime, viewer)
+    facets = _localize_facets(found["facets"], orgs)
+    chosen = {k: list(v) for k, v in filters.items()}
     return {"title": info.title, "title_en": info.title_en, "description": info.description,
-            "publisher": publisher, "q": q or "", "filters": {k: list(v) for k, v in filters.items()},
-            "results": found["results"], "total": found["total"], "facets": found["facets"],
-            "page": page, "pages": pages, "page_size": PAGE_SIZE, "facet_names": FACET_NAMES,
-            "facet_groups": [{"name": name, "zh": FACET_NAMES[name][0], "en": FACET_NAMES[name][1],
-                              "items": found["facets"][name]}
-                             for name in SHOWN_FACETS if found["facets"].get(name)]}
+            "q": q or "", "sort": sort, "sorts": sorts, "filters": chosen,
+            "filter_labels": {name: [_label(facets.get(name, []), v) for v in values]
+                              for name, values in chosen.items()},
+            "results": _with_publisher_en(found["results"], orgs), "total": found["total"],
+            "page": page, "pages": max(1, -(-found["total"] // PAGE_SIZE)), "page_size": PAGE_SIZE,
+            "facet_names": FACET_NAMES,
+            "facet_groups": [{"name": name, "label": FACET_NAMES[name], "items": facets[name]}
+                             for name in SHOWN_FACETS if facets.get(name)]}
+
+
+def _label(items: list[dict[str, Any]], value: str) -> dict[str, Any]:
+    for item in items:
+        if item["value"] == value:
+            return item
+    return {"value": value, "label": value, "label_en": None}
 
 
 def facet_filters(args: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
@@ -116,9 +118,27 @@ def facet_filters(args: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
             if any(v.strip() for v in args.get(name, ()))}
 
 
-def _date(value: datetime | str | None) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value[:10]
-    return value.date().isoformat()
+def themes_page(*, runtime: Runtime, viewer: Viewer) -> list[dict[str, Any]]:
+    """Every theme of the vocabulary with the number of datasets the viewer may see in it."""
+    found = search_datasets(runtime=runtime, viewer=viewer, limit=0, facet_limit=1000)
+    counts = {item["value"]: item["count"] for item in found["facets"].get("theme", [])}
+    return [{"key": t.key, "name": t.zh, "name_en": t.en, "count": counts.get(t.key, 0)}
+            for t in vocab.THEMES]
+
+
+def organizations_page(*, runtime: Runtime, viewer: Viewer) -> list[dict[str, Any]]:
+    """The organizations as a tree, each with its own and its descendants' dataset counts."""
+    return organizations.organization_tree(runtime=runtime, viewer=viewer)
+
+
+def organization_page(*, runtime: Runtime, viewer: Viewer, slug: str) -> dict[str, Any]:
+    """An organization's page: its fields, contact, parent, children and the datasets the viewer sees."""
+    org = organizations.organization_detail(runtime=runtime, slug=slug, viewer=viewer)
+    orgs = _organization_names(runtime, viewer)
+    parent = orgs.get(org["parent"]) if org["parent"] else None
+    found = search_datasets(runtime=runtime, viewer=viewer, filters={"publisher": [slug]},
+                            sort="title", limit=ORGANIZATION_DATASETS, facet_limit=0)
+    level = vocab.lookup("level", org["level"]["key"])
+    return {**org, "parent": parent, "level_en": level.en if level else org["level"]["key"],
+            "children": [{**c, "name_en": (orgs.get(c["id"]) or {}).get("name_en")} for c in org["children"]],
+            "dataset_list": found["results"], "dataset_total": found["total"]}

@@ -1,8 +1,9 @@
-"""The portal's pages: the URLs the catalogue exports publish (landing pages, publishers, the catalogue).
+"""The portal's routes: home, search, themes, organizations, datasets (page, preview, version changes).
 
 Server-rendered HTML (Jinja templates, autoescaped), no JavaScript, one local stylesheet. A dataset
 the viewer may not see answers the same 404 page as one that does not exist. Linked-data clients
 asking for JSON-LD (or Turtle, for the catalogue) are sent to the documents with 303 See Other.
+Pages vary with the reader's cookies (language, text size, contrast).
 """
 
 from __future__ import annotations
@@ -12,46 +13,50 @@ import re
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request
 from markupsafe import Markup
 
-from opendata.web import pages
+from opendata.web import charts, dataset_page, pages
 from opendata.web.context import links, runtime, viewer
 
 blp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                 static_url_path="/assets")
 _JSON_LD = "application/ld+json"
 _TURTLE = "text/turtle"
+MAX_PAGE = 10_000
 
 
 @blp.get("/")
 def home():
-    """The catalogue is the portal's home page for now."""
-    return redirect(url_for("web.catalog"))
+    """The home page: search box, figures, themes, organizations, newest and most-used datasets."""
+    data = pages.home_page(runtime=runtime(), viewer=viewer())
+    return _html(render_template("web/home.html", h=data))
 
 
 @blp.get("/catalog")
 def catalog():
-    """The catalogue: its description, a search form, facets and one page of datasets."""
+    """The catalogue (its IRI) and search page: results with counts, facets, sort and pages."""
     wanted = _negotiate(_JSON_LD, _TURTLE)
     if wanted is not None:
         return _see_other("/catalog.jsonld" if wanted == _JSON_LD else "/catalog.ttl")
-    page = _page_number()
-    if page is None:
-        return _error_page(400, "页码无效", "Invalid page", "页码须为正整数。The page number must be a positive integer.")
+    page = _positive_int("page")
     filters = pages.facet_filters(request.args.to_dict(flat=False))
     data = pages.catalog_page(runtime=runtime(), viewer=viewer(), q=request.args.get("q"), filters=filters,
-                              page=page)
-    return _html(render_template("web/catalog.html", c=data, page_url=_catalog_url), vary_accept=True)
+                              sort=request.args.get("sort"), page=page)
+    return _html(render_template("web/catalog.html", c=data, page_url=_here), vary_accept=True)
 
 
-@blp.get("/datasets/<identifier>")
-def dataset(identifier: str):
-    """A dataset's landing page (DCAT landingPage, data.json, CKAN url, schema.org url, sitemap loc)."""
-    if _negotiate(_JSON_LD) is not None:
-        return _see_other(f"/datasets/{quote(identifier)}.jsonld")
-    data = pages.dataset_page(runtime=runtime(), viewer=viewer(), links=links(), identifier=identifier)
-    return _html(render_template("web/dataset.html", d=data), vary_accept=True)
+@blp.get("/themes")
+def themes():
+    """Every theme with its number of datasets."""
+    return _html(render_template("web/themes.html", themes=pages.themes_page(runtime=runtime(), viewer=viewer())))
+
+
+@blp.get("/organizations")
+def organizations():
+    """The publishing organizations as a tree."""
+    tree = pages.organizations_page(runtime=runtime(), viewer=viewer())
+    return _html(render_template("web/organizations.html", tree=tree))
 
 
 @blp.get("/organizations/<slug>")
@@ -61,25 +66,32 @@ def organization(slug: str):
     return _html(render_template("web/organization.html", o=data))
 
 
-def error_page(status: int, code: str, message: str, errors: Any = None) -> Response:
-    """The HTML page of an error raised in a portal view (opendata.api.errors picks the status)."""
-    del code
-    if status == 404:
-        # the same words whatever was asked for: a hidden dataset must read exactly as a missing one
-        return _error_page(404, "页面不存在", "Not found", "没有这个页面，或它不公开。There is no such page, or it is not public.")
-    if status == 422:
-        problems = [p.get("message", "") for p in errors if isinstance(p, dict)] if isinstance(errors, list) else []
-        return _error_page(422, "请求参数有误", "Invalid request", "; ".join(problems or [message]))
-    if status >= 500:
-        return _error_page(status, "服务器内部错误", "Internal error", "请稍后再试。Please try again later.")
-    return _error_page(status, "请求无法处理", "Request not processed", message)
+@blp.get("/datasets/<identifier>")
+def dataset(identifier: str):
+    """A dataset's landing page: metadata, preview table, charts, fields, API examples, versions."""
+    if _negotiate(_JSON_LD) is not None:
+        return _see_other(f"/datasets/{quote(identifier)}.jsonld")
+    preview = dataset_page.PreviewArgs(page=_positive_int("page"), sort=request.args.get("sort") or None,
+                                       q=(request.args.get("q") or "").strip() or None)
+    data = dataset_page.dataset_page(runtime=runtime(), viewer=viewer(), links=links(), identifier=identifier,
+                                     preview=preview)
+    return _html(render_template("web/dataset.html", d=data, page_url=_here), vary_accept=True)
 
 
-@blp.context_processor
-def _helpers() -> dict[str, Any]:
-    return {"filesize": filesize, "jsonld_script": jsonld_script}
+@blp.get("/datasets/<identifier>/versions/<int:number>/changes")
+def version_changes(identifier: str, number: int):
+    """What changed in a version against an earlier one (rows added, removed, changed; schema)."""
+    against = request.args.get("against")
+    data = dataset_page.changes_page(runtime=runtime(), viewer=viewer(), identifier=identifier, number=number,
+                                     against=int(against) if against and against.isdigit() else None)
+    return _html(render_template("web/changes.html", c=data))
 
 
+blp.add_app_template_global(charts.render, "render_chart")
+blp.add_app_template_global(charts.number, "chart_number")
+
+
+@blp.app_template_global()
 def filesize(n: int | None) -> str:
     """Bytes with thousands separators and a rounded unit: '12,345 (12.1 KB)'."""
     if n is None:
@@ -95,6 +107,7 @@ def filesize(n: int | None) -> str:
 _NOT_IN_HTML_SCRIPT = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 
 
+@blp.app_template_global()
 def jsonld_script(doc: dict[str, Any]) -> Markup:
     """JSON for a <script type="application/ld+json"> block: '<', '>' and '&' escaped so no text ends it."""
     text = json.dumps(doc, ensure_ascii=False, indent=1)
@@ -104,23 +117,29 @@ def jsonld_script(doc: dict[str, Any]) -> Markup:
     return Markup(text)  # noqa: S704 (escaped above; JSON inside a script element is not HTML)
 
 
-def _catalog_url(**changes: Any) -> str:
-    """/catalog with the current query, some parameters changed (None removes one)."""
+def _here(**changes: Any) -> str:
+    """This page's URL with some query parameters changed (None removes one); a change resets the page."""
     args = request.args.to_dict(flat=False)
-    args.pop("page", None)
+    if "page" not in changes:
+        args.pop("page", None)
+    args.pop("lang", None)  # the cookie carries the language once chosen
     for key, value in changes.items():
         if value is None:
             args.pop(key, None)
         else:
             args[key] = value if isinstance(value, list) else [str(value)]
     query = urlencode([(k, v) for k, values in args.items() for v in values])
-    return url_for("web.catalog") + (f"?{query}" if query else "")
+    return request.path + (f"?{query}" if query else "")
 
 
-def _page_number() -> int | None:
-    raw = request.args.get("page", "1")
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 7 or int(raw) < 1:
-        return None
+def _positive_int(name: str) -> int:
+    """A page number from the query string; anything else is a 422 naming the parameter."""
+    from opendata.core.errors import Problem, ValidationError
+
+    raw = request.args.get(name, "1")
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw[:7]) <= MAX_PAGE or len(raw) > 7:
+        raise ValidationError(f"invalid {name}", problems=[Problem(
+            "invalid-parameter", f"{name} must be a whole number from 1 to {MAX_PAGE}", path=name)])
     return int(raw)
 
 
@@ -141,11 +160,8 @@ def _see_other(location: str) -> Response:
 
 def _html(body: str, *, status: int = 200, vary_accept: bool = False) -> Response:
     response = Response(body, status=status, mimetype="text/html")
+    response.vary.add("Cookie")  # language, text size and contrast come from cookies
+    response.vary.add("Accept-Language")
     if vary_accept:
         response.vary.add("Accept")
     return response
-
-
-def _error_page(status: int, title: str, title_en: str, message: str) -> Response:
-    return _html(render_template("web/error.html", status=status, title=title, title_en=title_en, message=message),
-                 status=status)

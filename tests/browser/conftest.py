@@ -15,14 +15,30 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
-from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, SCREENSHOTS
 from tests.live_server import LiveServer, start_sample_portal
+
+SECOND_VERSION = "qc-debt"  # the dataset that gets a second version, so pages show version changes
+
+
+def publish_second_version(server: LiveServer, folder: Path) -> None:
+    """Publish a version 2 of qc-debt from its sample file with one row changed and the last removed."""
+    lines = (ROOT / "datasets" / "qc-debt-2019-2024.csv").read_bytes().decode("gbk").splitlines()
+    cells = lines[1].split(",")
+    cells[3] = f"{float(cells[3]) + 10:.2f}"  # 债务限额 of the first row
+    path = folder / "qc-debt-v2.csv"
+    path.write_text("\n".join([lines[0], ",".join(cells), *lines[2:-1]]) + "\n", encoding="utf-8")
+    done = server.cli("ingest", SECOND_VERSION, str(path), "--publish")
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 @pytest.fixture(scope="session")
 def portal(tmp_path_factory) -> Iterator[LiveServer]:
-    """The portal over the published sample catalogue (read-only: tests must not change it)."""
-    server = start_sample_portal(tmp_path_factory.mktemp("portal") / "home")
+    """The portal over the published sample catalogue, qc-debt with two versions (read-only: tests
+    must not change it)."""
+    folder = tmp_path_factory.mktemp("portal")
+    server = start_sample_portal(folder / "home")
+    publish_second_version(server, folder)
     yield server
     server.stop()
 

@@ -87,13 +87,15 @@ def small_targets(page: Page, minimum: int = 44) -> list[str]:
     """Links, buttons and form controls smaller than minimum x minimum CSS px (WCAG 2.5.5's AAA size).
 
     Links inside running text (a paragraph, a table cell, a definition) are exempt, as WCAG exempts
-    them; so are hidden elements.
+    them; so are hidden elements. A control wrapped in its <label> is measured with the label, which
+    activates it too.
     """
     return page.evaluate("""(minimum) => [...document.querySelectorAll(
             'a[href], button, input:not([type=hidden]), select, textarea, summary')]
         .filter(e => e.offsetParent !== null && !e.closest('p, td, dd, figcaption'))
-        .filter(e => { const r = e.getBoundingClientRect(); return r.width < minimum || r.height < minimum; })
-        .map(e => { const r = e.getBoundingClientRect();
+        .map(e => [e, (e.tagName === 'INPUT' && e.closest('label')) || e])  // a wrapping label is the target
+        .filter(([e, t]) => { const r = t.getBoundingClientRect(); return r.width < minimum || r.height < minimum; })
+        .map(([e, t]) => { const r = t.getBoundingClientRect();
                     return `${e.tagName.toLowerCase()} "${(e.innerText || e.value || e.name || '').trim()
                         .slice(0, 30)}" ${Math.round(r.width)}x${Math.round(r.height)}`; })""", minimum)
 
@@ -133,13 +135,13 @@ def tab_to(page: Page, matches: Callable[[Focused], bool] | str, *, limit: int =
     raise AssertionError(f"{limit} presses of Tab on {page.url} never reached the element; passed: {seen}")
 
 
-def activate(page: Page, key: str = "Enter") -> None:
-    """Press Enter (or Space) on the focused element and wait for the navigation it starts, if any."""
-    before = page.url
-    page.keyboard.press(key)
-    page.wait_for_load_state("load")
-    if page.url == before:
-        page.wait_for_timeout(50)  # a same-page action (a <details> toggle, an anchor) has no load event
+def activate(page: Page, key: str = "Enter", *, navigates: bool = True) -> None:
+    """Press Enter (or Space) on the focused element; with ``navigates``, wait for the page it opens."""
+    if navigates:
+        with page.expect_navigation():
+            page.keyboard.press(key)
+    else:
+        page.keyboard.press(key)
 
 
 def shoot(page: Page, name: str, folder: Path = SCREENSHOTS) -> Path:

@@ -1,5 +1,6 @@
 """Every page type of the portal in a real browser at a desktop and a phone width: axe-core (WCAG 2.2
-A/AA) finds nothing, nothing scrolls sideways, and a screenshot of each is written."""
+A/AA) finds nothing, nothing scrolls sideways, targets are at least 44 px, and a screenshot of each
+is written. The reading modes (large text, high contrast) hold at 320 px."""
 
 from __future__ import annotations
 
@@ -10,15 +11,24 @@ from tests.browser.helpers import (
     assert_no_axe_violations,
     assert_no_horizontal_scroll,
     shoot,
+    small_targets,
 )
 
 PAGE_TYPES = {
-    "catalog": "/catalog",
+    "home": "/",
     "search": "/catalog?q=预算",
+    "catalog-filtered": "/catalog?theme=fiscal&sort=title",
+    "themes": "/themes",
+    "organizations": "/organizations",
+    "organization": "/organizations/qc-finance",
     "dataset": "/datasets/qc-air-quality-hourly",
+    "dataset-preview-page-2": "/datasets/qc-air-quality-hourly?page=2&sort=-pm25",
     "dataset-conditional": "/datasets/qc-hotline-tickets",
     "dataset-closed": "/datasets/qc-emergency-depots",
-    "organization": "/organizations/qc-gov",
+    "version-changes": "/datasets/qc-debt/versions/2/changes?against=1",
+    "bulk": "/bulk",
+    "request-form": "/requests/new?dataset=qc-hotline-tickets",
+    "request-status": "/requests/status",
     "not-found": "/datasets/no-such-dataset",
 }
 
@@ -30,4 +40,29 @@ def test_page_type_passes_axe_and_fits_the_screen(portal, new_page, screenshots,
     page.goto(portal.base + PAGE_TYPES[name])
     assert_no_axe_violations(page)
     assert_no_horizontal_scroll(page)
+    assert small_targets(page) == []
     shoot(page, name, screenshots)
+
+
+@pytest.mark.parametrize("name", ["home", "search", "dataset", "organizations"])
+def test_large_text_and_high_contrast_fit_320_px_and_pass_axe(portal, new_page, screenshots, name):
+    page = new_page(320)
+    page.goto(portal.base + "/")
+    page.click("text=大字体")  # plain links: they set a cookie and come back
+    page.click("text=高对比度")
+    assert page.evaluate("document.documentElement.className") == "text-large contrast-high"
+    page.goto(portal.base + PAGE_TYPES[name])
+    assert page.evaluate("getComputedStyle(document.body).fontSize") == "22px"
+    assert_no_axe_violations(page)
+    assert_no_horizontal_scroll(page)
+    shoot(page, f"{name}-large-contrast", screenshots)
+
+
+def test_base_text_is_at_least_18_px_and_english_pages_say_so(portal, new_page):
+    page = new_page(1280)
+    page.goto(portal.base + "/datasets/qc-budget-2024")
+    assert float(page.evaluate("getComputedStyle(document.body).fontSize").rstrip("px")) >= 18
+    page.click("text=English")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.locator("h1").inner_text() != "青川市2024年市级一般公共预算支出预算"
+    assert_no_axe_violations(page)

@@ -19,7 +19,8 @@ def _page(client, identifier: str):
 def test_open_dataset_page_shows_its_metadata(client):
     page = _page(client, "budget")
     assert page.heading_texts(1) == ["示例市财政预算"]
-    for expected in ("Budget of Example City", "示例市财政预算，按年度发布。", "示例市财政局", "财政预决算",
+    assert "Budget of Example City" in read_page(client.get("/datasets/budget?lang=en").get_data(as_text=True)).text
+    for expected in ("示例市财政预算，按年度发布。", "示例市财政局", "财政预决算",
                      "预算", "财政", "无条件开放", "每年", "CC-BY-4.0", "数据科", "data@example.gov.cn",
                      "0571-87000000", "2024-01-01", "330100/10001"):
         assert expected in page.text, expected
@@ -33,7 +34,7 @@ def test_fields_table_lists_the_published_schema(client):
     page = _page(client, "budget")
     for name, title, kind in (("id", "编号", "integer"), ("name", "名称", "string"), ("district", "区县", "string"),
                               ("amount", "金额（万元）", "number")):
-        assert f"{name} {title} {kind}" in page.text
+        assert f"{name} {title} {kind}" in page.text.replace(" 主键", "")
     assert "项目名称" in page.text  # a field description
 
 

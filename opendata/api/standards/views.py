@@ -16,6 +16,7 @@ from werkzeug.exceptions import NotFound
 
 from opendata.api.context import caller, runtime
 from opendata.api.files import StoredFile, send_stored
+from opendata.api.html import page_renderer
 from opendata.api.urls import links as request_links
 from opendata.services.access import ANONYMOUS
 from opendata.services.standards import bulk
@@ -125,6 +126,9 @@ def bulk_index():
     index = _public_index()
     if not _wants_html():
         return _json(index)
+    render = page_renderer("bulk")
+    if render is not None:  # the portal's page, in its layout
+        return render(index)
     items = "".join(
         f'<li><a href="{html.escape(a["url"])}">{html.escape(a["name"])}</a> — {html.escape(a["title"])}, '
         f'{len(a["datasets"])} datasets, {a["bytes"]:,} bytes, sha256 <code>{a["sha256"]}</code></li>'

@@ -213,6 +213,22 @@ class VersionDetailSchema(VersionSchema):
     report = fields.Dict(**_S, metadata={"description": "validation report (Frictionless v5 shape)"})
 
 
+class VersionDiffQueryArgsSchema(ma.Schema):
+    against = fields.Integer(validate=validate.Range(min=1), metadata={
+        "description": "the version to compare with (default: the previous version you may download)"})
+
+
+class VersionDiffSchema(ma.Schema):
+    dataset = fields.String()
+    version = fields.Integer()
+    against = fields.Integer()
+    rows = fields.Dict(metadata={"description": "before, after, added, removed, changed (null when rows "
+                                                "cannot be matched by a primary key), unchanged"})
+    schema = fields.Dict(metadata={"description": "fields added, removed, and changed (type or format)"})
+    matched_by = fields.List(fields.String(), allow_none=True,
+                             metadata={"description": "the primary key rows were matched by, or null"})
+
+
 class VersionListSchema(ma.Schema):
     versions = fields.List(fields.Nested(VersionSchema))
 

@@ -12,10 +12,13 @@ from opendata.api.v1.schemas import (
     DatasetSearchQueryArgsSchema,
     DatasetSearchSchema,
     VersionDetailSchema,
+    VersionDiffQueryArgsSchema,
+    VersionDiffSchema,
     VersionListSchema,
 )
 from opendata.services.published import detail
 from opendata.services.search import FACETS, search_datasets
+from opendata.services.version_diff import diff_versions
 
 blp = make_blueprint("datasets", "The catalogue: search, facets, dataset metadata and versions.")
 
@@ -64,3 +67,13 @@ class VersionByNumber(MethodView):
         """Get one published version with its files and validation report."""
         return detail.version_detail(runtime=runtime(), identifier=dataset_id, number=number, viewer=viewer(),
                                         links=links())
+
+
+@blp.route("/datasets/<dataset_id>/versions/<int:number>/diff")
+class VersionDiff(MethodView):
+    @blp.arguments(VersionDiffQueryArgsSchema, location="query")
+    @blp.response(200, VersionDiffSchema)
+    def get(self, args, dataset_id: str, number: int):
+        """What changed in a version: rows added, removed and changed (by primary key), schema changes."""
+        return diff_versions(runtime=runtime(), identifier=dataset_id, number=number, against=args.get("against"),
+                             viewer=viewer())
