@@ -64,7 +64,7 @@ def _dataset_facts(runtime: Runtime, viewer: Viewer, links: Links, identifier: s
     found, cached = runtime.read_cache.lookup(key)
     if found:
         return cached
-    detail = dataset_detail(runtime=runtime, identifier=identifier, viewer=viewer, base_url="")
+    detail = dataset_detail(runtime=runtime, identifier=identifier, viewer=viewer)
     with read_published(runtime, viewer, links) as published:
         entry = published.entry(identifier)
         issued, modified = entry.issued, entry.modified
@@ -166,7 +166,7 @@ def api_examples(base: str, identifier: str) -> list[dict[str, str]]:
 def changes_page(*, runtime: Runtime, viewer: Viewer, identifier: str, number: int,
                  against: int | None) -> dict[str, Any]:
     """A version's changes against an earlier one, with the dataset's title for the page."""
-    detail = dataset_detail(runtime=runtime, identifier=identifier, viewer=viewer, base_url="")
+    detail = dataset_detail(runtime=runtime, identifier=identifier, viewer=viewer)
     diff = diff_versions(runtime=runtime, identifier=identifier, number=number, against=against, viewer=viewer)
     return {"id": identifier, "title": detail["title"], "title_en": detail.get("title_en"), **diff,
             "api_url": f"/api/v1/datasets/{quote(identifier)}/versions/{number}/diff?against={diff['against']}"}
