@@ -48,8 +48,12 @@ def test_page_type_passes_axe_and_fits_the_screen(portal, new_page, screenshots,
 def test_large_text_and_high_contrast_fit_320_px_and_pass_axe(portal, new_page, screenshots, name):
     page = new_page(320)
     page.goto(portal.base + "/")
-    page.click("text=大字体")  # plain links: they set a cookie and come back
+    # plain links: they set a cookie and redirect back; wait for each page to load,
+    # or the next step reads a document that is still being replaced
+    page.click("text=大字体")
+    page.wait_for_load_state("load")
     page.click("text=高对比度")
+    page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.className") == "text-large contrast-high"
     page.goto(portal.base + PAGE_TYPES[name])
     assert page.evaluate("getComputedStyle(document.body).fontSize") == "22px"
@@ -63,6 +67,7 @@ def test_base_text_is_at_least_18_px_and_english_pages_say_so(portal, new_page):
     page.goto(portal.base + "/datasets/qc-budget-2024")
     assert float(page.evaluate("getComputedStyle(document.body).fontSize").rstrip("px")) >= 18
     page.click("text=English")
+    page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.lang") == "en"
     assert page.locator("h1").inner_text() != "青川市2024年市级一般公共预算支出预算"
     assert_no_axe_violations(page)
