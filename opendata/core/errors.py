@@ -64,6 +64,19 @@ class InputError(OpendataError):
     code = "source-error"
 
 
+class LimitError(InputError):
+    """The input passes one of the ingest limits (columns, cell or row size, nesting, unpacked size,
+    memory): reading stops before the work the limit bounds, and the message names the limit."""
+
+    code = "limit-exceeded"
+
+
+class StorageFullError(OpendataError):
+    """The disk (or a quota) is full: the message names what could not be written (HTTP 507)."""
+
+    code = "storage-full"
+
+
 class NotFoundError(OpendataError):
     """A named thing does not exist (or may not be seen)."""
 

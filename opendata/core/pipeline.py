@@ -29,8 +29,9 @@ from opendata.core.masking import Masker, kept_fields, published_schema
 from opendata.core.memory import use_streaming_memory_pool
 from opendata.core.normalize import Normalizer
 from opendata.core.pii import PiiFindings, PiiScanner
-from opendata.core.readers.base import RawBatch
-from opendata.core.report import Error, ReportBuilder, public_place
+from opendata.core.readers.base import RawBatch, ReadLimits
+from opendata.core.report import LIMIT_ERRORS, Error, ReportBuilder, public_place
+from opendata.core.report_bounds import bound_report
 from opendata.core.tableschema import TableSchema
 from opendata.core.writers import Artifact, CsvArtifactWriter, ParquetArtifactWriter, csv_cells
 
@@ -179,7 +180,8 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
                  progress: Progress | None = None, name: str | None = None,
                  title: str | None = None, licenses: Sequence[Mapping[str, Any]] | None = None,
                  excel_csv: bool = True, format: str | None = None,
-                 source_sha256: str | None = None, source_name: str | None = None) -> PipelineResult:
+                 source_sha256: str | None = None, source_name: str | None = None,
+                 limits: ReadLimits | None = None, limit_errors: int = LIMIT_ERRORS) -> PipelineResult:
     """Validate ``path`` against ``schema`` and, if valid, write its outputs into ``out_dir``.
 
     ``salt`` keys the hashes of ``x-mask: hash`` fields and must be a per-dataset secret
@@ -187,6 +189,8 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
     ``source_sha256``, when the caller already hashed the file, saves reading it a second time.
     ``source_name`` is the file name the report shows (its ``place``, and its ``name`` as a slug);
     by default the base name of ``path``: a report never names a directory of this machine.
+    ``limits`` bound the input (a file beyond one raises :class:`~opendata.core.errors.LimitError`
+    before the work it bounds); the report keeps the first ``limit_errors`` errors in full.
     """
     from opendata.core.readers import open_table
     from opendata.core.validation import Validator
@@ -195,14 +199,15 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
     started = time.perf_counter()
     path, out_dir = Path(path), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    reader = open_table(path, sheet=sheet, format=format)
+    reader = open_table(path, sheet=sheet, format=format, limits=limits or ReadLimits())
     try:
         source_bytes = path.stat().st_size
         # hashed on its own thread, overlapping the pass below (hashlib releases the GIL)
         hashing = _BackgroundHash(path) if source_sha256 is None else None
         labels = list(reader.labels)
         place = public_place(source_name or path.name)
-        builder = ReportBuilder(name=package_name(Path(place).stem, default="table"), place=place)
+        builder = ReportBuilder(name=package_name(Path(place).stem, default="table"), place=place,
+                                limit_errors=limit_errors)
         builder.labels = labels
         if not labels and not reader.source_errors:
             builder.add_error(Error("source-error", "the source is empty"))
@@ -222,6 +227,7 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
                 batch = normalizer.apply(raw)
                 typed = validator.process(batch)
                 builder.add_error_table(typed.errors, typed.row_cells)
+                builder.count_errors("extra-cell", sum(n for _, n in batch.extra_unlisted))
                 lossy = [w for w in typed.warnings if _OVERFLOW in w]
                 for warning in typed.warnings:
                     if warning not in lossy:
@@ -231,14 +237,17 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
                         "are valid but stored as null in typed outputs",
                         'cannot be stored as 64-bit integers; declare the field "number" or "string"')))
                 worker.submit(scanner.scan, batch, typed.data)
-                if outputs is not None and (typed.errors.num_rows or reader.source_errors or lossy):
+                if outputs is not None and (typed.errors.num_rows or reader.source_errors or lossy
+                                            or batch.extra_unlisted):
                     outputs.discarded = True  # queued writes become no-ops; files go at the end
                 if outputs is not None and not outputs.discarded:
                     worker.submit(outputs.write, typed.data, batch)
                 rows += batch.num_rows
                 if progress is not None:
                     progress(rows, min(getattr(reader, "bytes_read", 0) or 0, source_bytes))
-            builder.add_errors(validator.finish())
+            builder.add_errors(validator.finish(limit_errors))
+            for (kind, number, field_name), n in validator.unlisted.items():
+                builder.count_errors(kind, n, number, field_name)
             worker.join()
             for err in reader.source_errors:
                 builder.add_error(Error(err.type, err.note, row_number=err.row_number))
@@ -252,6 +261,7 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
             report = builder.build(stats={"fields": len(schema.fields), "rows": rows,
                                           "bytes": source_bytes, "sha256": source_sha256}).to_descriptor()
             report["tasks"][0]["normalization"] = normalization
+            report = bound_report(report, builder.max_bytes)
             artifacts: list[Artifact] = []
             if outputs is not None and not outputs.discarded and report["valid"]:
                 artifacts = outputs.close()

@@ -2,8 +2,9 @@
 
 Errors are data: each has a kebab-case ``type`` with Frictionless' title, description, message
 template and tags. A :class:`ReportBuilder` counts every error but keeps only the first
-``keep_per_type`` of each type with their positions; the rest are summarised as counts
-(``errorSummary`` in the task, an opendata extension that Frictionless readers ignore).
+``limit_errors`` with their positions (as frictionless' ``limit-errors``); every error is
+counted by type (``errorSummary``) and by type and field (``errorCounts``), opendata
+extensions that Frictionless readers ignore. A built report never exceeds ``MAX_REPORT_BYTES``.
 
 A task's ``place`` is the file name as its owner named it, never a path of the machine that
 validated it; :func:`public_report` reduces reports stored with a path to the base name.
@@ -15,13 +16,20 @@ import re
 import time
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-KEEP_PER_TYPE = 1000
+from opendata.core.report_bounds import ERRORS_WITH_CELLS, bound_report, error_counts
+
+LIMIT_ERRORS = 1000  # errors kept in full, as frictionless' limit-errors (OPENDATA_LIMIT_ERRORS)
+MAX_REPORT_BYTES = 1024 * 1024  # a stored report never exceeds this (JSON, UTF-8)
+MAX_WARNINGS = 100  # warnings kept; all are counted
+SHOWN_CHARS = 500  # a kept error's cell, label and note, and a warning, are cut to this
+SHOWN_CELL_CHARS = 100  # each entry of a kept error's cells and labels is cut to this
+SMALL_LIST_CHARS = 2_000  # beyond them, only errors whose cells or labels are this short keep them
 
 # type -> (title, description, template, tags); wording copied from frictionless v5
 ERROR_SPECS: dict[str, tuple[str, str, str, list[str]]] = {
@@ -162,75 +170,131 @@ class Report:
 
 @dataclass
 class ReportBuilder:
-    """Collects errors and warnings of one table while it streams by."""
+    """Collects errors and warnings of one table while it streams by.
+
+    Every error is counted by type and by field; the first ``limit_errors`` (in row order within
+    a batch) are kept in full, their texts shortened (:data:`SHOWN_CHARS`). The built report is
+    bounded to ``max_bytes`` by :func:`opendata.core.report_bounds.bound_report`.
+    """
 
     name: str
     place: str
-    keep_per_type: int = KEEP_PER_TYPE
+    limit_errors: int = LIMIT_ERRORS
+    max_bytes: int = MAX_REPORT_BYTES
     labels: list[str] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)
+    field_counts: Counter = field(default_factory=Counter)  # (type, field number, field name) -> n
     kept: list[tuple[int, int, Error]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    warning_count: int = 0
     started: float = field(default_factory=time.perf_counter)
     _seq: int = 0
+    _labels_seen: tuple[str, ...] | None = None  # label errors share one header: shortened once
+    _labels_shown: tuple[str, ...] | None = None
+
+    @property
+    def room(self) -> int:
+        """How many more errors will be kept in full."""
+        return max(0, self.limit_errors - len(self.kept))
 
     def add_error(self, error: Error) -> None:
-        """Count one error, keeping it if fewer than ``keep_per_type`` of its type are kept."""
+        """Count one error, keeping it while fewer than ``limit_errors`` are kept."""
         self.counts[error.type] += 1
-        if self.counts[error.type] <= self.keep_per_type:
-            self._seq += 1
-            self.kept.append((error.row_number or 0, self._seq, error))
+        self.field_counts[(error.type, error.field_number, error.field_name)] += 1
+        if self.room:
+            self._keep(error)
 
     def add_errors(self, errors: list[Error]) -> None:
         for error in errors:
             self.add_error(error)
 
+    def count_errors(self, kind: str, n: int, field_number: int | None = None, field_name: str | None = None) -> None:
+        """Count ``n`` errors that are not listed (extra cells beyond those listed, repeated keys)."""
+        if n:
+            self.counts[kind] += n
+            self.field_counts[(kind, field_number, field_name)] += n
+
     def add_error_table(self, table: pa.Table, row_cells=None) -> None:
-        """Count a batch's error table; keep the first ones per type with ``row_cells(i)``."""
+        """Count a batch's error table by type and field; keep its first ones with ``row_cells(i)``."""
         if table.num_rows == 0:
             return
-        type_col = table.column("type")
-        kinds, counts = (c.to_pylist() for c in pc.value_counts(type_col).flatten())
-        batch_counts = Counter(dict(zip(kinds, counts, strict=True)))
-        wanted = []
-        for t in batch_counts:
-            room = self.keep_per_type - self.counts[t]
-            if room > 0:
-                wanted.append(pc.indices_nonzero(pc.equal(type_col, t))[:room])
-        self.counts.update(batch_counts)
-        if not wanted:
+        grouped = table.group_by(["type", "field_number", "field_name"], use_threads=False).aggregate(
+            [([], "count_all")])
+        for kind, number, name, n in zip(*(grouped.column(i).to_pylist() for i in range(4)), strict=True):
+            self.counts[kind] += n
+            self.field_counts[(kind, number, name)] += n
+        room = self.room
+        if not room:
             return
-        sub = table.take(pa.concat_arrays(wanted)).to_pylist()
-        for rec in sub:
+        keys = [("row_number", "ascending"), ("field_number", "ascending")]
+        first = table.take(pc.select_k_unstable(table, k=room, sort_keys=keys)).sort_by(keys)
+        for rec in first.to_pylist():
             cells = tuple(row_cells(rec["row_index"])) if row_cells and rec["row_index"] is not None else None
-            self._seq += 1
-            err = Error(rec["type"], rec["note"] or "", rec["row_number"], rec["field_number"],
-                        rec["field_name"], rec["cell"], cells=cells)
-            self.kept.append((err.row_number or 0, self._seq, err))
+            self._keep(Error(rec["type"], rec["note"] or "", rec["row_number"], rec["field_number"],
+                             rec["field_name"], rec["cell"], cells=cells))
+
+    def _keep(self, error: Error) -> None:
+        if len(self.kept) >= ERRORS_WITH_CELLS and (_chars(error.cells) > SMALL_LIST_CHARS
+                                                     or _chars(error.labels) > SMALL_LIST_CHARS):
+            # a wide row or header: only the first errors carry a copy of it (the task has the labels)
+            error = replace(error, cells=() if error.cells is not None else None,
+                            labels=() if error.labels is not None else None)
+        if error.labels and error.labels is not self._labels_seen:
+            self._labels_seen, self._labels_shown = error.labels, _cut(error.labels, SHOWN_CELL_CHARS)
+        self._seq += 1
+        self.kept.append((error.row_number or 0, self._seq,
+                          shortened(error, labels=self._labels_shown if error.labels else error.labels)))
 
     def add_warning(self, message: str) -> None:
-        self.warnings.append(message)
+        """Keep the first MAX_WARNINGS warnings (shortened); count them all."""
+        self.warning_count += 1
+        if len(self.warnings) < MAX_WARNINGS:
+            self.warnings.append(_short(message, SHOWN_CHARS))
 
     def build(self, *, stats: dict[str, Any] | None = None, valid: bool | None = None) -> Report:
-        """The report in the Frictionless v5 shape."""
+        """The report in the Frictionless v5 shape, bounded to ``max_bytes``."""
         seconds = round(time.perf_counter() - self.started, 3)
         total = sum(self.counts.values())
         errors = [e.to_descriptor() for _, _, e in sorted(self.kept, key=lambda k: (k[0], k[1]))]
         is_valid = total == 0 if valid is None else valid
-        task_stats = {"errors": total, "warnings": len(self.warnings), "seconds": seconds}
+        task_stats = {"errors": total, "warnings": self.warning_count, "seconds": seconds}
         task_stats.update(stats or {})
         task = {
             "name": self.name, "type": "table", "valid": is_valid, "place": self.place,
-            "labels": list(self.labels), "stats": task_stats, "warnings": list(self.warnings),
-            "errors": errors,
+            "labels": [_short(str(label), SHOWN_CHARS) for label in self.labels],
+            "stats": task_stats, "warnings": list(self.warnings), "errors": errors,
             "errorSummary": dict(sorted(self.counts.items())),
-            "truncated": any(n > self.keep_per_type for n in self.counts.values()),
+            "errorCounts": error_counts(self.field_counts),
+            "truncated": len(errors) < total or self.warning_count > len(self.warnings),
         }
-        return Report({
+        return Report(bound_report({
             "valid": is_valid,
-            "stats": {"tasks": 1, "errors": total, "warnings": len(self.warnings), "seconds": seconds},
+            "stats": {"tasks": 1, "errors": total, "warnings": self.warning_count, "seconds": seconds},
             "warnings": [], "errors": [], "tasks": [task],
-        })
+        }, self.max_bytes))
+
+
+def shortened(error: Error, labels: tuple[str, ...] | None = None) -> Error:
+    """The error with its texts cut to what a report shows (cells, labels, notes); ``labels``,
+    when given, are the error's labels already cut."""
+    return replace(error, note=_short(error.note, SHOWN_CHARS), cell=_short(error.cell, SHOWN_CHARS),
+                   label=_short(error.label, SHOWN_CHARS), cells=_cut(error.cells, SHOWN_CELL_CHARS),
+                   labels=labels if labels is not None else _cut(error.labels, SHOWN_CELL_CHARS))
+
+
+def _cut(values: tuple[str, ...] | None, n: int) -> tuple[str, ...] | None:
+    return None if values is None else tuple(_short(str(v), n) for v in values)
+
+
+def _chars(values: tuple[str, ...] | None) -> int:
+    return sum(map(len, values)) if values else 0
+
+
+def _short(text: str | None, n: int) -> str | None:
+    """``text`` cut to ``n`` characters, ending in an ellipsis when cut."""
+    if text is None or len(text) <= n:
+        return text
+    return text[: n - 1] + "…"
 
 
 def public_place(place: str) -> str:

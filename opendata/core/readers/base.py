@@ -15,20 +15,33 @@ from typing import Protocol
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from opendata.core.errors import LimitError, Problem
+
 DEFAULT_BATCH_ROWS = 65_536
+EXTRA_CELLS_LISTED = 10_000  # extra cells listed per batch; the others are counted only
 
 
 @dataclass(frozen=True)
 class ReadLimits:
-    """Safety limits for untrusted input."""
+    """Bounds on untrusted input, each checked before the work it bounds (see ``limits``).
 
-    max_columns: int = 20_000
-    max_cell_chars: int = 1_000_000
+    The defaults equal the settings' defaults (OPENDATA_INGEST_MAX_*, docs/configuration.md).
+    """
+
+    max_columns: int = 2_000  # cells in any row, the header included
+    max_cell_bytes: int = 1024 * 1024  # one cell, UTF-8
+    max_row_bytes: int = 16 * 1024 * 1024  # one row as written in the file: a CSV record, a JSON record
+    max_json_depth: int = 64  # arrays and objects nested in one JSON record
     max_xlsx_rows: int = 5_000_000
-    max_xlsx_uncompressed_bytes: int = 2 * 1024**3
+    max_xlsx_uncompressed_bytes: int = 1024**3  # a workbook unpacked (XLSX), or an XLS file
     max_xlsx_compression_ratio: float = 200.0
     batch_rows: int = DEFAULT_BATCH_ROWS  # rows per batch (CSV batches follow csv_block_bytes)
-    csv_block_bytes: int = 4 * 1024 * 1024  # bytes pyarrow parses at a time (grows for huge rows)
+    batch_cells: int = 1_000_000  # wide tables get fewer rows per batch
+    csv_block_bytes: int = 4 * 1024 * 1024  # bytes pyarrow parses at a time (grows for long rows)
+
+    def rows_per_batch(self, width: int) -> int:
+        """Rows per batch for a table ``width`` cells wide (at least one)."""
+        return max(1, min(self.batch_rows, self.batch_cells // max(width, 1)))
 
 
 @dataclass(frozen=True)
@@ -54,13 +67,16 @@ class RawBatch:
       missingValues); a line such as ",," has its cells, each "".
       XLSX/XLS rows always have the sheet's width; empty sheet cells are "" there.
     - ``extra_cells``: cells beyond the header width as (row_number, field_number, text),
-      field_number 1-based (these rows are rare, so a plain list is fine).
+      field_number 1-based (these rows are rare, so a plain list is fine); at most
+      ``EXTRA_CELLS_LISTED`` per batch, the others only counted in ``extra_unlisted`` as
+      (row_number, how many).
     """
 
     row_numbers: pa.Array
     columns: list[pa.Array]
     cell_counts: pa.Array
     extra_cells: list[tuple[int, int, str]] = field(default_factory=list)
+    extra_unlisted: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def num_rows(self) -> int:
@@ -89,17 +105,24 @@ class TableReader(Protocol):
 def rows_to_batch(row_numbers: list[int], rows: list[list[str]], width: int) -> RawBatch:
     """Build a RawBatch from rows of text cells (for the non-vectorized formats).
 
-    Cells past ``width`` become ``extra_cells``; short rows get null (missing) cells.
+    Cells past ``width`` become ``extra_cells`` (the first ``EXTRA_CELLS_LISTED``, the others
+    counted); short rows get null (missing) cells.
     """
     counts = [len(row) for row in rows]
     extra: list[tuple[int, int, str]] = []
+    unlisted: list[tuple[int, int]] = []
     if width and all(n == width for n in counts):
         columns = list(zip(*rows, strict=True))  # the common case, transposed at C speed
     else:
         short = [None] * width
         columns = list(zip(*((row + short)[:width] for row in rows), strict=True))
         for number, row, n in zip(row_numbers, rows, counts, strict=True):
-            extra.extend((number, i + 1, row[i]) for i in range(width, n))
+            if n <= width:
+                continue
+            room = max(0, min(n - width, EXTRA_CELLS_LISTED - len(extra)))
+            extra.extend((number, i + 1, row[i]) for i in range(width, width + room))
+            if n - width > room:
+                unlisted.append((number, n - width - room))
     if not columns:
         columns = [()] * width
     return RawBatch(
@@ -107,7 +130,63 @@ def rows_to_batch(row_numbers: list[int], rows: list[list[str]], width: int) -> 
         columns=[pa.array(column, type=pa.string()) for column in columns],
         cell_counts=pa.array(counts, type=pa.int32()),
         extra_cells=extra,
+        extra_unlisted=unlisted,
     )
+
+
+def check_row_width(row_number: int, cells: int, limits: ReadLimits) -> None:
+    """Refuse a row with more cells than ``max_columns`` (before its cells are kept)."""
+    if cells > limits.max_columns:
+        what = "columns" if row_number == 1 else "cells"
+        raise LimitError(f"the file's row {row_number} has {cells:,} {what}; the limit is "
+                         f"{limits.max_columns:,}", problems=[limit_problem("columns", row_number)])
+
+
+def check_cells(batch: RawBatch, limits: ReadLimits) -> None:
+    """Refuse a batch holding a cell longer than ``max_cell_bytes`` (before it is validated)."""
+    limit = limits.max_cell_bytes
+    for index, column in enumerate(batch.columns):
+        if not len(column):
+            continue
+        lengths = pc.binary_length(column)
+        longest = pc.max(lengths).as_py()
+        if longest is not None and longest > limit:
+            row = pc.index(lengths, longest).as_py()
+            raise cell_too_long(int(batch.row_numbers[row].as_py()), index + 1, longest, limit)
+    for number, field_number, text in batch.extra_cells:
+        if len(text) * 4 > limit and len(text.encode("utf-8")) > limit:
+            raise cell_too_long(number, field_number, len(text.encode("utf-8")), limit)
+
+
+def cell_too_long(row_number: int, field_number: int, size: int, limit: int) -> LimitError:
+    """The error for a cell beyond ``max_cell_bytes`` (``size`` may be a lower bound)."""
+    return LimitError(f"the file's row {row_number}, column {field_number} holds a cell of {size:,} bytes; "
+                      f"the limit is {limit:,}", problems=[limit_problem("cell-bytes", row_number)])
+
+
+def row_too_long(row: int | str, limit: int) -> LimitError:
+    """The error for a row (a CSV record, a JSON record) beyond ``max_row_bytes``.
+
+    ``row`` is its row number, or words that place it ("a row after row 5").
+    """
+    where = f"the file's row {row}" if isinstance(row, int) else row
+    return LimitError(f"{where} is longer than the limit of {limit:,} bytes",
+                      problems=[limit_problem("row-bytes", row if isinstance(row, int) else None)])
+
+
+def public_text(text: str, path: str) -> str:
+    """A library's message about ``path`` without the folders of this machine (the file's own name kept)."""
+    import os
+
+    folder = os.path.dirname(path)
+    text = text.replace(path, os.path.basename(path))
+    return text.replace(folder + os.sep, "").replace(folder, "") if folder else text
+
+
+def limit_problem(limit: str, row_number: int | None = None) -> Problem:
+    """The located problem of a LimitError: which limit (``path``) and which row (``line``)."""
+    return Problem("limit-exceeded", f"the input passes the {limit} limit", line=row_number,
+                   path=f"limits/{limit}")
 
 
 def concat_batches(batches: list[RawBatch]) -> RawBatch:
@@ -118,4 +197,5 @@ def concat_batches(batches: list[RawBatch]) -> RawBatch:
     columns = [pa.concat_arrays([b.columns[i] for b in batches]).take(order) for i in range(width)]
     counts = pa.concat_arrays([b.cell_counts for b in batches]).take(order)
     extra = sorted(cell for b in batches for cell in b.extra_cells)
-    return RawBatch(numbers.take(order), columns, counts, extra)
+    unlisted = sorted(n for b in batches for n in b.extra_unlisted)
+    return RawBatch(numbers.take(order), columns, counts, extra, unlisted)

@@ -78,6 +78,7 @@ def unmark_blank_lines(batch: RawBatch) -> RawBatch:
         columns=[pc.if_else(marked, pa.scalar(None, pa.string()), batch.columns[0])],
         cell_counts=pc.if_else(marked, pa.scalar(0, pa.int32()), batch.cell_counts),
         extra_cells=batch.extra_cells,
+        extra_unlisted=batch.extra_unlisted,
     )
 
 
@@ -96,6 +97,7 @@ def drop_rows_until(batch: RawBatch, last_emitted: int) -> RawBatch:
         columns=[column.slice(start) for column in batch.columns],
         cell_counts=batch.cell_counts.slice(start),
         extra_cells=[cell for cell in batch.extra_cells if cell[0] > last_emitted],
+        extra_unlisted=[n for n in batch.extra_unlisted if n[0] > last_emitted],
     )
 
 

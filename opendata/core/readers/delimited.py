@@ -32,6 +32,9 @@ from opendata.core.readers.base import (
     RawBatch,
     ReadLimits,
     SourceError,
+    check_cells,
+    check_row_width,
+    row_too_long,
     rows_to_batch,
 )
 from opendata.core.readers.csvrows import (
@@ -55,7 +58,6 @@ from opendata.core.readers.encoding import (
 from opendata.core.readers.sniff import HEAD_BYTES, Sniffed
 from opendata.core.readers.textstream import BLANK_MARK, TranscodingStream
 
-MAX_BLOCK_BYTES = 256 * 1024 * 1024
 TRANSCODE_CHUNK = 4 * 1024 * 1024
 _SUBSTITUTE = "\x1f"  # one-byte stand-in for a multi-byte delimiter (U+FF0C)
 
@@ -77,7 +79,6 @@ class DelimitedReader:
         # Also at interpreter exit: pyarrow aborts the process if it finalizes a reader over a
         # Python stream after the interpreter has started tearing down.
         self._finalizer = weakref.finalize(self, _close_all, self._iterators)
-        self._too_long_reported = False
         self.delimiter = sniffed.delimiter
         detected = sniffed.detected
         self.encoding = detected.encoding if detected else None
@@ -87,28 +88,22 @@ class DelimitedReader:
             self.source_errors.append(detected.error)
         if not self._readable:
             return
-        if csv.field_size_limit() < limits.max_cell_chars:
-            csv.field_size_limit(limits.max_cell_chars)
+        if csv.field_size_limit() < limits.max_row_bytes:
+            csv.field_size_limit(limits.max_row_bytes)  # cells are checked in bytes, batch by batch
         # Empty lines are told from ",," rows by a marker in the byte stream, which costs time:
         # it is switched on when the first row of empty cells shows up (see MarkBlankLines).
         self._blank_lines = False
+        self.labels = self._read_header(sniffed)  # before any pass over the whole file
+        check_row_width(1, len(self.labels), limits)
         self._scan_bytes()
-        self.labels = self._read_header(sniffed)
-        if len(self.labels) > limits.max_columns:
-            self.source_errors.append(
-                SourceError(
-                    "source-error",
-                    f"the header has {len(self.labels)} columns, more than the limit of "
-                    f"{limits.max_columns}",
-                    row_number=1,
-                )
-            )
-            self._readable = False
 
     # -- header ---------------------------------------------------------------------------
 
     def _read_header(self, sniffed: Sniffed) -> list[str]:
+        """The first record, read from the head and then from ever larger prefixes of the file,
+        up to ``max_row_bytes``: a header longer than that is refused before it is parsed."""
         codec = python_codec(self.encoding or UTF8)
+        limit = self.limits.max_row_bytes
         text, at_eof, size = sniffed.text, sniffed.at_eof, HEAD_BYTES
         while True:
             stream = io.StringIO(text, newline="")
@@ -118,9 +113,12 @@ class DelimitedReader:
             except csv.Error as exc:
                 self.source_errors.append(SourceError("format-error", f"header: {exc}", 1))
                 return []
-            if at_eof or consumed.rest(stream) or size >= MAX_BLOCK_BYTES:
+            ended = at_eof or consumed.rest(stream)
+            if ended and (stream.tell() * 4 <= limit or len(text[: stream.tell()].encode(codec)) <= limit):
                 return header
-            size *= 4  # the header record runs past the head: read more of the file
+            if size > limit:
+                raise row_too_long(1, limit)
+            size = min(size * 4, limit + 1)  # the header record runs past the head: read more of the file
             with open(self.path, "rb") as f:
                 f.seek(self._start)
                 data = f.read(size)
@@ -163,8 +161,10 @@ class DelimitedReader:
                 continue
             except pa.ArrowInvalid as exc:
                 message = str(exc)
-                if "straddl" in message and block < MAX_BLOCK_BYTES:
-                    block *= 4  # a row longer than a block: read again with bigger blocks
+                if "straddl" in message:  # a row longer than a block: read again with bigger blocks
+                    if block >= self.limits.max_row_bytes:
+                        raise row_too_long(f"a row after row {emitted}", self.limits.max_row_bytes) from None
+                    block = min(block * 4, self.limits.max_row_bytes)
                     continue
                 self.source_errors.append(self._arrow_error(message, emitted))
                 return
@@ -179,8 +179,6 @@ class DelimitedReader:
                     row_number=None,
                     byte_offset=found.byte_offset,
                 )
-        if "straddl" in message:
-            message = f"a row after row {emitted} is longer than {MAX_BLOCK_BYTES} bytes"
         return SourceError("format-error", f"{message} (after row {emitted})")
 
     def _source(self) -> tuple[pa.NativeFile, TranscodingStream | None, str | None]:
@@ -219,6 +217,7 @@ class DelimitedReader:
         names = [f"f{i}" for i in range(width)]
         delimiter = _SUBSTITUTE if self.delimiter == "\uff0c" else self.delimiter
         invalid: deque[tuple[int, list[str]]] = deque()
+        too_wide: list[tuple[int, int]] = []  # (row number, cells): raised after the block
 
         def on_invalid_row(row: pacsv.InvalidRow) -> str:
             if row.text.strip("\r\n") == BLANK_MARK:
@@ -226,6 +225,9 @@ class DelimitedReader:
             else:
                 reader = csv.reader(io.StringIO(row.text, newline=""), delimiter=delimiter)
                 cells = next(reader, [])
+                if len(cells) > self.limits.max_columns:  # pyarrow swallows exceptions raised here
+                    too_wide.append((row.number, len(cells)))
+                    cells = []
             invalid.append((row.number, cells))
             return "skip"
 
@@ -252,6 +254,8 @@ class DelimitedReader:
             number = 1  # the next physical row number: the header is read as a data row
             held = None  # a batch with rows of empty cells: is it the last one?
             for record_batch in reader:
+                for number_, cells_ in too_wide:
+                    check_row_width(number_, cells_, self.limits)
                 if held is not None:
                     raise MarkBlankLines
                 batch, number = number_rows(record_batch, number, invalid, width)
@@ -265,6 +269,8 @@ class DelimitedReader:
                 if invalid or (held := self._classify_trailing(held)) is None:
                     raise MarkBlankLines
                 yield from self._emit(held, skip_until, source, transcoder)
+            for number_, cells_ in too_wide:
+                check_row_width(number_, cells_, self.limits)
             if invalid:
                 tail = drop_rows_until(invalid_batch(list(invalid), width), skip_until)
                 if tail.num_rows:
@@ -286,7 +292,7 @@ class DelimitedReader:
         batch = drop_rows_until(batch, skip_until)
         self.bytes_read = _tell(source, transcoder)
         if batch.num_rows:
-            self._check_cell_lengths(batch)
+            check_cells(batch, self.limits)
             yield batch
 
     def _classify_trailing(self, batch: RawBatch) -> RawBatch | None:
@@ -319,27 +325,8 @@ class DelimitedReader:
             columns=[pc.if_else(mask, none, column) for column in batch.columns],
             cell_counts=pc.if_else(mask, pa.scalar(0, pa.int32()), batch.cell_counts),
             extra_cells=batch.extra_cells,
+            extra_unlisted=batch.extra_unlisted,
         )
-
-    def _check_cell_lengths(self, batch: RawBatch) -> None:
-        """Name the first cell longer than max_cell_chars (bytes first: cheap, and an upper bound)."""
-        if self._too_long_reported:
-            return
-        limit = self.limits.max_cell_chars
-        for index, column in enumerate(batch.columns):
-            longest = pc.max(pc.binary_length(column)).as_py()
-            if longest is None or longest <= limit:
-                continue
-            lengths = pc.utf8_length(column)
-            over = pc.indices_nonzero(pc.greater(lengths, limit))
-            if len(over):
-                row = over[0].as_py()
-                self._too_long_reported = True
-                self.warnings.append(
-                    f"row {batch.row_numbers[row].as_py()}, field {index + 1}: a cell of "
-                    f"{lengths[row].as_py():,} characters, more than the limit of {limit:,}"
-                )
-                return
 
     def _iter_python(self) -> Iterator[RawBatch]:
         """The csv module over decoded text: for files whose first row is blank (no labels)."""
@@ -350,22 +337,30 @@ class DelimitedReader:
                 f.read(1)  # the BOM character
             numbers: list[int] = []
             rows: list[list[str | None]] = []
+            cells = 0
+            lines = _bounded_lines(f, self.limits.max_row_bytes)
             try:
-                for number, row in enumerate(csv.reader(f, delimiter=self.delimiter), 1):
+                for number, row in enumerate(csv.reader(lines, delimiter=self.delimiter), 1):
+                    check_row_width(number, len(row), self.limits)
                     if number == 1:
                         continue
                     numbers.append(number)
                     rows.append(list(row))
-                    if len(rows) >= self.limits.batch_rows:
-                        yield rows_to_batch(numbers, rows, 0)
-                        numbers, rows = [], []
+                    cells += len(row)
+                    if len(rows) >= self.limits.batch_rows or cells >= self.limits.batch_cells:
+                        yield self._checked(rows_to_batch(numbers, rows, 0))
+                        numbers, rows, cells = [], [], 0
             except UnicodeDecodeError:
                 self.source_errors.append(
                     find_decode_error(self.path, self.encoding or UTF8, self._start)
                     or SourceError("encoding-error", "the text cannot be decoded")
                 )
             if rows:
-                yield rows_to_batch(numbers, rows, 0)
+                yield self._checked(rows_to_batch(numbers, rows, 0))
+
+    def _checked(self, batch: RawBatch) -> RawBatch:
+        check_cells(batch, self.limits)
+        return batch
 
     def close(self) -> None:
         """Stop any iteration still running and release its file."""
@@ -376,6 +371,17 @@ class DelimitedReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _bounded_lines(f: io.TextIOBase, limit: int) -> Iterator[str]:
+    """The lines of a text file, refusing one of more than ``limit`` characters before reading it whole
+    (a character is at least one byte, so no line within ``limit`` bytes is refused)."""
+    number = 0
+    while line := f.readline(limit + 1):
+        number += 1
+        if len(line) > limit:
+            raise row_too_long(f"the file's line {number}", limit)
+        yield line
 
 
 def _tell(source: pa.NativeFile, transcoder: TranscodingStream | None) -> int:

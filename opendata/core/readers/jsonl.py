@@ -9,15 +9,52 @@ Row numbers follow frictionless: the header is row 1, the first record row 2.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
-from opendata.core.readers.base import RawBatch, ReadLimits, SourceError, rows_to_batch
+from opendata.core.errors import LimitError
+from opendata.core.readers.base import (
+    RawBatch,
+    ReadLimits,
+    SourceError,
+    check_cells,
+    check_row_width,
+    limit_problem,
+    row_too_long,
+    rows_to_batch,
+)
 from opendata.core.readers.encoding import python_codec
 from opendata.core.readers.sniff import Sniffed
 
 CHUNK_CHARS = 1024 * 1024
 _EMPTY = iter(lambda: "", None)  # endless "" as the default for dict.get in map()
 _WHITESPACE = " \t\r\n\ufeff"
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def nesting_exceeds(text: str, limit: int) -> bool:
+    """Whether the JSON ``text`` nests arrays and objects deeper than ``limit`` (strings ignored).
+
+    Counting brackets first: a text with no more than ``limit`` of them cannot nest deeper.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    for match in _BRACKET.finditer(_STRING.sub("", text)):
+        if match.group() in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def too_deep(number: int, limit: int) -> LimitError:
+    """The error for a record nested beyond ``max_json_depth``."""
+    return LimitError(f"the file's row {number} nests arrays and objects deeper than the limit of {limit} levels",
+                      problems=[limit_problem("json-depth", number)])
 
 
 class _Number(str):
@@ -101,16 +138,15 @@ class JsonReader:
         for number, record, _text in self._records(report=False):
             if number == 2 and isinstance(record, list):
                 self._keyed = False  # an array of arrays: the first one is the header
+                check_row_width(1, len(record), self.limits)
                 return [cell_text(v) for v in record]
             if isinstance(record, dict):
                 keys.update(dict.fromkeys(record))
                 if len(keys) > self.limits.max_columns:
-                    self.source_errors.append(
-                        SourceError(
-                            "source-error", f"more than {self.limits.max_columns} distinct keys"
-                        )
-                    )
-                    return []
+                    raise LimitError(
+                        f"the file's records have more than {self.limits.max_columns:,} distinct keys "
+                        f"(columns) by row {number}; the limit is {self.limits.max_columns:,}",
+                        problems=[limit_problem("columns", number)])
         return list(keys)
 
     def iter_batches(self) -> Iterator[RawBatch]:
@@ -120,6 +156,8 @@ class JsonReader:
         labels, width = self.labels, len(self.labels)
         numbers: list[int] = []
         rows: list[list[str | None]] = []
+        cells_held = 0
+        per_batch = self.limits.rows_per_batch(width)
         exact = _exact_decoder()
         for number, record, text in self._records(report=True):
             if not self._keyed:
@@ -136,6 +174,7 @@ class JsonReader:
                     get = exact.decode(text).get
                     row = [cell_text(get(key)) for key in labels]
             elif isinstance(record, list) and not self._keyed:
+                check_row_width(number, len(record), self.limits)
                 row = [v if v.__class__ is str else cell_text(v, False) for v in record]
                 if None in row:
                     row = [cell_text(v) for v in exact.decode(text)]
@@ -151,11 +190,16 @@ class JsonReader:
                 continue
             numbers.append(number)
             rows.append(row)
-            if len(rows) >= self.limits.batch_rows:
-                yield rows_to_batch(numbers, rows, width)
-                numbers, rows = [], []
+            cells_held += len(row)
+            if len(rows) >= per_batch or cells_held >= self.limits.batch_cells:
+                yield self._checked(rows_to_batch(numbers, rows, width))
+                numbers, rows, cells_held = [], [], 0
         if rows:
-            yield rows_to_batch(numbers, rows, width)
+            yield self._checked(rows_to_batch(numbers, rows, width))
+
+    def _checked(self, batch: RawBatch) -> RawBatch:
+        check_cells(batch, self.limits)
+        return batch
 
     def _open(self):  # type: ignore[no-untyped-def]
         return open(self.path, encoding=python_codec(self.encoding or "utf-8"), newline="")
@@ -163,12 +207,20 @@ class JsonReader:
     def _ndjson(self) -> Iterator[tuple[int, object]]:
         decode = _fast_decoder().decode
         number = 1
+        limit, depth = self.limits.max_row_bytes, self.limits.max_json_depth
         with self._open() as f:
-            for line_number, line in enumerate(f, 1):
+            line_number = 0
+            # a line is read up to the limit, never whole: a character is at least one byte
+            while line := f.readline(limit + 1):
+                line_number += 1
+                if len(line) > limit:
+                    raise row_too_long(number + 1, limit)
                 if not line.strip(_WHITESPACE):
                     continue
                 number += 1
                 text = line.strip(_WHITESPACE)
+                if nesting_exceeds(text, depth):
+                    raise too_deep(number, depth)
                 try:
                     yield number, decode(text), text
                 except json.JSONDecodeError as exc:
@@ -177,6 +229,7 @@ class JsonReader:
 
     def _array(self) -> Iterator[tuple[int, object]]:
         decoder = _fast_decoder()
+        limit, depth = self.limits.max_row_bytes, self.limits.max_json_depth
         with self._open() as f:
             buffer, position, eof = f.read(CHUNK_CHARS), 0, False
 
@@ -220,13 +273,22 @@ class JsonReader:
                         start = position
                         record, position = decoder.raw_decode(buffer, position)
                         break
+                    except RecursionError:  # the decoder's own guard, far beyond max_json_depth
+                        raise too_deep(number, depth) from None
                     except json.JSONDecodeError as exc:
+                        if len(buffer) - start > limit:
+                            raise row_too_long(number, limit) from None
                         if more():
                             continue
                         note = f"row {number} is not valid JSON ({exc.msg}); reading stopped"
                         yield number, SourceError("format-error", note, row_number=number), ""
                         return
-                yield number, record, buffer[start:position] if _nested(record) else ""
+                if position - start > limit:
+                    raise row_too_long(number, limit)
+                text = buffer[start:position] if _nested(record) else ""
+                if text and nesting_exceeds(text, depth):
+                    raise too_deep(number, depth)
+                yield number, record, text
                 if position > CHUNK_CHARS:
                     buffer, position = buffer[position:], 0
 

@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from opendata.core.errors import InputError
+from opendata.core.readers.base import public_text
 from opendata.core.readers.encoding import Detected, detect_encoding, python_codec
 
 HEAD_BYTES = 1024 * 1024
@@ -141,7 +142,7 @@ def _sniff_zip(path: str) -> str:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise InputError(f"{_name(path)}: a damaged ZIP archive ({exc})") from None
+        raise InputError(f"{_name(path)}: a damaged ZIP archive ({public_text(str(exc), path)})") from None
     if "xl/workbook.xml" in names:
         return "xlsx"
     if "content.xml" in names:

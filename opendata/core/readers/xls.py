@@ -7,12 +7,22 @@ the format is sniffed from the bytes.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import xlrd
 
-from opendata.core.errors import InputError
-from opendata.core.readers.base import RawBatch, ReadLimits, SourceError, rows_to_batch
+from opendata.core.errors import InputError, LimitError
+from opendata.core.readers.base import (
+    RawBatch,
+    ReadLimits,
+    SourceError,
+    check_cells,
+    check_row_width,
+    limit_problem,
+    public_text,
+    rows_to_batch,
+)
 from opendata.core.readers.sniff import Sniffed
 from opendata.core.readers.xlsx import format_cell_value
 
@@ -29,20 +39,25 @@ class XlsReader:
         self.warnings: list[str] = list(sniffed.warnings)
         self.source_errors: list[SourceError] = []
         name = path.rsplit("/", 1)[-1]
+        size = os.path.getsize(path)
+        if size > limits.max_xlsx_uncompressed_bytes:  # xlrd reads the whole workbook into memory
+            raise LimitError(f"{name}: the workbook is {size:,} bytes; the limit is "
+                             f"{limits.max_xlsx_uncompressed_bytes:,}", problems=[limit_problem("workbook-bytes")])
         try:
             self._book = xlrd.open_workbook(path, formatting_info=True, on_demand=True)
         except Exception:  # formatting records xlrd cannot read: retry without merges
             try:
                 self._book = xlrd.open_workbook(path, on_demand=True)
             except Exception as exc:
-                raise InputError(f"{name}: not a readable XLS workbook ({exc})") from None
+                raise InputError(f"{name}: not a readable XLS workbook ({public_text(str(exc), path)})") from None
         self.sheet_names: list[str] = list(self._book.sheet_names())
         self.sheet = self._pick(sheet, name)
         self._sheet = self._book.sheet_by_name(self.sheet)
-        if self._sheet.nrows > limits.max_xlsx_rows or self._sheet.ncols > limits.max_columns:
-            raise InputError(
-                f"{name}: sheet {self.sheet!r} has {self._sheet.nrows} rows x "
-                f"{self._sheet.ncols} columns, beyond the limits"
+        check_row_width(1, self._sheet.ncols, limits)
+        if self._sheet.nrows > limits.max_xlsx_rows:
+            raise LimitError(
+                f"{name}: sheet {self.sheet!r} has {self._sheet.nrows:,} rows; the limit is "
+                f"{limits.max_xlsx_rows:,}", problems=[limit_problem("rows")]
             )
         self.labels = self._row(0) if self._sheet.nrows else []
         for rlo, _rhi, clo, chi in getattr(self._sheet, "merged_cells", []):
@@ -85,11 +100,13 @@ class XlsReader:
     def iter_batches(self) -> Iterator[RawBatch]:
         """Stream the data rows (sheet row 2 onwards)."""
         width = len(self.labels)
-        step = self.limits.batch_rows
+        step = self.limits.rows_per_batch(width)
         for start in range(1, self._sheet.nrows, step):
             stop = min(start + step, self._sheet.nrows)
             rows = [self._row(i) for i in range(start, stop)]
-            yield rows_to_batch(list(range(start + 1, stop + 1)), rows, width)  # type: ignore[arg-type]
+            batch = rows_to_batch(list(range(start + 1, stop + 1)), rows, width)  # type: ignore[arg-type]
+            check_cells(batch, self.limits)
+            yield batch
 
     def close(self) -> None:
         """Release the workbook."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import warnings
-import zipfile
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -19,12 +18,21 @@ from openpyxl import load_workbook
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
-from opendata.core.errors import InputError
-from opendata.core.readers.base import RawBatch, ReadLimits, SourceError, rows_to_batch
+from opendata.core.errors import InputError, LimitError
+from opendata.core.readers.base import (
+    RawBatch,
+    ReadLimits,
+    SourceError,
+    check_cells,
+    check_row_width,
+    limit_problem,
+    public_text,
+    rows_to_batch,
+)
 from opendata.core.readers.sniff import Sniffed
+from opendata.core.readers.xlsxguard import GuardedXml, check_zip
 
 MAX_LISTED_CELLS = 20
-_PROLOG_BYTES = 64 * 1024
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)"')
 
 
@@ -52,53 +60,6 @@ def format_cell_value(value: object) -> str:
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     return str(value)
-
-
-def check_zip(path: str, limits: ReadLimits) -> None:
-    """Refuse zip bombs and XML with DOCTYPE/ENTITY declarations before any XML is parsed."""
-    name = path.rsplit("/", 1)[-1]
-    try:
-        with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
-            total = sum(info.file_size for info in infos)
-            packed = sum(info.compress_size for info in infos)
-            if total > limits.max_xlsx_uncompressed_bytes:
-                raise InputError(
-                    f"{name}: zip bomb: the workbook would unpack to {total:,} bytes, more than "
-                    f"the limit of {limits.max_xlsx_uncompressed_bytes:,}"
-                )
-            for info in infos:
-                ratio = info.file_size / max(info.compress_size, 1)
-                if info.file_size > 1024 * 1024 and ratio > limits.max_xlsx_compression_ratio:
-                    raise InputError(
-                        f"{name}: zip bomb: {info.filename} is compressed {ratio:,.0f} to 1 "
-                        f"(limit {limits.max_xlsx_compression_ratio:,.0f} to 1)"
-                    )
-            if packed and total / packed > limits.max_xlsx_compression_ratio and total > 2**24:
-                raise InputError(f"{name}: zip bomb: compressed {total / packed:,.0f} to 1")
-            for info in infos:
-                if info.filename.endswith((".xml", ".rels", ".vml")):
-                    _check_xml_prolog(archive, info, name)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
-        raise InputError(f"{name}: a damaged XLSX workbook ({exc})") from None
-
-
-def _check_xml_prolog(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> None:
-    """DTDs can only come before the root element: read up to it and look for one."""
-    with archive.open(info) as member:
-        prolog = b""
-        while len(prolog) < _PROLOG_BYTES * 16:
-            chunk = member.read(_PROLOG_BYTES)
-            if not chunk:
-                break
-            prolog += chunk
-            if re.search(rb"<[A-Za-z_]", prolog.replace(b"<!", b"").replace(b"<?", b"")):
-                break
-    if b"<!DOCTYPE" in prolog.upper() or b"<!ENTITY" in prolog.upper():
-        raise InputError(
-            f"{name}: {info.filename} declares a DOCTYPE or XML entities (a possible "
-            "entity-expansion bomb); XLSX files never need them"
-        )
 
 
 class _Parser(WorkSheetParser):
@@ -143,7 +104,8 @@ class XlsxReader:
         except Exception as exc:  # openpyxl raises many kinds on damaged files
             self._file.close()
             raise InputError(
-                f"{path.rsplit('/', 1)[-1]}: not a readable XLSX workbook ({exc})"
+                f"{path.rsplit('/', 1)[-1]}: not a readable XLSX workbook "
+                f"({public_text(str(exc), path)})"
             ) from None
         self.sheet_names: list[str] = list(self._book.sheetnames)
         self.sheet = _pick_sheet(self._book, sheet, path)
@@ -153,6 +115,7 @@ class XlsxReader:
         first = next(self._rows, None)  # always sheet row 1 (gaps are filled)
         header = first[1] if first else []
         self.labels = [format_cell_value(v) for v in header]
+        check_row_width(1, len(self.labels), limits)
         if header or (self._height or 0) > 1 or (self._width or 0) > 1:
             self.labels += [""] * ((self._width or 0) - len(self.labels))  # as iter_rows pads
         self._flatten_merged_header()
@@ -185,7 +148,9 @@ class XlsxReader:
 
     def _iter_rows(self) -> Iterator[tuple[int, list[object]]]:
         """(sheet row, values) for every row up to the last, gaps filled with empty rows."""
-        with self._sheet._get_source() as source:
+        name = self.path.rsplit("/", 1)[-1]
+        part = getattr(self._sheet, "_worksheet_path", "the sheet")
+        with GuardedXml(self._sheet._get_source(), self.limits, part=part, name=name) as source:
             parser = _Parser(
                 source,
                 self._sheet._shared_strings,
@@ -195,7 +160,6 @@ class XlsxReader:
                 timedelta_formats=self._book._timedelta_formats,
             )
             self._parser = parser
-            self._too_wide = False
             expected = 1
             for index, cells in parser.parse():
                 if index > self.limits.max_xlsx_rows:
@@ -213,18 +177,9 @@ class XlsxReader:
                 for cell in cells:
                     column = cell["column"]
                     if column > self.limits.max_columns:
-                        if self._too_wide:
-                            continue
-                        self._too_wide = True
-                        self.source_errors.append(
-                            SourceError(
-                                "source-error",
-                                f"row {index} has a cell in column {column}, beyond the limit of "
-                                f"{self.limits.max_columns} columns; such cells are ignored",
-                                row_number=index,
-                            )
-                        )
-                        continue
+                        raise LimitError(
+                            f"the file's row {index} has a cell in column {column:,}; the limit is "
+                            f"{self.limits.max_columns:,} columns", problems=[limit_problem("columns", index)])
                     values.extend([None] * (column - len(values) - 1))
                     values.append(cell["value"])
                 yield index, values
@@ -235,8 +190,10 @@ class XlsxReader:
     def iter_batches(self) -> Iterator[RawBatch]:
         """Stream the data rows (sheet row 2 onwards)."""
         width = max(self._width or 0, len(self.labels))
+        per_batch = self.limits.rows_per_batch(width)
         numbers: list[int] = []
         rows: list[list[str | None]] = []
+        cells_held = 0
         for index, values in self._rows:
             cells = [format_cell_value(v) for v in values]
             while len(cells) > width and cells[-1] == "":
@@ -244,12 +201,17 @@ class XlsxReader:
             cells.extend([""] * (width - len(cells)))  # padded like openpyxl's iter_rows
             numbers.append(index)
             rows.append(cells)  # type: ignore[arg-type]
-            if len(rows) >= self.limits.batch_rows:
-                yield rows_to_batch(numbers, rows, width)
-                numbers, rows = [], []
+            cells_held += len(cells)
+            if len(rows) >= per_batch or cells_held >= self.limits.batch_cells:
+                yield self._checked(rows_to_batch(numbers, rows, width))
+                numbers, rows, cells_held = [], [], 0
         if rows:
-            yield rows_to_batch(numbers, rows, width)
+            yield self._checked(rows_to_batch(numbers, rows, width))
         self._report_uncached()
+
+    def _checked(self, batch: RawBatch) -> RawBatch:
+        check_cells(batch, self.limits)
+        return batch
 
     def _report_uncached(self) -> None:
         uncached = getattr(self, "_parser", None) and self._parser.uncached

@@ -2,7 +2,8 @@
 
 Each batch appends ``(row_number, key...)`` to an in-memory list; past ``flush_rows`` rows the
 list goes to a Parquet file in a temporary directory, so memory stays bounded while streaming.
-``duplicates`` then finds, per key, every row after the first and the row it repeats: in Arrow
+``duplicates`` then finds, per key, the rows after the first and the row each repeats (the first
+``limit`` of them, and how many in all): in Arrow
 when everything stayed in memory, else with DuckDB over the Parquet files (DuckDB itself spills
 beyond its memory limit). Keys that only ever increased (sequential ids) need no search at all. Like frictionless, the later row is blamed, and the note names the most
 recent earlier row with the same key ("the same as in the row at position N").
@@ -89,20 +90,23 @@ class UniquenessTracker:
         spill.pending = []
         spill.pending_rows = 0
 
-    def duplicates(self, name: str) -> pa.Table:
-        """Rows repeating an earlier key: columns ``rn``, ``prev`` and the key columns, by ``rn``."""
+    def duplicates(self, name: str, limit: int | None = None) -> tuple[pa.Table, int]:
+        """The first ``limit`` rows repeating an earlier key (columns ``rn``, ``prev`` and the key
+        columns, by ``rn``) and how many there are in all: a file repeating one key on every row
+        yields ``limit`` rows, not one per row."""
         spill = self.spills.get(name)
-        if spill is None or (not spill.files and not spill.pending):
-            return pa.table({"rn": pa.array([], pa.int64()), "prev": pa.array([], pa.int64())})
-        if spill.increasing:
-            return pa.table({"rn": pa.array([], pa.int64()), "prev": pa.array([], pa.int64())})
+        empty = pa.table({"rn": pa.array([], pa.int64()), "prev": pa.array([], pa.int64())})
+        if spill is None or (not spill.files and not spill.pending) or spill.increasing:
+            return empty, 0
         used = [f"k{i}" for i in range(spill.arity) if spill.used[i]]
         if not spill.files:  # everything stayed in memory: Arrow
             pending = pa.concat_tables(spill.pending)
             if len(used) == 1 and not pa.types.is_struct(pending.schema.field(used[0]).type) \
                     and pending.column(used[0]).null_count == 0:
-                return _duplicates_arrow(pending.select(["rn", used[0]]).rename_columns(["rn", "k0"]))
-            return _duplicates_sorted(pending, used)
+                found = _duplicates_arrow(pending.select(["rn", used[0]]).rename_columns(["rn", "k0"]))
+            else:
+                found = _duplicates_sorted(pending, used)
+            return (found if limit is None else found.slice(0, limit)), found.num_rows
         self._flush(spill)
         keys = ", ".join(used)
         table = "read_parquet([" + ", ".join(f"'{f}'" for f in spill.files) + "])"
@@ -111,9 +115,12 @@ class UniquenessTracker:
         if len(used) == 1:
             k = used[0]
             source = f"(SELECT * FROM {table} WHERE {k} IN (SELECT {k} FROM {table} GROUP BY {k} HAVING count(*) > 1))"
-        sql = (f"SELECT rn, prev, {keys} FROM (SELECT rn, {keys}, lag(rn) OVER (PARTITION BY {keys} ORDER BY rn) "
-               f"AS prev FROM {source}) WHERE prev IS NOT NULL ORDER BY rn")
-        return self._connection().sql(sql).to_arrow_table()
+        found = (f"SELECT rn, prev, {keys} FROM (SELECT rn, {keys}, lag(rn) OVER (PARTITION BY {keys} "
+                 f"ORDER BY rn) AS prev FROM {source}) WHERE prev IS NOT NULL")
+        con = self._connection()
+        total = con.execute(f"SELECT count(*) FROM ({found})").fetchall()[0][0]
+        first = con.sql(f"{found} ORDER BY rn" + ("" if limit is None else f" LIMIT {int(limit)}"))
+        return first.to_arrow_table(), int(total)
 
     def close(self) -> None:
         if self._con is not None:

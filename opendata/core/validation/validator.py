@@ -10,6 +10,7 @@ checks; a row whose every cell is blank (missing value or missing cell) yields o
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -117,6 +118,7 @@ class Validator:
                                       flush_rows=self.limits.key_flush_rows)
         self.arrow_schema = pa.schema([(f.name, STORAGE[f.type]) for f in schema.fields])
         self.rows = 0
+        self.unlisted: Counter = Counter()  # duplicate errors beyond finish()'s limit
 
     def check_labels(self) -> list[Error]:
         """Header errors (frictionless v5 semantics, labels matched to fields by position)."""
@@ -250,22 +252,34 @@ class Validator:
             arrays.append(arr)
         return pa.RecordBatch.from_arrays(arrays, schema=self.arrow_schema)
 
-    def finish(self) -> list[Error]:
-        """unique-error and primary-key (duplicate) errors across the whole file, by row."""
+    def finish(self, limit: int | None = None) -> list[Error]:
+        """unique-error and primary-key (duplicate) errors across the whole file, by row.
+
+        With ``limit``, at most that many per key; the others are counted in ``unlisted`` by
+        (type, field number, field name), so a file repeating one key never makes an error per row.
+        """
         out: list[Error] = []
         for col in self.columns:
             if col.unique and col.name in self.keys.spills:
-                for rec in self.keys.duplicates(col.name).to_pylist():
+                found, total = self.keys.duplicates(col.name, limit)
+                for rec in found.to_pylist():
                     # a wide integer's digits ride in k1 (its typed k0 is null)
                     shown = rec.get("k0") if rec.get("k0") is not None else rec.get("k1")
                     out.append(Error("unique-error", f"the same as in the row at position {rec['prev']}", rec["rn"],
                                      col.position + 1, col.name, _show(shown)))
+                self._count_unlisted(("unique-error", col.position + 1, col.name), total - found.num_rows)
         if self.pk_columns:
-            for rec in self.keys.duplicates("\x00primary-key").select(["rn", "prev"]).to_pylist():
+            found, total = self.keys.duplicates("\x00primary-key", limit)
+            for rec in found.select(["rn", "prev"]).to_pylist():
                 out.append(Error("primary-key", f"the same as in the row at position {rec['prev']}", rec["rn"]))
+            self._count_unlisted(("primary-key", None, None), total - found.num_rows)
         self.keys.close()
         out.sort(key=lambda e: e.row_number or 0)
         return out
+
+    def _count_unlisted(self, key: tuple[str, int | None, str | None], n: int) -> None:
+        if n > 0:
+            self.unlisted[key] += n
 
     def close(self) -> None:
         self.keys.close()

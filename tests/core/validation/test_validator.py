@@ -11,7 +11,7 @@ import pytest
 from frictionless import Dialect, Resource, Schema
 from frictionless.formats import CsvControl
 
-from opendata.core.report import KEEP_PER_TYPE
+from opendata.core.report import LIMIT_ERRORS
 from opendata.core.tableschema import load_table_schema
 from opendata.core.validation import ValidationLimits, Validator, validate_reader, validate_table
 from tests.core.ingest_helpers import make_batch
@@ -86,7 +86,7 @@ def test_duplicate_keys_found_across_batches_whether_spilled_to_duckdb_or_not(fl
     assert sorted(got) == sorted(want)
 
 
-def test_every_error_is_counted_but_only_the_first_thousand_per_type_are_kept(tmp_path):
+def test_every_error_is_counted_by_type_and_field_but_only_the_first_thousand_are_kept(tmp_path):
     path = tmp_path / "many.csv"
     path.write_text("n,s\n" + "".join(f"x{i},\n" for i in range(2500)), encoding="utf-8")
     schema = load_table_schema({"fields": [{"name": "n", "type": "integer"},
@@ -96,10 +96,13 @@ def test_every_error_is_counted_but_only_the_first_thousand_per_type_are_kept(tm
     assert report.valid is False
     assert task["stats"]["errors"] == report.descriptor["stats"]["errors"] == 5000
     assert task["errorSummary"] == {"constraint-error": 2500, "type-error": 2500}
+    assert task["errorCounts"] == [
+        {"type": "type-error", "count": 2500, "fieldNumber": 1, "fieldName": "n"},
+        {"type": "constraint-error", "count": 2500, "fieldNumber": 2, "fieldName": "s"}]
     assert task["truncated"] is True
-    kept = [e["type"] for e in task["errors"]]
-    assert kept.count("type-error") == kept.count("constraint-error") == KEEP_PER_TYPE
-    assert task["errors"][0]["rowNumber"] == 2 and task["errors"][-1]["rowNumber"] == KEEP_PER_TYPE + 1
+    kept = [(e["rowNumber"], e["fieldNumber"]) for e in task["errors"]]
+    assert len(kept) == LIMIT_ERRORS  # the first errors in row order, as frictionless' limit-errors
+    assert kept == [(row, f) for row in range(2, 2 + LIMIT_ERRORS // 2) for f in (1, 2)]
 
 
 def test_report_errors_have_frictionless_keys_messages_and_cells(tmp_path):
