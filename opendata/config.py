@@ -47,7 +47,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SQLITE_BUSY_TIMEOUT_MS", 10_000, "SQLite busy timeout in milliseconds (embedded mode).", int),
     Setting("LOG_LEVEL", "INFO", "Level of the opendata loggers: DEBUG, INFO, WARNING, ERROR or CRITICAL.",
             lambda v: v.strip().upper()),
-    Setting("INGEST_WORKERS", 1, "Ingest worker threads in the server process (embedded mode).", int),
+    Setting("INGEST_WORKERS", 1, "Ingest jobs one server process runs at once (embedded mode); each runs in a "
+            "child process with OPENDATA_INGEST_MEMORY_MB of memory.", int),
+    Setting("INGEST_MEMORY_MB", 2048, "Memory (MiB) of the child process an ingest or a publish preparation runs "
+            "in: it is stopped when its resident memory passes this, and its address space is capped at four "
+            "times this; the job fails naming the limit, the server carries on.", int),
+    Setting("INGEST_MAX_COLUMNS", 2_000, "Most columns (cells) in any row of an uploaded file, the header "
+            "included.", int),
+    Setting("INGEST_MAX_CELL_BYTES", 1024**2, "Largest cell of an uploaded file, in bytes (UTF-8).", int),
+    Setting("INGEST_MAX_ROW_BYTES", 16 * 1024**2, "Longest row of an uploaded text file (a CSV record or line, a "
+            "JSON record), in bytes.", int),
+    Setting("INGEST_MAX_JSON_DEPTH", 64, "Deepest nesting of arrays and objects in one JSON record.", int),
+    Setting("INGEST_MAX_WORKBOOK_BYTES", 1024**3, "Largest XLSX workbook once unpacked (checked from the archive "
+            "and while its XML streams), and largest XLS file, in bytes.", int),
+    Setting("LIMIT_ERRORS", 1000, "Errors a validation report keeps in full (as frictionless' limit-errors); "
+            "every error is still counted by type and field.", int),
     Setting("INGEST_STALE_SECONDS", 120.0, "An ingest job whose owner process has not refreshed its heartbeat for "
             "this many seconds is failed at the next start-up (a dead pid on the same host is failed at once).", float),
     Setting("UPLOAD_EXPIRY_HOURS", 24, "Hours a resumable (tus) upload may stay incomplete before it expires.", int),

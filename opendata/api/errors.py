@@ -26,6 +26,7 @@ from opendata.core.errors import (
     OpendataError,
     QueryTimeoutError,
     SchemaError,
+    StorageFullError,
     ValidationError,
 )
 from opendata.services.access import AuthenticationError, PermissionDeniedError
@@ -51,6 +52,7 @@ class TusVersionError(OpendataError):
 
 # Every domain error a request can raise, and its HTTP status (an error not listed answers 400).
 STATUS: dict[type[OpendataError], int] = {
+    StorageFullError: 507,
     NotFoundError: 404,
     ConflictError: 409,
     ValidationError: 422,

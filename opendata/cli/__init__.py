@@ -14,7 +14,7 @@ from opendata.config import (
     configure_logging,
     load_config,
 )
-from opendata.core.errors import OpendataError
+from opendata.core.errors import InputError, OpendataError
 
 EXIT_INVALID = 1
 EXIT_UNUSABLE = 2
@@ -137,6 +137,7 @@ def sync(obj: _Obj, catalog_file: str | None, ingest: bool, dry_run: bool) -> No
 def ingest(obj: _Obj, dataset: str, file: str, sheet: str | None, publish: bool, as_json: bool) -> None:
     """Ingest FILE as a new version of DATASET: validate, scan, convert to CSV and Parquet."""
     from opendata.cli.output import ProgressPrinter, print_ingest_summary
+    from opendata.core.limits import IngestLimits
     from opendata.services.publication import publish_if_clean
     from opendata.services.versions import ingest_file
 
@@ -144,10 +145,11 @@ def ingest(obj: _Obj, dataset: str, file: str, sheet: str | None, publish: bool,
     progress = ProgressPrinter(Path(file).stat().st_size, enabled=not as_json)
     try:
         outcome = ingest_file(sessions=rt.sessions, store=rt.artifacts, dataset=dataset, path=file,
-                              actor="cli", sheet=sheet, progress=progress)
+                              actor="cli", sheet=sheet, progress=progress,
+                              limits=IngestLimits.from_settings(rt.config.values))
     except OpendataError as exc:
         progress.close()
-        _fail(exc, EXIT_UNUSABLE if exc.code == "source-error" else 1)
+        _fail(exc, EXIT_UNUSABLE if isinstance(exc, InputError) else 1)
     progress.close()
     published = None
     if publish and outcome.created:
@@ -166,6 +168,7 @@ def ingest(obj: _Obj, dataset: str, file: str, sheet: str | None, publish: bool,
 def validate(file: str, schema_path: str, sheet: str | None, as_json: bool) -> None:
     """Validate FILE against a Table Schema, with no database. Exit 0 valid, 1 invalid, 2 unusable."""
     from opendata.cli.output import print_report
+    from opendata.core.limits import IngestLimits
     from opendata.core.tableschema import load_table_schema
     from opendata.core.validation import validate_table
 
@@ -177,7 +180,8 @@ def validate(file: str, schema_path: str, sheet: str | None, as_json: bool) -> N
         click.echo(f"error: {file}: file not found", err=True)
         sys.exit(EXIT_UNUSABLE)
     try:
-        report = validate_table(file, schema, sheet=sheet)
+        limits = IngestLimits.from_settings(load_config().values)  # the server's limits, from OPENDATA_*
+        report = validate_table(file, schema, sheet=sheet, read_limits=limits.read, limit_errors=limits.limit_errors)
     except OpendataError as exc:
         _fail(exc, EXIT_UNUSABLE)
     report_dict = report.to_descriptor()

@@ -6,6 +6,10 @@ Each carries a kebab-case ``code`` and, where known, the location of the problem
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,10 +44,17 @@ class OpendataError(Exception):
         self.message = message
         self.problems: list[Problem] = list(problems or [])
 
+    def __reduce__(self):  # pickled whole (a child process sends errors to its parent)
+        return _rebuild, (type(self), self.message, self.problems)
+
     def __str__(self) -> str:
         if not self.problems:
             return self.message
         return self.message + "\n" + "\n".join(f"  - {p}" for p in self.problems)
+
+
+def _rebuild(cls: type[OpendataError], message: str, problems: list[Problem]) -> OpendataError:
+    return cls(message, problems=problems)
 
 
 class SchemaError(OpendataError):
@@ -72,9 +83,37 @@ class LimitError(InputError):
 
 
 class StorageFullError(OpendataError):
-    """The disk (or a quota) is full: the message names what could not be written (HTTP 507)."""
+    """The disk (or a quota, or a file size limit) is full: the message names what could not be
+    written (HTTP 507). Whatever was half-written has been removed."""
 
     code = "storage-full"
+
+
+DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` says the disk, a quota or a file size limit left no room to write."""
+    return isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS
+
+
+def storage_full(what: str, exc: OSError) -> StorageFullError:
+    """The error for ``what`` (e.g. "the Parquet file of this version") not written for lack of room."""
+    reason = os.strerror(exc.errno) if exc.errno else "no room left"
+    return StorageFullError(f"the server could not write {what}: {reason.lower()}; nothing was changed",
+                            problems=[Problem("storage-full", reason, path="storage")])
+
+
+@contextlib.contextmanager
+def room_for(what: str) -> Iterator[None]:
+    """Turn "no space left" (or a quota, or a file size limit) while writing ``what`` into a
+    StorageFullError naming it; the caller's clean-up removes what was half-written."""
+    try:
+        yield
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise storage_full(what, exc) from None
+        raise
 
 
 class NotFoundError(OpendataError):

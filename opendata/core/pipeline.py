@@ -13,6 +13,7 @@ Files that cannot be read at all raise :class:`~opendata.core.errors.InputError`
 
 from __future__ import annotations
 
+import functools
 import queue
 import threading
 import time
@@ -24,6 +25,7 @@ from typing import Any
 import pyarrow as pa
 
 from opendata.core.datapackage import build_datapackage, package_name, write_datapackage
+from opendata.core.errors import room_for
 from opendata.core.files import sha256_file
 from opendata.core.masking import Masker, kept_fields, published_schema
 from opendata.core.memory import use_streaming_memory_pool
@@ -108,15 +110,19 @@ class _Outputs:
         self.masker = masker
         self.discarded = False
         self.number_positions = [(f.name, i) for i, f in enumerate(schema.fields) if f.type == "number"]
-        self.csv = CsvArtifactWriter(out_dir / "data.csv", self.fields)
-        self.writers: list[Any] = [self.csv]
+        self.writers: list[Any] = []
         self.excel: CsvArtifactWriter | None = None
         try:
-            self.parquet = ParquetArtifactWriter(out_dir / "data.parquet", self.fields,
-                                                 table_schema=published_schema(schema))
+            with room_for(_NAMES["csv"]):
+                self.csv = CsvArtifactWriter(out_dir / "data.csv", self.fields)
+            self.writers.append(self.csv)
+            with room_for(_NAMES["parquet"]):
+                self.parquet = ParquetArtifactWriter(out_dir / "data.parquet", self.fields,
+                                                     table_schema=published_schema(schema))
             self.writers.append(self.parquet)
             if excel_csv:
-                self.excel = CsvArtifactWriter(out_dir / "data-excel.csv", self.fields, excel=True)
+                with room_for(_NAMES["csv-excel"]):
+                    self.excel = CsvArtifactWriter(out_dir / "data-excel.csv", self.fields, excel=True)
                 self.writers.append(self.excel)
         except BaseException:
             self.abort()
@@ -128,16 +134,21 @@ class _Outputs:
         masked = self.masker.apply(batch)
         text = {name: source.columns[i] for name, i in self.number_positions if i < len(source.columns)}
         cells = csv_cells(masked, self.fields, text)
-        written = self.csv.write_cells(cells, masked.num_rows)
+        with room_for(_NAMES["csv"]):
+            written = self.csv.write_cells(cells, masked.num_rows)
         if self.excel is not None:
-            self.excel.write_cells(cells, masked.num_rows, canonical=written)
-        self.parquet.write_batch(masked)
+            with room_for(_NAMES["csv-excel"]):
+                self.excel.write_cells(cells, masked.num_rows, canonical=written)
+        with room_for(_NAMES["parquet"]):
+            self.parquet.write_batch(masked)
 
     def close(self) -> list[Artifact]:
         done = []
         try:
             for w in self.writers:
-                done.append(w.close())
+                kind = "parquet" if w is self.parquet else "csv-excel" if w is self.excel else "csv"
+                with room_for(_NAMES[kind]):
+                    done.append(w.close())
         except BaseException:
             self.abort()
             for art in done:
@@ -151,6 +162,10 @@ class _Outputs:
         for w in self.writers:
             w.abort()
         self.writers = []
+
+
+_NAMES = {"csv": "the CSV file of this version", "csv-excel": "the Excel-friendly CSV file of this version",
+          "parquet": "the Parquet file of this version", "datapackage": "the datapackage.json of this version"}
 
 
 class _BackgroundHash:
@@ -175,6 +190,31 @@ class _BackgroundHash:
         return self._digest
 
 
+def run_pipeline_in_child(path: str | Path, schema: TableSchema, out_dir: str | Path, *, memory_bytes: int,
+                          progress: Progress | None = None, **options: Any) -> PipelineResult:
+    """:func:`run_pipeline` in a child process whose memory is limited to ``memory_bytes``.
+
+    The same arguments and result; running out of memory raises a LimitError naming the limit.
+    """
+    from opendata.core.childprocess import run_in_child
+
+    shown = options.get("source_name") or Path(path).name
+    return run_in_child(run_pipeline, str(path), schema, str(out_dir), memory_bytes=memory_bytes,
+                        progress=progress, what=f"reading {shown}", **options)
+
+
+def _room_for_working_files(function: Callable[..., PipelineResult]) -> Callable[..., PipelineResult]:
+    """Name the working files (a transcoded copy, spilled keys) when the disk fills while an ingest
+    writes them; the outputs are named by the writers' own :func:`room_for`."""
+    @functools.wraps(function)
+    def guarded(*args: Any, **kwargs: Any) -> PipelineResult:
+        with room_for("the working files of this ingest (temporary copies and key spills)"):
+            return function(*args, **kwargs)
+
+    return guarded
+
+
+@_room_for_working_files
 def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
                  sheet: str | int | None = None, salt: str | bytes = b"",
                  progress: Progress | None = None, name: str | None = None,
@@ -269,7 +309,8 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
                 descriptor = build_datapackage(
                     name=name or package_name(path.stem), title=title, artifacts=artifacts,
                     table_schema=published_schema(schema), licenses=licenses, base_dir=out_dir)
-                artifacts.append(write_datapackage(out_dir / "datapackage.json", descriptor))
+                with room_for(_NAMES["datapackage"]):
+                    artifacts.append(write_datapackage(out_dir / "datapackage.json", descriptor))
         finally:
             try:
                 worker.join()

@@ -22,9 +22,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from opendata.core.limits import LIMIT_ERRORS
 from opendata.core.report_bounds import ERRORS_WITH_CELLS, bound_report, error_counts
 
-LIMIT_ERRORS = 1000  # errors kept in full, as frictionless' limit-errors (OPENDATA_LIMIT_ERRORS)
 MAX_REPORT_BYTES = 1024 * 1024  # a stored report never exceeds this (JSON, UTF-8)
 MAX_WARNINGS = 100  # warnings kept; all are counted
 SHOWN_CHARS = 500  # a kept error's cell, label and note, and a warning, are cut to this
@@ -272,6 +272,17 @@ class ReportBuilder:
             "stats": {"tasks": 1, "errors": total, "warnings": self.warning_count, "seconds": seconds},
             "warnings": [], "errors": [], "tasks": [task],
         }, self.max_bytes))
+
+
+def failure_report(place: str, note: str, *, stats: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The report of a file that could not be read at all (beyond a limit, damaged): one
+    source-error naming why, a few hundred bytes."""
+    from opendata.core.datapackage import package_name
+
+    shown = public_place(place)
+    builder = ReportBuilder(name=package_name(shown.rsplit(".", 1)[0], default="table"), place=shown)
+    builder.add_error(Error("source-error", note))
+    return builder.build(stats=stats).to_descriptor()
 
 
 def shortened(error: Error, labels: tuple[str, ...] | None = None) -> Error:

@@ -8,6 +8,7 @@ from pathlib import Path
 from opendata.core import lifecycle
 from opendata.core.catalog_file import CatalogSpec
 from opendata.core.errors import OpendataError
+from opendata.core.limits import IngestLimits
 from opendata.services.catalog_sync import CATALOG_ACTOR
 from opendata.services.publication import publish_if_clean
 from opendata.services.runtime import Runtime
@@ -23,7 +24,8 @@ def ingest_catalog_sources(*, runtime: Runtime, spec: CatalogSpec, echo: Callabl
         path = spec.base_dir / d.source
         try:
             outcome = ingest_file(sessions=runtime.sessions, store=runtime.artifacts, dataset=d.identifier,
-                                  path=Path(path), actor=CATALOG_ACTOR, filename=Path(d.source).name, sheet=d.sheet)
+                                  path=Path(path), actor=CATALOG_ACTOR, filename=Path(d.source).name, sheet=d.sheet,
+                                  limits=IngestLimits.from_settings(runtime.config.values))
         except OpendataError as exc:
             echo(f"{d.identifier}: ingest failed: {exc}")
             failures.append(d.identifier)

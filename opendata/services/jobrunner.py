@@ -2,7 +2,9 @@
 swapped for a Redis-backed queue with separate worker processes (scale-out mode).
 
 The embedded :class:`ThreadJobRunner` starts OPENDATA_INGEST_WORKERS threads on the first
-submit, refreshes the heartbeat of its jobs, and stops at process exit (or ``shutdown``).
+submit, refreshes the heartbeat of its jobs, and stops at process exit (or ``shutdown``). Each
+thread only supervises: the ingest itself runs in a child process with OPENDATA_INGEST_MEMORY_MB
+of memory (opendata.core.childprocess), whose fork server is started with the threads.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import threading
 import weakref
 from typing import Protocol
 
+from opendata.core.childprocess import warm_up
 from opendata.services.jobs import process_owner, run_job, touch_heartbeats
 from opendata.services.runtime import Runtime
 
@@ -96,6 +99,7 @@ class ThreadJobRunner:
                 self._threads.append(t)
             threading.Thread(target=self._beat, name="ingest-heartbeat", daemon=True).start()
             atexit.register(self.shutdown, wait=False)
+            warm_up()  # the fork server imports the pipeline while the first upload is still arriving
 
     def _work(self) -> None:
         while True:

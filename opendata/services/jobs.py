@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from opendata.core import lifecycle
 from opendata.core.errors import NotFoundError, OpendataError, Problem, ValidationError
+from opendata.core.limits import IngestLimits
 from opendata.services.access import Viewer
 from opendata.services.audit import audit_record
 from opendata.services.publication import move_version
@@ -199,24 +200,34 @@ def run_job(*, runtime: Runtime, job_id: int, owner: str) -> None:
     try:
         outcome = ingest_file(sessions=runtime.sessions, store=runtime.artifacts, dataset=identifier, path=path,
                               actor=actor, filename=filename, sheet=sheet, progress=progress, sha256=digest,
+                              limits=IngestLimits.from_settings(runtime.config.values),
                               on_version=lambda version_id: _link_version(runtime, job_id, version_id))
     except OpendataError as exc:
-        temp_name = Path(path).name if path else None  # show the client's file name, not the server's
-
-        def _named(text: str) -> str:
-            return text.replace(temp_name, filename) if temp_name else text
+        def _named(text: str) -> str:  # the client's file name, never a path of the server
+            return public_message(text, path=path, filename=filename, home=runtime.config.home)
 
         problems = [{k: _named(v) if isinstance(v, str) else v for k, v in p.to_dict().items()} for p in exc.problems]
         _finish(runtime, job_id, "failed", error={"code": exc.code, "message": _named(exc.message),
                                                   "problems": problems})
     except Exception as exc:  # a bug must still end the job, and never leak into the answer
         log.exception("ingest job %s failed", job_id)
-        _finish(runtime, job_id, "failed", error={"code": "internal-error",
-                                                  "message": f"internal error ({type(exc).__name__})"})
+        _finish(runtime, job_id, "failed", error={"code": "internal-error", "message": (
+            "the job failed because of an internal error; it has been logged "
+            f"({type(exc).__name__}, job {job_id})")})
     else:
         _finish(runtime, job_id, "succeeded", version_id=outcome.version_id, rows=outcome.row_count)
     finally:
         _remove(path)
+
+
+def public_message(text: str, *, path: str | None, filename: str, home: Path) -> str:
+    """A message about an upload as its sender may see it: the upload's temporary name becomes the
+    name it was sent with, and no folder of the server's data folder is shown."""
+    if path:
+        text = text.replace(str(path), filename).replace(Path(path).name, filename)
+    for folder in (str(home), str(Path(home).resolve())):
+        text = text.replace(folder + os.sep, "").replace(folder, "")
+    return text
 
 
 class _ProgressWriter:

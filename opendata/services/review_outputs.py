@@ -1,5 +1,7 @@
 """Re-derive a reviewed version's outputs with its mask and drop resolutions, then publish it.
 
+The re-derivation runs in a child process with the ingest's memory limit (core.childprocess).
+
 A reviewer's ``mask`` or ``drop`` resolution changes what may be published, so before the version
 is published the pipeline runs again from the version's stored source (artifact kind ``source``)
 with the dataset's schema amended by ``x-mask`` rules, and the version's csv, csv-excel, parquet
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from opendata.core import vocab
 from opendata.core.errors import ConflictError
+from opendata.core.limits import IngestLimits
 from opendata.core.tableschema import load_table_schema
 from opendata.services.access import Viewer
 from opendata.services.audit import audit_record
@@ -67,7 +70,7 @@ def amended_schema(descriptor: dict[str, Any], rules: dict[str, dict[str, Any]])
 
 def prepare_outputs(*, runtime: Runtime, version_id: int) -> PreparedOutputs | None:
     """Re-run the pipeline with the version's mask and drop rules (None when there are none)."""
-    from opendata.core.pipeline import run_pipeline
+    from opendata.core.pipeline import run_pipeline_in_child
     from opendata.store.jobs import IngestJob
 
     with runtime.sessions() as session:
@@ -87,7 +90,10 @@ def prepare_outputs(*, runtime: Runtime, version_id: int) -> PreparedOutputs | N
         salt, source_path, source_name = ds.mask_salt, runtime.artifacts.path(source.path), version.source_filename
     workdir = runtime.artifacts.new_workdir(prefix="review-")
     try:
-        result = run_pipeline(source_path, schema, workdir, sheet=sheet, salt=salt, source_name=source_name, **package)
+        limits = IngestLimits.from_settings(runtime.config.values)
+        result = run_pipeline_in_child(source_path, schema, workdir, memory_bytes=limits.memory_bytes, sheet=sheet,
+                                       salt=salt, source_name=source_name, limits=limits.read,
+                                       limit_errors=limits.limit_errors, **package)
         if not result.valid:
             raise ConflictError("the version's source no longer validates with the mask rules applied; "
                                 "reject it and upload a corrected file")

@@ -27,6 +27,7 @@ from opendata.core.errors import (
     OpendataError,
     Problem,
     ValidationError,
+    room_for,
 )
 from opendata.core.files import sha256_file
 from opendata.services.access import Viewer
@@ -89,7 +90,7 @@ def receive_upload(stream: BinaryIO, dest: Path, *, limit: int, expected: int | 
         raise too_large(limit)
     digest = hashlib.sha256()
     try:
-        with open(dest, "xb") as out:
+        with room_for("the uploaded file"), open(dest, "xb") as out:
             size = copy_stream(stream, out, limit=limit, expected=expected, hashers=(digest,))
             out.flush()
             os.fsync(out.fileno())
@@ -180,15 +181,16 @@ def tus_append(*, upload: UploadSession, out: BinaryIO, offset: int, stream: Bin
     out.seek(offset)
     out.truncate()  # drop bytes a crashed earlier PATCH wrote but never committed
     try:
-        written = copy_stream(stream, out, limit=remaining, hashers=(hasher,) if hasher else ())
+        with room_for("this part of the upload"):
+            written = copy_stream(stream, out, limit=remaining, hashers=(hasher,) if hasher else ())
+            out.flush()
+            os.fsync(out.fileno())
     except BaseException:
         out.truncate(offset)
         raise
     if hasher is not None and hasher.digest() != expected:
         out.truncate(offset)
         raise ChecksumMismatchError(f"the chunk does not match its {algo} Upload-Checksum")
-    out.flush()
-    os.fsync(out.fileno())
     return offset + written
 
 

@@ -14,7 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from opendata.core import lifecycle, vocab
-from opendata.core.errors import ConflictError, NotFoundError, OpendataError
+from opendata.core.errors import ConflictError, InputError, NotFoundError, OpendataError, room_for
+from opendata.core.limits import IngestLimits
+from opendata.core.report import failure_report
 from opendata.core.tableschema import load_table_schema
 from opendata.services.publication import move_version
 from opendata.store.artifacts import LocalArtifactStore, sha256_file
@@ -74,14 +76,19 @@ def _create_version(sessions: sessionmaker[Session], dataset_id: int, *, filenam
 def ingest_file(*, sessions: sessionmaker[Session], store: LocalArtifactStore, dataset: str, path: str | Path,
                 actor: str, filename: str | None = None, sheet: str | None = None,
                 progress: Callable[[int, int], None] | None = None, sha256: str | None = None,
-                on_version: Callable[[int], None] | None = None) -> IngestOutcome:
+                limits: IngestLimits | None = None, on_version: Callable[[int], None] | None = None
+                ) -> IngestOutcome:
     """Validate and convert ``path`` into a new version of ``dataset`` (awaiting review if valid).
 
     Identical bytes already uploaded to the dataset make no new version: the existing one is
-    returned. A failure leaves every existing version untouched and is recorded on the new one.
+    returned. A failure leaves every existing version untouched and is recorded on the new one;
+    a file that cannot be read (damaged, beyond a limit) also gets a one-error report saying why.
+    The pipeline runs in a child process within ``limits.memory_bytes`` (see core.childprocess).
     ``on_version`` is told the version's id as soon as it exists (an ingest job links itself to it).
     """
-    from opendata.core.pipeline import run_pipeline  # the heavy part, imported on use
+    from opendata.core.pipeline import run_pipeline_in_child  # the heavy part, imported on use
+
+    limits = limits or IngestLimits()
 
     started = time.monotonic()
     path = Path(path)
@@ -109,8 +116,10 @@ def ingest_file(*, sessions: sessionmaker[Session], store: LocalArtifactStore, d
         move_version(session, session.get(Version, version_id), lifecycle.VALIDATING, actor)
     workdir = store.new_workdir()
     try:
-        result = run_pipeline(path, schema, workdir, sheet=sheet, salt=salt, progress=progress,
-                              source_sha256=digest, source_name=filename or path.name, **package)
+        result = run_pipeline_in_child(path, schema, workdir, memory_bytes=limits.memory_bytes, sheet=sheet,
+                                       salt=salt, progress=progress, source_sha256=digest,
+                                       source_name=filename or path.name, limits=limits.read,
+                                       limit_errors=limits.limit_errors, **package)
         stored = {"source": (*_adopt_source(store, path, digest), "source")}
         for art in result.artifacts:
             rel, sha, nbytes = store.adopt(art.path, sha256=art.sha256, suffix=Path(art.path).suffix)
@@ -127,6 +136,10 @@ def ingest_file(*, sessions: sessionmaker[Session], store: LocalArtifactStore, d
                                      media_type=vocab.media_type(kind)))
             valid = bool(result.report.get("valid"))
             move_version(session, version, lifecycle.AWAITING_REVIEW if valid else lifecycle.INVALID, actor)
+    except InputError as exc:
+        _fail(sessions, version_id, actor, f"{exc.code}: {exc.message}",
+              report=failure_report(filename or path.name, exc.message, stats={"bytes": size, "sha256": digest}))
+        raise
     except OpendataError as exc:
         _fail(sessions, version_id, actor, f"{exc.code}: {exc}")
         raise
@@ -140,17 +153,20 @@ def ingest_file(*, sessions: sessionmaker[Session], store: LocalArtifactStore, d
 
 def _adopt_source(store: LocalArtifactStore, path: Path, digest: str) -> tuple[str, str, int]:
     """Keep the bytes as uploaded, so every version can be verified against its source."""
-    with open(path, "rb") as fh:
+    with room_for("the uploaded file as the source of this version"), open(path, "rb") as fh:
         rel, sha, nbytes = store.put_stream(fh, suffix=".source")
     assert sha == digest, "source changed while it was being ingested"
     return rel, sha, nbytes
 
 
-def _fail(sessions: sessionmaker[Session], version_id: int, actor: str, note: str) -> None:
+def _fail(sessions: sessionmaker[Session], version_id: int, actor: str, note: str,
+          report: dict[str, Any] | None = None) -> None:
     with transaction(sessions) as session:
         version = session.get(Version, version_id)
         if version.state not in (lifecycle.FAILED, lifecycle.INVALID, lifecycle.AWAITING_REVIEW):
             move_version(session, version, lifecycle.FAILED, actor, note)
+            if report is not None:
+                version.report = report
 
 
 def _outcome(sessions: sessionmaker[Session], version_id: int, *, created: bool, seconds: float) -> IngestOutcome:

@@ -7,7 +7,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from opendata.core.errors import Problem, StorageFullError
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 10_000, echo: bool = False) -> Engine:
@@ -44,8 +47,22 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     try:
         yield session
         session.commit()
+    except OperationalError as exc:
+        session.rollback()
+        if database_full(exc):
+            raise StorageFullError("the server could not write to its database: the disk is full; nothing was "
+                                   "changed", problems=[Problem("storage-full", str(exc.orig), path="database")]
+                                   ) from None
+        raise
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+def database_full(exc: OperationalError) -> bool:
+    """Whether the database refused a write for lack of room (SQLite SQLITE_FULL, PostgreSQL 53100)."""
+    orig = exc.orig
+    return (getattr(orig, "sqlite_errorname", "") == "SQLITE_FULL" or getattr(orig, "pgcode", None) == "53100"
+            or "disk is full" in str(orig) or "No space left" in str(orig))

@@ -16,32 +16,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from opendata.core.errors import LimitError, Problem
+from opendata.core.limits import DEFAULT_BATCH_ROWS, ReadLimits
 
-DEFAULT_BATCH_ROWS = 65_536
+__all__ = ["DEFAULT_BATCH_ROWS", "EXTRA_CELLS_LISTED", "RawBatch", "ReadLimits", "SourceError", "TableReader"]
+
 EXTRA_CELLS_LISTED = 10_000  # extra cells listed per batch; the others are counted only
-
-
-@dataclass(frozen=True)
-class ReadLimits:
-    """Bounds on untrusted input, each checked before the work it bounds (see ``limits``).
-
-    The defaults equal the settings' defaults (OPENDATA_INGEST_MAX_*, docs/configuration.md).
-    """
-
-    max_columns: int = 2_000  # cells in any row, the header included
-    max_cell_bytes: int = 1024 * 1024  # one cell, UTF-8
-    max_row_bytes: int = 16 * 1024 * 1024  # one row as written in the file: a CSV record, a JSON record
-    max_json_depth: int = 64  # arrays and objects nested in one JSON record
-    max_xlsx_rows: int = 5_000_000
-    max_xlsx_uncompressed_bytes: int = 1024**3  # a workbook unpacked (XLSX), or an XLS file
-    max_xlsx_compression_ratio: float = 200.0
-    batch_rows: int = DEFAULT_BATCH_ROWS  # rows per batch (CSV batches follow csv_block_bytes)
-    batch_cells: int = 1_000_000  # wide tables get fewer rows per batch
-    csv_block_bytes: int = 4 * 1024 * 1024  # bytes pyarrow parses at a time (grows for long rows)
-
-    def rows_per_batch(self, width: int) -> int:
-        """Rows per batch for a table ``width`` cells wide (at least one)."""
-        return max(1, min(self.batch_rows, self.batch_cells // max(width, 1)))
 
 
 @dataclass(frozen=True)

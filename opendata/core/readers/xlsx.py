@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 
-from opendata.core.errors import InputError, LimitError
+from opendata.core.errors import InputError, LimitError, OpendataError
 from opendata.core.readers.base import (
     RawBatch,
     ReadLimits,
@@ -147,6 +147,16 @@ class XlsxReader:
                 self.warnings.append(f"merged header cells {ref} filled with {value!r}")
 
     def _iter_rows(self) -> Iterator[tuple[int, list[object]]]:
+        """(sheet row, values) for every row up to the last; a damaged sheet is an InputError."""
+        try:
+            yield from self._sheet_rows()
+        except OpendataError:
+            raise
+        except Exception as exc:  # openpyxl and its XML parser raise many kinds on damaged sheets
+            raise InputError(f"{self.path.rsplit('/', 1)[-1]}: the sheet {self.sheet!r} cannot be read "
+                             f"({type(exc).__name__}: {public_text(str(exc), self.path)})") from None
+
+    def _sheet_rows(self) -> Iterator[tuple[int, list[object]]]:
         """(sheet row, values) for every row up to the last, gaps filled with empty rows."""
         name = self.path.rsplit("/", 1)[-1]
         part = getattr(self._sheet, "_worksheet_path", "the sheet")
@@ -241,6 +251,8 @@ class XlsxReader:
 
 def _pick_sheet(book, sheet: str | int | None, path: str) -> str:  # type: ignore[no-untyped-def]
     names = list(book.sheetnames)
+    if not names:
+        raise InputError(f"{path.rsplit('/', 1)[-1]}: the workbook has no sheet that can be read")
     if sheet is None:
         return book.worksheets[0].title if book.worksheets else names[0]
     if isinstance(sheet, int) and 1 <= sheet <= len(names):

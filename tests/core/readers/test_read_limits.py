@@ -254,3 +254,27 @@ def test_extra_cells_beyond_the_listed_number_are_counted_per_row():
     assert len(batch.extra_cells) == EXTRA_CELLS_LISTED
     assert sum(n for _, n in batch.extra_unlisted) == 3 * 6_000 - EXTRA_CELLS_LISTED
     assert batch.extra_unlisted == [(3, 2_000), (4, 6_000)]
+
+
+@pytest.mark.parametrize("sheet_xml, expected", [
+    (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+     b'<c r="A1" t="s"><v>5</v></c></row></sheetData></worksheet>', "the sheet 'Sheet' cannot be read"),
+    (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+     b'<c r="!!"><v>1</v></c></row></sheetData></worksheet>', "the sheet 'Sheet' cannot be read"),
+    (None, "the workbook has no sheet that can be read"),
+])
+def test_a_damaged_sheet_is_an_input_error_naming_the_file_only(tmp_path, sheet_xml, expected):
+    folder = tmp_path / "srv" / "uploads"
+    folder.mkdir(parents=True)
+    valid = make_xlsx(tmp_path / "ok.xlsx", [["a"], [1]])
+    sheet = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(valid) as old, zipfile.ZipFile(folder / "up.upload", "w") as new:
+        for info in old.infolist():
+            if info.filename != sheet:
+                new.writestr(info.filename, old.read(info.filename))
+            elif sheet_xml is not None:
+                new.writestr(sheet, sheet_xml)
+    with pytest.raises(InputError) as caught:
+        read_table(folder / "up.upload")
+    assert caught.value.message.startswith(f"up.upload: {expected}")
+    assert str(tmp_path) not in str(caught.value)
