@@ -145,7 +145,8 @@ def job_list(*, session: Session, viewer: Viewer, filters: JobFilter = JobFilter
     """The jobs the viewer may see, newest first; ``filters.before`` (a job id) continues a page."""
     query = (select(IngestJob).join(Dataset, IngestJob.dataset_id == Dataset.id)
              .where(job_visible_clause(viewer))
-             .options(joinedload(IngestJob.dataset), joinedload(IngestJob.version))
+             .options(joinedload(IngestJob.dataset),
+                      joinedload(IngestJob.version).joinedload(Version.report_record))
              .order_by(IngestJob.id.desc()).limit(max(1, min(limit, MAX_JOB_PAGE))))
     if filters.dataset is not None:
         query = query.where(Dataset.identifier == filters.dataset)
@@ -176,11 +177,11 @@ def job_dict(job: IngestJob) -> dict[str, Any]:
     }
     if job.version is not None:
         v = job.version
-        report = v.report or {}
-        stats = report.get("stats") or {}
+        summary = v.report_record  # its counts only: the report itself is not read
         out["version"] = {"number": v.number, "state": v.state, "row_count": v.row_count,
-                          "report": {"valid": report.get("valid"), "errors": stats.get("errors"),
-                                     "warnings": stats.get("warnings")},
+                          "report": {"valid": summary.valid if summary else None,
+                                     "errors": summary.errors if summary else None,
+                                     "warnings": summary.warnings if summary else None},
                           "pii_unresolved": int((v.pii or {}).get("unresolved", 0) or 0)}
     return out
 

@@ -171,7 +171,6 @@ class Version(Base):
     source_sha256: Mapped[str] = mapped_column(String(64))
     schema_sha256: Mapped[str] = mapped_column(String(64))
     row_count: Mapped[int | None] = mapped_column(BigInteger)
-    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     pii: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -180,6 +179,43 @@ class Version(Base):
     dataset: Mapped[Dataset] = relationship(back_populates="versions")
     artifacts: Mapped[list[Artifact]] = relationship(back_populates="version", order_by="Artifact.kind")
     events: Mapped[list[VersionEvent]] = relationship(back_populates="version", order_by="VersionEvent.id")
+    # the validation report lives in its own table: reading a version never reads it unless asked
+    report_record: Mapped[VersionReport | None] = relationship(
+        back_populates="version", cascade="all, delete-orphan", single_parent=True)
+
+    @property
+    def report(self) -> dict[str, Any] | None:
+        """The validation report (Frictionless v5 shape), loaded on first use."""
+        return self.report_record.report if self.report_record is not None else None
+
+    @report.setter
+    def report(self, value: dict[str, Any] | None) -> None:
+        if value is None:
+            self.report_record = None
+            return
+        stats = value.get("stats") or {}
+        record = self.report_record or VersionReport()
+        record.valid, record.report = value.get("valid"), value
+        record.errors, record.warnings = stats.get("errors"), stats.get("warnings")
+        self.report_record = record
+
+
+class VersionReport(Base):
+    """A version's validation report (bounded to 1 MiB when built), and its summary counts.
+
+    Apart from ``version`` so that dataset pages, lists and exports never read reports; the
+    summary columns answer job lists without reading the report itself (deferred).
+    """
+
+    __tablename__ = "version_report"
+
+    version_id: Mapped[int] = mapped_column(ForeignKey("version.id", ondelete="CASCADE"), primary_key=True)
+    valid: Mapped[bool | None]
+    errors: Mapped[int | None] = mapped_column(BigInteger)
+    warnings: Mapped[int | None] = mapped_column(BigInteger)
+    report: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
+
+    version: Mapped[Version] = relationship(back_populates="report_record")
 
 
 class Artifact(Base):
