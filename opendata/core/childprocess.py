@@ -2,8 +2,8 @@
 memory limit, so a file can fail only its own job, never the process that serves everyone.
 
 Children are forked by multiprocessing's fork server, which imports the pipeline's modules once
-(see :data:`PRELOAD`): a child starts in milliseconds, and never inherits the parent's threads,
-locks, database connections or sockets. A child
+(see :data:`PRELOAD` and core.pipeline_preload): a child starts in milliseconds, and never
+inherits the parent's threads, locks, database connections or sockets. A child
 
 - caps its address space (``RLIMIT_AS``) at its size when it starts plus ``ADDRESS_SPACE_FACTOR``
   times the memory limit, so one huge allocation fails at once instead of swapping (allocators
@@ -33,7 +33,7 @@ from typing import Any
 from opendata.core.errors import LimitError, OpendataError, Problem
 
 log = logging.getLogger(__name__)
-PRELOAD = ["opendata.core.pipeline", "opendata.core.readers", "opendata.core.readers.delimited",
+PRELOAD = ["opendata.core.pipeline", "opendata.core.pipeline_preload", "opendata.core.readers", "opendata.core.readers.delimited",
            "opendata.core.readers.xlsx", "opendata.core.readers.xls", "opendata.core.readers.jsonl",
            "opendata.core.validation", "opendata.core.pii", "opendata.core.writers", "pyarrow.parquet",
            "pyarrow.csv", "duckdb", "openpyxl", "frictionless"]
