@@ -17,6 +17,11 @@ ROOT = Path(__file__).resolve().parents[1]
 OPENDATA = [sys.executable, "-c", "from opendata.cli import run; run()"]
 
 
+_LIMITED = ("import os, resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+            "n = int(sys.argv[1]); resource.setrlimit(resource.RLIMIT_FSIZE, (n, n)); "
+            "os.execv(sys.argv[2], sys.argv[2:])")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -26,8 +31,10 @@ def free_port() -> int:
 class LiveServer:
     """The real server over an OPENDATA_HOME; ``env`` adds OPENDATA_ settings (rate limits are off)."""
 
-    def __init__(self, home: str | Path, *, gunicorn: bool = False, **env: str):
+    def __init__(self, home: str | Path, *, gunicorn: bool = False, file_size_limit: int | None = None, **env: str):
         self.gunicorn = gunicorn  # the production server (gthread workers) instead of `opendata serve`
+        # RLIMIT_FSIZE for the server and its children, SIGXFSZ ignored: writing beyond it fails as on a full disk
+        self.file_size_limit = file_size_limit
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "OPENDATA_HOME": str(home), "OPENDATA_RATE_LIMIT_ENABLED": "false",
@@ -48,6 +55,8 @@ class LiveServer:
             command = ([sys.executable, "-m", "gunicorn", "-w", "1", "-k", "gthread", "--threads", "2",
                         "-b", f"127.0.0.1:{self.port}", "opendata.wsgi:app"] if self.gunicorn
                        else [*OPENDATA, "serve", "--host", "127.0.0.1", "--port", str(self.port)])
+            if self.file_size_limit is not None:
+                command = [sys.executable, "-c", _LIMITED, str(self.file_size_limit), *command]
             self.proc = subprocess.Popen(command, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
         deadline = time.monotonic() + 30
         while True:

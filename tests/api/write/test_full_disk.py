@@ -1,0 +1,94 @@
+"""A full disk, against the production server: a clear error naming what could not be written,
+nothing half-stored, nothing published, and what was published still served unchanged.
+
+The server runs with a file size limit (RLIMIT_FSIZE, SIGXFSZ ignored), so writing a file beyond
+it fails exactly as a full disk fails (the write returns an error); no root or small filesystem
+is needed. The 8 MiB limit leaves room for the database and for a 7.8 MB upload, but not for a
+9 MB upload nor for the Excel-friendly copy of the 7.8 MB file (CRLF line ends make it 8.7 MB).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import json
+import time
+
+import pytest
+
+from opendata.services.publication import publish_if_clean
+from opendata.services.versions import ingest_file
+from opendata.store.models import Artifact, Version
+from tests.accounts_fixtures import make_token, seed_accounts
+from tests.live_server import LiveServer
+
+LIMIT = 8 * 1024 * 1024
+
+
+def _post(server: LiveServer, token: str, body: bytes, filename: str) -> tuple[int, dict]:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+    try:
+        conn.request("POST", f"/api/v1/datasets/subsidies/uploads?filename={filename}", body=body,
+                     headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"})
+        response = conn.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        conn.close()
+
+
+def _csv(size: int) -> bytes:
+    """A valid CSV of about ``size`` bytes in short lines (so CRLF line ends add 11%)."""
+    lines, total, i = ["id,name,amount\n"], 15, 0
+    while total < size:
+        i += 1
+        line = f"{i},,\n"
+        lines.append(line)
+        total += len(line)
+    return "".join(lines).encode()
+
+
+@pytest.fixture
+def full(runtime, tmp_path):
+    seed_accounts(runtime, tmp_path / "project")
+    source = tmp_path / "budget.csv"
+    source.write_text("id,name,amount\n1,教育,100.5\n2,卫生,200\n", encoding="utf-8")
+    outcome = ingest_file(sessions=runtime.sessions, store=runtime.artifacts, dataset="budget", path=source,
+                          actor="tests")
+    assert publish_if_clean(runtime=runtime, version_id=outcome.version_id, actor="tests").startswith("published")
+    token = make_token(runtime, "finclerk", scopes=["publish"])
+    with LiveServer(runtime.config.home, gunicorn=True, file_size_limit=LIMIT) as server:
+        yield server, token
+
+
+def test_a_full_disk_fails_the_upload_or_its_job_naming_what_could_not_be_written(full, runtime):
+    server, token = full
+    before = server.get("/api/v1/datasets/budget/download.csv")[1]
+
+    status, answer = _post(server, token, _csv(9 * 1024 * 1024), "big.csv")
+    assert status == 507, answer
+    assert answer["code"] == "storage-full"
+    assert answer["message"] == "the server could not write the uploaded file: file too large; nothing was changed"
+    assert not list((runtime.config.home / "uploads").glob("*.upload")), "a half-written upload was left behind"
+
+    status, job = _post(server, token, _csv(7_800_000), "seven.csv")
+    assert status == 202, job
+    deadline = time.monotonic() + 120
+    while job["state"] not in ("succeeded", "failed"):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.1)
+        job = json.loads(server.get(job["url"], token)[1])
+    assert job["state"] == "failed" and job["error"]["code"] == "storage-full"
+    assert job["error"]["message"] == ("the server could not write the Excel-friendly CSV file of this version: "
+                                       "file too large; nothing was changed")
+    assert job["version"]["state"] == "failed"
+
+    with runtime.sessions() as session:
+        failed = session.query(Version).filter_by(number=job["version"]["number"], state="failed").one()
+        assert failed.artifacts == [] and failed.published_at is None
+        for art in session.query(Artifact).all():  # every stored file is whole
+            path = runtime.artifacts.path(art.path)
+            assert hashlib.sha256(path.read_bytes()).hexdigest() == art.sha256
+    assert not [p for p in runtime.artifacts.tmp.rglob("*") if p.is_file()], "half-written outputs were left"
+    assert server.get("/api/v1/datasets/budget/download.csv") == (200, before)
+    listed = json.loads(server.get("/api/v1/datasets/subsidies/versions", token)[1])["versions"]
+    assert [v["state"] for v in listed if v["state"] == "published"] == []
