@@ -6,6 +6,11 @@ Run by hand (not part of the test suite)::
     .venv/bin/python bench/ingest.py --rows 10000000      # ~1.4 GB
     .venv/bin/python bench/ingest.py --rows 10000000 --skip frictionless --write
 
+``ingest-child`` is the default full ingest as the server runs it: in a child process forked by
+the fork server (opendata/core/childprocess.py), timed from the request to the answer back; its
+peak RSS is the child's, sampled every 20 ms. The start-up cost of a child on its own (forking,
+the memory limit, the answer through the pipe) is measured with ``--startup``.
+
 The CSV is generated deterministically (numpy, seed 42) under bench/data/ (git-ignored) with
 its Table Schema. Each measurement runs in its own subprocess, which reports its wall time and
 its peak resident memory (VmHWM from /proc/self/status). ``--write`` puts the results into
@@ -31,7 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 DOC = ROOT / "docs" / "benchmarks.md"
 CHUNK_ROWS = 500_000
-TOOLS = ("frictionless", "validate", "ingest", "ingest-excel")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+TICK = os.sysconf("SC_CLK_TCK")
+TOOLS = ("frictionless", "validate", "ingest", "ingest-excel", "ingest-child")
 
 CATEGORIES = ["行政许可", "行政处罚", "行政强制", "行政征收", "行政给付", "行政检查", "行政确认", "其他"]
 _ORG_PREFIX = ["北京市", "上海市", "杭州市", "广州市", "深圳市", "成都市", "武汉市", "南京市", "西安市", "重庆市"]
@@ -122,6 +129,11 @@ def measure(tool: str, csv_path: str, schema_path: str) -> dict:
     from opendata.core.validation import validate_table
 
     descriptor = json.loads(Path(schema_path).read_text("utf-8"))
+    if tool == "ingest-child":
+        from opendata.core.childprocess import run_in_child
+
+        run_in_child(os.getpid, memory_bytes=2 * 1024**3)  # the fork server has imported the pipeline
+        children_cpu = _tree_cpu_seconds()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu_before = usage.ru_utime + usage.ru_stime
     started = time.perf_counter()
@@ -138,8 +150,11 @@ def measure(tool: str, csv_path: str, schema_path: str) -> dict:
                "errors": report["stats"]["errors"]}
     else:
         with tempfile.TemporaryDirectory(dir=DATA) as out_dir:
-            result = run_pipeline(csv_path, load_table_schema(descriptor), out_dir, salt=os.urandom(16),
-                                  excel_csv=tool == "ingest-excel")
+            if tool == "ingest-child":
+                result, child_peak = _in_child(csv_path, load_table_schema(descriptor), out_dir)
+            else:
+                result = run_pipeline(csv_path, load_table_schema(descriptor), out_dir, salt=os.urandom(16),
+                                      excel_csv=tool == "ingest-excel")
             out = {"valid": result.valid, "rows": result.row_count,
                    "errors": result.report["stats"]["errors"],
                    "outputs": {a.kind: a.bytes for a in result.artifacts},
@@ -148,7 +163,90 @@ def measure(tool: str, csv_path: str, schema_path: str) -> dict:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     out["cpu_seconds"] = usage.ru_utime + usage.ru_stime - cpu_before
     out["peak_rss_mb"] = _peak_rss_mb()
+    if tool == "ingest-child":
+        out["cpu_seconds"] += _tree_cpu_seconds() - children_cpu  # the child, reaped by the fork server
+        out["peak_rss_mb"] = child_peak
     return out
+
+
+def _in_child(csv_path: str, schema, out_dir: str):
+    """run_pipeline_in_child (the default outputs); (result, the child's peak RSS in MB)."""
+    import threading
+
+    from opendata.core.pipeline import run_pipeline_in_child
+
+    peak, done = [0.0], threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.02):
+            peak[0] = max(peak[0], _grandchildren_rss_mb())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        result = run_pipeline_in_child(csv_path, schema, out_dir, memory_bytes=2 * 1024**3, salt=os.urandom(16))
+    finally:
+        done.set()
+        sampler.join()
+    return result, peak[0]
+
+
+def _descendants() -> dict[int, int]:
+    """pid -> depth below this process (1: children, 2: grandchildren...)."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    depth, todo = {}, [(os.getpid(), 0)]
+    while todo:
+        pid, d = todo.pop()
+        for child, parent in parents.items():
+            if parent == pid and child not in depth:
+                depth[child] = d + 1
+                todo.append((child, d + 1))
+    return depth
+
+
+def _grandchildren_rss_mb() -> float:
+    """The largest RSS of a process forked by the fork server (this process's grandchildren)."""
+    best = 0.0
+    for pid, depth in _descendants().items():
+        if depth == 2:
+            try:
+                best = max(best, int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE / 2**20)
+            except (OSError, IndexError, ValueError):
+                continue
+    return best
+
+
+def _tree_cpu_seconds() -> float:
+    """CPU seconds of this process's descendants, including their reaped children."""
+    total = 0.0
+    for pid in _descendants():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(v) for v in fields[11:15]) / TICK
+    return total
+
+
+def measure_startup(runs: int = 30) -> dict:
+    """Milliseconds from asking for a child to its answer (os.getpid), once the fork server runs."""
+    sys.path.insert(0, str(ROOT))
+    from opendata.core.childprocess import run_in_child
+
+    run_in_child(os.getpid, memory_bytes=2 * 1024**3)
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        run_in_child(os.getpid, memory_bytes=2 * 1024**3)
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return {"runs": runs, "median_ms": times[runs // 2], "min_ms": times[0], "max_ms": times[-1]}
 
 
 def run_child(tool: str, csv_path: Path, schema_path: Path) -> dict:
@@ -180,7 +278,7 @@ def machine() -> dict:
     }
 
 
-def render(rows: int, size: int, results: dict, info: dict) -> str:
+def render(rows: int, size: int, results: dict, info: dict, startup: dict | None = None) -> str:
     """The markdown for one run."""
     base = results.get("frictionless", {})
     lines = [
@@ -198,7 +296,8 @@ def render(rows: int, size: int, results: dict, info: dict) -> str:
     ]
     names = {"frictionless": "frictionless-py `validate`", "validate": "opendata validation (`validate_table`)",
              "ingest": "opendata full ingest (`run_pipeline`: CSV + Parquet)",
-             "ingest-excel": "opendata full ingest + Excel CSV (the default)"}
+             "ingest-excel": "opendata full ingest + Excel CSV (the default)",
+             "ingest-child": "the same in a child process, as the server runs it"}
     for tool, res in results.items():
         if "failed" in res:
             lines.append(f"| {names[tool]} | failed: {res['failed'][0]} | | | | | | | |")
@@ -212,6 +311,10 @@ def render(rows: int, size: int, results: dict, info: dict) -> str:
     if ingest.get("outputs"):
         sizes = ", ".join(f"{k} {v / 1e6:,.1f} MB" for k, v in ingest["outputs"].items())
         lines += ["", f"Full ingest wrote: {sizes}; PII findings: {ingest.get('pii_findings')}."]
+    if startup:
+        lines += ["", f"Starting a child once the fork server runs (fork, memory limit, answer back): median "
+                      f"{startup['median_ms']:.1f} ms (min {startup['min_ms']:.1f}, max {startup['max_ms']:.1f}) "
+                      f"over {startup['runs']} runs."]
     return "\n".join(lines) + "\n"
 
 
@@ -237,10 +340,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--skip", action="append", default=[], choices=TOOLS)
     parser.add_argument("--write", action="store_true", help="record the results in docs/benchmarks.md")
+    parser.add_argument("--startup", action="store_true", help="also measure the start-up of a child process")
     parser.add_argument("--measure", nargs=3, metavar=("TOOL", "CSV", "SCHEMA"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
-        print(json.dumps(measure(*args.measure)))
+        print(json.dumps(measure_startup() if args.measure[0] == "startup" else measure(*args.measure)))
         return 0
     t0 = time.perf_counter()
     load_before = f"{os.getloadavg()[0]:.2f}"
@@ -253,7 +357,10 @@ def main(argv: list[str] | None = None) -> int:
             continue
         results[tool] = res = run_child(tool, csv_path, schema_path)
         print(f"{tool}: {json.dumps(res)}", flush=True)
-    section = render(args.rows, size, results, {**machine(), "load_before": load_before})
+    startup = run_child("startup", csv_path, schema_path) if args.startup else None
+    if startup:
+        print(f"startup: {json.dumps(startup)}", flush=True)
+    section = render(args.rows, size, results, {**machine(), "load_before": load_before}, startup)
     print()
     print(section)
     if args.write:

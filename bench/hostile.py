@@ -1,0 +1,217 @@
+"""How fast a published dataset answers while hostile files are being uploaded and refused.
+
+Run by hand (not part of the test suite)::
+
+    .venv/bin/python bench/hostile.py                  # 5 rounds
+    .venv/bin/python bench/hostile.py --rounds 9 --write
+
+One gunicorn server (the production server: 1 worker, gthread, 2 threads, as tests/live_server.py
+starts it) over a fresh OPENDATA_HOME with a published dataset (budget, 500 rows). Each round
+measures, alternating, A: reading budget while nothing else happens, and B: reading budget while
+one hostile file (the generators of tests/hostile_files.py, the same as the live test's) is
+uploaded and its job runs to its failure. A reading is one GET of each of: the API detail, a page
+of rows, the CSV download, the HTML page, CKAN package_show and /data.json, one after the other
+on one connection at a time. The figures are the latencies (median, 95th percentile, maximum) per
+side, the median of the per-round ratios B/A with their range, and the server's CPU seconds (its
+process tree) per side beside the wall seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import os
+import platform
+import re
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests import hostile_files as hostile  # noqa: E402
+from tests.live_server import LiveServer  # noqa: E402
+
+DOC = ROOT / "docs" / "benchmarks.md"
+HEADING = "## Hostile uploads"
+READS = ["/api/v1/datasets/budget", "/api/v1/datasets/budget/rows?limit=5", "/api/v1/datasets/budget/download.csv",
+         "/datasets/budget", "/api/3/action/package_show?id=budget", "/data.json"]
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def prepare(home: Path) -> str:
+    """A migrated home with the basic catalogue, budget published; returns a publisher's token."""
+    from opendata.config import load_config
+    from opendata.services.publication import publish_if_clean
+    from opendata.services.runtime import Runtime
+    from opendata.services.versions import ingest_file
+    from opendata.store.migrate import upgrade_to_head
+    from tests.accounts_fixtures import make_token, seed_accounts
+
+    runtime = Runtime(load_config({}, HOME=str(home)))
+    runtime.config.home.mkdir(parents=True, exist_ok=True)
+    upgrade_to_head(runtime.config.database_url)
+    seed_accounts(runtime, home.parent / "project")
+    source = home.parent / "budget.csv"
+    source.write_text("id,name,amount\n" + "".join(f"{i},项目{i},{i * 1.5}\n" for i in range(1, 501)), "utf-8")
+    outcome = ingest_file(sessions=runtime.sessions, store=runtime.artifacts, dataset="budget", path=source,
+                          actor="bench")
+    publish_if_clean(runtime=runtime, version_id=outcome.version_id, actor="bench")
+    token = make_token(runtime, "finclerk", scopes=["publish"])
+    runtime.close()
+    return token
+
+
+def hostile_bodies(folder: Path) -> list[tuple[str, object, int]]:
+    """(file name, body, length) of each hostile upload; file-like bodies are streamed."""
+    bodies = [("wide.csv", hostile.wide_header_csv()), ("cell.csv", hostile.long_cell_csv()),
+              ("deep.json", hostile.deep_json()), ("same-key.csv", hostile.repeated_key_csv()),
+              ("huge.xlsx", hostile.xlsx_with_huge_cell(folder / "huge.xlsx", 1_500_000_000).read_bytes()),
+              ("big.xlsx", hostile.xlsx_with_huge_cell(folder / "big.xlsx", 200 * 1024 * 1024).read_bytes())]
+    out: list[tuple[str, object, int]] = [(name, body, len(body)) for name, body in bodies]
+    out.append(("line.csv", None, 1024**3))  # a fresh hostile.SingleLine per upload
+    return out
+
+
+def upload(server: LiveServer, token: str, name: str, body, length: int) -> None:
+    """Upload one body to the subsidies dataset and wait for its job to end."""
+    import json
+
+    body = hostile.SingleLine(length) if body is None else body
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=300, blocksize=1024 * 1024)
+    conn.request("POST", f"/api/v1/datasets/subsidies/uploads?filename={name}", body=body,
+                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream",
+                          "Content-Length": str(length)})
+    job = json.loads(conn.getresponse().read())
+    conn.close()
+    while json.loads(server.get(job["url"], token)[1])["state"] not in ("succeeded", "failed"):
+        time.sleep(0.05)
+
+
+def read_while(server: LiveServer, busy: threading.Thread | None, minimum: int) -> list[float]:
+    """Latencies (ms) of the reads, repeated until ``busy`` ends (and at least ``minimum`` rounds)."""
+    latencies, rounds = [], 0
+    while rounds < minimum or (busy is not None and busy.is_alive()):
+        for path in READS:
+            started = time.perf_counter()
+            status, _ = server.get(path)
+            latencies.append((time.perf_counter() - started) * 1000)
+            if status != 200:
+                raise SystemExit(f"{path} answered {status}")
+        rounds += 1
+    return latencies
+
+
+def tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) of ``root`` and its descendants, including reaped children."""
+    parents, cpu = {}, {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(fields[1])
+            cpu[int(entry.name)] = sum(int(v) for v in fields[11:15]) / TICK
+    tree, todo = {root}, [root]
+    while todo:
+        parent = todo.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        todo.extend(children)
+    return sum(cpu.get(pid, 0.0) for pid in tree)
+
+
+def run(rounds: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="opendata-hostile-") as tmp:
+        folder = Path(tmp)
+        token = prepare(folder / "home")
+        bodies = hostile_bodies(folder)
+        result = {"A": [], "B": [], "ratios": [], "cpu": {"A": 0.0, "B": 0.0}, "wall": {"A": 0.0, "B": 0.0}}
+        with LiveServer(folder / "home", gunicorn=True, OPENDATA_INGEST_WORKERS="1") as server:
+            read_while(server, None, 3)  # warm: caches, the fork server, the row database
+            for n in range(rounds):
+                name, body, length = bodies[n % len(bodies)]
+                sides = {}
+                for side in ("A", "B"):
+                    busy = threading.Thread(target=upload, args=(server, token, name, body, length)) \
+                        if side == "B" else None
+                    cpu, wall = tree_cpu(server.proc.pid), time.perf_counter()
+                    if busy is not None:
+                        busy.start()
+                    sides[side] = read_while(server, busy, 5)
+                    if busy is not None:
+                        busy.join()
+                    result["cpu"][side] += tree_cpu(server.proc.pid) - cpu
+                    result["wall"][side] += time.perf_counter() - wall
+                    result[side].extend(sides[side])
+                ratio = statistics.median(sides["B"]) / statistics.median(sides["A"])
+                result["ratios"].append((name, ratio))
+                print(f"round {n + 1} ({name}): A median {statistics.median(sides['A']):.1f} ms, "
+                      f"B median {statistics.median(sides['B']):.1f} ms, max {max(sides['B']):.1f} ms", flush=True)
+        return result
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
+
+
+def render(result: dict, load_before: str) -> str:
+    ratios = [r for _, r in result["ratios"]]
+    lines = [
+        f"### {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {len(ratios)} rounds",
+        "",
+        f"Machine: {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}. "
+        f"Load average (1 min) before/after: {load_before} / {os.getloadavg()[0]:.2f}.",
+        "",
+        "| side | reads | median ms | p95 ms | max ms | server CPU s | wall s |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for side, label in (("A", "A: idle"), ("B", "B: during a hostile upload and its job")):
+        values = result[side]
+        lines.append(f"| {label} | {len(values)} | {statistics.median(values):.1f} | {_pct(values, 0.95):.1f} | "
+                     f"{max(values):.1f} | {result['cpu'][side]:.2f} | {result['wall'][side]:.2f} |")
+    lines += ["", f"Median of the per-round ratios B/A (median latency): {statistics.median(ratios):.2f} "
+                  f"(min {min(ratios):.2f}, max {max(ratios):.2f}); rounds: "
+              + ", ".join(f"{name} {r:.2f}" for name, r in result["ratios"]) + "."]
+    return "\n".join(lines) + "\n"
+
+
+def write_doc(section: str) -> None:
+    text = DOC.read_text("utf-8")
+    intro = (f"{HEADING}\n\nGenerated by `bench/hostile.py`: a published dataset read through the API, a "
+             "page of rows, the CSV download, the HTML page, CKAN `package_show` and `/data.json`, while "
+             "nothing else happens (A) and while a hostile file of tests/hostile_files.py is uploaded and "
+             "refused (B), alternating A B per round. Target: every read of another dataset under 100 ms "
+             "during hostile uploads.\n\n")
+    match = re.search(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", text, flags=re.S | re.M)
+    if match:
+        body = match.group(0).rstrip() + "\n\n" + section
+        text = text[:match.start()] + body + ("\n" + text[match.end():] if text[match.end():] else "")
+    else:
+        text = text.rstrip() + "\n\n" + intro + section
+    DOC.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7, help="rounds (each hostile file once per 7)")
+    parser.add_argument("--write", action="store_true", help="record the results in docs/benchmarks.md")
+    args = parser.parse_args(argv)
+    load_before = f"{os.getloadavg()[0]:.2f}"
+    section = render(run(args.rounds), load_before)
+    print()
+    print(section)
+    if args.write:
+        write_doc(section)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
