@@ -1,5 +1,6 @@
-"""Run a memory-hungry function (an ingest, a publish preparation) in a child process with a
-memory limit, so a file can fail only its own job, never the process that serves everyone.
+"""Run a memory-hungry function (an ingest, the re-derivation of a reviewed version's outputs,
+the row database and the profile of a published version) in a child process with a memory
+limit, so a file can fail only its own job, never the process that serves everyone.
 
 Children are forked by multiprocessing's fork server, which imports the pipeline's modules once
 (see :data:`PRELOAD` and core.pipeline_preload): a child starts in milliseconds, and never
@@ -35,7 +36,8 @@ from opendata.core.errors import LimitError, OpendataError, Problem
 log = logging.getLogger(__name__)
 PRELOAD = ["opendata.core.pipeline", "opendata.core.pipeline_preload", "opendata.core.readers", "opendata.core.readers.delimited",
            "opendata.core.readers.xlsx", "opendata.core.readers.xls", "opendata.core.readers.jsonl",
-           "opendata.core.validation", "opendata.core.pii", "opendata.core.writers", "pyarrow.parquet",
+           "opendata.core.validation", "opendata.core.pii", "opendata.core.writers", "opendata.core.rowquery.prepare",
+           "opendata.core.profile", "pyarrow.parquet",
            "pyarrow.csv", "duckdb", "openpyxl", "frictionless"]
 ADDRESS_SPACE_FACTOR = 4
 SAMPLE_SECONDS = 0.05

@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import select
 
 from opendata.core import profile
+from opendata.core.childprocess import run_in_child
+from opendata.core.limits import IngestLimits
 from opendata.core.masking import published_schema
 from opendata.core.tableschema import load_table_schema
 from opendata.services.runtime import Runtime
@@ -48,8 +50,12 @@ def prepare_profile(*, runtime: Runtime, version_id: int) -> dict[str, Any] | No
             descriptor = published_schema(load_table_schema(version.dataset.table_schema.descriptor,
                                                             name=version.dataset.table_schema.name))
         primary_key = descriptor.get("primaryKey")
-        result = profile.profile_table(parquet, descriptor.get("fields", []),
-                                       [primary_key] if isinstance(primary_key, str) else primary_key)
+        # in a child with the ingest's memory limit: counting distinct values of a large version is
+        # DuckDB work that must not grow the server
+        result = run_in_child(profile.profile_table, parquet, descriptor.get("fields", []),
+                              [primary_key] if isinstance(primary_key, str) else primary_key,
+                              memory_bytes=IngestLimits.from_settings(runtime.config.values).memory_bytes,
+                              what=f"profiling version {version_id}")
         workdir = runtime.artifacts.new_workdir(prefix="profile-")
         try:
             path = workdir / "profile.json"

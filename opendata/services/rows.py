@@ -18,7 +18,9 @@ from typing import Any
 from sqlalchemy import bindparam, select
 
 from opendata.core import vocab
+from opendata.core.childprocess import run_in_child
 from opendata.core.errors import NotFoundError, Problem, ValidationError
+from opendata.core.limits import IngestLimits
 from opendata.core.rowquery import ColumnFilter, RowQueryEngine, RowQueryResult, prepare_version
 from opendata.core.rowquery.cursor import decode_cursor
 from opendata.core.tableschema import load_table_schema
@@ -49,7 +51,10 @@ def prepare_rows(*, runtime: Runtime, version_id: int) -> str | None:
                                        name=version.dataset.table_schema.name)
         workdir = runtime.artifacts.new_workdir(prefix="rows-")
         try:
-            built = prepare_version(parquet, schema, workdir / "rows.duckdb")
+            # in a child with the ingest's memory limit: DuckDB sorting a large version must not grow the server
+            built = run_in_child(prepare_version, parquet, schema, workdir / "rows.duckdb",
+                                 memory_bytes=IngestLimits.from_settings(runtime.config.values).memory_bytes,
+                                 what=f"preparing the row database of version {version_id}")
             rel, sha, nbytes = runtime.artifacts.adopt(built, suffix=".duckdb")
         finally:
             shutil.rmtree(workdir, ignore_errors=True)

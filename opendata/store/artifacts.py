@@ -72,11 +72,15 @@ class LocalArtifactStore:
         self.ensure()
         fd, tmp_name = tempfile.mkstemp(dir=self.tmp)
         digest = hashlib.sha256()
-        with os.fdopen(fd, "wb") as out:
-            while chunk := stream.read(_CHUNK):
-                digest.update(chunk)
-                out.write(chunk)
-        return self.adopt(tmp_name, sha256=digest.hexdigest(), suffix=suffix)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := stream.read(_CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+            return self.adopt(tmp_name, sha256=digest.hexdigest(), suffix=suffix)
+        except BaseException:  # a full disk leaves no half-written file behind
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
 
     def path(self, rel: str) -> Path:
         """The local path of a stored file.
