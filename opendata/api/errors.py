@@ -18,6 +18,7 @@ from flask import Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from opendata.api.html import browser_wants_html, page_renderer
+from opendata.core.childprocess import ChildFailedError
 from opendata.core.errors import (
     CatalogError,
     ConflictError,
@@ -68,6 +69,7 @@ STATUS: dict[type[OpendataError], int] = {
     TusVersionError: 412,
     ChecksumMismatchError: 460,  # tus checksum extension
     QueryTimeoutError: 503,
+    ChildFailedError: 500,  # a child process crashed (a bug, logged): the message says so, nothing more
 }
 HEADERS: dict[type[OpendataError], dict[str, str]] = {
     QueryTimeoutError: {"Retry-After": "5"},  # a row query that ran out of time may well succeed later

@@ -46,7 +46,7 @@ _context_lock = threading.Lock()
 _context: Any = None
 
 
-class ChildProcessError_(OpendataError):  # noqa: N801 (the builtin ChildProcessError is an OSError)
+class ChildFailedError(OpendataError):
     """The child stopped without an answer, or raised something unexpected (a bug: logged)."""
 
     code = "internal-error"
@@ -116,7 +116,7 @@ def _supervise(child: Any, receiver: Any, memory_bytes: int, progress: Callable[
             if kind == "error":
                 raise payload
             log.error("%s failed in a child process:\n%s", what, payload)
-            raise ChildProcessError_(f"internal error while running {what}; it has been logged")
+            raise ChildFailedError(f"internal error while running {what}; it has been logged")
         if resident_bytes(child.pid) > memory_bytes:
             child.kill()
             raise out_of_memory(what, memory_bytes)
@@ -129,7 +129,7 @@ def _supervise(child: Any, receiver: Any, memory_bytes: int, progress: Callable[
         # out-of-memory killer sends SIGKILL
         log.error("%s: the child process stopped by signal %s", what, -code)
         raise out_of_memory(what, memory_bytes, stopped_by=signal.Signals(-code).name)
-    raise ChildProcessError_(f"the process running {what} stopped unexpectedly (exit code {code})")
+    raise ChildFailedError(f"the process running {what} stopped unexpectedly (exit code {code})")
 
 
 def out_of_memory(what: str, memory_bytes: int, stopped_by: str | None = None) -> LimitError:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from opendata.core.childprocess import ChildProcessError_, run_in_child
+from opendata.core.childprocess import ChildFailedError, run_in_child
 from opendata.core.errors import LimitError, Problem, StorageFullError, ValidationError
 from opendata.core.pipeline import run_pipeline
 from opendata.core.tableschema import load_table_schema
@@ -83,7 +83,7 @@ def test_one_huge_allocation_fails_at_once_against_the_address_space_cap():
 
 
 def test_a_crashing_child_is_an_internal_error_not_a_crash_of_the_caller():
-    with pytest.raises(ChildProcessError_, match="stopped unexpectedly"):
+    with pytest.raises(ChildFailedError, match="stopped unexpectedly"):
         run_in_child(crash, memory_bytes=300 * MB)
     assert run_in_child(add, 1, 1, memory_bytes=300 * MB, progress=lambda *v: None) == 2  # still usable
 
