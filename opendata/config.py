@@ -115,6 +115,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OUTBOX_INTERVAL_SECONDS", 60, "Seconds between two runs of the server's notification worker "
             "(request deadlines, then the outbox); 0 turns it off (run `opendata requests sweep` and "
             "`opendata outbox send` from cron instead).", int),
+    Setting("SEARCH_PINYIN", True, "Let catalogue search read a Latin word that starts no indexed word as pinyin, "
+            "full (caizheng) or initials (czys), and find the Chinese words of titles and keywords it spells.", _bool),
+    Setting("SEARCH_SYNONYMS_FILE", "", "A file of search synonyms added to the built-in table "
+            "(opendata/store/data/search_synonyms.txt, same format: one group per line, comma-separated; "
+            "`a => b, c` for one way). Read when the server starts.", str),
     Setting("TRUSTED_PROXIES", 0, "Reverse proxies in front of the app whose X-Forwarded-For is trusted for the "
             "caller's address (0: use the connection's address).", int),
 )

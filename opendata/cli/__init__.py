@@ -127,6 +127,23 @@ def sync(obj: _Obj, catalog_file: str | None, ingest: bool, dry_run: bool) -> No
 
 
 @main.command()
+@click.pass_obj
+def reindex(obj: _Obj) -> None:
+    """Rebuild the catalogue search index: re-segment every dataset with a fresh user dictionary."""
+    import time
+
+    from opendata.services.search import reindex_search
+
+    rt = obj.require_initialized()
+    started = time.perf_counter()
+    try:
+        count = reindex_search(runtime=rt)
+    except OpendataError as exc:
+        _fail(exc)
+    click.echo(f"indexed {count} datasets in {time.perf_counter() - started:.1f} s")
+
+
+@main.command()
 @click.argument("dataset")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--sheet", default=None, help="Sheet name for XLSX/XLS files.")

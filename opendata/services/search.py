@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select
@@ -21,7 +22,8 @@ from opendata.core import lifecycle, vocab
 from opendata.core.errors import Problem, ValidationError
 from opendata.services.access import ANONYMOUS, Viewer, latest_served_version
 from opendata.services.runtime import Runtime
-from opendata.store.models import ChangeRecord, Dataset, UsageDaily, Version
+from opendata.services.search_loader import PARALLEL_FROM, docs_from_child
+from opendata.store.models import ChangeRecord, Dataset, Organization, UsageDaily, Version
 from opendata.store.search import (  # noqa: F401  (FACETS, IDENTIFIER, SORTS, Clause: the search vocabulary)
     FACETS,
     IDENTIFIER,
@@ -31,15 +33,19 @@ from opendata.store.search import (  # noqa: F401  (FACETS, IDENTIFIER, SORTS, C
     SearchQuery,
     SqliteSearchIndex,
 )
+from opendata.store.search_words import load_synonyms
 
 FORMAT_NAMES = {"csv": "CSV", "parquet": "Parquet"}
 VOCAB_FACETS = {"theme": "theme", "frequency": "frequency", "disclosure": "disclosure"}
 MAX_PAGE_SIZE = 1000
+LOAD_BATCH = 2000  # datasets loaded from the database per step of a rebuild
 
 
 def search_index(runtime: Runtime) -> SqliteSearchIndex:
     """The search index of this OPENDATA_HOME (a part of the runtime, closed with it)."""
-    return runtime.part("search", lambda: SqliteSearchIndex(runtime.config.folder.search_index))
+    return runtime.part("search", lambda: SqliteSearchIndex(
+        runtime.config.folder.search_index, pinyin=runtime.config.search_pinyin,
+        synonyms=load_synonyms(runtime.config.search_synonyms_file)))
 
 
 def _columns(ds: Dataset) -> list[str]:
@@ -67,10 +73,16 @@ def dataset_formats(ds: Dataset) -> list[str]:
     return [name for kind, name in FORMAT_NAMES.items() if kind in kinds]
 
 
+def _words(ds: Dataset) -> list[str]:
+    """Words a dataset brings to the segmenter's dictionary: its keywords, theme and publisher names."""
+    theme = vocab.lookup("theme", ds.theme) if ds.theme else None
+    return [*(ds.keywords or []), *((theme.zh,) if theme else ()), ds.organization.name]
+
+
 def _doc(ds: Dataset, downloads: int) -> SearchDoc:
     return SearchDoc(
-        id=ds.id, identifier=ds.identifier, title=ds.title,
-        description=" ".join(filter(None, [ds.description, ds.title_en, ds.identifier])),
+        id=ds.id, identifier=ds.identifier, title=ds.title, title_en=ds.title_en, words=_words(ds),
+        description=" ".join(filter(None, [ds.description, ds.identifier])),
         keywords=list(ds.keywords or []), columns=_columns(ds), theme=ds.theme,
         publisher=ds.organization.slug, frequency=ds.frequency, disclosure=ds.disclosure,
         formats=dataset_formats(ds), modified=ds.modified_at.timestamp(),
@@ -79,27 +91,68 @@ def _doc(ds: Dataset, downloads: int) -> SearchDoc:
         summary=json.dumps(dataset_summary(ds, ANONYMOUS), ensure_ascii=False))
 
 
-def _load_docs(session: Session, ids: Sequence[int] | None) -> list[SearchDoc]:
-    stmt = select(Dataset).options(selectinload(Dataset.organization), selectinload(Dataset.table_schema),
-                                   selectinload(Dataset.versions).selectinload(Version.artifacts))
-    usage = select(UsageDaily.dataset_id, func.sum(UsageDaily.downloads)).group_by(UsageDaily.dataset_id)
-    if ids is not None:
-        stmt = stmt.where(Dataset.id.in_(ids))
-        usage = usage.where(UsageDaily.dataset_id.in_(ids))
+def _load_docs(session: Session, ids: Sequence[int]) -> list[SearchDoc]:
+    stmt = select(Dataset).where(Dataset.id.in_(ids)).options(
+        selectinload(Dataset.organization), selectinload(Dataset.table_schema),
+        selectinload(Dataset.versions).selectinload(Version.artifacts))
+    usage = (select(UsageDaily.dataset_id, func.sum(UsageDaily.downloads))
+             .where(UsageDaily.dataset_id.in_(ids)).group_by(UsageDaily.dataset_id))
     downloads = dict(session.execute(usage).all())
     return [_doc(ds, int(downloads.get(ds.id) or 0)) for ds in session.scalars(stmt)]
+
+
+def _all_docs(session: Session) -> Iterator[SearchDoc]:
+    """Every dataset's document, loaded a batch at a time so memory stays flat whatever the catalogue size."""
+    ids = list(session.scalars(select(Dataset.id).order_by(Dataset.id)))
+    for start in range(0, len(ids), LOAD_BATCH):
+        yield from _load_docs(session, ids[start:start + LOAD_BATCH])
+        session.expunge_all()
+
+
+def catalogue_words(session: Session) -> set[str]:
+    """The catalogue's own words for the segmenter: every keyword, theme name and organization name."""
+    words = {t.zh for t in (vocab.lookup("theme", k) for k in vocab.keys("theme")) if t}
+    words.update(session.scalars(select(Organization.name)))
+    for keywords in session.scalars(select(Dataset.keywords)):
+        words.update(keywords or ())
+    return words
+
+
+def _write(runtime: Runtime, index: SqliteSearchIndex, changed: list[int] | None, seq: int | None) -> int:
+    """Re-index the ``changed`` datasets (None: rebuild everything); record ``seq`` as indexed."""
+    with runtime.sessions() as session:
+        if changed is None:
+            words = catalogue_words(session)
+            large = session.scalar(select(func.count(Dataset.id))) >= PARALLEL_FROM
+            docs = _Counted(docs_from_child(dict(runtime.config.values), LOAD_BATCH, _load_docs) if large
+                            else _all_docs(session))
+            index.write(docs, replace_all=True, indexed_seq=seq, words=words)
+            return docs.count
+        found = _load_docs(session, changed)
+    index.write(found, remove=sorted(set(changed) - {d.id for d in found}), indexed_seq=seq)
+    return len(found)
+
+
+class _Counted:
+    """An iterable that counts what it yields."""
+
+    def __init__(self, items: Iterable[SearchDoc]):
+        self.items, self.count = items, 0
+
+    def __iter__(self) -> Iterator[SearchDoc]:
+        for item in self.items:
+            self.count += 1
+            yield item
 
 
 def reindex_search(*, runtime: Runtime, dataset_ids: Iterable[int] | None = None) -> int:
     """Rebuild the index (or re-index some datasets); returns how many documents were written."""
     index = search_index(runtime)
-    with runtime.sessions() as session:
-        seq = session.scalar(select(func.max(ChangeRecord.seq))) or 0
-        ids = None if dataset_ids is None else sorted(set(dataset_ids))
-        docs = _load_docs(session, ids)
-    gone = [] if ids is None else sorted(set(ids) - {d.id for d in docs})
-    index.write(docs, remove=gone, replace_all=ids is None, indexed_seq=seq if ids is None else None)
-    return len(docs)
+    if dataset_ids is None:
+        with runtime.sessions() as session:
+            seq = session.scalar(select(func.max(ChangeRecord.seq))) or 0
+        return _write(runtime, index, None, seq)
+    return _write(runtime, index, sorted(set(dataset_ids)), None)
 
 
 CATCH_UP_SECONDS = 1.0  # how stale another process's change may look (this process re-indexes at once)
@@ -117,14 +170,9 @@ def _catch_up(runtime: Runtime, index: SqliteSearchIndex) -> None:
         latest = session.scalar(select(func.max(ChangeRecord.seq))) or 0
         if indexed is not None and int(indexed) >= latest:
             return
-        if indexed is None:
-            changed = None
-        else:
-            changed = sorted(set(session.scalars(select(ChangeRecord.dataset_id).where(
-                ChangeRecord.seq > int(indexed)))))
-        docs = _load_docs(session, changed)
-    gone = [] if changed is None else sorted(set(changed) - {d.id for d in docs})
-    index.write(docs, remove=gone, replace_all=changed is None, indexed_seq=latest)
+        changed = None if indexed is None else sorted(set(session.scalars(
+            select(ChangeRecord.dataset_id).where(ChangeRecord.seq > int(indexed)))))
+    _write(runtime, index, changed, latest)
 
 
 def term(vocabulary: str, key: str | None) -> dict[str, Any] | None:
@@ -219,9 +267,14 @@ def _plain_anonymous(viewer: Viewer) -> bool:
             and not viewer.granted_dataset_ids)
 
 
+@lru_cache(maxsize=4096)
+def _vocab_label(name: str, value: str) -> str:
+    return (term(VOCAB_FACETS[name], value) or {}).get("name", value)
+
+
 def _facet_item(name: str, value: str, count: int, org_names: dict[str, str]) -> dict[str, Any]:
     if name in VOCAB_FACETS:
-        label = (term(VOCAB_FACETS[name], value) or {}).get("name", value)
+        label = _vocab_label(name, value)
     elif name == "publisher":
         label = org_names.get(value, value)
     else:

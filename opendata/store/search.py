@@ -1,10 +1,12 @@
-"""The catalogue search index: SQLite FTS5 over pre-segmented text, facets counted in memory.
+"""The catalogue search index: documents, their analysed terms and the user dictionary in SQLite.
 
-Chinese has no spaces, so text is segmented (:mod:`opendata.store.segment`) before it reaches
-FTS5, whose ``unicode61`` tokenizer then only splits on the spaces we put in. The index is its
-own SQLite file (``$OPENDATA_HOME/search.sqlite3``), shared by every server process; each
-process keeps a numpy snapshot of the facet columns, reloaded when the index's generation
-changes, so filters, facet counts, sorting and totals cost a few array passes.
+Text is analysed when a document is written (:mod:`opendata.store.search_text`: jieba for Chinese,
+taught the catalogue's own words) and stored as term ids per field; the term table gives each term's
+text and pinyin keys. The index is its own SQLite file (``$OPENDATA_HOME/search.sqlite3``), shared
+by every server process; each process keeps in memory, per index generation, the facet columns as
+numpy arrays (:mod:`opendata.store.search_snapshot`) and the postings with BM25F weights
+(:mod:`opendata.store.search_postings`), so a search is a few array passes: match and score
+(:mod:`opendata.store.search_query`), filter, count facets, sort.
 
 The interface (:class:`SearchDoc`, :class:`SearchQuery`, :class:`SearchHits` and the methods of
 :class:`SqliteSearchIndex`) is what a PostgreSQL implementation would provide too.
@@ -15,37 +17,56 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
 
-from opendata.store.search_snapshot import (
-    IDENTIFIER,
-    SEP,
-    SNAPSHOT_SELECT,
-    Snapshot,
-    top,
+from opendata.store.search_query import Matches, evaluate, resolve
+from opendata.store.search_segments import (
+    Base,
+    State,
+    compile_base,
+    empty_base,
+    load_state,
+    needs_compaction,
+    open_base,
+    prune_bases,
 )
-from opendata.store.segment import match_expression, segment
+from opendata.store.search_snapshot import IDENTIFIER, SEP, Snapshot, top
+from opendata.store.search_terms import (
+    TERMS_DDL,
+    TermIds,
+    analyse,
+    new_cjk_terms,
+    stored_words,
+    teach,
+)
+from opendata.store.search_text import add_words, plan_query
+from opendata.store.search_vocab import Vocabulary
+from opendata.store.search_words import synonym_words
 
 FACETS = ("theme", "publisher", "format", "disclosure", "frequency", "keyword", "license")
 SORTS = ("relevance", "modified", "title", "downloads", "identifier")
-FORMAT = "3"  # bump when the tables change: an older index file is rebuilt from the database
+FORMAT = "5"  # bump when the tables change: an older index file is rebuilt from the database
 CACHE_SIZE = 512  # answers kept per process; keyed by the index generation, so never stale
-MATCH_CACHE_SIZE = 256  # full-text matches kept per process (queries share a few common words)
+MATCH_CACHE_BYTES = 64 * 2**20  # text matches kept per process (queries share a few common words)
+WRITE_BATCH = 1000  # documents analysed and written per step of a write
+WRITE_WAIT = 600  # seconds a writer waits for another (compiling a base of a million documents takes a while)
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS doc (
     id INTEGER PRIMARY KEY, identifier TEXT NOT NULL, title TEXT NOT NULL, modified REAL NOT NULL,
     listed INTEGER NOT NULL, downloads INTEGER NOT NULL DEFAULT 0, theme TEXT, publisher TEXT,
     frequency TEXT, disclosure TEXT, formats TEXT NOT NULL, keywords TEXT NOT NULL,
-    publisher_name TEXT, summary TEXT, license TEXT);
-CREATE VIRTUAL TABLE IF NOT EXISTS doc_fts USING fts5(
-    title, description, keywords, columns, tokenize = 'unicode61 remove_diacritics 0');
+    publisher_name TEXT, summary TEXT, license TEXT, terms BLOB NOT NULL, seq INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS doc_seq ON doc(seq);
+CREATE TABLE IF NOT EXISTS removed (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
 """
-_DROP = "DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS doc; DROP TABLE IF EXISTS doc_fts;"
+_DROP = ("DROP TABLE IF EXISTS meta; DROP TABLE IF EXISTS doc; DROP TABLE IF EXISTS doc_fts; "
+         "DROP TABLE IF EXISTS term; DROP TABLE IF EXISTS word; DROP TABLE IF EXISTS removed;")
 
 
 @dataclass
@@ -69,6 +90,8 @@ class SearchDoc:
     publisher_name: str | None = None
     license: str | None = None
     summary: str | None = None  # the JSON list form shown to anonymous callers, stored for speed
+    title_en: str | None = None  # searched as part of the title
+    words: Sequence[str] = ()  # catalogue words it brings to the segmenter (keywords, theme, publisher)
 
 
 @dataclass(frozen=True)
@@ -118,29 +141,44 @@ class SearchHits:
 
 
 class SqliteSearchIndex:
-    """The embedded search index (one SQLite file; safe across threads and processes)."""
+    """The embedded search index (one SQLite file; safe across threads and processes).
 
-    def __init__(self, path: str | Path):
+    ``synonyms`` maps a word to the words it also finds (:func:`opendata.store.search_words.load_synonyms`);
+    ``pinyin`` lets a Latin word that no indexed word starts with be read as pinyin.
+    """
+
+    def __init__(self, path: str | Path, *, synonyms: dict[str, tuple[str, ...]] | None = None,
+                 pinyin: bool = True):
         self.path = Path(path)
+        self.synonyms = synonyms or {}
+        self.pinyin = pinyin
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._snapshot: Snapshot | None = None
+        self._state: State | None = None
+        self._generation: tuple[str, str] | None = None
+        self._base: Base | None = None
+        self._vocab = Vocabulary(self._con)
+        self._words_gen: str | None = None
+        self._facets: OrderedDict[tuple, dict] = OrderedDict()
         self._cache: OrderedDict[tuple, SearchHits] = OrderedDict()
-        self._matches: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self._matches: OrderedDict[tuple, Matches] = OrderedDict()
+        self._matches_bytes = 0
+        self._synonyms_taught = False
 
     # -- connections -----------------------------------------------------------------------------
     def _con(self) -> sqlite3.Connection:
         con = getattr(self._local, "con", None)
         if con is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            con = sqlite3.connect(self.path, timeout=WRITE_WAIT, isolation_level=None)
             con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA synchronous=NORMAL")
-            con.executescript(_DDL)
+            con.executescript(_DDL + TERMS_DDL)
             row = con.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
             if row is None or row[0] != FORMAT:
-                con.executescript(_DROP + _DDL)
+                con.executescript(_DROP + _DDL + TERMS_DDL)
                 con.execute("INSERT INTO meta(key, value) VALUES ('format', ?)", (FORMAT,))
+                prune_bases(self.path.parent, set())
             self._local.con = con
         return con
 
@@ -164,41 +202,66 @@ class SqliteSearchIndex:
 
     # -- writing ---------------------------------------------------------------------------------
     def write(self, docs: Iterable[SearchDoc], *, remove: Iterable[int] = (), replace_all: bool = False,
-              indexed_seq: int | None = None) -> None:
-        """Insert or replace documents (or all of them) in one transaction; record the change seq."""
+              indexed_seq: int | None = None, words: Iterable[str] = ()) -> None:
+        """Insert or replace documents (or all of them) in one transaction; record the change seq.
+
+        ``words`` (and each document's own ``words``) join the user dictionary before any text is
+        cut; a full rewrite starts the dictionary and the term table afresh.
+        """
+        self._teach_synonyms()
         con = self._con()
         con.execute("BEGIN IMMEDIATE")
         try:
-            if replace_all:
-                con.execute("DELETE FROM doc")
-                con.execute("DELETE FROM doc_fts")
+            self._bump(con, "seq")
+            seq = int(self._meta(con, "seq", "0"))
+            if replace_all:  # documents and the user dictionary start afresh; term ids stay
+                for table in ("doc", "removed", "word"):
+                    con.execute(f"DELETE FROM {table}")
+                self._bump(con, "words_gen")
             for ident in remove:
                 con.execute("DELETE FROM doc WHERE id = ?", (ident,))
-                con.execute("DELETE FROM doc_fts WHERE rowid = ?", (ident,))
-            for d in docs:
-                self._write_doc(con, d, fresh=replace_all)
+                con.execute("INSERT OR REPLACE INTO removed(id, seq) VALUES (?, ?)", (ident, seq))
+            if teach(con, words):
+                self._bump(con, "words_gen")
+            term_ids = TermIds(con)
+            for batch in _batches(docs, WRITE_BATCH):
+                if teach(con, (w for d in batch for w in d.words)):
+                    self._bump(con, "words_gen")
+                terms = analyse(term_ids, [_field_texts(d) for d in batch])
+                self._write_docs(con, batch, terms, seq, fresh=replace_all)
             if indexed_seq is not None:
                 self._set_meta(con, "indexed_seq", str(indexed_seq))
+            previous = self._meta(con, "base", "")
+            if replace_all or needs_compaction(con, int(self._meta(con, "base_seq", "0")),
+                                               int(self._meta(con, "base_docs", "0"))):
+                name, count = compile_base(con, self.path.parent, seq)
+                for key, value in (("base", name), ("base_seq", str(seq)), ("base_docs", str(count))):
+                    self._set_meta(con, key, value)
+                con.execute("DELETE FROM removed WHERE seq <= ?", (seq,))
             self._bump(con)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        current = self.get_meta("base", "")
+        if current != previous:
+            prune_bases(self.path.parent, {current, previous})
 
-    def _write_doc(self, con: sqlite3.Connection, d: SearchDoc, *, fresh: bool) -> None:
+    def _meta(self, con: sqlite3.Connection, key: str, default: str) -> str:
+        row = con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def _write_docs(self, con: sqlite3.Connection, docs: list[SearchDoc], terms: list[bytes], seq: int, *,
+                    fresh: bool) -> None:
+        """Insert or replace documents; a rewritten document keeps the larger download count."""
+        known: dict[int, int] = {}
         if not fresh:
-            row = con.execute("SELECT downloads FROM doc WHERE id = ?", (d.id,)).fetchone()
-            downloads = max(d.downloads, row[0]) if row else d.downloads
-            con.execute("DELETE FROM doc_fts WHERE rowid = ?", (d.id,))
-        else:
-            downloads = d.downloads
-        con.execute("INSERT OR REPLACE INTO doc VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (d.id, d.identifier, d.title, d.modified, int(d.listed), downloads, d.theme, d.publisher,
-                     d.frequency, d.disclosure, SEP.join(d.formats), SEP.join(d.keywords),
-                     d.publisher_name, d.summary, d.license))
-        con.execute("INSERT INTO doc_fts(rowid, title, description, keywords, columns) VALUES (?, ?, ?, ?, ?)",
-                    (d.id, " ".join(segment(d.title)), " ".join(segment(d.description)),
-                     " ".join(segment(" ".join(d.keywords))), " ".join(segment(" ".join(d.columns)))))
+            marks = ", ".join("?" * len(docs))
+            known = dict(con.execute(f"SELECT id, downloads FROM doc WHERE id IN ({marks})", [d.id for d in docs]))
+        con.executemany("INSERT OR REPLACE INTO doc VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            (d.id, d.identifier, d.title, d.modified, int(d.listed), max(d.downloads, known.get(d.id, 0)), d.theme,
+             d.publisher, d.frequency, d.disclosure, SEP.join(d.formats), SEP.join(d.keywords), d.publisher_name,
+             d.summary, d.license, t, seq) for d, t in zip(docs, terms, strict=True)])
 
     def add_downloads(self, deltas: dict[int, int]) -> None:
         """Add download counts (for sort=downloads) without invalidating the facet snapshot."""
@@ -219,50 +282,79 @@ class SqliteSearchIndex:
         return self._con().execute("SELECT count(*) FROM doc").fetchone()[0]
 
     # -- reading ---------------------------------------------------------------------------------
-    def _current(self) -> Snapshot:
+    def _teach_synonyms(self) -> None:
+        """Teach the segmenter the synonym table's words on first use (loading jieba is not free)."""
+        if not self._synonyms_taught:
+            add_words(synonym_words(self.synonyms))
+            self._synonyms_taught = True
+
+    def _current(self) -> State:
+        self._teach_synonyms()
         con = self._con()
         meta = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('generation', 'downloads_gen')"))
-        generation, downloads_gen = meta.get("generation", "0"), meta.get("downloads_gen", "0")
-        snap = self._snapshot
-        if snap is None or snap.generation != generation:
+        generation = (meta.get("generation", "0"), meta.get("downloads_gen", "0"))
+        state = self._state
+        if state is None or self._generation[0] != generation[0]:
             with self._lock:
-                snap = self._snapshot
-                if snap is None or snap.generation != generation:
-                    rows = con.execute(SNAPSHOT_SELECT).fetchall()
-                    snap = Snapshot(rows, generation, downloads_gen)
-                    self._snapshot = snap
-        return snap
+                if self._state is None or self._generation[0] != generation[0]:
+                    self._load(con)
+                state = self._state
+        return state
+
+    def _load(self, con: sqlite3.Connection) -> None:
+        """Read one consistent generation: the base, documents written since, new terms and dictionary words."""
+        con.execute("BEGIN")
+        try:
+            meta = dict(con.execute("SELECT key, value FROM meta"))
+            self._vocab.extend(new_cjk_terms(con, self._vocab.last_id))
+            if self._words_gen != meta.get("words_gen"):
+                add_words(stored_words(con))
+                self._words_gen = meta.get("words_gen")
+            name = meta.get("base", "")
+            if self._base is None or self._base.name != name:
+                self._base = open_base(self.path.parent, name) if name else empty_base()
+            state = load_state(con, self._base)
+        finally:
+            con.execute("COMMIT")
+        state.snapshot.generation = meta.get("generation", "0")
+        state.snapshot.downloads_gen = meta.get("downloads_gen", "0")
+        self._state, self._generation = state, (state.snapshot.generation, state.snapshot.downloads_gen)
 
     def _fresh_downloads(self, snap: Snapshot) -> np.ndarray:
+        """Download counts as the usage counter last added them (read again when they changed)."""
         gen = self.get_meta("downloads_gen", "0")
         if gen != snap.downloads_gen:
-            rows = self._con().execute("SELECT id, downloads FROM doc ORDER BY id").fetchall()
-            if len(rows) == len(snap.ids):
-                snap.downloads = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
-                snap.downloads_gen = gen
+            rows = self._con().execute("SELECT id, downloads FROM doc WHERE downloads > 0").fetchall()
+            downloads = np.zeros(len(snap.ids), dtype=np.int64)
+            if rows:
+                ids = np.array([r[0] for r in rows], dtype=np.int64)
+                pos, known = snap.locate(ids)
+                downloads[pos[known]] = np.array([r[1] for r in rows], dtype=np.int64)[known]
+            snap.downloads, snap.downloads_gen = downloads, gen
         return snap.downloads
 
-    def _match(self, snap: Snapshot, expression: str, column: str | None = None) -> np.ndarray:
-        """Snapshot positions of the documents matching ``expression`` (cached per generation: few words are common)."""
-        key = (snap.generation, expression, column)
+    def _match(self, state: State, q: str) -> Matches:
+        """Documents matching the text ``q`` with their atom counts and scores (cached per generation)."""
+        key = (state.snapshot.generation, q)
         with self._lock:
             hit = self._matches.get(key)
             if hit is not None:
                 self._matches.move_to_end(key)
                 return hit
-        text = expression if column is None else f"{column} : ({expression})"
-        ids = [r[0] for r in self._con().execute("SELECT rowid FROM doc_fts WHERE doc_fts MATCH ?", (text,))]
-        pos, known = snap.positions(ids)
-        found = pos[known]
+        plan = plan_query(q, self.synonyms)
+        found = evaluate(resolve(plan, self._vocab, state.postings, pinyin=self.pinyin), state.postings)
         with self._lock:
-            self._matches[key] = found
-            while len(self._matches) > MATCH_CACHE_SIZE:
-                self._matches.popitem(last=False)
+            if key not in self._matches and found.nbytes <= MATCH_CACHE_BYTES // 4:
+                self._matches[key] = found
+                self._matches_bytes += found.nbytes
+                while self._matches_bytes > MATCH_CACHE_BYTES:
+                    self._matches_bytes -= self._matches.popitem(last=False)[1].nbytes
         return found
 
     def search(self, query: SearchQuery) -> SearchHits:
         """Match, filter, count facets, sort and page (answers are cached per index generation)."""
-        snap = self._current()
+        state = self._current()
+        snap = state.snapshot
         key = (snap.generation, self.get_meta("downloads_gen", "0") if query.sort == "downloads" else None,
                query.cache_key())
         with self._lock:
@@ -270,58 +362,63 @@ class SqliteSearchIndex:
             if hit is not None:
                 self._cache.move_to_end(key)
                 return hit
-        hits = self._search(snap, query)
+        hits = self._search(state, query)
         with self._lock:
             self._cache[key] = hits
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
         return hits
 
-    def _search(self, snap: Snapshot, query: SearchQuery) -> SearchHits:
-        mask = np.ones(len(snap.ids), dtype=bool) if query.include_unlisted else snap.listed.copy()
-        tier = None
-        expression = match_expression(query.q) if query.q else None
-        if query.q and expression is None:
-            mask[:] = False
-        elif expression is not None:
-            matched = np.zeros(len(snap.ids), dtype=bool)
-            matched[self._match(snap, expression)] = True
-            mask &= matched
-            if query.sort == "relevance":
-                # relevance: datasets with every word in the title first, then the rest; newest first within
-                tier = np.zeros(len(snap.ids), dtype=np.int64)
-                tier[self._match(snap, expression, "title")] = 1
+    def _search(self, state: State, query: SearchQuery) -> SearchHits:
+        snap = state.snapshot
+        visible = snap.alive if query.include_unlisted else snap.listed
+        found = self._match(state, query.q) if query.q else None
+        idx = np.flatnonzero(visible) if found is None else found.positions[visible[found.positions]]
         for name, wanted in query.filters.items():
             if wanted:
-                mask &= snap.facet_mask(name, wanted)
+                idx = idx[snap.facet_filter(name, wanted, idx)]
         for clause in query.clauses:
-            found = snap.facet_mask(clause.name, clause.values)
-            mask &= ~found if clause.negated else found
+            inside = snap.facet_filter(clause.name, clause.values, idx)
+            idx = idx[~inside if clause.negated else inside]
         if query.modified_from is not None:
-            mask &= snap.modified >= query.modified_from
+            idx = idx[snap.modified[idx] >= query.modified_from]
         if query.modified_to is not None:
-            mask &= snap.modified <= query.modified_to
-        facets = {name: snap.facet_counts(name, mask, query.facet_limit) for name in FACETS}
-        idx = np.nonzero(mask)[0]
-        total = int(len(idx))
-        page = top(idx, self._sort_keys(snap, idx, query, tier), query.offset, query.limit)
+            idx = idx[snap.modified[idx] <= query.modified_to]
+        page = top(idx, self._sort_keys(snap, idx, query, found), query.offset, query.limit)
         ids = [int(i) for i in snap.ids[page]]
-        return SearchHits(ids=ids, total=total, facets=facets, summaries=self._summaries(ids),
-                          labels={"publisher": snap.publisher_names})
+        return SearchHits(ids=ids, total=int(len(idx)), facets=self._facet_counts(snap, idx, query),
+                          summaries=self._summaries(ids), labels={"publisher": snap.publisher_names})
+
+    def _facet_counts(self, snap: Snapshot, idx: np.ndarray, query: SearchQuery) -> dict:
+        """Facet counts of the matches (kept per generation: the pages of one search share them)."""
+        key = (snap.generation, query.q, tuple(sorted((k, tuple(v)) for k, v in query.filters.items())),
+               query.clauses, query.modified_from, query.modified_to, query.include_unlisted, query.facet_limit)
+        with self._lock:
+            hit = self._facets.get(key)
+        if hit is None:
+            hit = {name: snap.facet_counts(name, idx, query.facet_limit) for name in FACETS}
+            with self._lock:
+                self._facets[key] = hit
+                while len(self._facets) > CACHE_SIZE:
+                    self._facets.popitem(last=False)
+        return hit
 
     def _sort_keys(self, snap: Snapshot, idx: np.ndarray, query: SearchQuery,
-                   tier: np.ndarray | None) -> list[np.ndarray]:
+                   found: Matches | None) -> list[np.ndarray]:
         """Sort keys for np.lexsort (the last is primary; ties fall back to newest, then id)."""
         sign = -1 if query.descending else 1  # ascending order of the key, or reversed
         if query.sort == "title":
-            return [snap.title_rank[idx] * sign]
+            return [snap.title_sub[idx] * sign, snap.title_key[idx] * sign]
         if query.sort == IDENTIFIER:
-            return [snap.identifier_rank[idx] * sign]
+            return [snap.ident_sub[idx] * sign, snap.ident_key[idx] * sign]
         sign = 1 if query.descending is False else -1  # the others are newest / most first by nature
         if query.sort == "downloads":
             return [snap.ids[idx], -snap.modified[idx], self._fresh_downloads(snap)[idx] * sign]
-        if query.sort == "relevance" and tier is not None:
-            return [snap.ids[idx], -snap.modified[idx], -tier[idx]]
+        if query.sort == "relevance" and found is not None:
+            at = np.searchsorted(found.positions, idx)  # idx is a subset of the matches, both ascending
+            # atoms held first, then score, as one key: the page is found by one partition
+            rank = found.atoms[at].astype(np.float64) * 1e6 + found.score[at]
+            return [snap.ids[idx], -snap.modified[idx], -rank]
         return [snap.ids[idx], snap.modified[idx] * sign]  # modified (also relevance without a text query)
 
     def _summaries(self, ids: list[int]) -> dict[int, str]:
@@ -330,3 +427,14 @@ class SqliteSearchIndex:
         marks = ", ".join("?" * len(ids))
         return {r[0]: r[1] for r in self._con().execute(
             f"SELECT id, summary FROM doc WHERE id IN ({marks}) AND summary IS NOT NULL", ids)}
+
+
+def _field_texts(d: SearchDoc) -> list[str]:
+    """A document's text per field: title (with the English title), keywords, description, columns."""
+    return [" ".join(filter(None, [d.title, d.title_en])), " ".join(d.keywords), d.description, " ".join(d.columns)]
+
+
+def _batches(items: Iterable[SearchDoc], size: int) -> Iterator[list[SearchDoc]]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch

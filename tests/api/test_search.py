@@ -129,3 +129,19 @@ def test_licence_facet_and_filter_and_identifier_sort(client):
     assert client.get("/api/v1/datasets", query_string={"license": "CC-BY-4.0"}).json["total"] == body["total"]
     by_id = ids(client.get("/api/v1/datasets", query_string={"sort": "identifier"}).json)
     assert by_id == sorted(by_id) and len(by_id) == body["total"]
+
+
+def test_a_bad_synonym_file_stops_the_app_at_start_naming_file_and_line(tmp_path):
+    from opendata.config import load_config
+    from opendata.core.errors import InputError
+    from opendata.store.migrate import upgrade_to_head
+    from tests.conftest import running_app
+
+    bad = tmp_path / "synonyms.txt"
+    bad.write_text("公交, 公共汽车\n孤单\n", encoding="utf-8")
+    config = load_config({}, HOME=str(tmp_path / "home"), SEARCH_SYNONYMS_FILE=str(bad))
+    config.home.mkdir(parents=True)
+    upgrade_to_head(config.database_url)
+    with pytest.raises(InputError) as err, running_app(config):
+        pass
+    assert f"{bad}:2" in str(err.value)

@@ -84,3 +84,23 @@ def test_nginx_config_prints_an_internal_location_over_the_home(run_cli, home, m
 def test_nginx_config_refuses_a_prefix_that_is_not_a_location_path(run_cli):
     result = run_cli("nginx-config", "--prefix", "files", code=2)
     assert "must be a location path that starts and ends with '/'" in result.output
+
+
+def test_reindex_rebuilds_the_search_index_and_says_how_many(synced_cli, home):
+    from opendata.config import load_config
+    from opendata.services.runtime import Runtime
+    from opendata.services.search import search_datasets
+
+    (home / "search.sqlite3").unlink()
+    out = synced_cli("reindex").output
+    assert out.startswith("indexed 2 datasets in ")
+    rt = Runtime(load_config({}, HOME=str(home)))
+    try:
+        assert [d["id"] for d in search_datasets(runtime=rt, q="财政预算")["results"]] == ["budget"]
+    finally:
+        rt.close()
+
+
+def test_reindex_before_init_names_the_missing_database(cli):
+    result = cli("reindex", code=1)
+    assert "opendata init" in result.output

@@ -81,3 +81,90 @@ def test_answers_with_other_clauses_are_not_served_from_the_cache(index):
     plain = _ids(index)
     narrowed = _ids(index, clauses=(Clause("identifier", ("bus",)),))
     assert len(plain) == 4 and narrowed == ["bus"] and _ids(index) == plain
+
+
+def _index_of(tmp_path, docs, **kw) -> SqliteSearchIndex:
+    idx = SqliteSearchIndex(tmp_path / "ranked.sqlite3", **kw)
+    idx.write(docs, replace_all=True)
+    return idx
+
+
+def _found(idx, docs, q) -> list[str]:
+    by_id = {d.id: d.identifier for d in docs}
+    return [by_id[i] for i in idx.search(SearchQuery(q=q, limit=100)).ids]
+
+
+RANKED = [
+    SearchDoc(id=1, identifier="lines", title="公交线路", modified=400.0),
+    SearchDoc(id=2, identifier="both", title="公交运营", description="年度预算执行情况", modified=100.0),
+    SearchDoc(id=3, identifier="budget", title="部门预算", modified=300.0),
+    SearchDoc(id=4, identifier="described", title="年度报告", description="含公交数据", modified=500.0),
+    SearchDoc(id=5, identifier="other", title="空气质量", modified=600.0),
+]
+
+
+def test_any_word_matches_and_datasets_holding_most_words_rank_first(tmp_path):
+    idx = _index_of(tmp_path, RANKED)
+    found = _found(idx, RANKED, "公交预算")
+    assert found[0] == "both" and set(found) == {"lines", "both", "budget", "described"}
+    idx.close()
+
+
+def test_a_word_in_the_title_outranks_the_same_word_in_the_description(tmp_path):
+    idx = _index_of(tmp_path, RANKED)
+    found = _found(idx, RANKED, "公交")
+    assert found.index("lines") < found.index("described")
+    idx.close()
+
+
+def test_a_word_most_datasets_hold_matches_only_with_a_rarer_one(tmp_path):
+    docs = [SearchDoc(id=i, identifier=f"d{i}", title=f"青川市第{i}号数据", modified=float(i)) for i in range(1, 201)]
+    docs += [SearchDoc(id=300, identifier="bus", title="青川市公交线路"), SearchDoc(id=301, identifier="x", title="公交站")]
+    idx = _index_of(tmp_path, docs)
+    assert _found(idx, docs, "青川公交")[:2] == ["bus", "x"] and len(_found(idx, docs, "青川公交")) == 2
+    assert idx.search(SearchQuery(q="青川")).total == 201  # every word common: they match as usual
+    idx.close()
+
+
+def test_synonyms_from_the_table_find_the_other_word(tmp_path):
+    docs = [SearchDoc(id=1, identifier="bus", title="公共汽车站点"), SearchDoc(id=2, identifier="air", title="空气")]
+    plain = _index_of(tmp_path, docs)
+    assert _found(plain, docs, "公交") == []
+    plain.close()
+    with_table = SqliteSearchIndex(tmp_path / "ranked.sqlite3", synonyms={"公交": ("公共汽车",)})
+    assert _found(with_table, docs, "公交") == ["bus"]
+    with_table.close()
+
+
+def test_pinyin_finds_title_and_keyword_words_only_when_switched_on(tmp_path):
+    docs = [SearchDoc(id=1, identifier="budget", title="示例市财政预算", keywords=["预算"]),
+            SearchDoc(id=2, identifier="bus", title="公交线路", description="财政补贴")]
+    idx = _index_of(tmp_path, docs)
+    # pinyin reads a word of some title or keyword list; the word then matches in any field
+    assert _found(idx, docs, "caizheng") == ["budget", "bus"]
+    assert _found(idx, docs, "butie") == []  # 补贴 is in no title or keyword list
+    assert _found(idx, docs, "czys") == ["budget"] and _found(idx, docs, "gongjiao xianlu") == ["bus"]
+    idx.close()
+    off = SqliteSearchIndex(tmp_path / "ranked.sqlite3", pinyin=False)
+    assert _found(off, docs, "caizheng") == []
+    off.close()
+
+
+def test_latin_words_match_as_prefixes_and_pinyin_is_not_tried_for_them(tmp_path):
+    docs = [SearchDoc(id=1, identifier="schools", title="义务教育", title_en="School enrolment zones"),
+            SearchDoc(id=2, identifier="zone", title="招生", description="zone")]
+    idx = _index_of(tmp_path, docs)
+    assert _found(idx, docs, "ENROL") == ["schools"]
+    assert set(_found(idx, docs, "zone")) == {"schools", "zone"}
+    idx.close()
+
+
+def test_an_incremental_write_is_searchable_at_once_and_a_removal_is_gone(tmp_path):
+    idx = _index_of(tmp_path, RANKED)
+    assert _found(idx, RANKED, "耕地") == []
+    new = SearchDoc(id=9, identifier="farm", title="耕地地力保护补贴", words=["耕地地力保护补贴"])
+    idx.write([new])
+    assert _found(idx, [*RANKED, new], "耕地补贴") == ["farm"]
+    idx.write([], remove=[9])
+    assert _found(idx, RANKED, "耕地") == []
+    idx.close()

@@ -1,0 +1,139 @@
+"""From a query plan to scored matches: vocabulary look-ups, idf, atom coverage, BM25F score.
+
+Matching is OR: a dataset matches when it holds any atom of the query (see
+:mod:`opendata.store.search_text`), and ranks by how many atoms it holds, then by score. An atom held
+by more than a quarter of the catalogue (and by more than 50 datasets) is *common*: it adds to the
+rank of datasets that match through a rarer atom but matches nothing by itself, unless every atom of
+the query is common (Elasticsearch's common-terms rule). Without it, 青川市公交 would list every
+dataset of 青川市.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from opendata.store.search_postings import PostingsGroup, idf
+from opendata.store.search_text import QueryPlan
+from opendata.store.search_vocab import Vocabulary
+from opendata.store.search_words import split_pinyin
+
+EXPANSIONS = 32  # words kept per prefix, containment or pinyin look-up (those in the most datasets)
+PREFIX_WEIGHT = 0.8  # enrol -> enrolment weighs less than the word itself
+COMMON_SHARE, COMMON_MIN = 0.25, 50
+UBIQUITOUS_SHARE = 0.9  # a word in nine datasets out of ten ranks nothing: skipped beside rarer words
+
+
+@dataclass
+class Resolved:
+    """The weighted terms of a query: (term id, weight x idf, atom bits); which atoms match alone."""
+
+    weighted: list[tuple[int, float, int]]
+    atoms: int
+    required: int
+
+
+def resolve(plan: QueryPlan, vocab: Vocabulary, postings: PostingsGroup, *, pinyin: bool) -> Resolved:
+    """Look every ask of ``plan`` up; keep the terms that some document holds."""
+    chosen: dict[int, list] = {}  # term id -> [weight, bits]
+
+    def add(ids: Sequence[int], weight: float, bits: int, limit: int | None = None) -> bool:
+        ids = [t for t in ids if t is not None]
+        if limit is not None and len(ids) > limit:
+            counts = postings.df(ids)
+            ids = [ids[i] for i in np.argsort(-counts, kind="stable")[:limit]]
+        for t in ids:
+            entry = chosen.setdefault(t, [0.0, 0])
+            entry[0] = max(entry[0], weight)
+            entry[1] |= bits
+        return bool(ids) and bool(postings.df(ids).any())
+
+    unresolved: set[int] = set()
+    for ask in plan.asks:
+        if ask.kind == "exact":
+            add([vocab.exact(ask.text)], ask.weight, ask.atoms)
+        elif ask.kind == "contains":
+            add(vocab.containing(ask.text), ask.weight, ask.atoms, EXPANSIONS)
+        elif ask.kind == "prefix":
+            own = vocab.exact(ask.text)
+            found = add([own], ask.weight, ask.atoms)
+            # letters match as prefixes (enrol: enrolment); numbers only as they are (2019 is not 20193)
+            longer = [] if ask.text.isdigit() else [t for t in vocab.prefixed(ask.text) if t != own]
+            found = add(longer, ask.weight * PREFIX_WEIGHT, ask.atoms, EXPANSIONS) or found
+            if not found:
+                unresolved.add(ask.atoms)
+        elif ask.kind == "pinyin" and pinyin and ask.atoms in unresolved:
+            _add_pinyin(plan, ask.text, ask.weight, ask.atoms, vocab, postings, add)
+    ids = list(chosen)
+    counts = postings.df(ids)
+    all_bits = (1 << len(plan.atoms)) - 1
+    atom_df: dict[int, int] = {}
+    for t, c in zip(ids, counts, strict=True):
+        bits = chosen[t][1]
+        for i in range(len(plan.atoms)):
+            if bits >> i & 1:
+                atom_df[i] = max(atom_df.get(i, 0), int(c))
+    limit = max(COMMON_SHARE * postings.alive, COMMON_MIN)
+    required = sum(1 << i for i in range(len(plan.atoms)) if atom_df.get(i, 0) <= limit)
+    ceiling = UBIQUITOUS_SHARE * postings.alive if required else None
+    weights = idf(counts, postings.alive)
+    weighted = [(t, float(chosen[t][0] * w), chosen[t][1]) for t, w, c in zip(ids, weights, counts, strict=True)
+                if c > 0 and (ceiling is None or c <= ceiling or c <= COMMON_MIN)]
+    return Resolved(weighted, len(plan.atoms), required or all_bits)
+
+
+def _add_pinyin(plan: QueryPlan, token: str, weight: float, bit: int, vocab: Vocabulary, postings: PostingsGroup,
+                add: Callable[..., bool]) -> None:
+    """A Latin word no indexed word starts with, read as pinyin: each piece of it is an atom."""
+    pieces = split_pinyin(token, vocab.has_pinyin)
+    if not pieces:
+        return
+    for i, piece in enumerate(pieces):
+        piece_bit = bit if i == 0 else plan.atom(piece)
+        add([t for t in vocab.by_pinyin(piece) if postings.is_named(t)], weight, piece_bit, EXPANSIONS)
+
+
+@dataclass
+class Matches:
+    """Positions of matching documents with their atom count and score (parallel arrays)."""
+
+    positions: np.ndarray
+    atoms: np.ndarray
+    score: np.ndarray
+
+    @property
+    def nbytes(self) -> int:
+        return self.positions.nbytes + self.atoms.nbytes + self.score.nbytes
+
+
+_buffers = threading.local()
+
+
+def _scratch(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Zeroed score and cover arrays of ``n`` documents, kept per thread: allocating and zeroing
+    fresh ones for a million documents on every search costs more than the search."""
+    score, cover = getattr(_buffers, "score", None), getattr(_buffers, "cover", None)
+    if score is None or len(score) != n:
+        score, cover = np.zeros(n, dtype=np.float32), np.zeros(n, dtype=np.uint32)
+        _buffers.score, _buffers.cover = score, cover
+    return score, cover
+
+
+def evaluate(resolved: Resolved, postings: PostingsGroup) -> Matches:
+    """Every document holding a required atom, with how many atoms it holds and its score."""
+    score, cover = _scratch(postings.n_docs)
+    try:
+        postings.accumulate(resolved.weighted, score, cover)
+    except BaseException:
+        score[:], cover[:] = 0, 0
+        raise
+    touched = np.flatnonzero(cover)  # every document a term reached (a term of weight 0 adds no bits)
+    held = cover[touched]
+    keep = (held & np.uint32(resolved.required)) != 0
+    positions = touched[keep]
+    found = Matches(positions, np.bitwise_count(held[keep]).astype(np.int16), score[positions])
+    score[touched], cover[touched] = 0, 0  # ready for the next search of this thread
+    return found
