@@ -55,87 +55,103 @@ class Postings:
         self.average = average if average is not None else np.ones(len(FIELDS), dtype=np.float32)
 
     @classmethod
-    def build(cls, blobs: Iterable[bytes], n_terms: int, average: np.ndarray | None = None) -> Postings:
+    def build(cls, blobs: Iterable[bytes], n_terms: int, average: np.ndarray | None = None,
+              total: int | None = None) -> Postings:
         """Postings of documents 0..n-1 from their stored terms (``n_terms``: one past the largest id).
 
         ``average`` field lengths default to these documents' own; documents written after a base
-        take the base's, so that their weights compare with the base's.
+        take the base's, so that their weights compare with the base's. ``total`` (the number of
+        stored pairs, when known) lets the pairs be read straight into one array.
         """
-        sizes, chunks, pending, pending_sizes = [], [], [], []
-        for blob in blobs:  # gathered a few thousand at a time: a list of a million bytes objects is large
-            pending.append(blob)
-            pending_sizes.append(len(blob) // 8)
-            if len(pending) == 8192:
-                chunks.append(np.frombuffer(b"".join(pending), dtype=np.int32))
-                sizes.extend(pending_sizes)
-                pending, pending_sizes = [], []
-        chunks.append(np.frombuffer(b"".join(pending), dtype=np.int32))
-        sizes.extend(pending_sizes)
-        pairs = np.concatenate(chunks).reshape(-1, 2)
-        del chunks, pending
-        return cls.from_pairs(pairs, np.array(sizes, dtype=np.int64), n_terms, average)
+        sizes: list[int] = []
+        if total is not None:
+            pairs = np.empty((total, 2), dtype=np.int32)
+            filled = 0
+            for blob in blobs:
+                count = len(blob) // 8
+                pairs[filled:filled + count] = np.frombuffer(blob, dtype=np.int32).reshape(-1, 2)
+                filled += count
+                sizes.append(count)
+            if filled != total:
+                raise ValueError(f"{filled} term pairs read, {total} expected: the index changed while read")
+        else:
+            chunks, pending = [], []
+            for blob in blobs:  # joined a few thousand at a time: a list of a million bytes objects is large
+                pending.append(blob)
+                sizes.append(len(blob) // 8)
+                if len(pending) == 8192:
+                    chunks.append(np.frombuffer(b"".join(pending), dtype=np.int32))
+                    pending = []
+            chunks.append(np.frombuffer(b"".join(pending), dtype=np.int32))
+            pairs = np.concatenate(chunks).reshape(-1, 2)
+            del chunks, pending
+        held = [pairs]
+        del pairs
+        return cls.from_pairs(held, np.array(sizes, dtype=np.int64), n_terms, average)
 
     @classmethod
-    def from_pairs(cls, pairs: np.ndarray, sizes: np.ndarray, n_terms: int,
+    def from_pairs(cls, held: list[np.ndarray], sizes: np.ndarray, n_terms: int,
                    average: np.ndarray | None = None) -> Postings:
         """Postings from every document's (term id << 3 | field, count) pairs, documents in order.
 
-        The pairs are packed into one uint64 each (term, position, field, count) and sorted in place,
-        so building the postings of a million datasets needs little more than that array.
+        The pairs (handed over in a list, which is emptied, so their memory goes as soon as they are
+        packed) become one uint64 each (term, position, field, count), sorted in place; the postings
+        are then written over the sorted keys. Building them for a million datasets needs about
+        sixteen bytes per (dataset, term) pair.
         """
+        pairs = held.pop()
         n = len(sizes)
         if n >= 1 << _POS_BITS:
             raise OverflowError(f"a search index base holds at most {(1 << _POS_BITS) - 1} documents")
-        owners = np.repeat(np.arange(n, dtype=np.int32), sizes)
-        field = (pairs[:, 0] & 7).astype(np.int8)
+        ends = np.cumsum(sizes)
         lengths = np.zeros((len(FIELDS), n), dtype=np.float32)
-        for f in range(len(FIELDS)):
-            chosen = field == f
-            lengths[f] = np.bincount(owners[chosen], weights=pairs[chosen, 1], minlength=n)
+        named = np.zeros(n_terms, dtype=bool)
+        keys = np.empty(len(pairs), dtype=np.uint64)
+        for lo in range(0, len(pairs), _CHUNK):  # a chunk at a time: no full-size temporaries
+            part = pairs[lo:lo + _CHUNK]
+            owners = np.searchsorted(ends, np.arange(lo, lo + len(part)), side="right")
+            field = part[:, 0] & 7
+            for f in range(len(FIELDS)):
+                chosen = field == f
+                lengths[f] += np.bincount(owners[chosen], weights=part[chosen, 1], minlength=n).astype(np.float32)
+            named[part[field < NAMED_FIELDS, 0] >> _FIELD_BITS] = True
+            code = part[:, 0].astype(np.uint64)
+            keys[lo:lo + len(part)] = ((code >> np.uint64(_FIELD_BITS)) << np.uint64(_POS_BITS + 12)) \
+                | (owners.astype(np.uint64) << np.uint64(12)) | ((code & np.uint64(3)) << np.uint64(10)) \
+                | np.minimum(part[:, 1], _MAX_TF).astype(np.uint64)
+        del pairs
         if average is None:
             average = np.maximum(lengths.mean(axis=1) if n else np.ones(len(FIELDS)), 1.0).astype(np.float32)
-        named = np.zeros(n_terms, dtype=bool)
-        named[pairs[field < NAMED_FIELDS, 0] >> _FIELD_BITS] = True
-        del field
-        keys = np.empty(len(pairs), dtype=np.uint64)
-        for lo in range(0, len(pairs), _CHUNK):  # packed a chunk at a time: no full-size temporaries
-            code = pairs[lo:lo + _CHUNK, 0].astype(np.uint64)
-            keys[lo:lo + _CHUNK] = ((code >> np.uint64(_FIELD_BITS)) << np.uint64(_POS_BITS + 12)) \
-                | (owners[lo:lo + _CHUNK].astype(np.uint64) << np.uint64(12)) \
-                | ((code & np.uint64(3)) << np.uint64(10)) \
-                | np.minimum(pairs[lo:lo + _CHUNK, 1], _MAX_TF).astype(np.uint64)
-        del owners, pairs
         keys.sort()
-        # one output slot per key at most; written a chunk at a time, then cut to what was used
-        docs_all = np.empty(len(keys), dtype=np.int32)
-        terms_all = np.empty(len(keys), dtype=np.int32)
-        tf_sum = np.empty(len(keys), dtype=np.float32)
-        used = 0
+        # each chunk's postings (document, weight) are written over keys already read: never more
+        # postings than keys, so the writing never overtakes the reading
+        out = keys.view([("doc", np.int32), ("weight", np.float32)])
+        counts = np.zeros(n_terms, dtype=np.int64)
+        used, last = 0, None  # last: (term, position) of the posting written last, to merge a split one
         for lo in range(0, len(keys), _CHUNK):
-            part = keys[lo:lo + _CHUNK]
-            d_term = (part >> np.uint64(_POS_BITS + 12)).astype(np.int32)
+            part = keys[lo:lo + _CHUNK].copy()
+            d_term = (part >> np.uint64(_POS_BITS + 12)).astype(np.int64)
             d_pos = ((part >> np.uint64(12)) & np.uint64((1 << _POS_BITS) - 1)).astype(np.int32)
             d_field = ((part >> np.uint64(10)) & np.uint64(3)).astype(np.int8)
             b = FIELD_B[d_field]
             contribution = FIELD_BOOST[d_field] * (part & np.uint64(_MAX_TF)).astype(np.float32) \
                 / (1 - b + b * lengths[d_field, d_pos] / average[d_field])
             starts = np.flatnonzero(np.r_[True, (d_term[1:] != d_term[:-1]) | (d_pos[1:] != d_pos[:-1])])
-            count = len(starts)
-            docs_all[used:used + count] = d_pos[starts]
-            terms_all[used:used + count] = d_term[starts]
-            tf_sum[used:used + count] = np.add.reduceat(contribution, starts) if count else contribution[:0]
-            used += count
-        del keys
-        docs_all, terms_all, tf_sum = docs_all[:used], terms_all[:used], tf_sum[:used]
-        if used > 1:  # a document's pairs of one term split across two chunks: merge them
-            split = np.flatnonzero((terms_all[1:] == terms_all[:-1]) & (docs_all[1:] == docs_all[:-1]))
-            if len(split):
-                tf_sum[split] += tf_sum[split + 1]
-                keep = np.ones(used, dtype=bool)
-                keep[split + 1] = False
-                docs_all, terms_all, tf_sum = docs_all[keep], terms_all[keep], tf_sum[keep]
+            sums = np.add.reduceat(contribution, starts)
+            terms, docs = d_term[starts], d_pos[starts]
+            if last is not None and (terms[0], docs[0]) == last:  # a pair split across two chunks
+                out["weight"][used - 1] += sums[0]
+                terms, docs, sums = terms[1:], docs[1:], sums[1:]
+            out["doc"][used:used + len(docs)] = docs
+            out["weight"][used:used + len(docs)] = sums
+            counts += np.bincount(terms, minlength=n_terms)[:n_terms]
+            used += len(docs)
+            last = (int(d_term[-1]), int(d_pos[-1]))
+        docs_all = np.ascontiguousarray(out["doc"][:used])
+        tf_sum = np.ascontiguousarray(out["weight"][:used])
+        del keys, out
         offsets = np.zeros(n_terms + 1, dtype=np.int64)
-        np.cumsum(np.bincount(terms_all, minlength=n_terms)[:n_terms], out=offsets[1:])
+        np.cumsum(counts, out=offsets[1:])
         tf_sum /= K1 + tf_sum
         return cls(offsets, docs_all, tf_sum, named, n, average)
 

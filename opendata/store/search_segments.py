@@ -51,8 +51,9 @@ def empty_base() -> Base:
 def compile_base(con: sqlite3.Connection, home: Path, seq: int) -> tuple[str, int]:
     """Build a base from every document the connection sees (call it inside the write); (folder, docs)."""
     snapshot = Snapshot.from_rows(con.execute(SNAPSHOT_SELECT + " ORDER BY id"), keep_texts=True)
+    total = con.execute("SELECT coalesce(sum(length(terms)), 0) / 8 FROM doc").fetchone()[0]
     postings = Postings.build((r[0] for r in con.execute("SELECT terms FROM doc ORDER BY id")),
-                              max_term_id(con) + 1)
+                              max_term_id(con) + 1, total=total)
     name = f"{BASE_PREFIX}{seq}-{uuid.uuid4().hex[:8]}"
     work = home / f"{name}.tmp"
     work.mkdir(parents=True)

@@ -42,7 +42,7 @@ class TermIds:
     per batch; ids already looked up are kept for the rest of the write.
     """
 
-    MAX_KEPT = 2_000_000
+    MAX_KEPT = 500_000  # terms remembered during one write (a rebuild meets millions of identifiers)
 
     def __init__(self, con: sqlite3.Connection):
         self.con = con
