@@ -317,7 +317,7 @@ class SqliteSearchIndex:
         finally:
             con.execute("COMMIT")
         state.snapshot.generation = meta.get("generation", "0")
-        state.snapshot.downloads_gen = meta.get("downloads_gen", "0")
+        state.snapshot.downloads_gen = ""  # the base's counts are as compiled: read them again when sorted by
         self._state, self._generation = state, (state.snapshot.generation, state.snapshot.downloads_gen)
 
     def _fresh_downloads(self, snap: Snapshot) -> np.ndarray:

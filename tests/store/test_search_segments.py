@@ -114,3 +114,14 @@ def test_a_hidden_base_document_is_never_counted_even_for_administrators(tmp_pat
     admin = index.search(SearchQuery(q="公交", include_unlisted=True))
     assert sorted(admin.ids) == [1, 2] and admin.total == 2  # the rewritten copy, not both copies
     index.close()
+
+
+def test_downloads_added_after_the_base_sort_its_documents_too(tmp_path):
+    index = SqliteSearchIndex(tmp_path / "search.sqlite3")
+    index.write([SearchDoc(id=i, identifier=f"d{i}", title=f"数据{i}") for i in (1, 2, 3)], replace_all=True)
+    index.write([SearchDoc(id=3, identifier="d3", title="数据3（新）")])  # written since the base
+    index.add_downloads({3: 2, 1: 1})
+    assert index.search(SearchQuery(sort="downloads")).ids == [3, 1, 2]
+    index.add_downloads({2: 5})
+    assert index.search(SearchQuery(sort="downloads")).ids == [2, 3, 1]
+    index.close()
