@@ -70,7 +70,7 @@ def prepare(workdir: Path, n: int) -> Path:
 def build_index(home: Path, workdir: Path) -> dict:
     """`opendata reindex` as its own process under GNU time: wall and CPU seconds, peak RSS."""
     (home / "search.sqlite3").unlink(missing_ok=True)
-    env = {**os.environ, "OPENDATA_HOME": str(home)}
+    env = {**os.environ, "OPENDATA_HOME": str(home), "PYTHONPATH": str(ROOT)}  # this tree's code
     opendata = Path(sys.executable).with_name("opendata")
     proc = subprocess.run(["/usr/bin/time", "-v", str(opendata), "reindex"], env=env, cwd=workdir,
                           capture_output=True, text=True)

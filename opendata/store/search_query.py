@@ -125,12 +125,19 @@ def _scratch(n: int) -> tuple[np.ndarray, np.ndarray]:
 def evaluate(resolved: Resolved, postings: PostingsGroup) -> Matches:
     """Every document holding a required atom, with how many atoms it holds and its score."""
     score, cover = _scratch(postings.n_docs)
+    single = resolved.atoms == 1  # one atom: holding it is having a score, no bits to keep
     try:
-        postings.accumulate(resolved.weighted, score, cover)
+        postings.accumulate([(t, w, 0) for t, w, _ in resolved.weighted] if single else resolved.weighted,
+                            score, cover)
     except BaseException:
         score[:], cover[:] = 0, 0
         raise
-    touched = np.flatnonzero(cover)  # every document a term reached (a term of weight 0 adds no bits)
+    if single:
+        positions = np.flatnonzero(score)
+        found = Matches(positions, np.ones(len(positions), dtype=np.int16), score[positions])
+        score[positions] = 0
+        return found
+    touched = np.flatnonzero(cover)  # every document a term reached
     held = cover[touched]
     keep = (held & np.uint32(resolved.required)) != 0
     positions = touched[keep]

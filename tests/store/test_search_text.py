@@ -30,10 +30,11 @@ def test_function_words_and_punctuation_are_not_tokens():
 
 
 def test_a_taught_catalogue_word_is_cut_whole_and_still_indexed_by_its_parts():
-    assert "涉农补贴" not in index_tokens("各类涉农补贴发放")
-    add_words(["涉农补贴"])
-    tokens = index_tokens("各类涉农补贴发放")
-    assert "涉农补贴" in tokens and "补贴" in tokens
+    # a word no other test teaches: the segmenter is shared by the process
+    assert "鹭汀码头补贴" not in index_tokens("各类鹭汀码头补贴发放")
+    add_words(["鹭汀码头补贴"])
+    tokens = index_tokens("各类鹭汀码头补贴发放")
+    assert "鹭汀码头补贴" in tokens and "补贴" in tokens and "码头" in tokens
 
 
 def _asks(plan, kind):
