@@ -81,6 +81,7 @@ class Snapshot:
         self.identifiers: SortedTexts | None = None
         self._by_id: np.ndarray | None = None
         self._ranks: dict[str, np.ndarray] = {}
+        self._lookups: dict[str, dict[str, int]] = {}
 
     # -- building --------------------------------------------------------------------------------
     @classmethod
@@ -163,7 +164,7 @@ class Snapshot:
 
     # -- reading ---------------------------------------------------------------------------------
     def facet_mask(self, name: str, wanted: Sequence[str]) -> np.ndarray:
-        lookup = {v: i for i, v in enumerate(self.values[name])}
+        lookup = self._lookup(name)
         codes = [lookup[v] for v in wanted if v in lookup]
         if name in self.codes:
             return np.isin(self.codes[name], codes)
@@ -175,7 +176,7 @@ class Snapshot:
     def facet_filter(self, name: str, wanted: Sequence[str], idx: np.ndarray) -> np.ndarray:
         """Which of the documents at ``idx`` have any of the ``wanted`` values."""
         if name in self.codes:
-            lookup = {v: i for i, v in enumerate(self.values[name])}
+            lookup = self._lookup(name)
             return np.isin(self.codes[name][idx], [lookup[v] for v in wanted if v in lookup])
         return self.facet_mask(name, wanted)[idx]
 
@@ -213,6 +214,13 @@ class Snapshot:
         ranks = self._value_ranks(name)
         best = nonzero[np.lexsort((ranks[nonzero], -counts[nonzero]))[:limit]]  # most first, then A to Z
         return [(values[i], int(counts[i])) for i in best]
+
+    def _lookup(self, name: str) -> dict[str, int]:
+        """Value -> code of a facet, built once per snapshot (a million identifiers take a while)."""
+        lookup = self._lookups.get(name)
+        if lookup is None or len(lookup) != len(self.values[name]):
+            lookup = self._lookups[name] = {v: i for i, v in enumerate(self.values[name])}
+        return lookup
 
     def _value_ranks(self, name: str) -> np.ndarray:
         ranks = self._ranks.get(name)
