@@ -10,6 +10,7 @@ from flask_smorest import Api
 from opendata import __version__
 from opendata.config import Config, configure_logging, load_config
 from opendata.services.runtime import Runtime
+from opendata.services.search import check_search_settings
 
 
 def create_app(config: Config | None = None, **overrides: Any) -> Flask:
@@ -32,6 +33,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app.json.ensure_ascii = False
     runtime = Runtime(config)
     app.extensions["opendata"] = runtime
+    check_search_settings(runtime)  # a bad synonym file stops the server here, not at its first search
 
     from opendata import web
     from opendata.api import auth, docs_ui, errors, html, jsonguard, ratelimit, security

@@ -41,11 +41,16 @@ MAX_PAGE_SIZE = 1000
 LOAD_BATCH = 2000  # datasets loaded from the database per step of a rebuild
 
 
+def check_search_settings(runtime: Runtime) -> None:
+    """Read the search settings that can be wrong (the synonym file), so a server refuses to start on them."""
+    load_synonyms(runtime.config.SEARCH_SYNONYMS_FILE)
+
+
 def search_index(runtime: Runtime) -> SqliteSearchIndex:
     """The search index of this OPENDATA_HOME (a part of the runtime, closed with it)."""
     return runtime.part("search", lambda: SqliteSearchIndex(
-        runtime.config.folder.search_index, pinyin=runtime.config.search_pinyin,
-        synonyms=load_synonyms(runtime.config.search_synonyms_file)))
+        runtime.config.folder.search_index, pinyin=runtime.config.SEARCH_PINYIN,
+        synonyms=load_synonyms(runtime.config.SEARCH_SYNONYMS_FILE)))
 
 
 def _columns(ds: Dataset) -> list[str]:
