@@ -5,7 +5,8 @@ Matching is OR: a dataset matches when it holds any atom of the query (see
 by more than a quarter of the catalogue (and by more than 50 datasets) is *common*: it adds to the
 rank of datasets that match through a rarer atom but matches nothing by itself, unless every atom of
 the query is common (Elasticsearch's common-terms rule). Without it, 青川市公交 would list every
-dataset of 青川市.
+dataset of 青川市. An atom's reach is the sum of its words' document counts: 区, looked for inside
+every district's name, is common although no single district is.
 """
 
 from __future__ import annotations
@@ -70,12 +71,14 @@ def resolve(plan: QueryPlan, vocab: Vocabulary, postings: PostingsGroup, *, piny
     ids = list(chosen)
     counts = postings.df(ids)
     all_bits = (1 << len(plan.atoms)) - 1
+    # an atom's reach: the documents of its words together (their sum, a bound on the union), so
+    # that a character found inside many words (区 of every district) is as common as a common word
     atom_df: dict[int, int] = {}
     for t, c in zip(ids, counts, strict=True):
         bits = chosen[t][1]
         for i in range(len(plan.atoms)):
             if bits >> i & 1:
-                atom_df[i] = max(atom_df.get(i, 0), int(c))
+                atom_df[i] = atom_df.get(i, 0) + int(c)
     limit = max(COMMON_SHARE * postings.alive, COMMON_MIN)
     required = sum(1 << i for i in range(len(plan.atoms)) if atom_df.get(i, 0) <= limit)
     ceiling = UBIQUITOUS_SHARE * postings.alive if required else None

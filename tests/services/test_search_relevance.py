@@ -102,3 +102,16 @@ def test_search_meets_recall_and_mrr_targets(sample, generated):
 @pytest.mark.parametrize("q, expected", [("财政预算", "qc-budget-2024"), ("耕地补贴", "qc-farm-subsidies-2024")])
 def test_the_words_that_found_nothing_before_find_their_dataset_first(sample, q, expected):
     assert _found(sample, q)[0] == expected
+
+
+def test_a_character_inside_every_district_name_does_not_make_every_dataset_match(generated):
+    # 临平区 is cut into 临, 平 and 区; 区 is inside every district's name, so together its words cover
+    # the catalogue: it adds rank but matches nothing alone (西湖区空气质量 holds only 区)
+    rt, entries = generated
+    by_id = {e.identifier: e for e in entries}
+    found = search_datasets(runtime=rt, q="临平区公共资源交易", limit=1000)
+    assert 0 < found["total"] <= 1000
+    for d in found["results"]:
+        e = by_id[d["id"]]
+        text = e.title + e.description + "".join(e.keywords)
+        assert any(word in text for word in ("临", "平", "公共", "资源", "交易")), e.title
