@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -373,18 +373,30 @@ class SqliteSearchIndex:
         snap = state.snapshot
         visible = snap.alive if query.include_unlisted else snap.listed
         found = self._match(state, query.q) if query.q else None
-        idx = np.flatnonzero(visible) if found is None else found.positions[visible[found.positions]]
+        # idx: positions of the documents kept; at: where each is among the matches (to read their rank)
+        if found is None:
+            idx = np.flatnonzero(visible)
+            at = None
+        else:
+            at = np.flatnonzero(visible[found.positions])
+            idx = found.positions[at]
+
+        def narrow(keep: np.ndarray) -> None:
+            nonlocal idx, at
+            idx, at = idx[keep], (None if at is None else at[keep])
+
         for name, wanted in query.filters.items():
             if wanted:
-                idx = idx[snap.facet_filter(name, wanted, idx)]
+                narrow(snap.facet_filter(name, wanted, idx))
         for clause in query.clauses:
             inside = snap.facet_filter(clause.name, clause.values, idx)
-            idx = idx[~inside if clause.negated else inside]
+            narrow(~inside if clause.negated else inside)
         if query.modified_from is not None:
-            idx = idx[snap.modified[idx] >= query.modified_from]
+            narrow(snap.modified[idx] >= query.modified_from)
         if query.modified_to is not None:
-            idx = idx[snap.modified[idx] <= query.modified_to]
-        page = top(idx, self._sort_keys(snap, idx, query, found), query.offset, query.limit)
+            narrow(snap.modified[idx] <= query.modified_to)
+        primary, secondary = self._sort_keys(snap, idx, query, found, at)
+        page = top(idx, primary, secondary, query.offset, query.limit)
         ids = [int(i) for i in snap.ids[page]]
         return SearchHits(ids=ids, total=int(len(idx)), facets=self._facet_counts(snap, idx, query),
                           summaries=self._summaries(ids), labels={"publisher": snap.publisher_names})
@@ -403,23 +415,26 @@ class SqliteSearchIndex:
                     self._facets.popitem(last=False)
         return hit
 
-    def _sort_keys(self, snap: Snapshot, idx: np.ndarray, query: SearchQuery,
-                   found: Matches | None) -> list[np.ndarray]:
-        """Sort keys for np.lexsort (the last is primary; ties fall back to newest, then id)."""
+    def _sort_keys(self, snap: Snapshot, idx: np.ndarray, query: SearchQuery, found: Matches | None,
+                   at: np.ndarray | None) -> tuple[np.ndarray, Callable[[np.ndarray], list[np.ndarray]]]:
+        """The primary sort key of ``idx`` (ascending), and the tie-breaking keys of some positions, for
+        np.lexsort (the last is most significant; ties fall back to newest, then id). The tie-breakers
+        are read only for the candidates of the page: a million of them cost more than the search."""
         sign = -1 if query.descending else 1  # ascending order of the key, or reversed
         if query.sort == "title":
-            return [snap.title_sub[idx] * sign, snap.title_key[idx] * sign]
+            return snap.title_key[idx] * sign, lambda pos: [snap.title_sub[pos] * sign]
         if query.sort == IDENTIFIER:
-            return [snap.ident_sub[idx] * sign, snap.ident_key[idx] * sign]
+            return snap.ident_key[idx] * sign, lambda pos: [snap.ident_sub[pos] * sign]
         sign = 1 if query.descending is False else -1  # the others are newest / most first by nature
         if query.sort == "downloads":
-            return [snap.ids[idx], -snap.modified[idx], self._fresh_downloads(snap)[idx] * sign]
+            downloads = self._fresh_downloads(snap)
+            return downloads[idx] * sign, lambda pos: [snap.ids[pos], -snap.modified[pos]]
         if query.sort == "relevance" and found is not None:
-            at = np.searchsorted(found.positions, idx)  # idx is a subset of the matches, both ascending
             # atoms held first, then score, as one key: the page is found by one partition
             rank = found.atoms[at].astype(np.float64) * 1e6 + found.score[at]
-            return [snap.ids[idx], -snap.modified[idx], -rank]
-        return [snap.ids[idx], snap.modified[idx] * sign]  # modified (also relevance without a text query)
+            return -rank, lambda pos: [snap.ids[pos], -snap.modified[pos]]
+        # modified (also relevance without a text query)
+        return snap.modified[idx] * sign, lambda pos: [snap.ids[pos]]
 
     def _summaries(self, ids: list[int]) -> dict[int, str]:
         if not ids:

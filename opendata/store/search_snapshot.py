@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -200,7 +200,7 @@ class Snapshot:
             selected = selected[selected >= 0]
         else:
             offsets, owners, codes = self.multi[name]
-            if len(idx) * 8 > len(self.ids):  # many documents: one pass over every value
+            if len(idx) * 4 > len(self.ids) * 3:  # most documents: one pass over every value
                 mask = np.zeros(len(self.ids), dtype=bool)
                 mask[idx] = True
                 selected = codes[mask[owners]]
@@ -269,15 +269,16 @@ def combine(base: Snapshot, rows: Sequence[tuple], dead_ids: Iterable[int]) -> S
     return out
 
 
-def top(idx: np.ndarray, keys: list[np.ndarray], offset: int, limit: int) -> np.ndarray:
-    """Positions of the page [offset, offset + limit) in lexicographic order of ``keys`` (last is primary)."""
+def top(idx: np.ndarray, primary: np.ndarray, secondary: Callable[[np.ndarray], list[np.ndarray]], offset: int,
+        limit: int) -> np.ndarray:
+    """Positions of the page [offset, offset + limit) of ``idx`` in ascending order of ``primary``, ties
+    broken by ``secondary(positions)`` (np.lexsort keys, the last most significant)."""
     k = offset + limit
     if k <= 0 or not len(idx):
         return idx[:0]
-    if k < len(idx) // 4:  # partial selection: only the first k candidates are fully sorted
-        primary = keys[-1]
+    if k < len(idx) // 4:  # partial selection: only the first k candidates (and ties) are fully sorted
         cut = np.partition(primary, k - 1)[k - 1]
-        keep = np.nonzero(primary <= cut)[0]
-        idx, keys = idx[keep], [key[keep] for key in keys]
-    order = np.lexsort(keys)
+        keep = np.flatnonzero(primary <= cut)
+        idx, primary = idx[keep], primary[keep]
+    order = np.lexsort([*secondary(idx), primary])
     return idx[order[offset:k]]
