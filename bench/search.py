@@ -13,6 +13,11 @@ deployed (2 workers, gthread, 4 threads each) and wrk runs 8 connections over a 
 distinct searches (more than the answer cache keeps, so answers are computed), in --rounds rounds;
 the servers' resident and proportional memory are read from /proc afterwards. Targets (issue 16):
 p95 < 50 ms at 8 connections, index built in < 5 minutes, RSS < 2 GB.
+
+The peer (unless --no-peer) is SQLite FTS5 over the same datasets (bench/wsgi_fts.py: jieba-cut
+titles, English titles and keywords, OR of the query's words, bm25 order, a count of matches),
+built by its own process under GNU time and served by the same gunicorn settings; wrk runs the
+two alternately, ours then the peer's, once per round, with the same searches.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import os
 import random
 import re
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -34,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from api import free_port, get_json, machine, start_opendata, stop, wrk  # noqa: E402
+from api import _gunicorn, free_port, get_json, machine, start_opendata, stop, wrk  # noqa: E402
 
 from tests.search_catalogue import PLACES, SUBJECTS, generate, insert_generated  # noqa: E402
 
@@ -70,12 +76,25 @@ def prepare(workdir: Path, n: int) -> Path:
 def build_index(home: Path, workdir: Path) -> dict:
     """`opendata reindex` as its own process under GNU time: wall and CPU seconds, peak RSS."""
     (home / "search.sqlite3").unlink(missing_ok=True)
-    env = {**os.environ, "OPENDATA_HOME": str(home), "PYTHONPATH": str(ROOT)}  # this tree's code
     opendata = Path(sys.executable).with_name("opendata")
-    proc = subprocess.run(["/usr/bin/time", "-v", str(opendata), "reindex"], env=env, cwd=workdir,
-                          capture_output=True, text=True)
+    figures = timed([str(opendata), "reindex"], {"OPENDATA_HOME": str(home)}, workdir)
+    return {**figures, "index_mb": sum(f.stat().st_size for f in home.glob("search*")) / 2**20}
+
+
+def build_peer(home: Path, workdir: Path) -> dict:
+    """The peer's FTS5 database, built by bench/wsgi_fts.py as its own process under GNU time."""
+    db = workdir / "peer.sqlite3"
+    figures = timed([sys.executable, str(ROOT / "bench" / "wsgi_fts.py"), "build", str(home / "opendata.db"),
+                     str(db)], {}, workdir)
+    return {**figures, "index_mb": db.stat().st_size / 2**20, "db": db}
+
+
+def timed(command: list[str], env: dict, workdir: Path) -> dict:
+    """Run ``command`` under ``/usr/bin/time -v`` with this tree's code: wall and CPU seconds, peak RSS."""
+    env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(["/usr/bin/time", "-v", *command], env=env, cwd=workdir, capture_output=True, text=True)
     if proc.returncode != 0:
-        raise SystemExit(f"opendata reindex failed:\n{proc.stdout}\n{proc.stderr}")
+        raise SystemExit(f"{' '.join(command)} failed:\n{proc.stdout}\n{proc.stderr}")
     out = proc.stderr
 
     def field(name: str) -> str:
@@ -85,8 +104,7 @@ def build_index(home: Path, workdir: Path) -> dict:
                                                                          "(h:mm:ss or m:ss)").split(":"))))
     cpu = float(field("User time (seconds)")) + float(field("System time (seconds)"))
     print(proc.stdout.strip(), f"(wall {wall:.0f} s, CPU {cpu:.0f} s)", flush=True)
-    return {"wall": wall, "cpu": cpu, "rss_mb": int(field("Maximum resident set size (kbytes)")) / 1024,
-            "index_mb": sum(f.stat().st_size for f in home.glob("search*")) / 2**20}
+    return {"wall": wall, "cpu": cpu, "rss_mb": int(field("Maximum resident set size (kbytes)")) / 1024}
 
 
 def search_paths(count: int, seed: int = 5) -> list[str]:
@@ -142,24 +160,47 @@ def _server_pids(master: int) -> list[int]:
     return [master, *map(int, children)]
 
 
+def start_peer(db: Path, port: int, log: Path):
+    """bench/wsgi_fts.py under the same gunicorn settings as opendata."""
+    env = {**os.environ, "BENCH_FTS_DB": str(db), "PYTHONPATH": str(ROOT / "bench")}
+    return _gunicorn(env, port, log, "wsgi_fts:app", "/search?q=ready")
+
+
+def peer_path(path: str) -> str:
+    """The peer's URL for one of ours: the same query string."""
+    return path.replace("/api/v1/datasets", "/search", 1)
+
+
 def run(args) -> dict:
     results: dict = {"datasets": args.datasets, "load_before": os.getloadavg()}
     home = prepare(args.workdir, args.datasets)
     results["build"] = build_index(home, args.workdir)
+    if args.peer:
+        results["peer_build"] = build_peer(home, args.workdir)
     paths = search_paths(args.searches)
-    port = free_port()
-    proc = start_opendata(home, port, args.workdir / "gunicorn.log")
+    port, peer_port = free_port(), free_port()
+    procs = [start_opendata(home, port, args.workdir / "gunicorn.log")]
     try:
+        if args.peer:
+            procs.append(start_peer(results["peer_build"]["db"], peer_port, args.workdir / "peer.log"))
         started = time.perf_counter()
         for path in paths[:40]:  # both workers load the index and answer a few
             get_json(port, path)
         results["warm_s"] = time.perf_counter() - started
-        results["rounds"] = [wrk(port, paths, args.workdir, args.seconds, "search") for _ in range(args.rounds)]
+        results["rounds"], results["peer_rounds"] = [], []
+        for _ in range(args.rounds):  # A B A B: ours, then the peer, over the same searches
+            results["rounds"].append(wrk(port, paths, args.workdir, args.seconds, "search"))
+            if args.peer:
+                results["peer_rounds"].append(wrk(peer_port, [peer_path(p) for p in paths], args.workdir,
+                                                  args.seconds, "peer"))
         results["one_connection"] = wrk(port, paths, args.workdir, args.seconds, "search-1", connections=1)
-        results["memory"] = memory(_server_pids(proc.pid))
+        results["memory"] = memory(_server_pids(procs[0].pid))
+        if args.peer:
+            results["peer_memory"] = memory(_server_pids(procs[1].pid))
         results["load_after"] = os.getloadavg()
     finally:
-        stop(proc)
+        for proc in reversed(procs):
+            stop(proc)
     return results
 
 
@@ -200,7 +241,41 @@ def render(r: dict, args) -> str:
         f"- Both workers were ready {r['warm_s']:.1f} s after the first request (loading the index and "
         f"answering 40 searches). Errors (non-2xx or socket): {errors}.",
         "",
+        *(peer_lines(r) if r["peer_rounds"] else []),
     ])
+
+
+def peer_lines(r: dict) -> list[str]:
+    """The peer's figures and the per-round ratios (the peer's p95 over ours, same round)."""
+    peer, b, m = r["peer_rounds"], r["peer_build"], r["peer_memory"]
+    ratios = sorted(p["p95"] / max(o["p95"], 1e-9) for o, p in zip(r["rounds"], peer, strict=True))
+    throughput = sorted(o["rps"] / max(p["rps"], 1e-9) for o, p in zip(r["rounds"], peer, strict=True))
+    med = {k: statistics.median(x[k] for x in peer) for k in ("p50", "p95", "rps")}
+    errors = sum(x["errors"] for x in peer)
+    per_round = ", ".join(f"{x['p95']:.1f}" for x in peer)
+    return [
+        "Peer, alternating with the rounds above (ours, then the peer, per round): SQLite "
+        f"{sqlite3.sqlite_version} FTS5 over the same datasets (`bench/wsgi_fts.py`: titles, English titles "
+        "and keywords cut by the same jieba, unicode61 tokenizer, the query's words OR-ed, bm25 with the same "
+        "field weights, then newest; filter, sort and page as asked, and the count of matches; no synonyms, "
+        "pinyin, facets or descriptions), a bare WSGI callable under the same gunicorn settings.",
+        "",
+        "| measure | peer | ours / peer |",
+        "|---|---:|---|",
+        f"| index build (whole process, /usr/bin/time -v) | {b['wall']:.0f} s wall, {b['cpu']:.0f} s CPU, "
+        f"peak RSS {b['rss_mb']:.0f} MB, {b['index_mb']:.0f} MB on disk | |",
+        f"| search p95 at 8 connections, median of {len(peer)} rounds | {med['p95']:.1f} ms | peer p95 / ours, "
+        f"median of the per-round ratios: **{statistics.median(ratios):.1f}×** (min {ratios[0]:.1f}, "
+        f"max {ratios[-1]:.1f}) |",
+        f"| search p50 at 8 connections | {med['p50']:.1f} ms | |",
+        f"| throughput at 8 connections | {med['rps']:.0f} req/s | ours / peer, median of per-round ratios "
+        f"{statistics.median(throughput):.1f}× ({throughput[0]:.1f}-{throughput[-1]:.1f}) |",
+        f"| server memory after the run ({m['processes']} processes): RSS / PSS | {m['rss_mb']:.0f} / "
+        f"{m['pss_mb']:.0f} MB | |",
+        "",
+        f"- Peer p95 of each round: {per_round} ms. Errors (non-2xx or socket): {errors}.",
+        "",
+    ]
 
 
 def write_doc(text: str) -> None:
@@ -223,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=20, help="wrk duration per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/opendata-bench-search"))
+    parser.add_argument("--no-peer", dest="peer", action="store_false", help="skip the SQLite FTS5 peer")
     parser.add_argument("--write", action="store_true", help="write the section into docs/benchmarks.md")
     args = parser.parse_args(argv)
     results = run(args)
