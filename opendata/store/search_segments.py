@@ -50,18 +50,26 @@ def empty_base() -> Base:
 
 def compile_base(con: sqlite3.Connection, home: Path, seq: int) -> tuple[str, int]:
     """Build a base from every document the connection sees (call it inside the write); (folder, docs)."""
-    snapshot = Snapshot.from_rows(con.execute(SNAPSHOT_SELECT + " ORDER BY id"), keep_texts=True)
-    total = con.execute("SELECT coalesce(sum(length(terms)), 0) / 8 FROM doc").fetchone()[0]
-    postings = Postings.build((r[0] for r in con.execute("SELECT terms FROM doc ORDER BY id")),
-                              max_term_id(con) + 1, total=total)
     name = f"{BASE_PREFIX}{seq}-{uuid.uuid4().hex[:8]}"
     work = home / f"{name}.tmp"
     work.mkdir(parents=True)
-    snapshot.save(work)
-    postings.save(work)
-    (work / "base.json").write_text(json.dumps({"seq": seq, "docs": len(snapshot.ids)}), encoding="utf-8")
+    try:
+        # the snapshot is written and let go before the postings are built: the two never share the peak
+        snapshot = Snapshot.from_rows(con.execute(SNAPSHOT_SELECT + " ORDER BY id"), keep_texts=True)
+        docs = len(snapshot.ids)
+        snapshot.save(work)
+        del snapshot
+        total = con.execute("SELECT coalesce(sum(length(terms)), 0) / 8 FROM doc").fetchone()[0]
+        postings = Postings.build((r[0] for r in con.execute("SELECT terms FROM doc ORDER BY id")),
+                                  max_term_id(con) + 1, total=total)
+        postings.save(work)
+        del postings
+        (work / "base.json").write_text(json.dumps({"seq": seq, "docs": docs}), encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
     os.replace(work, home / name)
-    return name, len(snapshot.ids)
+    return name, docs
 
 
 def prune_bases(home: Path, keep: set[str]) -> None:

@@ -125,3 +125,22 @@ def test_downloads_added_after_the_base_sort_its_documents_too(tmp_path):
     index.add_downloads({2: 5})
     assert index.search(SearchQuery(sort="downloads")).ids == [2, 3, 1]
     index.close()
+
+
+def test_a_base_that_fails_to_compile_leaves_no_folder_and_the_old_base_answers(tmp_path, monkeypatch):
+    rnd = random.Random(42)
+    index = SqliteSearchIndex(tmp_path / "search.sqlite3")
+    index.write([_doc(rnd, i) for i in range(1, 200)], replace_all=True)
+    before = index.search(SearchQuery(q="公交", limit=1000))
+    folders = sorted(p.name for p in tmp_path.iterdir() if p.is_dir())
+
+    def fail(*args, **kwargs):
+        raise MemoryError("postings")
+
+    monkeypatch.setattr(search_segments.Postings, "build", fail)
+    with pytest.raises(MemoryError):
+        index.write([_doc(rnd, i) for i in range(1, 300)], replace_all=True)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == folders  # no half-written base
+    monkeypatch.undo()
+    assert index.search(SearchQuery(q="公交", limit=1000)).ids == before.ids
+    index.close()
