@@ -234,8 +234,8 @@ class ReportBuilder:
                              rec["field_name"], rec["cell"], cells=cells))
 
     def _keep(self, error: Error) -> None:
-        if len(self.kept) >= ERRORS_WITH_CELLS and (_chars(error.cells) > SMALL_LIST_CHARS
-                                                     or _chars(error.labels) > SMALL_LIST_CHARS):
+        if len(self.kept) >= ERRORS_WITH_CELLS and (_longer_than(error.cells, SMALL_LIST_CHARS)
+                                                     or _longer_than(error.labels, SMALL_LIST_CHARS)):
             # a wide row or header: only the first errors carry a copy of it (the task has the labels)
             error = replace(error, cells=() if error.cells is not None else None,
                             labels=() if error.labels is not None else None)
@@ -297,8 +297,15 @@ def _cut(values: tuple[str, ...] | None, n: int) -> tuple[str, ...] | None:
     return None if values is None else tuple(_short(str(v), n) for v in values)
 
 
-def _chars(values: tuple[str, ...] | None) -> int:
-    return sum(map(len, values)) if values else 0
+def _longer_than(values: tuple[str, ...] | None, n: int) -> bool:
+    """Whether ``values`` hold more than ``n`` characters in all; stops counting past ``n`` (a
+    header of 100,000 labels is shared by as many errors: summing it for each was quadratic)."""
+    total = 0
+    for value in values or ():
+        total += len(value)
+        if total > n:
+            return True
+    return False
 
 
 def _short(text: str | None, n: int) -> str | None:
