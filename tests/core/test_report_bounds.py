@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import random
+import resource
 
+from opendata.core.childprocess import run_in_child
+from opendata.core.pipeline import run_pipeline
 from opendata.core.readers.base import EXTRA_CELLS_LISTED
 from opendata.core.report import MAX_REPORT_BYTES, MAX_WARNINGS, Error, ReportBuilder
 from opendata.core.report_bounds import ERRORS_WITH_CELLS, bound_report, json_size
@@ -96,3 +99,20 @@ def test_extra_cells_beyond_those_listed_are_counted_in_the_report(tmp_path):
     assert task["errorSummary"] == {"extra-cell": 15_000}
     assert EXTRA_CELLS_LISTED < 15_000  # some were counted without being listed
     assert len(task["errors"]) == 10
+
+
+def pipeline_in_address_space(limit_bytes: int, *args, **kwargs):
+    """run_pipeline in a process whose address space is capped at ``limit_bytes`` in all."""
+    resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+    return run_pipeline(*args, **kwargs)
+
+
+def test_200000_rows_repeating_one_key_go_through_the_whole_pipeline_within_2_gib_of_address_space(tmp_path):
+    # the issue's case: before the bounds, this file raised MemoryError under a 2 GiB address-space cap
+    path = tmp_path / "same.csv"
+    path.write_text("id,name\n" + "".join(f"1,n{i}\n" for i in range(200_000)), encoding="utf-8")
+    result = run_in_child(pipeline_in_address_space, 2 * 1024**3, path, SIMPLE, tmp_path / "out",
+                          memory_bytes=512 * 1024**2)
+    task = result.report["tasks"][0]
+    assert result.report["valid"] is False and task["errorSummary"] == {"primary-key": 199_999}
+    assert len(task["errors"]) == 1_000 and json_size(result.report) <= MAX_REPORT_BYTES

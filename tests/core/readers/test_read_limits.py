@@ -11,12 +11,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from opendata.core.childprocess import run_in_child
 from opendata.core.errors import InputError, LimitError
 from opendata.core.readers import ReadLimits, open_table
 from opendata.core.readers.base import EXTRA_CELLS_LISTED, rows_to_batch
 from opendata.core.readers.jsonl import nesting_exceeds
 from tests.core.readers.helpers import read_table, small_limits
 from tests.core.readers.test_read_xlsx import SAMPLE_XLS, make_xlsx, rewrite_zip
+from tests.hostile_files import xlsx_with_huge_cell
 
 
 def write(tmp_path: Path, data: str | bytes, name: str = "data.csv") -> Path:
@@ -278,3 +280,24 @@ def test_a_damaged_sheet_is_an_input_error_naming_the_file_only(tmp_path, sheet_
         read_table(folder / "up.upload")
     assert caught.value.message.startswith(f"up.upload: {expected}")
     assert str(tmp_path) not in str(caught.value)
+
+
+def test_a_15_mb_workbook_holding_one_1_5_gb_cell_is_refused_by_its_unpacked_size(tmp_path):
+    path = xlsx_with_huge_cell(tmp_path / "huge.xlsx", 1_500_000_000)
+    with zipfile.ZipFile(path) as archive:
+        packed = sum(info.compress_size for info in archive.infolist())
+        unpacked = sum(info.file_size for info in archive.infolist())
+    assert path.stat().st_size < 20_000_000 and unpacked / packed < ReadLimits().max_xlsx_compression_ratio
+    with pytest.raises(LimitError, match=rf"^huge.xlsx: the workbook unpacks to {unpacked:,} bytes; "
+                                         r"the limit is 1,073,741,824\n"):
+        open_table(path)
+
+
+def test_with_the_workbook_limit_raised_the_1_5_gb_cell_is_refused_while_streaming_in_a_300_mb_child(tmp_path):
+    # openpyxl would hold the whole string (ArrowMemoryError, 7.8 GB before the limits): the cell
+    # limit stops the stream at the first megabytes, so a child of 300 MB is enough
+    path = xlsx_with_huge_cell(tmp_path / "huge.xlsx", 1_500_000_000)
+    limits = ReadLimits(max_xlsx_uncompressed_bytes=2 * 1024**3)
+    with pytest.raises(LimitError, match=r"^huge.xlsx: xl/sharedStrings.xml holds a cell of more than [\d,]+ bytes; "
+                                         r"the limit is 1,048,576\n"):
+        run_in_child(read_table, path, memory_bytes=300 * 1024**2, limits=limits)
