@@ -71,6 +71,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RATE_LIMIT_ENABLED", True, "Apply rate limits (turn off only for benchmarks).", _bool),
     Setting("RATE_LIMIT_ANONYMOUS", "60 per minute", "Requests allowed per address for callers without a token "
             "(Flask-Limiter syntax; several limits separated by ';').", str),
+    Setting("RATE_LIMIT_PAGES", "1200 per minute", "Portal page views allowed per address, counted apart from API "
+            "calls: a class, library or hackathon behind one address browses together (Flask-Limiter syntax).", str),
     Setting("RATE_LIMIT_TOKEN", "600 per minute", "Requests allowed per API token (Flask-Limiter syntax).", str),
     Setting("RATE_LIMIT_STORAGE_URL", "memory://", "Where rate-limit counters live: memory:// in the embedded "
             "mode (per process), redis://host:6379 when several processes serve the API.", str),

@@ -34,13 +34,18 @@ def page_renderer(name: str) -> Callable[..., Any] | None:
     return current_app.extensions.get(_KEY, {}).get(name)
 
 
+def is_page_route() -> bool:
+    """True on a route of a page blueprint (the portal's pages, counted apart from API calls)."""
+    return request.blueprint in current_app.extensions.get(_PAGE_BLUEPRINTS, ())
+
+
 def browser_wants_html() -> bool:
     """A page is the answer: a route of a page blueprint, or a browser asking for a page.
 
     A browser names text/html in Accept and prefers it to JSON. API clients (``*/*``,
     ``application/json``) and machine paths (/api/, files, feeds) get JSON.
     """
-    if request.blueprint in current_app.extensions.get(_PAGE_BLUEPRINTS, ()):
+    if is_page_route():
         return True
     path = request.path
     if path.startswith(_MACHINE_PREFIXES) or path.endswith(_MACHINE_SUFFIXES):

@@ -1,5 +1,9 @@
 """Rate limits (Flask-Limiter): per API token, and per address for callers without a valid token.
 
+Portal page views are counted per address apart from API calls, under their own, higher limit
+(``OPENDATA_RATE_LIMIT_PAGES``): many readers share one address (a class, a library, a hackathon
+venue), and a page costs far less than what one scripted API client can ask for.
+
 Limits and the counter storage come from settings (``OPENDATA_RATE_LIMIT_*``); ``memory://`` in the
 embedded mode (counters per process), Redis when several processes serve the API. A breach answers
 429 in the one error shape with ``Retry-After``. Must be initialised before opendata.api.auth, so
@@ -17,6 +21,7 @@ from werkzeug.exceptions import TooManyRequests
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from opendata.api.auth import resolve_viewer
+from opendata.api.html import is_page_route
 from opendata.config import Config
 
 EXTENSION_KEY = "opendata_limiter"
@@ -27,10 +32,12 @@ def init_app(app: Flask, config: Config) -> Limiter:
     if config.TRUSTED_PROXIES > 0:
         # The caller's address comes from X-Forwarded-For, as set by the given number of proxies.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.TRUSTED_PROXIES, x_proto=config.TRUSTED_PROXIES)
-    anonymous, per_token = config.RATE_LIMIT_ANONYMOUS, config.RATE_LIMIT_TOKEN
+    anonymous, per_token, pages = config.RATE_LIMIT_ANONYMOUS, config.RATE_LIMIT_TOKEN, config.RATE_LIMIT_PAGES
 
     def _limit() -> str:
-        return per_token if _token_id() is not None else anonymous
+        if _token_id() is not None:
+            return per_token
+        return pages if is_page_route() else anonymous
 
     app.after_request(_no_retry_after_on_success)  # registered first, so it runs after the limiter's hook
     limiter = Limiter(
@@ -63,9 +70,12 @@ def limit_per_address(limits: str, scope: str) -> None:
 
 
 def rate_limit_key() -> str:
-    """``token:<id>`` for a valid token, else ``addr:<address>`` (bad tokens count against the address)."""
+    """``token:<id>`` for a valid token, else ``page:<address>`` for a portal page and ``addr:<address>``
+    for the API (bad tokens count against the address)."""
     token_id = _token_id()
-    return f"token:{token_id}" if token_id is not None else f"addr:{request.remote_addr}"
+    if token_id is not None:
+        return f"token:{token_id}"
+    return f"{'page' if is_page_route() else 'addr'}:{request.remote_addr}"
 
 
 def _no_retry_after_on_success(response):

@@ -24,6 +24,7 @@ from opendata.core.errors import Problem, ValidationError
 
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _FORBIDDEN_ONE_LINE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 _NAMES = {" ": "space", "\t": "tab", "\n": "line feed", "\r": "carriage return", "\x00": "NUL", "\x7f": "DEL",
           "\u2028": "line separator", "\u2029": "paragraph separator"}
 # characters an IRI may not hold anywhere (RFC 3987), besides controls and spaces
@@ -39,6 +40,8 @@ def describe_character(ch: str) -> str:
         name = "unpaired surrogate"
     elif name is None and (ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F):
         name = "control character"
+    elif name is None and _BIDI.match(ch):
+        name = "bidirectional control"
     return f"U+{ord(ch):04X}" + (f" ({name})" if name else "")
 
 
@@ -47,13 +50,20 @@ def shown(value: str) -> str:
     return "".join(ch if ch.isprintable() or ch == " " else f"\\u{ord(ch):04x}" for ch in value)
 
 
-def text_problem(value: str, *, multiline: bool = False) -> str | None:
-    """Why ``value`` cannot be stored as catalogue text (which character, where), or None."""
-    found = (_FORBIDDEN if multiline else _FORBIDDEN_ONE_LINE).search(value)
+def text_problem(value: str, *, multiline: bool = False, bidi: bool = True) -> str | None:
+    """Why ``value`` cannot be stored as catalogue text (which character, where), or None.
+
+    ``bidi=False`` also refuses the bidirectional embeddings, overrides and isolates (U+202A-U+202E,
+    U+2066-U+2069): for text a person must read as it is stored and act on (a request for
+    disclosure's subject, an applicant's name), where they would make it read differently.
+    """
+    found = (_FORBIDDEN if multiline else _FORBIDDEN_ONE_LINE).search(value) or (
+        None if bidi else _BIDI.search(value))
     if found is None:
         return None
     where = found.start() + 1
-    kind = "a line break" if found.group() in "\n\r\u2028\u2029" else "a character that cannot be stored"
+    kind = ("a line break" if found.group() in "\n\r\u2028\u2029" else
+            "a bidirectional control" if _BIDI.match(found.group()) else "a character that cannot be stored")
     return f"holds {kind}, {describe_character(found.group())}, at character {where}"
 
 

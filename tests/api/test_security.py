@@ -105,6 +105,18 @@ def test_anonymous_callers_are_limited_per_address(runtime):
     app.extensions["opendata"].close()
 
 
+def test_page_views_are_counted_apart_from_api_calls_so_a_class_behind_one_address_can_browse(runtime):
+    app = _app(runtime.config.home, RATE_LIMIT_ANONYMOUS="3 per minute", RATE_LIMIT_PAGES="60 per minute")
+    client = app.test_client()
+    searches = [f"/catalog?q=word{i}" for i in range(60)]  # 50 pupils searching, a search or so each
+    assert [client.get(path).status_code for path in searches] == [200] * 60
+    assert [client.get("/api/v1/status").status_code for _ in range(4)] == [200, 200, 200, 429]
+    refused = client.get("/catalog?q=one-more", headers={"Accept": "text/html"})
+    assert refused.status_code == 429 and refused.mimetype == "text/html"  # pages have a limit too: their own
+    assert int(refused.headers["Retry-After"]) > 0
+    app.extensions["opendata"].close()
+
+
 def test_tokens_have_their_own_allowance_and_bad_tokens_count_against_the_address(runtime, tmp_path):
     seed_accounts(runtime, tmp_path / "project")
     app = _app(runtime.config.home, RATE_LIMIT_ANONYMOUS="2 per minute", RATE_LIMIT_TOKEN="4 per minute")

@@ -14,13 +14,11 @@ import unicodedata
 
 from opendata.core.codes import id_number_problem, is_valid_uscc, uscc_problem
 from opendata.core.errors import Problem, ValidationError, Warnings
+from opendata.core.textcheck import email_problem, shown, text_problem
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 16
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
 _PHONE_CHARS = re.compile(r"^\+?[0-9 ()\-]{5,30}$")
-# C0/C1 controls and the Unicode bidi overrides that make text read differently than it is stored.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def new_tracking_code() -> str:
@@ -72,10 +70,12 @@ def lookup_key(contact: str) -> str:
 
 
 def check_email(text: str, path: str = "email") -> str:
-    """A plausible e-mail address, trimmed; ValidationError naming ``path`` otherwise."""
+    """An e-mail address, trimmed; ValidationError naming ``path`` otherwise (the catalogue's one rule:
+    :func:`opendata.core.textcheck.email_problem`, with the bidirectional controls refused as well)."""
     value = unicodedata.normalize("NFKC", text or "").strip()
-    if len(value) > 254 or not _EMAIL.match(value) or _CONTROL.search(value):
-        raise invalid(path, f"{text[:80]!r} is not an e-mail address")
+    problem = text_problem(value, bidi=False) or email_problem(value)
+    if problem is not None:
+        raise invalid(path, f"{path} {shown(text[:80])!r} {problem}")
     return value
 
 
@@ -99,9 +99,10 @@ def check_text(value: object, path: str, *, required: bool, max_length: int, mul
     text = value.replace("\r\n", "\n").strip()
     if len(text) > max_length:
         raise invalid(path, f"{path} has {len(text)} characters; at most {max_length} are accepted", "too-long")
-    bad = _CONTROL.search(text) or (None if multiline else re.search(r"[\n\t]", text))
-    if bad:
-        raise invalid(path, f"{path} contains the control character U+{ord(bad.group()):04X}", "control-character")
+    # the catalogue's rule for control characters (opendata.core.textcheck), and no bidirectional
+    # controls: staff must read a request as it was stored
+    if (problem := text_problem(text, multiline=multiline, bidi=False)) is not None:
+        raise invalid(path, f"{path} {problem}", "control-character")
     return text
 
 

@@ -87,6 +87,25 @@ def test_email_addresses_are_checked(bad):
         check_email(bad)
 
 
+@pytest.mark.parametrize("bad", ["<x>@y.cn", "a..b@x.cn", "x@localhost", "evil\u202e@x.cn", "a\x85b@x.cn"])
+def test_email_addresses_follow_the_catalogues_one_rule(bad):
+    """What the catalogue's e-mail check refuses, the applicant's form refuses too, naming the field."""
+    with pytest.raises(ValidationError) as err:
+        check_email(bad, "contact_email")
+    assert err.value.problems[0].path == "contact_email" and "contact_email" in err.value.problems[0].message
+
+
+def test_an_applicants_real_addresses_pass_trimmed():
+    assert check_email(" 用户@例子.中国 ") == "用户@例子.中国"
+    assert check_email("a.b+c@x.cn") == "a.b+c@x.cn"
+
+
+def test_text_problems_say_which_character_and_where():
+    with pytest.raises(ValidationError) as err:
+        check_text("预算\u202e执行", "subject", required=True, max_length=300)
+    assert "U+202E (bidirectional control), at character 3" in err.value.problems[0].message
+
+
 def test_code_messages_name_what_is_wrong_not_a_length_the_code_has():
     with pytest.raises(ValidationError) as err:
         check_id_number("credit-code", "91350100M00010OY43")  # 18 characters, 'O' not allowed
