@@ -52,8 +52,11 @@ class DisclosureRequest(Base):
                         name="pause_kind"),
         CheckConstraint("extension_days BETWEEN 0 AND 20", name="extension_days"),
         CheckConstraint("paused_days >= 0", name="paused_days"),
-        # the organisation's queue: filtered by state, ordered by due date
-        Index("ix_disclosure_request_queue", "organization_id", "state", "due_date", "id"),
+        # the organisation's queue: filtered by state, ordered by due date; the subject last, so the
+        # subject filter (LIKE '%word%') reads index entries, not every request's row
+        Index("ix_disclosure_request_queue", "organization_id", "state", "due_date", "id", "subject"),
+        # the handler filter (a clerk's own requests, the unassigned ones), by state and due date
+        Index("ix_disclosure_request_handler", "organization_id", "handler_id", "state", "due_date"),
         Index("ix_disclosure_request_applicant", "organization_id", "applicant_key", "received_at"),
         Index("ix_disclosure_request_receipt", "organization_id", "receipt_date"),
         # the queue's calendar warning counts open requests by calendar version without reading rows

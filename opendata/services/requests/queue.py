@@ -34,6 +34,13 @@ MAX_PAGE = 200
 SORTS = {"due": ("due_date", "id"), "received": ("receipt_date", "id"), "-received": ("-receipt_date", "-id")}
 
 
+# what a queue row shows, read as columns: loading whole requests parsed their JSON columns and built
+# an ORM object per row, a third of a queue call's CPU
+_ITEM_COLUMNS = tuple(getattr(DisclosureRequest, name) for name in (
+    "code", "kind", "subject", "applicant_type", "applicant_name", "id_type", "id_number", "state", "received_at",
+    "receipt_date", "due_date", "pause_started_on", "calendar_version", "calendar_warning", "outcome"))
+
+
 @dataclass(frozen=True)
 class QueueFilter:
     """Filters of the queue; every one optional."""
@@ -65,25 +72,37 @@ def _queue_page(session: Session, policy: RequestPolicy, viewer: Viewer, f: Queu
     today = today or policy.today()
     _check(f)
     handler = aliased(User)
-    where = _where(session, scope, f, policy, today)
+    in_scope = _scope_clause(session, scope, f)
+    where = [*in_scope, *_where(session, f, policy, today)]
     order = [getattr(DisclosureRequest, c.lstrip("-")).desc() if c.startswith("-")
              else getattr(DisclosureRequest, c) for c in SORTS[f.sort]]
     rows = session.execute(
-        select(DisclosureRequest, Organization.slug, Dataset.identifier, handler.username)
+        select(*_ITEM_COLUMNS, Organization.slug.label("org_slug"), Dataset.identifier.label("dataset_identifier"),
+               handler.username.label("handler_name"))
         .join(Organization, Organization.id == DisclosureRequest.organization_id)
         .outerjoin(Dataset, Dataset.id == DisclosureRequest.dataset_id)
         .outerjoin(handler, handler.id == DisclosureRequest.handler_id)
         .where(*where).order_by(*order).offset((f.page - 1) * f.limit).limit(f.limit)).all()
     total = session.scalar(select(func.count(DisclosureRequest.id)).where(*where))
-    warned = session.scalar(select(func.count(DisclosureRequest.id)).where(
-        *_scope_clause(session, scope, f), DisclosureRequest.state.in_(states.ACTIVE_STATES),
-        or_(DisclosureRequest.calendar_warning.is_not(None),
-            DisclosureRequest.calendar_version < policy.calendar.version,
-            DisclosureRequest.calendar_version > policy.calendar.version)))  # two index ranges, not a scan
-    items = [_item(r, org, ds, who, policy, today) for r, org, ds, who in rows]
+    warned = _warned(session, in_scope, policy.calendar.version)
+    items = [_item(r, r.org_slug, r.dataset_identifier, r.handler_name, policy, today) for r in rows]
     return {"items": items, "total": total, "page": f.page, "limit": f.limit, "today": today,
             "calendar_version": policy.calendar.version,
             "calendar_warning": _queue_warning(warned, policy) if warned else None}
+
+
+def _warned(session: Session, scope: list, version: str) -> int:
+    """Open requests whose deadlines need checking by hand: a calendar warning, or another calendar's version.
+
+    Three disjoint counts, each one range of ix_disclosure_request_calendar per state; SQLite reads an
+    OR of the three over every active request instead (25 ms at 100,000 requests, most of a queue call).
+    """
+    v = DisclosureRequest.calendar_version
+    ranges = (v < version, v > version, and_(v == version, DisclosureRequest.calendar_warning.is_not(None)))
+    active = DisclosureRequest.state.in_(states.ACTIVE_STATES)
+    counts = [select(func.count()).select_from(DisclosureRequest).where(*scope, active, r).scalar_subquery()
+              for r in ranges]
+    return session.scalar(select(counts[0] + counts[1] + counts[2])) or 0
 
 
 def _queue_warning(count: int, policy: RequestPolicy) -> str:
@@ -122,8 +141,8 @@ def _scope_clause(session: Session, scope: StaffScope, f: QueueFilter) -> list:
     return clauses
 
 
-def _where(session: Session, scope: StaffScope, f: QueueFilter, policy: RequestPolicy, today: date) -> list:
-    where = _scope_clause(session, scope, f)
+def _where(session: Session, f: QueueFilter, policy: RequestPolicy, today: date) -> list:
+    where: list = []
     if f.states:
         where.append(DisclosureRequest.state.in_(f.states))
     if f.kind:
@@ -151,9 +170,9 @@ def _where(session: Session, scope: StaffScope, f: QueueFilter, policy: RequestP
     return where
 
 
-def _item(r: DisclosureRequest, org: str, dataset: str | None, handler: str | None, policy: RequestPolicy,
+def _item(r: Any, org: str, dataset: str | None, handler: str | None, policy: RequestPolicy,
           today: date) -> dict[str, Any]:
-    """One queue row: masked identity, the clock's standing and the flags."""
+    """One queue row (from a request or a row of its _ITEM_COLUMNS): masked identity, the clock's standing, flags."""
     left = overdue = soon = None
     if r.state == states.OPEN:
         s = standing(policy.calendar, today, r.due_date)
