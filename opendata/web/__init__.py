@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Flask
 
-from opendata.web import preferences
+from opendata.web import delivery, preferences
 from opendata.web.i18n import N_
 from opendata.web.navigation import NavLink, add_nav_link, navigation, set_request_form
 
@@ -42,6 +42,7 @@ def register(app: Flask, *, limit_per_address: Callable[[str, str], None]) -> No
     app.extensions[LIMIT_KEY] = limit_per_address
     preferences.init_app(app)
     app.register_blueprint(blp)
+    delivery.init_app(app, PAGE_BLUEPRINTS)
     # every {{ value }} of every page: characters HTML forbids (from text stored before the input
     # checks) become U+FFFD before autoescaping
     app.jinja_env.finalize = html_text
