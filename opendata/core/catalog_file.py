@@ -20,14 +20,14 @@ from opendata.core.errors import CatalogError, Problem, SchemaError
 from opendata.core.tableschema import TableSchema, load_table_schema
 from opendata.core.yamlmarks import LineDict, load_yaml_with_lines
 
-_CATALOG_KEYS = {"title", "title_en", "description", "publisher", "homepage", "language"}
-_DATASET_KEYS = {"id", "code", "title", "title_en", "description", "publisher", "theme", "keywords",
+_CATALOG_KEYS = {"title", "title_en", "description", "description_en", "publisher", "homepage", "language"}
+_DATASET_KEYS = {"id", "code", "title", "title_en", "description", "description_en", "publisher", "theme", "keywords",
                  "license", "disclosure", "legal_basis", "frequency", "temporal", "spatial",
                  "contact", "schema", "source", "sheet"}
 _DATASET_REQUIRED = {"id", "code", "title", "publisher", "theme", "license", "disclosure",
                      "frequency", "schema"}
 _CONTACT_KEYS = {"name", "phone", "email", "address", "url"}
-_MULTILINE_KEYS = {"description", "legal_basis"}  # every other text is one line
+_MULTILINE_KEYS = {"description", "description_en", "legal_basis"}  # every other text is one line
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class DatasetSpec:
     schema_name: str
     title_en: str | None = None
     description: str = ""
+    description_en: str | None = None  # shown to readers who chose English; the Chinese one otherwise
     keywords: tuple[str, ...] = ()
     legal_basis: str | None = None
     temporal_start: date | None = None
@@ -211,7 +212,8 @@ class _Checker(OrganizationChecks):
             at = f"datasets/{i}"
             self._unknown_keys(node, _DATASET_KEYS, at)
             v = {k: self._text(node, k, at, required=k in _DATASET_REQUIRED)
-                 for k in ("id", "code", "title", "title_en", "description", "publisher", "theme", "license",
+                 for k in ("id", "code", "title", "title_en", "description", "description_en", "publisher", "theme",
+                           "license",
                            "disclosure", "legal_basis", "frequency", "spatial", "schema", "source", "sheet")}
             ok = all(v[k] is not None for k in _DATASET_REQUIRED)
             ident = v["id"]
@@ -269,7 +271,7 @@ class _Checker(OrganizationChecks):
                 identifier=ident, code=v["code"], title=v["title"], publisher=v["publisher"],
                 theme=terms["theme"], license=v["license"], disclosure=terms["disclosure"],
                 frequency=terms["frequency"], schema_name=v["schema"], title_en=v["title_en"],
-                description=v["description"] or "", keywords=keywords,
+                description=v["description"] or "", description_en=v["description_en"], keywords=keywords,
                 legal_basis=v["legal_basis"] if terms["disclosure"] != "unconditional" else v["legal_basis"],
                 temporal_start=start, temporal_end=end, spatial=v["spatial"],
                 contact=contact, source=v["source"], sheet=v["sheet"], line=node.line))

@@ -18,8 +18,8 @@ from opendata.core.yamlmarks import LineDict
 
 API_SOURCE = "request body"
 # Dataset properties an API client may set ('source' names a server file: catalogue only).
-API_DATASET_KEYS = ("id", "code", "title", "title_en", "description", "publisher", "theme", "keywords",
-                    "license", "disclosure", "legal_basis", "frequency", "temporal", "spatial", "contact",
+API_DATASET_KEYS = ("id", "code", "title", "title_en", "description", "description_en", "publisher", "theme",
+                    "keywords", "license", "disclosure", "legal_basis", "frequency", "temporal", "spatial", "contact",
                     "schema", "sheet")
 
 

@@ -126,6 +126,7 @@ def _sync_organizations(session: Session, orgs: list[OrganizationSpec], result: 
 def _dataset_values(d: DatasetSpec, org_ids: dict[str, int], schema_ids: dict[str, int]) -> dict[str, Any]:
     return {
         "code": d.code, "title": d.title, "title_en": d.title_en, "description": d.description,
+        "description_en": d.description_en,
         "organization_id": org_ids[d.publisher], "theme": d.theme, "keywords": list(d.keywords),
         "license": d.license, "disclosure": d.disclosure, "legal_basis": d.legal_basis,
         "frequency": d.frequency, "temporal_start": d.temporal_start, "temporal_end": d.temporal_end,
@@ -172,7 +173,7 @@ def _sync_datasets(session: Session, datasets: list[DatasetSpec], org_ids: dict[
 def _sync_catalog_info(session: Session, info: dict[str, Any], result: SyncResult) -> None:
     """Store the ``catalog:`` block, so the exports and pages read it from the database, not from a file."""
     values = {key: str(info[key]) if info.get(key) else None
-              for key in ("title", "title_en", "description", "publisher", "homepage", "language")}
+              for key in ("title", "title_en", "description", "description_en", "publisher", "homepage", "language")}
     rec = session.get(CatalogInfoRecord, 1)
     if rec is None:  # the first sync (or the first since this table exists): the initial state, not a change
         session.add(CatalogInfoRecord(id=1, **values))

@@ -43,7 +43,8 @@ def dataset_entry(ds: Dataset) -> dict[str, Any]:
     """A dataset's metadata in the catalog.yaml / API vocabulary."""
     entry: dict[str, Any] = {
         "id": ds.identifier, "code": ds.code, "title": ds.title, "title_en": ds.title_en,
-        "description": ds.description, "publisher": ds.organization.slug, "theme": ds.theme,
+        "description": ds.description, "description_en": ds.description_en, "publisher": ds.organization.slug,
+        "theme": ds.theme,
         "keywords": list(ds.keywords or []), "license": ds.license, "disclosure": ds.disclosure,
         "legal_basis": ds.legal_basis, "frequency": ds.frequency, "spatial": ds.spatial,
         "contact": dict(ds.contact or {}), "schema": ds.table_schema.name, "sheet": ds.source_sheet,
@@ -87,6 +88,7 @@ def _values(session: Session, spec) -> dict[str, Any]:
     schema_id = session.scalar(select(TableSchemaRecord.id).where(TableSchemaRecord.name == spec.schema_name))
     org_id = session.scalar(select(Organization.id).where(Organization.slug == spec.publisher))
     return {"code": spec.code, "title": spec.title, "title_en": spec.title_en, "description": spec.description,
+            "description_en": spec.description_en,
             "organization_id": org_id, "theme": spec.theme, "keywords": list(spec.keywords),
             "license": spec.license, "disclosure": spec.disclosure, "legal_basis": spec.legal_basis,
             "frequency": spec.frequency, "temporal_start": spec.temporal_start, "temporal_end": spec.temporal_end,

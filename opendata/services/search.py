@@ -87,7 +87,7 @@ def _words(ds: Dataset) -> list[str]:
 def _doc(ds: Dataset, downloads: int) -> SearchDoc:
     return SearchDoc(
         id=ds.id, identifier=ds.identifier, title=ds.title, title_en=ds.title_en, words=_words(ds),
-        description=" ".join(filter(None, [ds.description, ds.identifier])),
+        description=" ".join(filter(None, [ds.description, ds.description_en, ds.identifier])),
         keywords=list(ds.keywords or []), columns=_columns(ds), theme=ds.theme,
         publisher=ds.organization.slug, frequency=ds.frequency, disclosure=ds.disclosure,
         formats=dataset_formats(ds), modified=ds.modified_at.timestamp(),
@@ -293,7 +293,7 @@ def dataset_summary(ds: Dataset, viewer: Viewer = ANONYMOUS) -> dict[str, Any]:
     latest = versions[0] if versions else None
     return {
         "id": ds.identifier, "code": ds.code, "title": ds.title, "title_en": ds.title_en,
-        "description": ds.description,
+        "description": ds.description, "description_en": ds.description_en,
         "publisher": {"id": ds.organization.slug, "name": ds.organization.name},
         "theme": term("theme", ds.theme), "keywords": list(ds.keywords or []),
         "disclosure": term("disclosure", ds.disclosure), "frequency": term("frequency", ds.frequency),

@@ -122,6 +122,7 @@ class Dataset(Base):
     title: Mapped[str] = mapped_column(String(300))
     title_en: Mapped[str | None] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str | None] = mapped_column(Text)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="RESTRICT"), index=True)
     theme: Mapped[str] = mapped_column(String(50))
     keywords: Mapped[list[str]] = mapped_column(default=list)
@@ -284,6 +285,7 @@ class CatalogInfoRecord(Base):
     title: Mapped[str | None] = mapped_column(String(500))
     title_en: Mapped[str | None] = mapped_column(String(500))
     description: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
     publisher: Mapped[str | None] = mapped_column(String(100))  # an organization's slug
     homepage: Mapped[str | None] = mapped_column(String(500))
     language: Mapped[str | None] = mapped_column(String(20))

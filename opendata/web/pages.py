@@ -70,6 +70,7 @@ def home_page(*, runtime: Runtime, viewer: Viewer) -> dict[str, Any]:
     downloadable = sum(o["open_datasets"] for o in orgs.values())
     return {
         "title": info.title, "title_en": info.title_en, "description": info.description,
+        "description_en": info.description_en,
         "figures": {"datasets": everything["total"], "downloadable": downloadable,
                     "organizations": len(orgs), "themes": len(facets.get("theme", []))},
         "themes": facets.get("theme", []),
@@ -95,7 +96,7 @@ def catalog_page(*, runtime: Runtime, viewer: Viewer, q: str | None, filters: Ma
     facets = _localize_facets(found["facets"], orgs)
     chosen = {k: list(v) for k, v in filters.items()}
     return {"title": info.title, "title_en": info.title_en, "description": info.description,
-            "q": q or "", "sort": sort, "sorts": sorts, "filters": chosen,
+            "description_en": info.description_en, "q": q or "", "sort": sort, "sorts": sorts, "filters": chosen,
             "filter_labels": {name: [_label(facets.get(name, []), v) for v in values]
                               for name, values in chosen.items()},
             "results": _with_publisher_en(found["results"], orgs), "total": found["total"],

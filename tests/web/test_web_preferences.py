@@ -26,6 +26,26 @@ def test_the_switch_sets_a_cookie_and_returns_to_the_page_without_its_lang_param
     assert read_page(client.get("/datasets/budget").get_data(as_text=True)).lang == "zh-CN"
 
 
+def test_english_readers_get_the_english_descriptions_and_titles_where_the_catalogue_has_them(client):
+    english = client.get("/datasets/budget?lang=en").get_data(as_text=True)
+    page = read_page(english)
+    assert "Budget of Example City, published every year." in page.text and "按年度发布" not in page.text
+    assert '<meta name="description" content="Budget of Example City, published every year.">' in english
+    assert "<title>Budget of Example City · " in english
+    chinese = read_page(client.get("/datasets/budget?lang=zh").get_data(as_text=True))
+    assert "示例市财政预算，按年度发布。" in chinese.text and "published every year" not in chinese.text
+    search = read_page(client.get("/catalog?lang=en").get_data(as_text=True))
+    assert "Bus line ridership, published every year." in search.text
+    home = client.get("/?lang=en").get_data(as_text=True)
+    assert "Public data opened by the departments of Example City." in read_page(home).text
+
+
+def test_titles_and_attributes_never_hold_markup_when_a_text_has_no_english(client, catalogue):
+    html = client.get("/organizations/finance?lang=en").get_data(as_text=True)  # finance has no name_en
+    title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<" not in title and "示例市财政局" in title
+
+
 def test_every_page_links_its_language_alternates_with_hreflang(client):
     html = client.get("/catalog?theme=fiscal").get_data(as_text=True)
     assert '<link rel="alternate" hreflang="zh-CN" href="/catalog?theme=fiscal&amp;lang=zh">' in html

@@ -150,6 +150,7 @@ class DatasetSummarySchema(ma.Schema):
     title = fields.String()
     title_en = fields.String(**_S)
     description = fields.String()
+    description_en = fields.String(**_S)
     publisher = fields.Nested(PublisherRefSchema)
     theme = fields.Nested(TermSchema)
     keywords = fields.List(fields.String())

@@ -84,6 +84,7 @@ class CatalogInfo:
     publisher: Organization | None
     homepage: str | None
     language: str
+    description_en: str | None = None
 
 
 def _options():
@@ -221,8 +222,8 @@ def load_catalog_info(config: Config | None, session: Session) -> CatalogInfo:
     """The catalogue's metadata as the last ``opendata sync`` stored it, else sensible defaults."""
     del config  # kept in the signature for the exports' callers; the metadata lives in the database
     rec = session.get(CatalogInfoRecord, 1)
-    info: dict[str, Any] = {k: getattr(rec, k) for k in ("title", "title_en", "description", "publisher",
-                                                          "homepage", "language")} if rec is not None else {}
+    info: dict[str, Any] = {k: getattr(rec, k) for k in ("title", "title_en", "description", "description_en",
+                                                          "publisher", "homepage", "language")} if rec is not None else {}
     publisher = None
     if info.get("publisher"):
         publisher = session.scalar(select(Organization).where(Organization.slug == str(info["publisher"])))
@@ -233,6 +234,7 @@ def load_catalog_info(config: Config | None, session: Session) -> CatalogInfo:
     return CatalogInfo(
         title=title, title_en=str(info["title_en"]) if info.get("title_en") else None,
         description=str(info.get("description") or title), publisher=publisher,
+        description_en=str(info["description_en"]) if info.get("description_en") else None,
         homepage=str(info["homepage"]) if info.get("homepage") else None,
         language=str(info.get("language") or "zh"))
 

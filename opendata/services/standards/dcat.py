@@ -123,6 +123,8 @@ def add_catalog(g: Graph, info: CatalogInfo, links: Links) -> URIRef:
     if info.title_en:
         g.add((node, DCTERMS.title, Literal(info.title_en, lang="en")))
     g.add((node, DCTERMS.description, Literal(info.description, lang=info.language)))
+    if info.description_en:
+        g.add((node, DCTERMS.description, Literal(info.description_en, lang="en")))
     if info.publisher is not None:
         g.add((node, DCTERMS.publisher, _agent(g, info.publisher, links)))
     else:  # DCAT-AP requires a publisher
@@ -162,6 +164,8 @@ def add_dataset(g: Graph, entry: DatasetEntry, links: Links, catalogue_publisher
     if ds.title_en:
         g.add((node, DCTERMS.title, Literal(ds.title_en, lang="en")))
     g.add((node, DCTERMS.description, Literal(ds.description or ds.title, lang="zh")))
+    if ds.description_en:
+        g.add((node, DCTERMS.description, Literal(ds.description_en, lang="en")))
     for kw in ds.keywords or []:
         g.add((node, DCAT.keyword, Literal(kw, lang="zh")))
     theme = term("theme", ds.theme)

@@ -49,6 +49,7 @@ _DATASET = """\
     title: {title}
     title_en: {title_en}
     description: {title}，按年度发布。
+    description_en: {title_en}, published every year.
     publisher: {publisher}
     theme: {theme}
     keywords: [{keywords}]
@@ -83,6 +84,7 @@ def catalog_text(datasets: list[dict]) -> str:
           title: 示例市公共数据开放平台
           title_en: Example City Open Data
           description: 示例市政府部门开放的公共数据。
+          description_en: Public data opened by the departments of Example City.
           publisher: city
           homepage: {BASE_URL}/
         organizations:

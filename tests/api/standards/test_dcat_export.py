@@ -63,6 +63,9 @@ def test_datasets_carry_eu_vocabularies_and_bilingual_titles(turtle):
     assert (ds, RDF.type, DCAT.Dataset) in turtle
     titles = set(turtle.objects(ds, DCTERMS.title))
     assert Literal("示例市财政预算", lang="zh") in titles and Literal("Budget of Example City", lang="en") in titles
+    descriptions = set(turtle.objects(ds, DCTERMS.description))
+    assert descriptions == {Literal("示例市财政预算，按年度发布。", lang="zh"),
+                            Literal("Budget of Example City, published every year.", lang="en")}
     assert (ds, DCAT.theme, URIRef(EU + "data-theme/GOVE")) in turtle
     assert (ds, DCTERMS.accrualPeriodicity, URIRef(EU + "frequency/ANNUAL")) in turtle
     assert (ds, DCTERMS.accessRights, URIRef(EU + "access-right/PUBLIC")) in turtle

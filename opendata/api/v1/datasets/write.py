@@ -47,6 +47,7 @@ class DatasetWriteSchema(Schema):
     title = fields.String()
     title_en = fields.String(allow_none=True)
     description = fields.String()
+    description_en = fields.String(allow_none=True, metadata={"description": "the description in English"})
     publisher = fields.String(metadata={"description": "organization id (own or a sub-organization)"})
     theme = fields.String()
     keywords = fields.List(fields.String())
