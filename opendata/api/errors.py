@@ -21,6 +21,7 @@ from opendata.api.html import browser_wants_html, page_renderer
 from opendata.core.childprocess import ChildFailedError
 from opendata.core.errors import (
     CatalogError,
+    ColumnsWithheldError,
     ConflictError,
     InputError,
     NotFoundError,
@@ -55,6 +56,7 @@ class TusVersionError(OpendataError):
 STATUS: dict[type[OpendataError], int] = {
     StorageFullError: 507,
     NotFoundError: 404,
+    ColumnsWithheldError: 403,
     ConflictError: 409,
     ValidationError: 422,
     SchemaError: 422,

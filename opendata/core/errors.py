@@ -134,6 +134,12 @@ class ValidationError(OpendataError):
     code = "validation-error"
 
 
+class ColumnsWithheldError(OpendataError):
+    """A row query reaches columns the caller's access grant withholds (403, naming the parameter)."""
+
+    code = "columns-withheld"
+
+
 class QueryTimeoutError(OpendataError):
     """A query ran past its time limit and was stopped (the caller may retry later)."""
 

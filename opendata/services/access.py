@@ -55,6 +55,9 @@ class Viewer:
     user: str | None = None
     organization_ids: frozenset[int] = field(default_factory=frozenset)
     granted_dataset_ids: frozenset[int] = field(default_factory=frozenset)
+    # (dataset id, column) withheld by a partial grant (部分公开): such a dataset is not in
+    # granted_dataset_ids, so no file or export serves it; row queries serve its other columns
+    partial_grants: frozenset[tuple[int, str]] = field(default_factory=frozenset)
     is_admin: bool = False
     user_id: int | None = None
     roles: frozenset[str] = field(default_factory=frozenset)
@@ -85,6 +88,10 @@ class Viewer:
         self.require_scope("admin")
         if not self.is_admin:
             raise PermissionDeniedError("this action is for administrators")
+
+    def withheld_columns(self, dataset_id: int) -> frozenset[str]:
+        """The columns of a dataset this viewer reaches only through a partial grant (empty when none)."""
+        return frozenset(c for d, c in self.partial_grants if d == dataset_id)
 
     def can_publish_for(self, organization_id: int) -> bool:
         """True when the viewer may register datasets and upload versions for the organization."""

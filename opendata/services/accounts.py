@@ -181,11 +181,14 @@ def viewer_for_user(*, session: Session, user: User, scopes: frozenset[str] | No
             target = publish if assignment.role == "publisher" else review
             target |= _with_descendants(assignment.organization_id, children)
     own = {user.organization_id} if user.organization_id is not None else set()
-    grants = session.scalars(select(AccessGrant.dataset_id).where(
+    active = session.execute(select(AccessGrant.dataset_id, AccessGrant.withheld_columns).where(
         or_(AccessGrant.user_id == user.id,
             AccessGrant.organization_id.in_(sorted(own)) if own else AccessGrant.id.is_(None)),
-        AccessGrant.revoked_at.is_(None), AccessGrant.expires_at > now))
-    return Viewer(user=user.username, user_id=user.id, token_id=token_id,
+        AccessGrant.revoked_at.is_(None), AccessGrant.expires_at > now)).all()
+    grants = {dataset_id for dataset_id, withheld in active if not withheld}
+    partial = frozenset((dataset_id, column) for dataset_id, withheld in active if withheld and dataset_id not in grants
+                        for column in withheld)
+    return Viewer(user=user.username, user_id=user.id, token_id=token_id, partial_grants=partial,
                   organization_ids=frozenset(own | publish), granted_dataset_ids=frozenset(grants),
                   is_admin="administrator" in roles and "admin" in scopes, roles=roles, scopes=scopes,
                   publish_organization_ids=frozenset(publish), review_organization_ids=frozenset(review))

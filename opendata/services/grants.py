@@ -26,7 +26,8 @@ def grant_snapshot(grant: AccessGrant) -> dict:
             "user": grant.user.username if grant.user else None,
             "organization": grant.organization.slug if grant.organization else None,
             "purpose": grant.purpose, "granted_by": grant.granted_by, "created_at": grant.created_at,
-            "expires_at": grant.expires_at, "revoked_at": grant.revoked_at, "revoked_by": grant.revoked_by}
+            "expires_at": grant.expires_at, "revoked_at": grant.revoked_at, "revoked_by": grant.revoked_by,
+            "withheld_columns": grant.withheld_columns}
 
 
 def grant_is_active(grant: AccessGrant, now: datetime | None = None) -> bool:
@@ -64,8 +65,11 @@ def grant_create(*, session: Session, actor: Viewer, dataset: str, purpose: str,
 
 
 def grant_for_application(*, session: Session, actor: Viewer, request_id: int, expires_at: datetime,
-                          now: datetime | None = None) -> AccessGrant:
+                          now: datetime | None = None, withheld: list[str] | None = None) -> AccessGrant:
     """The grant of a decided data-access application, to the applicant's account, for the period asked.
+
+    ``withheld``: the columns a partial decision (部分公开) withholds; the grant reaches the others
+    through row queries only (opendata.core.rowquery.withhold).
 
     Called by the request decision in its transaction. The application itself is the authority:
     it must be a data-access application for a conditional dataset, submitted by a signed-in user,
@@ -87,7 +91,7 @@ def grant_for_application(*, session: Session, actor: Viewer, request_id: int, e
         raise ValidationError("a grant expires at a time in the future (with a time zone)")
     grant = AccessGrant(dataset=application.dataset, user_id=application.user_id, created_at=now,
                         purpose=f"{application.purpose} (application {application.code})", expires_at=expires_at,
-                        granted_by=actor.user or "?")
+                        granted_by=actor.user or "?", withheld_columns=list(withheld) if withheld else None)
     session.add(grant)
     session.flush()
     application.grant_id = grant.id

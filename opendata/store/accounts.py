@@ -114,6 +114,8 @@ class AccessGrant(Base):
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     revoked_by: Mapped[str | None] = mapped_column(String(200))
+    # columns a partial decision (部分公开) withholds: the grant reaches the others, through row queries only
+    withheld_columns: Mapped[list[str] | None] = mapped_column(JSON)
 
     dataset: Mapped[Dataset] = relationship()
     user: Mapped[User | None] = relationship()

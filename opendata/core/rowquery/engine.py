@@ -31,6 +31,7 @@ from opendata.core.rowquery.params import (
 )
 from opendata.core.rowquery.prepare import read_meta
 from opendata.core.rowquery.render import render
+from opendata.core.rowquery.withhold import withhold
 
 
 @dataclass(frozen=True)
@@ -118,11 +119,14 @@ class RowQueryEngine:
         self._max_cached_body = max_cached_body
 
     def query(self, version_id: str, args: Mapping[str, Any], *, scope: str | None = None,
-              column_filters: Sequence[ColumnFilter] = (), cursor: dict[str, Any] | None = None) -> RowQueryResult:
+              column_filters: Sequence[ColumnFilter] = (), cursor: dict[str, Any] | None = None,
+              withheld: frozenset[str] = frozenset()) -> RowQueryResult:
         """Answer query-string ``args`` (and ``column_filters``) against a version (a ``next`` cursor pins its own).
 
         ``cursor`` is the ``next`` token already decoded by a caller that had to read it first (to check
-        which version it pins); it is then not decoded again.
+        which version it pins); it is then not decoded again. ``withheld``: columns the caller may not
+        read (a partial access grant): left out of the answer, and a query that filters, sorts, groups
+        or searches by them is refused (ColumnsWithheldError), since its answer would tell their values.
         """
         started = time.perf_counter()
         pairs = query_pairs(args)
@@ -136,13 +140,15 @@ class RowQueryEngine:
                 raise NotFoundError(f"version '{pinned}' of this cursor is no longer published",
                                     problems=[Problem("not-found", "start again without 'next'", path="next")])
             version_id = pinned
-        cache_key = (version_id, scope, tuple(sorted(pairs)), tuple(column_filters))
+        cache_key = (version_id, scope, tuple(sorted(pairs)), tuple(column_filters), tuple(sorted(withheld)))
         hit = self._results.get(cache_key)
         if hit is not None:
             return _replace(hit, cached=True, elapsed_ms=(time.perf_counter() - started) * 1000)
         version = self._acquire(version_id)
         try:
             query = parse_query(args, version.types, column_filters)
+            if withheld:
+                query = withhold(query, withheld, version.types, version.meta["primary_key"])
             result = self._run(version, query, payload, scope, started)
         finally:
             self._release(version)
@@ -379,3 +385,4 @@ def _replace(result: RowQueryResult, **changes: Any) -> RowQueryResult:
     from dataclasses import replace
 
     return replace(result, **changes)
+

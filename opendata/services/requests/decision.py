@@ -3,9 +3,11 @@ and the reply (text and named attachments) sealed with a sha256 and never change
 
 A data-access application decided 予以公开 or 部分公开 gives the applicant's account an access grant
 to the dataset for the period asked (or until ``grant_until``), through the grants service. A
-部分公开 may name masked or dropped columns of the dataset; since a grant reaches the whole
-dataset, a decision that withholds columns must deliver the permitted extract as an attachment
-and gives no grant.
+部分公开 may name masked or dropped columns of the dataset: the grant then withholds them (a partial
+grant reaches the other columns through the row query API, never the files, which hold every
+column; opendata.core.rowquery.withhold), and staff may attach an extract with the masked values.
+A primary-key column cannot be withheld from a grant (the row order would carry it): such a
+decision delivers its extract as an attachment and gives no grant.
 """
 
 from __future__ import annotations
@@ -70,10 +72,12 @@ def decide_request(*, runtime: Runtime, policy: RequestPolicy, viewer: Viewer, c
         states.next_state(request.state, "decide")  # a closed request is refused before anything else
         attachments = _attachments(session, request, attachment_ids or [])
         columns = _withheld(request, outcome, withheld_columns)
-        grants = request.kind == "data-access" and outcome in GRANTING_OUTCOMES and not columns
-        if columns and not attachments:
-            raise ap.invalid("attachment_ids", "a partial decision that withholds columns delivers the permitted "
-                             "extract as an attachment (a grant would reach every column)")
+        withheld_keys = sorted(_primary_key(request) & {c for names in columns.values() for c in names})
+        grants = request.kind == "data-access" and outcome in GRANTING_OUTCOMES and not withheld_keys
+        if withheld_keys and not attachments:
+            raise ap.invalid("attachment_ids", f"column {withheld_keys[0]!r} is the primary key: a grant cannot "
+                             "withhold it (the row order tells it), so deliver the permitted extract as an "
+                             "attachment")
         expires = _grant_expiry(request, policy, grant_until, now) if grants else None
         before = timeline.move(request, "decide")
         request.outcome, request.legal_basis, request.decided_at = outcome, legal_basis, now
@@ -84,9 +88,10 @@ def decide_request(*, runtime: Runtime, policy: RequestPolicy, viewer: Viewer, c
         session.flush()
         if grants:
             grant = grant_for_application(session=session, actor=viewer, request_id=request.id, expires_at=expires,
-                                          now=now)
+                                          now=now, withheld=sorted({c for names in columns.values() for c in names}))
             timeline.record(session, request, viewer, "access-granted", at=now,
-                            data={"dataset": request.dataset.identifier, "until": grant.expires_at})
+                            data={"dataset": request.dataset.identifier, "until": grant.expires_at,
+                                  "withheld_columns": grant.withheld_columns})
         timeline.record(session, request, viewer, "decided", before_state=before, at=now, text=legal_basis,
                         data={"outcome": outcome, "row": term.row, "reply_sha256": seal,
                               "attachments": [a.id for a in attachments], "withheld_columns": columns or None})
@@ -128,6 +133,14 @@ def _withheld(request: DisclosureRequest, outcome: str, given: dict[str, list[st
     if both:
         raise ap.invalid("withheld_columns", f"column {sorted(both)[0]!r} is both masked and dropped")
     return out
+
+
+def _primary_key(request: DisclosureRequest) -> set[str]:
+    """The primary-key columns of the request's dataset (Table Schema allows one name or a list)."""
+    if request.dataset is None:
+        return set()
+    key = request.dataset.table_schema.descriptor.get("primaryKey") or []
+    return {key} if isinstance(key, str) else set(key)
 
 
 def _grant_expiry(request: DisclosureRequest, policy: RequestPolicy, until: date | None, now: datetime) -> datetime:

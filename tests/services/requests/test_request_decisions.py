@@ -156,21 +156,33 @@ def test_a_refused_application_grants_nothing(seeded, policy):
         assert session.scalar(select(AccessGrant)) is None
 
 
-def test_a_partial_decision_names_withheld_columns_and_delivers_an_extract_instead_of_a_grant(seeded, policy):
+def test_a_partial_decision_grants_the_columns_it_does_not_withhold(seeded, policy):
     code = _application(seeded, policy)
     columns = {"masked": ["name"], "dropped": ["amount"]}
     with pytest.raises(ValidationError) as err:
         _decide(seeded, policy, code, "partial", legal_basis="第十五条", withheld_columns={"dropped": ["nosuch"]})
     assert err.value.problems[0].code == "unknown-column"
-    with pytest.raises(ValidationError) as err:
-        _decide(seeded, policy, code, "partial", legal_basis="第十五条", withheld_columns=columns)
-    assert err.value.problems[0].path == "attachment_ids"
-    extract = add_attachment(runtime=seeded, policy=policy, viewer=staff(seeded, "finclerk"), code=code,
-                             filename="extract.csv", stream=io.BytesIO(b"id\n1\n"))
-    _decide(seeded, policy, code, "partial", legal_basis="第十五条", withheld_columns=columns,
-            attachment_ids=[extract.id])
+    _decide(seeded, policy, code, "partial", legal_basis="第十五条", withheld_columns=columns)
     view = lookup_request(runtime=seeded, policy=policy, code=code, contact=FORM["email"], now=NOW)
     assert view["withheld_columns"] == columns
+    with seeded.sessions() as session:
+        grant = session.scalar(select(AccessGrant))
+        assert grant.user.username == "alice" and sorted(grant.withheld_columns) == ["amount", "name"]
+        alice = viewer_for_user(session=session, user=user_get(session=session, username="alice"),
+                                now=datetime(2026, 1, 1, tzinfo=UTC))
+        assert grant.dataset_id not in alice.granted_dataset_ids  # no file holds only the other columns
+        assert alice.withheld_columns(grant.dataset_id) == {"amount", "name"}
+
+
+def test_a_grant_cannot_withhold_the_primary_key_so_that_decision_delivers_an_extract(seeded, policy):
+    code = _application(seeded, policy)
+    with pytest.raises(ValidationError) as err:
+        _decide(seeded, policy, code, "partial", legal_basis="第十五条", withheld_columns={"dropped": ["id"]})
+    assert err.value.problems[0].path == "attachment_ids" and "'id' is the primary key" in err.value.message
+    extract = add_attachment(runtime=seeded, policy=policy, viewer=staff(seeded, "finclerk"), code=code,
+                             filename="extract.csv", stream=io.BytesIO(b"name\n1\n"))
+    _decide(seeded, policy, code, "partial", legal_basis="第十五条", withheld_columns={"dropped": ["id"]},
+            attachment_ids=[extract.id])
     with seeded.sessions() as session:
         assert session.scalar(select(AccessGrant)) is None
 

@@ -27,6 +27,9 @@ class GrantSchema(Schema):
     expires_at = fields.DateTime()
     revoked_at = fields.DateTime(allow_none=True)
     revoked_by = fields.String(allow_none=True)
+    withheld_columns = fields.List(fields.String(), allow_none=True,
+                                   metadata={"description": "columns a partial decision (部分公开) withholds; "
+                                                            "the grant reaches the others through row queries"})
 
 
 class GrantCreateSchema(Schema):
