@@ -3,16 +3,16 @@
 Readers who choose English see a dataset's (and the catalogue's) English description where the
 catalogue gives one, as they already see title_en; Chinese stays the default.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-04 20:35:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0008'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

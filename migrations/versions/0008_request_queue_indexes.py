@@ -4,15 +4,15 @@ The queue's subject filter (LIKE '%word%') read every request of an organisation
 table; with the subject as the queue index's last column it reads index entries only. The handler
 filter ("mine", "unassigned") gets its own index instead of a row read per request of the state.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-04 20:15:00
 """
 from alembic import op
 
 
-revision = '0007'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
