@@ -72,3 +72,12 @@ def test_the_way_back_stays_on_this_site_and_unknown_choices_are_404(client):
     assert client.get("/preferences/text/huge").status_code == 404
     assert client.get("/preferences/colour/red").status_code == 404
     client.get("/preferences/text/normal?next=/")
+
+
+def test_english_pages_mark_chinese_only_texts_with_their_language(client):
+    form = client.get("/requests/new?lang=en").get_data(as_text=True)
+    assert "（必填" not in form and "(required)" in form
+    assert '<option value="finance" lang="zh-CN">示例市财政局</option>' in form  # no English name
+    assert "Example City People&#39;s Government</option>" in form  # 'city' has name_en
+    page = client.get("/datasets/budget?lang=en").get_data(as_text=True)
+    assert '<span lang="zh-CN">预算</span></a>' in page  # a keyword

@@ -269,11 +269,11 @@ def _fresh_code(session: Session) -> str:
     raise ConflictError("could not draw a free tracking code; try again")  # ~79 bits: never in practice
 
 
-def organizations_for_requests(*, runtime: Runtime) -> list[dict[str, str]]:
-    """The organisations a request may be sent to, by name (the public form's choice)."""
+def organizations_for_requests(*, runtime: Runtime) -> list[dict[str, str | None]]:
+    """The organisations a request may be sent to, by name (the public form's choice; English names too)."""
     with runtime.sessions() as session:
-        return [{"id": slug, "name": name} for slug, name in
-                session.execute(select(Organization.slug, Organization.name).order_by(Organization.name))]
+        return [{"id": slug, "name": name, "name_en": name_en} for slug, name, name_en in session.execute(
+            select(Organization.slug, Organization.name, Organization.name_en).order_by(Organization.name))]
 
 
 def find_request(session: Session, code: str) -> DisclosureRequest:
