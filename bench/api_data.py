@@ -74,7 +74,7 @@ def prepare_home(workdir: Path, rows: int, n_datasets: int) -> tuple[Path, Path]
     shutil.copy(schema_path, cat / "schemas" / "bench.json")
     doc = {"catalog": {"title": "基准测试平台", "publisher": "gov"},
            "organizations": [{"id": "gov", "name": "示例市人民政府", "level": "city", "division_code": "330100"}],
-           "datasets": [{"id": "bench", "code": "330100-BENCH", "title": "行政执法事项基准数据", "publisher": "gov",
+           "datasets": [{"id": "bench", "code": "330100/00001", "title": "行政执法事项基准数据", "publisher": "gov",
                          "theme": "administrative-penalties", "license": "CC-BY-4.0", "disclosure": "unconditional",
                          "frequency": "daily", "schema": "bench.json", "keywords": ["执法"]}]}
     (cat / "catalog.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
