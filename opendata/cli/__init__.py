@@ -186,8 +186,8 @@ def validate(file: str, schema_path: str, sheet: str | None, as_json: bool) -> N
     """Validate FILE against a Table Schema, with no database. Exit 0 valid, 1 invalid, 2 unusable."""
     from opendata.cli.output import print_report
     from opendata.core.limits import IngestLimits
+    from opendata.core.pandas_probe import without_pandas
     from opendata.core.tableschema import load_table_schema
-    from opendata.core.validation import validate_table
 
     try:
         schema = load_table_schema(schema_path)
@@ -198,7 +198,11 @@ def validate(file: str, schema_path: str, sheet: str | None, as_json: bool) -> N
         sys.exit(EXIT_UNUSABLE)
     try:
         limits = IngestLimits.from_settings(load_config().values)  # the server's limits, from OPENDATA_*
-        report = validate_table(file, schema, sheet=sheet, read_limits=limits.read, limit_errors=limits.limit_errors)
+        with without_pandas():  # nothing here handles pandas objects: do not import it (0.5 s)
+            from opendata.core.validation import validate_table
+
+            report = validate_table(file, schema, sheet=sheet, read_limits=limits.read,
+                                    limit_errors=limits.limit_errors)
     except OpendataError as exc:
         _fail(exc, EXIT_UNUSABLE)
     report_dict = report.to_descriptor()

@@ -10,7 +10,6 @@ import click
 from opendata.cli.output import pad
 from opendata.core import vocab
 from opendata.core.errors import OpendataError
-from opendata.core.report import public_report
 
 
 def _fail(exc: OpendataError) -> None:
@@ -69,6 +68,7 @@ def datasets(obj, as_json: bool) -> None:
 @click.pass_obj
 def versions(obj, dataset: str, as_json: bool) -> None:
     """List the versions of DATASET with their states and history."""
+    from opendata.core.report import public_report  # pyarrow: only this command needs it
     from opendata.services.admin_listing import all_versions
 
     rt = obj.require_initialized()

@@ -24,6 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from opendata.core.errors import Problem, SchemaError
+from opendata.core.plain_schema import (
+    defined_options,
+    is_plain,
+    plain_value_reader,
+    resolved_options,
+)
 from opendata.core.textcheck import text_problem
 
 FIELD_TYPES = (
@@ -141,8 +147,6 @@ def load_table_schema(source: str | Path | Mapping[str, Any], *, name: str | Non
 
 def check_schema_descriptor(descriptor: Any, *, file: str | None = None) -> list[Problem]:
     """Every problem with a Table Schema descriptor, each naming the offending property."""
-    from frictionless import Schema
-
     problems: list[Problem] = []
 
     def add(message: str, path: str) -> None:
@@ -191,8 +195,11 @@ def check_schema_descriptor(descriptor: Any, *, file: str | None = None) -> list
     mv = descriptor.get("missingValues")
     if mv is not None and (not isinstance(mv, list) or not all(isinstance(x, str) for x in mv)):
         add("'missingValues' must be a list of strings", "missingValues")
-    if not problems:
-        # frictionless' own metadata check, for anything we did not anticipate
+    if not problems and not is_plain(descriptor):
+        # frictionless' own metadata check, for anything we did not anticipate (a plain
+        # descriptor always passes it: see opendata.core.plain_schema)
+        from frictionless import Schema
+
         report = Schema.validate_descriptor(dict(descriptor))
         for err in report.errors:
             add(err.note or err.message, "")
@@ -302,7 +309,6 @@ def _build(descriptor: Mapping[str, Any], *, source: str | None) -> TableSchema:
     )
 
 
-@dataclass(frozen=True)
 class CellReaders:
     """frictionless' own reading rules for one field, for exact agreement on unusual cells.
 
@@ -311,19 +317,61 @@ class CellReaders:
     values); ``missing_values`` are the effective missing values (field-level, else schema-level);
     ``options`` the resolved type options (``bare_number``, ``group_char``, ``decimal_char``,
     ``true_values``, ``false_values``); ``defined`` the option names the descriptor sets.
+
+    For a plain schema (:func:`~opendata.core.plain_schema.is_plain`) everything but the cell
+    reader is resolved without frictionless, and frictionless is imported only when a cell or a
+    constraint value needs its reader: validating canonical cells never loads it.
     """
 
-    cell_reader: Any
-    value_reader: Any
-    missing_values: tuple[str, ...]
-    options: Mapping[str, Any]
-    defined: frozenset[str]
+    def __init__(self, fields: _FrictionlessFields, name: str, *, missing_values: tuple[str, ...],
+                 options: Mapping[str, Any], defined: frozenset[str], value_reader: Any = None):
+        self._fields, self._name = fields, name
+        self.missing_values = missing_values
+        self.options = options
+        self.defined = defined
+        self._value_reader = value_reader
+        self._cell_reader = None
+
+    def cell_reader(self, cell: Any) -> tuple[Any, dict[str, str] | None]:
+        """frictionless' verdict on one cell: (value, notes)."""
+        if self._cell_reader is None:
+            self._cell_reader = self._fields.get(self._name).create_cell_reader()
+        return self._cell_reader(cell)
+
+    def value_reader(self, value: Any) -> Any:
+        """A value (such as a constraint's) read as frictionless reads it for this field."""
+        if self._value_reader is None:
+            self._value_reader = self._fields.get(self._name).create_value_reader()
+        return self._value_reader(value)
+
+
+class _FrictionlessFields:
+    """frictionless' fields of one schema, built on first use."""
+
+    def __init__(self, schema: TableSchema, built: Any = None):
+        self._schema = schema
+        self._by_name = None if built is None else {f.name: f for f in built.fields}
+
+    def get(self, name: str) -> Any:
+        if self._by_name is None:
+            self._by_name = {f.name: f for f in self._schema.to_frictionless().fields}
+        return self._by_name[name]
 
 
 def frictionless_cell_readers(schema: TableSchema) -> dict[str, CellReaders]:
     """Per field name, frictionless' cell readers and resolved options (see :class:`CellReaders`)."""
-    fl_schema = schema.to_frictionless()
     out: dict[str, CellReaders] = {}
+    if is_plain(schema.descriptor):
+        fields = _FrictionlessFields(schema)
+        for spec in schema.fields:
+            missing = spec.missing_values if spec.missing_values is not None else schema.missing_values
+            out[spec.name] = CellReaders(fields, spec.name, missing_values=tuple(missing),
+                                         options=resolved_options(spec.descriptor),
+                                         defined=defined_options(spec.descriptor),
+                                         value_reader=plain_value_reader(spec.descriptor))
+        return out
+    fl_schema = schema.to_frictionless()
+    fields = _FrictionlessFields(schema, fl_schema)
     for fl_field in fl_schema.fields:
         if fl_field.has_defined("missing_values"):
             missing = tuple(fl_field.missing_values)
@@ -332,11 +380,7 @@ def frictionless_cell_readers(schema: TableSchema) -> dict[str, CellReaders]:
         options = {k: getattr(fl_field, k) for k in
                    ("bare_number", "group_char", "decimal_char", "true_values", "false_values")
                    if hasattr(fl_field, k)}
-        out[fl_field.name] = CellReaders(
-            cell_reader=fl_field.create_cell_reader(),
-            value_reader=fl_field.create_value_reader(),
-            missing_values=missing,
-            options=options,
-            defined=frozenset(fl_field.list_defined()),
-        )
+        out[fl_field.name] = CellReaders(fields, fl_field.name, missing_values=missing, options=options,
+                                         defined=frozenset(fl_field.list_defined()),
+                                         value_reader=fl_field.create_value_reader())
     return out

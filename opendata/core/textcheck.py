@@ -18,8 +18,6 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from email_validator import EmailNotValidError, validate_email
-
 from opendata.core.errors import Problem, ValidationError
 
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -87,6 +85,9 @@ def email_problem(value: str) -> str | None:
         return problem
     if len(value) > MAX_EMAIL:
         return f"is {len(value)} characters long; an e-mail address has at most {MAX_EMAIL}"
+    # imported here: loading a Table Schema (opendata validate) checks text but no address
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         validate_email(value, check_deliverability=False)  # syntax only: no DNS look-up at sync time
     except EmailNotValidError as exc:

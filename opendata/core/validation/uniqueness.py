@@ -14,11 +14,13 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 @dataclass
@@ -55,6 +57,8 @@ class UniquenessTracker:
 
     def _connection(self) -> duckdb.DuckDBPyConnection:
         if self._con is None:
+            import duckdb  # only keys that spilled to disk need it (most files never do)
+
             self._folder()
             self._con = duckdb.connect(":memory:")
             self._con.execute(f"SET memory_limit='{self._memory_limit}'")
@@ -83,6 +87,8 @@ class UniquenessTracker:
     def _flush(self, spill: KeySpill) -> None:
         if not spill.pending:
             return
+        import pyarrow.parquet as pq
+
         self._files += 1
         path = os.path.join(self._folder(), f"keys-{self._files}.parquet")
         pq.write_table(pa.concat_tables(spill.pending), path, compression="lz4")
