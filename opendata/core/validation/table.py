@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from opendata.core.readers.ahead import read_ahead
 from opendata.core.readers.base import ReadLimits
 from opendata.core.report import LIMIT_ERRORS, Error, Report, ReportBuilder
 from opendata.core.tableschema import TableSchema
@@ -43,7 +44,7 @@ def validate_reader(reader, schema: TableSchema, *, name: str, place: str,
     validator = Validator(schema, list(reader.labels), limits=limits)
     try:
         builder.add_errors(validator.check_labels())
-        for batch in reader.iter_batches():
+        for batch in read_ahead(reader.iter_batches()):
             typed = validator.process(batch)
             rows += batch.num_rows
             builder.add_error_table(typed.errors, typed.row_cells)
