@@ -1,10 +1,13 @@
 """Build, at publish time, the per-version DuckDB database the row-query engine reads.
 
 The database holds the published rows once, sorted by the primary key with a dense row id
-(``__od_rid``) that is the tiebreaker of every sort and the key of keyset pagination; a lower-cased
-text column for ``q``; copies of the table physically sorted by a few columns (ascending and
-descending) so a sorted page is a streaming scan instead of a top-N over all matches; and exact
-value counts for low-cardinality columns so common totals and group-by counts cost nothing.
+(``__od_rid``) that is the tiebreaker of every sort and the key of keyset pagination; copies of the
+table physically sorted by a few columns (ascending only: a descending page reads the same copy
+with ORDER BY, and DuckDB's top-N skips every row group whose min/max cannot reach the page) so a
+sorted page never sorts all matches; copies grouped by a low-cardinality column; and exact value
+counts for low-cardinality columns so common totals and group-by counts cost nothing. ``q`` is
+matched column by column (no stored text column). DuckDB builds it within ``memory_limit_mb``,
+spilling to a temporary folder beside the output: memory stays bounded whatever the row count.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,10 +30,11 @@ FORMAT_VERSION = 1
 ROWS_TABLE = "__od_rows"
 META_TABLE = "__od_meta"
 RID = "__od_rid"
-TEXT = "__od_q"
+TEXT = "__od_q"  # the lower-cased text of versions prepared before text_columns (read, never written)
 MAX_COUNTED_DISTINCT = 1000  # columns with at most this many values get precomputed counts
 DEFAULT_SORTED_COLUMNS = 2  # sortable columns chosen when the schema marks none (x-sortable)
 DEFAULT_CLUSTERED_COLUMNS, MAX_CLUSTER_DISTINCT = 2, 64
+DEFAULT_MEMORY_LIMIT_MB = 512  # DuckDB's own buffers; it spills beyond (its default is 80% of the machine)
 _SORTABLE_TYPES = ("integer", "number", "date", "datetime", "year", "time")
 
 
@@ -38,8 +43,8 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def sorted_table(index: int, desc: bool) -> str:
-    return f"__od_sorted_{index}_{'desc' if desc else 'asc'}"
+def sorted_table(index: int) -> str:
+    return f"__od_sorted_{index}_asc"
 
 
 def counts_table(index: int) -> str:
@@ -48,7 +53,7 @@ def counts_table(index: int) -> str:
 
 def prepare_version(parquet_path: str | Path, schema: TableSchema, out_path: str | Path, *,
                     sort_columns: Sequence[str] | None = None, cluster_columns: Sequence[str] | None = None,
-                    threads: int | None = None) -> Path:
+                    threads: int | None = None, memory_limit_mb: int = DEFAULT_MEMORY_LIMIT_MB) -> Path:
     """Build the row-query database for one published version; durable and atomic at ``out_path``.
 
     ``sort_columns`` names columns that get physically sorted copies (fast sorted pages); by
@@ -56,10 +61,13 @@ def prepare_version(parquet_path: str | Path, schema: TableSchema, out_path: str
     outside the primary key. ``cluster_columns`` names columns that get a copy grouped by their
     value (fast equality filters and their totals); by default the fields marked
     ``"x-cluster": true``, else the two columns with the fewest (2 to 64) distinct values.
+    DuckDB keeps to ``memory_limit_mb`` and spills sorts to a folder next to ``out_path``.
     """
     parquet_path, out_path = Path(parquet_path), Path(out_path)
     tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    config: dict[str, Any] = {"preserve_insertion_order": True}
+    spill = out_path.with_name(tmp.name + ".spill")
+    config: dict[str, Any] = {"preserve_insertion_order": True, "memory_limit": f"{int(memory_limit_mb)}MB",
+                              "temp_directory": str(spill)}
     if threads:
         config["threads"] = threads
     con = duckdb.connect(str(tmp), config=config)
@@ -77,6 +85,8 @@ def prepare_version(parquet_path: str | Path, schema: TableSchema, out_path: str
         for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
             leftover.unlink(missing_ok=True)
         raise
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
     return out_path
 
 
@@ -111,12 +121,10 @@ def _build(con: duckdb.DuckDBPyConnection, parquet_path: Path, schema: TableSche
     pk = [k for k in schema.primary_key if k in names]
     order = ", ".join([f"{quote_ident(k)} NULLS LAST" for k in pk] + (["file_row_number"] if numbered else [])) or "1"
     select = ", ".join(quote_ident(n) for n in names)
-    text_cols = [c["name"] for c in columns if c["type"] == "VARCHAR"]
-    text_expr = (f", lower(concat_ws(' ', {', '.join(quote_ident(n) for n in text_cols)})) AS {TEXT}"
-                 if text_cols else "")
+    text_cols = [c["name"] for c in columns if c["type"] == "VARCHAR"]  # what q searches, lower-cased
     # row_number over the primary key (file order otherwise) is the stable row id of this version
     con.execute(f"""CREATE TABLE {ROWS_TABLE} AS
-        SELECT (row_number() OVER (ORDER BY {order}) - 1)::BIGINT AS {RID}, {select}{text_expr}
+        SELECT (row_number() OVER (ORDER BY {order}) - 1)::BIGINT AS {RID}, {select}
         FROM __od_src ORDER BY {RID}""")
     n_rows = con.execute(f"SELECT count(*) FROM {ROWS_TABLE}").fetchone()[0]
     missing = con.execute("SELECT " + ", ".join(f"count(*) - count({quote_ident(n)})" for n in names)
@@ -125,14 +133,9 @@ def _build(con: duckdb.DuckDBPyConnection, parquet_path: Path, schema: TableSche
         c["nulls"] = n_missing
     sorted_meta = {}
     for i, col in enumerate(_choose_sorted(schema, columns, pk, sort_columns)):
-        sorted_meta[col] = {}
-        for desc in (False, True):
-            table = sorted_table(i, desc)
-            direction = "DESC" if desc else "ASC"
-            # without the text column: a query with q reads the main table (halves the file size)
-            con.execute(f"""CREATE TABLE {table} AS SELECT {RID}, {select} FROM {ROWS_TABLE}
-                ORDER BY {quote_ident(col)} {direction} NULLS LAST, {RID}""")
-            sorted_meta[col]["desc" if desc else "asc"] = table
+        con.execute(f"""CREATE TABLE {sorted_table(i)} AS SELECT {RID}, {select} FROM {ROWS_TABLE}
+            ORDER BY {quote_ident(col)} ASC NULLS LAST, {RID}""")
+        sorted_meta[col] = {"asc": sorted_table(i)}
     counted, distinct = {}, {}
     for i, col in enumerate(names):
         q = quote_ident(col)
@@ -160,6 +163,7 @@ def _build(con: duckdb.DuckDBPyConnection, parquet_path: Path, schema: TableSche
         "columns": columns,
         "primary_key": pk,
         "text": bool(text_cols),
+        "text_columns": text_cols,
         "sorted": sorted_meta,
         "clustered": clustered,
         "counted": counted,

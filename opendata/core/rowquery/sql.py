@@ -3,7 +3,8 @@
 Identifiers come only from the prepared version's own column names (quoted); every client value
 is a bound parameter. Pages in row-id order, or in the order of a physically sorted copy, are
 read without ORDER BY: with ``preserve_insertion_order`` DuckDB returns them in table order and
-stops scanning once the page is full.
+stops scanning once the page is full. A descending page reads the ascending copy with ORDER BY:
+the copy's row groups have narrow min/max ranges, so DuckDB's top-N reads only the last few.
 """
 
 from __future__ import annotations
@@ -27,8 +28,16 @@ class Plan:
     keys: list[str]  # hidden trailing columns: sort keys, then the row id (rows only)
 
 
-def where_clause(query: RowQuery, types: Mapping[str, str], has_text: bool) -> tuple[list[str], list[Any]]:
-    """SQL conditions (ANDed) and their parameters for the filters and ``q``."""
+def where_clause(query: RowQuery, meta: Mapping[str, Any]) -> tuple[list[str], list[Any]]:
+    """SQL conditions (ANDed) and their parameters for the filters and ``q``.
+
+    Each word of ``q`` must be in one of the text columns, lower-cased. Versions prepared since the
+    text columns are listed (``text_columns``) are matched column by column: DuckDB lowers each
+    dictionary entry once, which beats scanning a stored lower-cased concatenation (``__od_q``,
+    kept for versions prepared before) and spares its bytes. A word never holds the space that
+    joined the columns in ``__od_q``, so both find the same rows.
+    """
+    types = {c["name"]: c["type"] for c in meta["columns"]}
     conds: list[str] = []
     params: list[Any] = []
     for f in query.filters:
@@ -36,12 +45,17 @@ def where_clause(query: RowQuery, types: Mapping[str, str], has_text: bool) -> t
         conds.append(cond)
         params.extend(values)
     if query.q:
-        terms = query.q.lower().split()
-        if not has_text:
-            conds.append("FALSE")
-        for term in terms if has_text else ():
-            conds.append(f"contains({TEXT}, ?)")
-            params.append(term)
+        columns = meta.get("text_columns")
+        if not (columns or (columns is None and meta["text"])):
+            conds.append("FALSE")  # no text column: no row holds the words
+            return conds, params
+        for term in query.q.lower().split():
+            if columns is None:
+                conds.append(f"contains({TEXT}, ?)")
+                params.append(term)
+            else:
+                conds.append(" OR ".join(f"contains(lower({quote_ident(c)}), ?)" for c in columns))
+                params.extend([term] * len(columns))
     return conds, params
 
 
@@ -84,18 +98,23 @@ def effective_sort(query: RowQuery, primary_key: Sequence[str]) -> tuple[SortKey
 def rows_plan(query: RowQuery, meta: Mapping[str, Any], *, after: Sequence[Any] | None = None,
               after_rid: int | None = None) -> Plan:
     """The page query: projected columns, then hidden sort-key columns and the row id."""
-    types = {c["name"]: c["type"] for c in meta["columns"]}
     out = list(query.fields) or [c["name"] for c in meta["columns"]]
     sort = effective_sort(query, meta["primary_key"])
     table, ordered = ROWS_TABLE, False
-    if len(sort) == 1 and sort[0].column in meta["sorted"] and not query.q:
-        table = meta["sorted"][sort[0].column]["desc" if sort[0].desc else "asc"]
+    copies = meta["sorted"].get(sort[0].column, {}) if len(sort) == 1 and not query.q else {}
+    if copies and not sort[0].desc:
+        table = copies["asc"]
+    elif copies:
+        # a descending copy (older prepared versions) streams; else the ascending one answers with
+        # ORDER BY: DuckDB's top-N skips the row groups whose min/max cannot reach the page
+        table = copies.get("desc") or copies["asc"]
+        ordered = "desc" not in copies
     elif sort:  # ORDER BY: any grouped copy will do, it only narrows the scan
         ordered = True
         table = _clustered_table(query, meta, keep_row_order=False) or ROWS_TABLE
     else:
         table = _clustered_table(query, meta, keep_row_order=True) or ROWS_TABLE
-    conds, params = where_clause(query, types, meta["text"])
+    conds, params = where_clause(query, meta)
     if after_rid is not None:
         not_null = {c["name"] for c in meta["columns"] if c.get("nulls") == 0}
         cond, values = _keyset(sort, after or [], after_rid, not_null)
@@ -154,8 +173,7 @@ def _keyset(sort: Sequence[SortKey], values: Sequence[Any], rid: int, not_null: 
 
 def count_plan(query: RowQuery, meta: Mapping[str, Any]) -> Plan:
     """Count of the rows (or groups) the query matches, ignoring paging."""
-    types = {c["name"]: c["type"] for c in meta["columns"]}
-    conds, params = where_clause(query, types, meta["text"])
+    conds, params = where_clause(query, meta)
     where = (" WHERE " + " AND ".join(f"({c})" for c in conds)) if conds else ""
     table = _clustered_table(query, meta, keep_row_order=False) or ROWS_TABLE
     if query.group_by:
@@ -171,8 +189,7 @@ def count_plan(query: RowQuery, meta: Mapping[str, Any]) -> Plan:
 
 def aggregate_plan(query: RowQuery, meta: Mapping[str, Any]) -> Plan:
     """Group-by with aggregates; sorted by the requested keys, else by the group columns."""
-    types = {c["name"]: c["type"] for c in meta["columns"]}
-    conds, params = where_clause(query, types, meta["text"])
+    conds, params = where_clause(query, meta)
     parts = [quote_ident(c) for c in query.group_by]
     for a in query.aggregates:
         arg = "*" if a.column is None else quote_ident(a.column)

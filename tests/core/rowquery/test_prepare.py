@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -107,3 +109,76 @@ def test_grouped_copies_default_to_the_fewest_valued_columns(versions):
         assert list(read_meta(con)["clustered"]) == ["cat"]  # 8 values; id and amount have too many
     finally:
         con.close()
+
+
+def _tables(path) -> list[str]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return sorted(r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall())
+    finally:
+        con.close()
+
+
+def test_each_sorted_column_has_one_ascending_copy_and_no_stored_text_column(versions):
+    tables = _tables(versions["small"])
+    assert [t for t in tables if t.startswith("__od_sorted_")] == ["__od_sorted_0_asc", "__od_sorted_1_asc"]
+    con = duckdb.connect(str(versions["small"]), read_only=True)
+    try:
+        columns = [r[0] for r in con.execute("DESCRIBE __od_rows").fetchall()]
+        assert "__od_q" not in columns
+        assert read_meta(con)["text_columns"] == ["code", "name", "cat", "note"]
+    finally:
+        con.close()
+
+
+def _make_old_format(path) -> None:
+    """Turn a prepared version into what earlier releases built: a descending copy per sorted column
+    and the lower-cased text of every text column stored in ``__od_q``."""
+    con = duckdb.connect(str(path))
+    try:
+        meta = read_meta(con)
+        text = ", ".join(f'"{c}"' for c in meta.pop("text_columns"))
+        con.execute("ALTER TABLE __od_rows ADD COLUMN __od_q VARCHAR")
+        con.execute(f"UPDATE __od_rows SET __od_q = lower(concat_ws(' ', {text}))")
+        for i, (column, copies) in enumerate(meta["sorted"].items()):
+            copies["desc"] = f"__od_sorted_{i}_desc"
+            con.execute(f"CREATE TABLE {copies['desc']} AS SELECT * FROM {copies['asc']} "
+                        f'ORDER BY "{column}" DESC NULLS LAST, __od_rid')
+        con.execute("UPDATE __od_meta SET value = ? WHERE key = 'meta'", [json.dumps(meta, ensure_ascii=False)])
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("args", [{"sort": "-amount"}, {"sort": "-d", "cat": "甲类"}, {"q": "整改"},
+                                  {"q": "pending review", "sort": "-amount"}, {"q": "acme 乙类"}])
+def test_versions_prepared_by_earlier_releases_answer_as_new_ones(tmp_path, args):
+    from tests.core.rowquery.builders import all_rows, build_version, make_small_table
+
+    new = build_version(tmp_path, "new", make_small_table(), SMALL_SCHEMA, sort_columns=["amount", "d"])
+    old = build_version(tmp_path, "old", make_small_table(), SMALL_SCHEMA, sort_columns=["amount", "d"])
+    _make_old_format(old)
+    engine = RowQueryEngine({"new": new, "old": old}.get, SECRET, result_cache=0)
+    try:
+        expected = all_rows(engine, "new", {**args, "limit": "9"})
+        assert expected  # every case finds rows
+        assert all_rows(engine, "old", {**args, "limit": "9"}) == expected
+        assert engine.query("old", args).total == engine.query("new", args).total
+    finally:
+        engine.close()
+
+
+def test_a_large_build_keeps_to_its_memory_limit_by_spilling_and_leaves_nothing_behind(tmp_path):
+    from tests.core.rowquery.builders import WIDE_SCHEMA, make_wide_table
+
+    parquet = _parquet(tmp_path, make_wide_table(300_000))
+    out = prepare_version(parquet, load_table_schema(WIDE_SCHEMA), tmp_path / "v.duckdb", memory_limit_mb=24,
+                          sort_columns=["amount"], threads=1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.parquet", "v.duckdb"]  # the spill folder is gone
+    engine = RowQueryEngine(lambda v: out, SECRET, result_cache=0)
+    try:
+        assert engine.query("v", {}).total == 300_000
+        page = engine.query("v", {"sort": "-amount", "limit": "3"}).rows
+        assert [r[2] for r in page] == sorted(make_wide_table(300_000).column("amount").to_pylist())[:-4:-1]
+    finally:
+        engine.close()
