@@ -72,6 +72,7 @@ def prepare_version(parquet_path: str | Path, schema: TableSchema, out_path: str
         config["threads"] = threads
     con = duckdb.connect(str(tmp), config=config)
     try:
+        con.execute("SET enable_progress_bar = false")  # not in the logs of a job
         meta = _build(con, parquet_path, schema, sort_columns, cluster_columns)
         con.execute(f"CREATE TABLE {META_TABLE} (key VARCHAR, value VARCHAR)")
         con.execute(f"INSERT INTO {META_TABLE} VALUES ('meta', ?)", [json.dumps(meta, ensure_ascii=False)])
@@ -137,10 +138,11 @@ def _build(con: duckdb.DuckDBPyConnection, parquet_path: Path, schema: TableSche
             ORDER BY {quote_ident(col)} ASC NULLS LAST, {RID}""")
         sorted_meta[col] = {"asc": sorted_table(i)}
     counted, distinct = {}, {}
+    approx = con.execute("SELECT " + ", ".join(f"approx_count_distinct({quote_ident(n)})" for n in names)
+                         + f" FROM {ROWS_TABLE}").fetchone()  # one scan for every column
     for i, col in enumerate(names):
         q = quote_ident(col)
-        approx = con.execute(f"SELECT approx_count_distinct({q}) FROM {ROWS_TABLE}").fetchone()[0]
-        if approx > MAX_COUNTED_DISTINCT * 2:
+        if approx[i] > MAX_COUNTED_DISTINCT * 2:
             continue
         con.execute(f"""CREATE TABLE {counts_table(i)} AS SELECT {q} AS value, count(*)::BIGINT AS n
             FROM {ROWS_TABLE} GROUP BY ALL ORDER BY value NULLS LAST""")
