@@ -26,6 +26,7 @@ import pyarrow as pa
 
 from opendata.core.datapackage import build_datapackage, package_name, write_datapackage
 from opendata.core.errors import room_for
+from opendata.core.excel_csv import BOM, ExcelCsvWriter
 from opendata.core.files import sha256_file
 from opendata.core.masking import Masker, kept_fields, published_schema
 from opendata.core.memory import use_streaming_memory_pool
@@ -111,19 +112,19 @@ class _Outputs:
         self.discarded = False
         self.number_positions = [(f.name, i) for i, f in enumerate(schema.fields) if f.type == "number"]
         self.writers: list[Any] = []
-        self.excel: CsvArtifactWriter | None = None
+        self.excel: ExcelCsvWriter | None = None
         try:
             with room_for(_NAMES["csv"]):
-                self.csv = CsvArtifactWriter(out_dir / "data.csv", self.fields)
+                self.csv = CsvArtifactWriter(out_dir / "data.csv", self.fields,
+                                             mirror_prefix=BOM if excel_csv else None)
             self.writers.append(self.csv)
             with room_for(_NAMES["parquet"]):
                 self.parquet = ParquetArtifactWriter(out_dir / "data.parquet", self.fields,
                                                      table_schema=published_schema(schema))
             self.writers.append(self.parquet)
-            if excel_csv:
+            if excel_csv:  # written only if a cell differs from the canonical bytes (opendata.core.excel_csv)
                 with room_for(_NAMES["csv-excel"]):
-                    self.excel = CsvArtifactWriter(out_dir / "data-excel.csv", self.fields, excel=True)
-                self.writers.append(self.excel)
+                    self.excel = ExcelCsvWriter(out_dir / "data-excel.csv", self.fields, canonical=self.csv)
         except BaseException:
             self.abort()
             raise
@@ -146,9 +147,13 @@ class _Outputs:
         done = []
         try:
             for w in self.writers:
-                kind = "parquet" if w is self.parquet else "csv-excel" if w is self.excel else "csv"
+                kind = "parquet" if w is self.parquet else "csv"
                 with room_for(_NAMES[kind]):
                     done.append(w.close())
+            if self.excel is not None:
+                with room_for(_NAMES["csv-excel"]):
+                    done.append(self.excel.close(done[0]))  # after the canonical CSV it may name
+                self.excel = None
         except BaseException:
             self.abort()
             for art in done:
@@ -161,6 +166,9 @@ class _Outputs:
         self.discarded = True
         for w in self.writers:
             w.abort()
+        if self.excel is not None:
+            self.excel.abort()
+            self.excel = None
         self.writers = []
 
 

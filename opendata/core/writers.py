@@ -13,10 +13,11 @@ dates ``YYYY-MM-DD``; times ``HH:MM:SS[.ffffff]``; datetimes ``YYYY-MM-DDTHH:MM:
 not used because it quotes every string and writes datetimes with a space; the lines are built
 with pyarrow compute and written straight from the Arrow buffer, so no Python code runs per row.
 
-Excel CSV: the same values with a UTF-8 BOM and CRLF, and text cells starting with ``=``, ``+``,
-``-``, ``@``, tab or CR (in the header row too) prefixed with ``'`` so spreadsheets do not evaluate
-them as formulas. It is
-a convenience copy; the canonical CSV stays faithful to the data.
+Excel CSV: the same bytes after a UTF-8 BOM (LF line ends: Excel reads them), except that text
+cells starting with ``=``, ``+``, ``-``, ``@``, tab or CR (in the header row too) are prefixed
+with ``'`` so spreadsheets do not evaluate them as formulas. It is a convenience copy; the
+canonical CSV stays faithful to the data. While no cell needs that prefix the variant is exactly
+the BOM plus the canonical bytes, and is not written at all (:mod:`opendata.core.excel_csv`).
 
 Parquet (zstd): integer and year as int64, number as float64 (decimal kept if the validator
 produced decimals), boolean, date as date32, time as time64[us], datetime as timestamp[us] (time
@@ -62,6 +63,9 @@ class Artifact:
     bytes: int
     sha256: str
     mediatype: str
+    # not written: the bytes are ``prefix`` then those of the file at ``same_bytes_as`` (stored once)
+    same_bytes_as: str | None = None
+    prefix: bytes = b""
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "path": self.path, "bytes": self.bytes, "sha256": self.sha256,
@@ -71,11 +75,13 @@ class Artifact:
 class AtomicOutput:
     """A binary file written under a temporary name, hashed as written, renamed on commit."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, mirror_prefix: bytes | None = None):
         self.path = Path(path)
         self.tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex[:8]}.tmp")
         self._fh = open(self.tmp, "wb")  # noqa: SIM115 - closed by commit() or abort()
         self._hash = hashlib.sha256()
+        # the sha256 of mirror_prefix + these bytes, for a variant that is not written (see Artifact)
+        self.mirror = hashlib.sha256(mirror_prefix) if mirror_prefix is not None else None
         self.bytes = 0
 
     # the file-object protocol pyarrow needs for a sink
@@ -88,6 +94,8 @@ class AtomicOutput:
         view = memoryview(data)
         self._fh.write(view)
         self._hash.update(view)
+        if self.mirror is not None:
+            self.mirror.update(view)
         self.bytes += view.nbytes
         return view.nbytes
 
@@ -240,15 +248,26 @@ def _formula_mask(text: pa.Array) -> pa.Array | None:
     return pa.array(mask) if mask.any() else None
 
 
+def formula_masks(cells: Sequence[CsvCell]) -> list[pa.Array | None]:
+    """Per column, which text cells a spreadsheet would run as a formula (None: no such cell)."""
+    return [_formula_mask(c.text) if c.is_text else None for c in cells]
+
+
+def formula_in_header(fields: Sequence[FieldSpec]) -> bool:
+    """Whether a field name would run as a formula in a spreadsheet's header row."""
+    return _formula_mask(pa.array([f.name for f in fields], pa.string())) is not None
+
+
 class CsvArtifactWriter:
     """Writes record batches as canonical CSV (or the Excel-friendly variant) to ``path``."""
 
-    def __init__(self, path: str | Path, fields: Sequence[FieldSpec], *, excel: bool = False):
+    def __init__(self, path: str | Path, fields: Sequence[FieldSpec], *, excel: bool = False,
+                 mirror_prefix: bytes | None = None):
         self.fields = list(fields)
         self.excel = excel
         self.kind = "csv-excel" if excel else "csv"
-        self._eol = "\r\n" if excel else "\n"
-        self._out = AtomicOutput(path)
+        self._eol = "\n"
+        self._out = AtomicOutput(path, mirror_prefix=mirror_prefix)
         self.rows = 0
         if excel:
             self._out.write("\ufeff".encode())
@@ -259,6 +278,7 @@ class CsvArtifactWriter:
                 names = pc.if_else(mask, pc.binary_join_element_wise("'", names, ""), names)
         header = _quote(names).to_pylist()
         self._out.write((",".join(header) + self._eol).encode("utf-8"))
+        self.header_bytes = self._out.bytes
 
     def write_batch(self, batch: pa.RecordBatch) -> None:
         """Append the rows of a typed batch (columns by field name, else by position)."""
@@ -269,15 +289,13 @@ class CsvArtifactWriter:
         """Append rows already turned into text by :func:`csv_cells`; returns the bytes written.
 
         The Excel variant may pass the canonical writer's bytes for the same cells: when no cell
-        is quoted or formula-like, the Excel lines are those bytes with CRLF line ends.
+        is formula-like, the Excel lines are those very bytes.
         """
-        risky = [_formula_mask(c.text) if self.excel and c.is_text else None for c in cells]
-        if canonical is not None and self.excel and all(
-                c.needs_quote is None and r is None for c, r in zip(cells, risky, strict=True)):
-            data = memoryview(canonical.tobytes().replace(b"\n", b"\r\n"))
-            self._out.write(data)
+        risky = self.formula_masks(cells)
+        if canonical is not None and self.excel and all(r is None for r in risky):
+            self._out.write(canonical)
             self.rows += num_rows
-            return data
+            return canonical
         columns = []
         for cell, mask in zip(cells, risky, strict=True):
             text = cell.text
@@ -286,6 +304,10 @@ class CsvArtifactWriter:
             columns.append(text if cell.needs_quote is None else _quote(text, cell.needs_quote))
         self.rows += num_rows
         return self._write_lines(columns)
+
+    def formula_masks(self, cells: Sequence[CsvCell]) -> list[pa.Array | None]:
+        """Per cell column, which cells a spreadsheet would run as a formula (Excel variant only)."""
+        return formula_masks(cells) if self.excel else [None] * len(cells)
 
     def _write_lines(self, cells: list[pa.Array]) -> memoryview:
         # the line end joins the last column only, so the full lines are built in one pass

@@ -60,6 +60,12 @@ def test_valid_file_gives_all_outputs_and_a_valid_package(tmp_path):
     assert table.schema.field("amount").type == pa.float64()
     assert table.schema.field("day").type == pa.date32()
     assert table.num_rows == 3
+    # no cell needs escaping: the Excel variant is not written but named as the BOM + data.csv;
+    # made here, it is exactly what the package's bytes and hash describe
+    excel = result.artifact("csv-excel")
+    assert excel.same_bytes_as == str(tmp_path / "out" / "data.csv") and excel.prefix == b"\xef\xbb\xbf"
+    assert not (tmp_path / "out" / "data-excel.csv").exists()
+    (tmp_path / "out" / "data-excel.csv").write_bytes(excel.prefix + (tmp_path / "out" / "data.csv").read_bytes())
     report = frictionless.validate(str(tmp_path / "out" / "datapackage.json"))
     assert report.valid, report.flatten(["type", "note"])
     for art in result.artifacts:
