@@ -48,10 +48,11 @@ class StoredFile:
     """A file under ``$OPENDATA_HOME`` with what its HTTP headers need."""
 
     path: Path
-    size: int
+    size: int  # of the answer's whole body: the prefix and the file
     sha256: str
     media_type: str
     last_modified: datetime | None = None
+    prefix: bytes = b""  # sent before the file (the BOM of an Excel CSV stored as the canonical one)
 
 
 def send_stored(f: StoredFile, *, home: Path, accel_prefix: str, cache_control: str,
@@ -62,7 +63,8 @@ def send_stored(f: StoredFile, *, home: Path, accel_prefix: str, cache_control: 
     from byte 0): that is what counts as one download.
     """
     environ = _answered_environ(request.environ)
-    if not accel_prefix or environ is not request.environ:  # an ignored Range: not for nginx to see
+    # an ignored Range is not for nginx to see, and nginx cannot send a prefix before the file
+    if not accel_prefix or environ is not request.environ or f.prefix:
         return _send_here(f, cache_control, on_first_byte, environ)
     response = _validators(current_app.response_class(b"", mimetype=f.media_type), f, cache_control)
     response.make_conditional(environ)  # 304 here: no redirect, nothing for nginx to send
@@ -87,6 +89,8 @@ def _send_here(f: StoredFile, cache_control: str, on_first_byte: Callable[[], No
     header that must be ignored.
     """
     fh = open(f.path, "rb")  # noqa: SIM115 (closed by the server through the file wrapper)
+    if f.prefix:
+        fh = _Prefixed(f.prefix, fh)
     response = _validators(current_app.response_class(wrap_file(environ, fh), mimetype=f.media_type,
                                                       direct_passthrough=True), f, cache_control)
     response.content_length = f.size
@@ -103,6 +107,35 @@ def _send_here(f: StoredFile, cache_control: str, on_first_byte: Callable[[], No
         part = response.content_range
         response.response = wrap_file(request.environ, _Part(fh, part.start, part.stop - part.start))
     return response
+
+
+class _Prefixed:
+    """``prefix`` then an open file, as one file: ``seek`` and ``read`` over both. No ``fileno()``,
+    so the server copies it (sendfile(2) cannot put bytes before a file)."""
+
+    def __init__(self, prefix: bytes, fh):  # noqa: ANN001 (a binary file object)
+        self._prefix, self._fh, self._pos = prefix, fh, 0
+
+    def seek(self, offset: int) -> None:
+        self._pos = offset
+        self._fh.seek(max(0, offset - len(self._prefix)))
+
+    def read(self, size: int = -1) -> bytes:
+        head = b""
+        if self._pos < len(self._prefix):
+            end = len(self._prefix) if size < 0 else min(len(self._prefix), self._pos + size)
+            head = self._prefix[self._pos:end]
+            self._pos = end
+            if size >= 0:
+                size -= len(head)
+                if size == 0:
+                    return head
+        data = self._fh.read(size)
+        self._pos += len(data)
+        return head + data
+
+    def close(self) -> None:
+        self._fh.close()
 
 
 class _Part:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from opendata.core.files import BOM
 from opendata.core.tableschema import FieldSpec
 from opendata.core.writers import (
     Artifact,
@@ -23,8 +24,6 @@ from opendata.core.writers import (
     formula_in_header,
     formula_masks,
 )
-
-BOM = b"\xef\xbb\xbf"
 
 
 class ExcelCsvWriter:

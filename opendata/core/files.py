@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 CHUNK = 1024 * 1024
+BOM = b"\xef\xbb\xbf"  # UTF-8 byte order mark: what tells Excel a CSV is UTF-8
 
 
 def sha256_file(path: str | Path) -> tuple[str, int]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import copy
 import shutil
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -98,9 +97,7 @@ def prepare_outputs(*, runtime: Runtime, version_id: int) -> PreparedOutputs | N
             raise ConflictError("the version's source no longer validates with the mask rules applied; "
                                 "reject it and upload a corrected file")
         prepared = PreparedOutputs(rules=rules)
-        for art in result.artifacts:
-            prepared.artifacts[art.kind] = runtime.artifacts.adopt(art.path, sha256=art.sha256,
-                                                                   suffix=Path(art.path).suffix)
+        prepared.artifacts.update(runtime.artifacts.adopt_outputs(result.artifacts))
         return prepared
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -120,10 +120,12 @@ def ingest_file(*, sessions: sessionmaker[Session], store: LocalArtifactStore, d
                                        salt=salt, progress=progress, source_sha256=digest,
                                        source_name=filename or path.name, limits=limits.read,
                                        limit_errors=limits.limit_errors, **package)
-        stored = {"source": (*_adopt_source(store, path, digest), "source")}
-        for art in result.artifacts:
-            rel, sha, nbytes = store.adopt(art.path, sha256=art.sha256, suffix=Path(art.path).suffix)
-            stored[art.kind] = (rel, sha, nbytes, art.kind)
+        stored = {kind: (*kept, kind) for kind, kept in store.adopt_outputs(result.artifacts).items()}
+        canonical = stored.get("csv")
+        if canonical is not None and canonical[1] == digest:  # uploaded already canonical: stored once
+            stored["source"] = (canonical[0], digest, size, "source")
+        else:
+            stored["source"] = (*_adopt_source(store, path, digest), "source")
         with transaction(sessions) as session:
             version = session.get(Version, version_id)
             version.source_format = result.source_format

@@ -15,10 +15,13 @@ import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from opendata.core.files import CHUNK as _CHUNK
 from opendata.core.files import fsync_dir, sha256_file
+
+if TYPE_CHECKING:
+    from opendata.core.writers import Artifact
 
 __all__ = ["LocalArtifactStore", "fsync_dir", "sha256_file"]
 
@@ -66,6 +69,24 @@ class LocalArtifactStore:
             os.replace(path, target)
             fsync_dir(target.parent)
         return rel, sha256, size
+
+    def adopt_outputs(self, artifacts: Iterable[Artifact]) -> dict[str, tuple[str, str, int]]:
+        """Move an ingest's finished files into the store: kind -> (relative path, sha256, bytes).
+
+        An artifact that was not written because its bytes are another file's behind a prefix
+        (``same_bytes_as``: the Excel CSV, the BOM then the canonical CSV) records that file's
+        path with its own sha256 and size: the bytes are stored once.
+        """
+        done: dict[str, tuple[str, str, int]] = {}
+        stored_as: dict[str, str] = {}
+        for art in sorted(artifacts, key=lambda a: a.same_bytes_as is not None):  # the files first
+            if art.same_bytes_as is not None:
+                done[art.kind] = (stored_as[art.same_bytes_as], art.sha256, art.bytes)
+                continue
+            rel, sha, nbytes = self.adopt(art.path, sha256=art.sha256, suffix=Path(art.path).suffix)
+            stored_as[art.path] = rel
+            done[art.kind] = (rel, sha, nbytes)
+        return done
 
     def put_stream(self, stream: BinaryIO, *, suffix: str = "") -> tuple[str, str, int]:
         """Copy a stream into the store (temporary file, fsync, rename)."""

@@ -301,3 +301,14 @@ def test_the_internal_location_cannot_be_asked_for_directly(sites, nginx):
 def test_a_hidden_dataset_is_404_through_nginx(nginx):
     status, headers, body = _get(nginx + "/api/v1/datasets/subsidies/download.csv")
     assert status == 404 and b'"not-found"' in body and "X-Accel-Redirect" not in headers
+
+
+def test_an_excel_csv_stored_as_the_canonical_one_is_sent_by_the_app_with_its_bom(sites, accel):
+    # nginx cannot put the BOM before the stored file: the app answers, Range included
+    direct = sites[0].test_client()
+    body = b"\xef\xbb\xbf" + direct.get("/api/v1/datasets/budget/download.csv").data
+    r = accel.get("/api/v1/datasets/budget/download.excel.csv")
+    assert r.status_code == 200 and "X-Accel-Redirect" not in r.headers and r.data == body
+    assert r.headers["ETag"] == f'"{hashlib.sha256(body).hexdigest()}"'
+    part = accel.get("/api/v1/datasets/budget/download.excel.csv", headers={"Range": "bytes=1-20"})
+    assert part.status_code == 206 and part.data == body[1:21] and "X-Accel-Redirect" not in part.headers

@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 
 from opendata.core import lifecycle
 from opendata.core.errors import NotFoundError
+from opendata.core.files import BOM
 from opendata.services.access import (
     ANONYMOUS,
     Viewer,
@@ -42,6 +43,9 @@ class DownloadFile:
     """The version's publication time; for the latest version, the later of that and the last time a
     newer version was withdrawn (the latest file went back to an older one): never earlier than a
     date this URL has given before, so If-Modified-Since / If-Range with an older file's date never matches."""
+    prefix: bytes = b""
+    """Bytes sent before the stored file (``bytes`` counts them): the BOM of an Excel CSV that was
+    stored as the canonical CSV it equals behind that BOM (see :mod:`opendata.core.excel_csv`)."""
 
 
 def resolve_download(*, runtime: Runtime, identifier: str, kind: str, number: int | None = None,
@@ -72,8 +76,19 @@ def resolve_download(*, runtime: Runtime, identifier: str, kind: str, number: in
     if rel is None:
         return None
     changed = published_at if withdrawn is None or published_at is None else max(published_at, withdrawn)
+    path = runtime.artifacts.path(rel)
+    prefix = b""
+    if kind == "csv-excel" and _stored_size(path) == size - len(BOM):  # the canonical CSV behind a BOM
+        prefix = BOM
     return DownloadFile(dataset_pk, identifier, title, version_id, version_number, kind,
-                        runtime.artifacts.path(rel), size, sha256, media_type, changed)
+                        path, size, sha256, media_type, changed, prefix)
+
+
+def _stored_size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:  # a lost file: sending it fails as for any other kind
+        return None
 
 
 def _served_statement(runtime: Runtime, viewer: Viewer, numbered: bool) -> Any:

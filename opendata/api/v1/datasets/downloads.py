@@ -10,6 +10,7 @@ sends). The file name is the dataset's Chinese title per RFC 5987 with an ASCII 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from urllib.parse import quote
 
 from flask import Response, request
@@ -19,12 +20,12 @@ from opendata.api.files import StoredFile, send_stored
 from opendata.api.v1.common import make_blueprint, runtime, usage, viewer
 from opendata.core import vocab
 from opendata.core.errors import NotFoundError
+from opendata.core.files import BOM
 from opendata.services.published.downloads import DownloadFile, resolve_download
 from opendata.services.usage import DOWNLOAD
 
 blp = make_blueprint("downloads", "Whole-file downloads (Range, ETag = sha256, Last-Modified).")
 
-BOM = b"\xef\xbb\xbf"
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f-\x9f]+')
 _NOT_TOKEN = re.compile(r"[^A-Za-z0-9._-]+")
 _KINDS = tuple(k for k in vocab.ARTIFACT_KINDS if k.download_suffix)  # csv, csv-excel, parquet
@@ -51,14 +52,14 @@ def _serve(dataset_id: str, kind: str, number: int | None, *, latest: bool) -> R
     excel = kind == "csv-excel" or request.args.get("excel", "").lower() in ("1", "true", "yes")
     wanted = "csv-excel" if excel and kind == "csv" else kind
     f = resolve_download(runtime=rt, identifier=dataset_id, kind=wanted, number=number, viewer=viewer())
-    if f is None and wanted == "csv-excel":  # no Excel artifact: BOM + canonical CSV
+    if f is None and wanted == "csv-excel":  # a version from before the Excel artifact: BOM + canonical CSV
         base = resolve_download(runtime=rt, identifier=dataset_id, kind="csv", number=number, viewer=viewer())
         if base is None:
             raise NotFoundError(f"dataset '{dataset_id}' has no CSV file")
-        return _serve_bom(base, latest=latest)
+        f = replace(base, kind="csv-excel", bytes=base.bytes + len(BOM), sha256=f"{base.sha256}-bom", prefix=BOM)
     if f is None:
         raise NotFoundError(f"dataset '{dataset_id}' has no {kind} file")
-    stored = StoredFile(f.path, f.bytes, f.sha256, _MEDIA[f.kind], f.last_modified)
+    stored = StoredFile(f.path, f.bytes, f.sha256, _MEDIA[f.kind], f.last_modified, prefix=f.prefix)
     response = send_stored(stored, home=rt.config.home, accel_prefix=rt.config.ACCEL_REDIRECT_PREFIX,
                            cache_control=_cache_control(latest),
                            on_first_byte=lambda: usage().hit(f.dataset_id, DOWNLOAD))
@@ -71,32 +72,6 @@ def _serve(dataset_id: str, kind: str, number: int | None, *, latest: bool) -> R
 def _cache_control(latest: bool) -> str:
     """The latest version's file changes with each publication; a numbered version's never does."""
     return "public, no-cache" if latest else "public, max-age=31536000, immutable"
-
-
-def _serve_bom(f: DownloadFile, *, latest: bool) -> Response:
-    """Stream BOM + the canonical CSV: no Range for this derived variant (``Accept-Ranges: none``, a
-    Range gets the whole file), otherwise the headers of every download."""
-    etag = f"{f.sha256}-bom"
-
-    def chunks():
-        yield BOM
-        with open(f.path, "rb") as fh:
-            while chunk := fh.read(1 << 20):
-                yield chunk
-
-    response = Response(chunks(), mimetype=_MEDIA["csv"], direct_passthrough=True)
-    response.content_length = f.bytes + len(BOM)
-    response.set_etag(etag)
-    response.last_modified = f.last_modified
-    response.make_conditional(request)
-    utf8, ascii_name = _names(f, True)
-    response.headers["Content-Disposition"] = content_disposition(utf8, ascii_name)
-    response.headers["Cache-Control"] = _cache_control(latest)
-    response.headers["X-Dataset-Version"] = str(f.number)
-    response.accept_ranges = "none"
-    if request.method == "GET" and response.status_code == 200:
-        usage().hit(f.dataset_id, DOWNLOAD)
-    return response
 
 
 def _file_views(kind: str, suffix: str, label: str) -> None:
