@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -50,10 +51,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def profile_table(parquet: Path, fields: list[dict[str, Any]], primary_key: list[str] | None = None
-                  ) -> dict[str, Any]:
-    """Profiles of every field present in the file and the charts the schema allows."""
-    con = duckdb.connect()
+def profile_table(parquet: Path, fields: list[dict[str, Any]], primary_key: list[str] | None = None, *,
+                  memory_limit_mb: int = 512) -> dict[str, Any]:
+    """Profiles of every field present in the file and the charts the schema allows.
+
+    DuckDB keeps to ``memory_limit_mb`` (its default is 80% of the machine) and spills to a
+    temporary folder removed afterwards: memory stays bounded whatever the row count.
+    """
+    with tempfile.TemporaryDirectory(prefix="opendata-profile-") as spill:
+        con = duckdb.connect(config={"memory_limit": f"{int(memory_limit_mb)}MB", "temp_directory": spill})
+        return _profile(con, parquet, fields, primary_key)
+
+
+def _profile(con: duckdb.DuckDBPyConnection, parquet: Path, fields: list[dict[str, Any]],
+             primary_key: list[str] | None) -> dict[str, Any]:
     try:
         con.execute(f"CREATE VIEW t AS SELECT * FROM read_parquet('{_sql_text(str(parquet))}')")
         present = {row[0] for row in con.execute("DESCRIBE t").fetchall()}

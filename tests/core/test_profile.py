@@ -64,3 +64,8 @@ def test_a_table_without_numbers_or_dates_gets_no_charts(tmp_path):
     pq.write_table(pa.table({"name": [f"n{i}" for i in range(10)]}), path)
     p = profile_table(path, [{"name": "name", "type": "string"}, {"name": "gone", "type": "integer"}])
     assert p["charts"] == [] and list(p["fields"]) == ["name"]  # a field missing from the file is skipped
+
+
+def test_a_profile_within_a_small_memory_limit_is_the_same_profile(tmp_path):
+    path, _ = _write(tmp_path, n=200_000)
+    assert profile_table(path, FIELDS, ["id"], memory_limit_mb=24) == profile_table(path, FIELDS, ["id"])
