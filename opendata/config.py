@@ -51,7 +51,8 @@ SETTINGS: tuple[Setting, ...] = (
             "child process with OPENDATA_INGEST_MEMORY_MB of memory.", int),
     Setting("INGEST_MEMORY_MB", 2048, "Memory (MiB) of the child process an ingest or a publish preparation runs "
             "in: it is stopped when its resident memory passes this, and its address space is capped at four "
-            "times this; the job fails naming the limit, the server carries on.", int),
+            "times this; the job fails naming the limit, the server carries on. DuckDB (row database, profiles) keeps "
+            "to a quarter of it and spills to disk beyond.", int),
     Setting("INGEST_MAX_COLUMNS", 2_000, "Most columns (cells) in any row of an uploaded file, the header "
             "included.", int),
     Setting("INGEST_MAX_CELL_BYTES", 1024**2, "Largest cell of an uploaded file, in bytes (UTF-8).", int),

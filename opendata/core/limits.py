@@ -55,6 +55,12 @@ class IngestLimits:
     limit_errors: int = LIMIT_ERRORS
     memory_bytes: int = MEMORY_BYTES  # of the child process the pipeline runs in
 
+    @property
+    def duckdb_memory_mb(self) -> int:
+        """DuckDB's buffer budget in a child (row database, profile): a quarter of the child's limit;
+        DuckDB spills to disk beyond it, so the child stays under its limit whatever the row count."""
+        return max(64, self.memory_bytes // 4 // 1024**2)
+
     @classmethod
     def from_settings(cls, values: Mapping[str, Any]) -> IngestLimits:
         """The limits from resolved settings (``Config.values``)."""

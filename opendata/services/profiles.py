@@ -52,9 +52,10 @@ def prepare_profile(*, runtime: Runtime, version_id: int) -> dict[str, Any] | No
         primary_key = descriptor.get("primaryKey")
         # in a child with the ingest's memory limit: counting distinct values of a large version is
         # DuckDB work that must not grow the server
+        limits = IngestLimits.from_settings(runtime.config.values)
         result = run_in_child(profile.profile_table, parquet, descriptor.get("fields", []),
                               [primary_key] if isinstance(primary_key, str) else primary_key,
-                              memory_bytes=IngestLimits.from_settings(runtime.config.values).memory_bytes,
+                              memory_limit_mb=limits.duckdb_memory_mb, memory_bytes=limits.memory_bytes,
                               what=f"profiling version {version_id}")
         workdir = runtime.artifacts.new_workdir(prefix="profile-")
         try:

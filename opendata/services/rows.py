@@ -53,8 +53,9 @@ def prepare_rows(*, runtime: Runtime, version_id: int) -> str | None:
         workdir = runtime.artifacts.new_workdir(prefix="rows-")
         try:
             # in a child with the ingest's memory limit: DuckDB sorting a large version must not grow the server
+            limits = IngestLimits.from_settings(runtime.config.values)
             built = run_in_child(prepare_version, parquet, schema, workdir / "rows.duckdb",
-                                 memory_bytes=IngestLimits.from_settings(runtime.config.values).memory_bytes,
+                                 memory_limit_mb=limits.duckdb_memory_mb, memory_bytes=limits.memory_bytes,
                                  what=f"preparing the row database of version {version_id}")
             rel, sha, nbytes = runtime.artifacts.adopt(built, suffix=".duckdb")
         finally:

@@ -182,3 +182,10 @@ def test_a_large_build_keeps_to_its_memory_limit_by_spilling_and_leaves_nothing_
         assert [r[2] for r in page] == sorted(make_wide_table(300_000).column("amount").to_pylist())[:-4:-1]
     finally:
         engine.close()
+
+
+def test_duckdb_gets_a_quarter_of_the_ingest_memory_limit():
+    from opendata.core.limits import IngestLimits
+
+    assert IngestLimits(memory_bytes=2048 * 1024**2).duckdb_memory_mb == 512
+    assert IngestLimits(memory_bytes=100 * 1024**2).duckdb_memory_mb == 64  # DuckDB needs a little to work at all
