@@ -5,6 +5,7 @@ Run by hand (not part of the test suite)::
     .venv/bin/python bench/ingest.py                      # 1,000,000 rows (~140 MB)
     .venv/bin/python bench/ingest.py --rows 10000000      # ~1.4 GB
     .venv/bin/python bench/ingest.py --rows 10000000 --skip frictionless --write
+    .venv/bin/python bench/ingest.py --pairs 5 --write     # 5 rounds, the tools taking turns
 
 ``ingest-child`` is the default full ingest as the server runs it: in a child process forked by
 the fork server (opendata/core/childprocess.py), timed from the request to the answer back; its
@@ -257,6 +258,29 @@ def run_child(tool: str, csv_path: Path, schema_path: Path) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def combine(rs: list[dict], base: list[dict] | None) -> dict:
+    """A tool's rounds as one result: its median run, and the ratios to frictionless' run of the same round."""
+    ok = [r for r in rs if "failed" not in r]
+    if not ok:
+        return rs[0]
+    out = dict(sorted(ok, key=lambda r: r["seconds"])[len(ok) // 2])
+    out["rounds"] = len(ok)
+    if base and len(base) == len(rs):
+        pairs = [(b, r) for b, r in zip(base, rs, strict=True) if "failed" not in b and "failed" not in r]
+        out["ratios"] = [b["seconds"] / r["seconds"] for b, r in pairs]
+        out["cpu_ratios"] = [b["cpu_seconds"] / r["cpu_seconds"] for b, r in pairs]
+    return out
+
+
+def _ratio(values: list[float] | None) -> str:
+    if not values:
+        return "-"
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    median = ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+    return f"{median:.1f}× ({ordered[0]:.1f}–{ordered[-1]:.1f})"
+
+
 def machine() -> dict:
     def sh(*cmd: str) -> str:
         try:
@@ -278,9 +302,12 @@ def machine() -> dict:
     }
 
 
+def results_rounds(results: dict) -> int:
+    return max((r.get("rounds", 1) for r in results.values()), default=1)
+
+
 def render(rows: int, size: int, results: dict, info: dict, startup: dict | None = None) -> str:
     """The markdown for one run."""
-    base = results.get("frictionless", {})
     lines = [
         f"### {rows:,} rows ({size / 1e6:,.0f} MB), {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
         "",
@@ -290,6 +317,10 @@ def render(rows: int, size: int, results: dict, info: dict, startup: dict | None
         "",
         f"Load average (1 min) before/after: {info['load_before']} / {os.getloadavg()[0]:.2f} "
         "(the machine is shared; CPU seconds are less sensitive to other work than wall time).",
+        "",
+        f"The tools take turns, {results_rounds(results)} round(s); each figure is a tool's median run, each "
+        "ratio the median of frictionless' time over ours within a round (min–max over the rounds). These are "
+        "in-process times (imports excluded); the whole-command comparison is bench/validate.py.",
         "",
         "| run | seconds | CPU s | MB/s | rows/s | peak RSS (MB) | vs frictionless (wall) | (CPU) | valid |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---|",
@@ -303,8 +334,7 @@ def render(rows: int, size: int, results: dict, info: dict, startup: dict | None
             lines.append(f"| {names[tool]} | failed: {res['failed'][0]} | | | | | | | |")
             continue
         secs, cpu = res["seconds"], res["cpu_seconds"]
-        ratio = f"{base['seconds'] / secs:.1f}×" if base.get("seconds") else "-"
-        cpu_ratio = f"{base['cpu_seconds'] / cpu:.1f}×" if base.get("cpu_seconds") else "-"
+        ratio, cpu_ratio = _ratio(res.get("ratios")), _ratio(res.get("cpu_ratios"))
         lines.append(f"| {names[tool]} | {secs:.2f} | {cpu:.2f} | {size / 1e6 / secs:,.1f} | "
                      f"{rows / secs:,.0f} | {res['peak_rss_mb']:,.0f} | {ratio} | {cpu_ratio} | {res['valid']} |")
     ingest = results.get("ingest-excel") or results.get("ingest") or {}
@@ -339,6 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--skip", action="append", default=[], choices=TOOLS)
+    parser.add_argument("--pairs", type=int, default=3, help="rounds in which the tools take turns")
     parser.add_argument("--write", action="store_true", help="record the results in docs/benchmarks.md")
     parser.add_argument("--startup", action="store_true", help="also measure the start-up of a child process")
     parser.add_argument("--measure", nargs=3, metavar=("TOOL", "CSV", "SCHEMA"), help=argparse.SUPPRESS)
@@ -351,12 +382,13 @@ def main(argv: list[str] | None = None) -> int:
     csv_path, schema_path = generate(args.rows)
     size = csv_path.stat().st_size
     print(f"data: {csv_path} ({size / 1e6:,.1f} MB, {args.rows:,} rows; ready in {time.perf_counter() - t0:.1f} s)")
-    results = {}
-    for tool in TOOLS:
-        if tool in args.skip:
-            continue
-        results[tool] = res = run_child(tool, csv_path, schema_path)
-        print(f"{tool}: {json.dumps(res)}", flush=True)
+    tools = [t for t in TOOLS if t not in args.skip]
+    runs: dict[str, list[dict]] = {t: [] for t in tools}
+    for i in range(args.pairs):  # the tools take turns, round after round: other work hits them alike
+        for tool in tools:
+            runs[tool].append(res := run_child(tool, csv_path, schema_path))
+            print(f"round {i + 1} {tool}: {json.dumps(res)}", flush=True)
+    results = {tool: combine(rs, runs.get("frictionless")) for tool, rs in runs.items()}
     startup = run_child("startup", csv_path, schema_path) if args.startup else None
     if startup:
         print(f"startup: {json.dumps(startup)}", flush=True)
