@@ -47,23 +47,34 @@ GONE = {"id": "m-gone", "title": "已撤销目录数据集"}
 IDENTIFIERS = [d["id"] for d in DATASETS if d["id"] != "m-empty"] + [GONE["id"]]
 USERS = {
     "admin": ("city", ["administrator"]),
+    "citypub": ("city", ["publisher"]),
     "finpub": ("finance", ["publisher"]),
     "finrev": ("finance", ["reviewer"]),
+    "finmember": ("finance", []),
+    "finrequester": ("finance", ["requester"]),
     "envpub": ("env", ["publisher"]),
+    "envrev": ("env", ["reviewer"]),
     "alice": (None, ["requester"]),
     "bob": (None, ["requester"]),
 }
-# matrix viewer -> (username, token scopes); None is anonymous
+# matrix viewer -> (username, token scopes); None is anonymous. The grid: no role, each role of the
+# datasets' organization (finance), of its parent (city) and of another organization (env), grants.
 VIEWERS = {
     "anonymous": None,
-    "other-publisher": ("envpub", ["publish"]),
+    "administrator": ("admin", ["admin"]),
+    "parent-publisher": ("citypub", ["publish"]),
     "own-publisher": ("finpub", ["publish"]),
     "reviewer": ("finrev", ["review"]),
+    "member": ("finmember", ["read"]),
+    "member-requester": ("finrequester", ["read"]),
+    "other-publisher": ("envpub", ["publish"]),
+    "other-reviewer": ("envrev", ["review"]),
     "granted": ("alice", ["read"]),
     "expired-grant": ("bob", ["read"]),
 }
-OWN_ORGANIZATION = {"own-publisher", "reviewer"}
-CONDITIONAL_DATA = {"own-publisher", "reviewer", "granted"}
+# The organization's staff: they see unpublished versions, review views and conditional data.
+STAFF = {"administrator", "parent-publisher", "own-publisher", "reviewer"}
+CONDITIONAL_DATA = STAFF | {"granted"}
 
 
 def rows_with(marker: str, n: int, seed: int) -> list[dict]:
@@ -77,6 +88,7 @@ class Matrix:
     client: object
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
     bulk_names: list[str] = field(default_factory=list)
+    tus_upload: str = ""  # path of an unfinished resumable upload the own publisher opened
     checksums: dict[str, set[str]] = field(default_factory=dict)  # "dataset/number" -> sha256 of its files
     responses: dict[tuple[str, str], tuple[int, bytes]] = field(default_factory=dict)
 
@@ -120,6 +132,10 @@ def build_matrix(tmp: Path) -> Matrix:
     for name, spec in VIEWERS.items():
         matrix.headers[name] = {} if spec is None else bearer(make_token(rt, spec[0], scopes=spec[1]))
     matrix.bulk_names = [a["name"] for a in matrix.client.get("/bulk.json").json["archives"]]
+    created = matrix.client.post("/api/v1/datasets/m-open/uploads/tus/", headers={
+        **matrix.headers["own-publisher"], "Tus-Resumable": "1.0.0", "Upload-Length": "100"})
+    assert created.status_code == 201, created.get_data(as_text=True)
+    matrix.tus_upload = "/" + created.headers["Location"].split("://", 1)[-1].split("/", 1)[-1]
     with rt.sessions() as session:
         for version in session.scalars(select(Version)):
             key = f"{version.dataset.identifier}/{version.number}"
@@ -145,17 +161,26 @@ def searchable(body: bytes) -> bytes:
 
 def served_versions(viewer: str) -> set[str]:
     """Versions ("dataset/number") whose data the viewer may receive."""
-    return {"m-open/1"} | ({"m-cond/1"} if viewer in CONDITIONAL_DATA else set())
+    served = {"m-open/1"} | ({"m-cond/1"} if viewer in CONDITIONAL_DATA else set())
+    if viewer == "administrator":  # administrators see datasets withdrawn from the catalogue too
+        served.add("m-gone/1")
+    return served
+
+
+def entitled(viewer: str, identifier: str) -> bool:
+    """True when the viewer may receive the dataset's (latest published) data."""
+    return f"{identifier}/1" in served_versions(viewer)
 
 
 def allowed_markers(viewer: str) -> set[str]:
     """Markers of data the viewer may receive."""
-    return {MARKERS["m-open"]} | ({MARKERS["m-cond"]} if viewer in CONDITIONAL_DATA else set())
+    return {MARKERS[key.split("/")[0]] for key in served_versions(viewer)}
 
 
 def listed_versions(viewer: str, identifier: str) -> list[int]:
     """Version numbers the viewer sees listed, newest first."""
     published = {"m-open": [1], "m-cond": [1], "m-closed": [1]}.get(identifier, [])
-    if viewer not in OWN_ORGANIZATION:
+    if viewer not in STAFF:
         return published
-    return {"m-open": [2, 1], "m-draft": [1], "m-rejected": [1], "m-withdrawn": [1]}.get(identifier, published)
+    return {"m-open": [2, 1], "m-draft": [1], "m-rejected": [1], "m-withdrawn": [1],
+            "m-gone": [1] if viewer == "administrator" else []}.get(identifier, published)

@@ -1,7 +1,9 @@
 """Disclosure is enforced on every outward path: paths × viewers × dataset states.
 
-Viewers: anonymous, another organization's publisher, the own organization's publisher, a reviewer
-of the organization, a requester with an access grant, and one whose grant expired. States: an
+Viewers, the roles x organizations grid: anonymous; an administrator; the publisher of the
+datasets' organization, of its parent, and of another organization; the organization's reviewer and
+another organization's; a member of the organization with no role and one with the requester role;
+a requester with an access grant, and one whose grant expired. States: an
 unconditional, a conditional and a closed dataset (published), and datasets whose only version is
 awaiting review, rejected, or withdrawn; the open dataset also has a newer version awaiting review.
 Every row of every version carries a marker (tests/disclosure_fixtures.py), so a leak is a marker
@@ -19,16 +21,16 @@ import pytest
 
 from opendata.services.access import ANONYMOUS as ANONYMOUS_VIEWER
 from tests.disclosure_fixtures import (
-    CONDITIONAL_DATA,
     GONE,
     IDENTIFIERS,
     LEGAL,
     MARKERS,
-    OWN_ORGANIZATION,
+    STAFF,
     VIEWERS,
     allowed_markers,
     build_matrix,
     close_matrix,
+    entitled,
     listed_versions,
     searchable,
     served_versions,
@@ -43,7 +45,7 @@ CATALOGUE_PATHS = [
     "/api/3/action/organization_list?all_fields=true", "/api/3/action/organization_show?id=finance",
     "/catalog.jsonld", "/catalog.ttl", "/data.json", "/sitemap.xml",
     "/api/v1/feeds/datasets.atom", "/feeds/datasets.atom", "/api/v1/changes?since=0", "/bulk.json", "/bulk",
-    "/catalog", "/catalog?q=XOPEN9", "/organizations/finance",
+    "/catalog", "/catalog?q=XOPEN9", "/organizations/finance", "/api/v1/review/queue",
 ]
 DATASET_PATHS = [
     "/api/v1/datasets/{id}", "/api/v1/datasets/{id}/versions", "/api/v1/datasets/{id}/versions/1",
@@ -54,6 +56,7 @@ DATASET_PATHS = [
     "/api/v1/datasets/{id}/rows?category__contains=X", "/datasets/{id}/datapackage.json", "/datasets/{id}.jsonld", "/api/3/action/package_show?id={id}",
     "/api/3/action/resource_show?id={id}-csv", "/api/3/action/datastore_search?resource_id={id}-csv",
     "/api/3/action/datastore_search?resource_id={id}-parquet&q=X", "/datasets/{id}",
+    "/api/v1/review/datasets/{id}/versions/1", "/api/v1/review/datasets/{id}/versions/2",
 ]
 DATA_PATHS = ["/api/v1/datasets/{id}/download.csv", "/api/v1/datasets/{id}/download.parquet",
               "/api/v1/datasets/{id}/versions/1/download.csv", "/api/v1/datasets/{id}/rows",
@@ -117,6 +120,8 @@ def _all_paths() -> list[str]:
 def test_no_path_gives_a_viewer_data_it_may_not_receive(matrix, viewer, path):
     r = _get(matrix, viewer, path)
     assert r.status_code < 500, (path, r.status_code)
+    if path.startswith("/api/v1/review/") and viewer in STAFF:
+        return  # staff review every version of their organization (report and checksums included)
     _assert_no_leak(matrix, viewer, path, r.get_data())
 
 
@@ -134,11 +139,10 @@ def test_bulk_archives_hold_only_unconditional_published_data(matrix, viewer):
 @pytest.mark.parametrize("identifier", IDENTIFIERS)
 @pytest.mark.parametrize("viewer", list(VIEWERS))
 def test_data_reaches_exactly_the_entitled(matrix, viewer, identifier):
-    entitled = identifier == "m-open" or (identifier == "m-cond" and viewer in CONDITIONAL_DATA)
     for template in DATA_PATHS:
         path = template.format(id=identifier)
         r = _get(matrix, viewer, path)
-        if entitled:
+        if entitled(viewer, identifier):
             assert r.status_code == 200, (path, r.status_code)
             assert MARKERS[identifier].encode() in searchable(r.get_data()), path
         else:
@@ -161,7 +165,7 @@ def _assert_same_as_missing(matrix, viewer: str, template: str, identifier: str,
 @pytest.mark.parametrize("identifier", IDENTIFIERS)
 @pytest.mark.parametrize("viewer", list(VIEWERS))
 def test_errors_about_hidden_data_read_as_errors_about_nothing(matrix, viewer, identifier):
-    if identifier == "m-open" or (identifier == "m-cond" and viewer in CONDITIONAL_DATA):
+    if entitled(viewer, identifier):
         return
     for template in ERROR_PATHS:
         r = _get(matrix, viewer, template.format(id=identifier))
@@ -171,7 +175,7 @@ def test_errors_about_hidden_data_read_as_errors_about_nothing(matrix, viewer, i
 @pytest.mark.parametrize("identifier", IDENTIFIERS)
 @pytest.mark.parametrize("viewer", list(VIEWERS))
 def test_version_lists_show_unpublished_versions_only_to_the_organization(matrix, viewer, identifier):
-    if identifier == GONE["id"]:
+    if identifier == GONE["id"] and viewer != "administrator":
         for template in ("/api/v1/datasets/{id}", "/api/v1/datasets/{id}/versions", "/api/v1/datasets/{id}/versions/1",
                          "/datasets/{id}"):
             _assert_same_as_missing(matrix, viewer, template, identifier, _get(matrix, viewer, template.format(id=identifier)))
@@ -196,24 +200,26 @@ def test_version_lists_show_unpublished_versions_only_to_the_organization(matrix
 def test_catalogue_lists_every_active_dataset_alike_and_closed_with_its_reason(matrix, viewer):
     anonymous = _get(matrix, "anonymous", "/api/v1/datasets?page_size=100").json
     mine = _get(matrix, viewer, "/api/v1/datasets?page_size=100").json
-    assert mine["total"] == anonymous["total"] == len(LISTED) + 1
-    assert mine["facets"] == anonymous["facets"]
+    gone = [GONE["id"]] if viewer == "administrator" else []  # administrators see withdrawn entries
+    assert anonymous["total"] == len(LISTED) + 1
+    assert mine["total"] == anonymous["total"] + len(gone)
+    if not gone:
+        assert mine["facets"] == anonymous["facets"]
     for path in ("/api/v1/datasets/m-closed", "/api/3/action/package_show?id=m-closed"):
         assert LEGAL in _get(matrix, viewer, path).get_data(as_text=True), path
     ckan = _get(matrix, viewer, "/api/3/action/package_list").json["result"]
-    assert sorted(ckan) == sorted([*LISTED, EMPTY])
+    assert sorted(ckan) == sorted([*LISTED, EMPTY, *gone])
     sitemap = _get(matrix, viewer, "/sitemap.xml").get_data(as_text=True)
     assert all(f"/datasets/{i}</loc>" in sitemap for i in LISTED) and GONE["id"] not in sitemap
 
 
 @pytest.mark.parametrize("viewer", list(VIEWERS))
 def test_counts_count_only_what_the_viewer_may_receive(matrix, viewer):
-    served = 1 + (viewer in CONDITIONAL_DATA)
+    served = sorted(key.split("/")[0] for key in served_versions(viewer))
     orgs = {o["id"]: o for o in _get(matrix, viewer, "/api/v1/organizations").json["organizations"]}
-    assert orgs["finance"]["open_datasets"] == served
+    assert orgs["finance"]["open_datasets"] == len(served)
     results = _get(matrix, viewer, "/api/v1/datasets?page_size=100").json["results"]
-    assert sorted(r["id"] for r in results if r["data_available"]) == sorted(
-        ["m-open"] + (["m-cond"] if viewer in CONDITIONAL_DATA else []))
+    assert sorted(r["id"] for r in results if r["data_available"]) == served
 
 
 @pytest.mark.parametrize("marker", sorted(MARKERS))
@@ -231,14 +237,15 @@ def test_searching_for_hidden_data_finds_nothing(matrix, viewer, marker):
 def test_feeds_mention_only_published_versions(matrix, viewer):
     changes = _get(matrix, viewer, "/api/v1/changes?since=0").json["changes"]
     published = {(c["dataset"], c["version"]) for c in changes if c["action"] == "version-published"}
-    assert published <= {("m-open", 1), ("m-cond", 1), ("m-closed", 1), ("m-withdrawn", 1)}
+    gone = {(GONE["id"], 1)} if viewer == "administrator" else set()  # administrators see withdrawn entries
+    assert published <= {("m-open", 1), ("m-cond", 1), ("m-closed", 1), ("m-withdrawn", 1)} | gone
     assert not {c["dataset"] for c in changes if c["version"] is not None} & {"m-draft", "m-rejected"}
     atom = _get(matrix, viewer, "/api/v1/feeds/datasets.atom").get_data(as_text=True)
     assert "第 2 版" not in atom  # the open dataset's version 2 awaits review
 
 
-def test_own_organization_sees_drafts_but_never_their_data(matrix):
-    for viewer in OWN_ORGANIZATION:
+def test_staff_see_drafts_but_never_their_data(matrix):
+    for viewer in STAFF:
         r = _get(matrix, viewer, "/api/v1/datasets/m-draft/versions/1")
         assert r.status_code == 200 and r.json["state"] == "awaiting-review" and not r.json["data_available"]
 
@@ -298,7 +305,7 @@ def test_one_applicant_never_sees_anothers_request(matrix, request_codes, viewer
     application = request_codes["application"]
     hidden = _get(matrix, viewer, f"/api/v1/requests/{application}")
     missing = _get(matrix, viewer, f"/api/v1/requests/{MISSING_CODE}")
-    if viewer in ("own-publisher", "reviewer", "granted"):  # staff of finance, and alice herself
+    if viewer in STAFF or viewer == "granted":  # staff of finance (its parent's and administrators too), and alice
         assert hidden.status_code == 200
     else:
         assert hidden.status_code == missing.status_code and hidden.status_code in (401, 403, 404)
@@ -314,3 +321,52 @@ def test_one_applicant_never_sees_anothers_request(matrix, request_codes, viewer
     unknown = matrix.client.post("/api/v1/requests/status", json={"code": MISSING_CODE, "contact": "alice@example.cn"},
                                  headers=matrix.headers[viewer])
     assert wrong.status_code == unknown.status_code == 404 and wrong.get_data() == unknown.get_data()
+
+
+@pytest.mark.parametrize("identifier", ["m-open", "m-draft", "m-cond", EMPTY])
+@pytest.mark.parametrize("viewer", list(VIEWERS))
+def test_review_views_only_for_the_organizations_staff(matrix, viewer, identifier):
+    """The review view (report rows, findings) and the queue: publishers, reviewers, administrators."""
+    existing = {"m-open": {1, 2}, "m-cond": {1}, "m-draft": {1}}.get(identifier, set())
+    for number in (1, 2):
+        path = f"/api/v1/review/datasets/{identifier}/versions/{number}"
+        r = _get(matrix, viewer, path)
+        if viewer == "anonymous":
+            assert r.status_code == 401
+        elif viewer in STAFF and number in existing:
+            assert r.status_code == 200, (path, r.status_code)
+            assert r.json["version"]["number"] == number and "report" in r.json
+        else:
+            assert r.status_code == 404, (path, r.status_code)
+            absent = _get(matrix, viewer, f"/api/v1/review/datasets/{NOSUCH}/versions/{MISSING_VERSION}")
+            expected = absent.get_data(as_text=True).replace(NOSUCH, identifier).replace(MISSING_VERSION, str(number))
+            assert r.get_data(as_text=True) == expected
+    if viewer != "anonymous":
+        queue = {(q["dataset"], q["number"]) for q in _get(matrix, viewer, "/api/v1/review/queue").json["versions"]}
+        assert queue == ({("m-open", 2), ("m-draft", 1)} if viewer in STAFF else set())
+
+
+@pytest.mark.parametrize("viewer", [v for v in VIEWERS if v != "anonymous"])
+def test_a_resumable_upload_is_its_owners_alone(matrix, viewer):
+    """tus: anyone but the upload's creator, administrators included, gets what a missing upload gets."""
+    tus = {**matrix.headers[viewer], "Tus-Resumable": "1.0.0"}
+    head = matrix.client.head(matrix.tus_upload, headers=tus)
+    if viewer == "own-publisher":
+        assert head.status_code == 200 and head.headers["Upload-Offset"] == "0"
+        return
+    patch = matrix.client.patch(matrix.tus_upload, data=b"id,district\n", headers={
+        **tus, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"})
+    missing = matrix.tus_upload.rsplit("/", 1)[0] + "/" + "0" * 32
+    absent_head = matrix.client.head(missing, headers=tus)
+    absent_patch = matrix.client.patch(missing, data=b"id,district\n", headers={
+        **tus, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"})
+    if viewer in ("member", "member-requester", "granted", "expired-grant", "reviewer", "other-reviewer"):
+        expected = 403  # no publish scope at all: refused before any upload is looked up
+    else:
+        expected = 404
+    assert (head.status_code, patch.status_code) == (absent_head.status_code, absent_patch.status_code) == (
+        expected, expected)
+    assert patch.get_data(as_text=True).replace(matrix.tus_upload.rsplit("/", 1)[1], "0" * 32) \
+        == absent_patch.get_data(as_text=True)
+    own = matrix.client.head(matrix.tus_upload, headers={**matrix.headers["own-publisher"], "Tus-Resumable": "1.0.0"})
+    assert own.headers["Upload-Offset"] == "0"  # nothing was appended

@@ -4,16 +4,22 @@ Every outward path (API, CKAN, DCAT, feeds, bulk files, downloads, row queries) 
 A :class:`Viewer` is built per request (opendata.api.auth) from a token's user, roles, scopes and
 access grants (opendata.services.accounts.viewer_for_user); anonymous callers get ``ANONYMOUS``.
 
-Rules for anonymous callers:
+The rules, for every caller:
 - a dataset's metadata is public while the dataset is active, whatever its disclosure class
-  (a closed dataset appears with its legal reason, and no data anywhere);
-- only published versions are listed;
-- data (downloads, rows, archives, distributions) is served only for published versions of
-  ``unconditional`` datasets.
+  (a closed dataset appears with its legal reason, and no data anywhere); administrators also see
+  datasets withdrawn from the catalogue;
+- published versions are listed to everyone; unpublished versions (awaiting review, invalid,
+  rejected, withdrawn) and the review views (with the validation report's rows) only to the
+  dataset organization's **staff**: its publishers and reviewers (roles held for it or for an
+  ancestor organization) and administrators. Membership of the organization alone, or the
+  ``requester`` role, gives nothing;
+- data (downloads, rows, archives, distributions) is served only for published versions: of
+  ``unconditional`` datasets to everyone; of ``conditional`` datasets to the organization's staff,
+  administrators and holders of an unexpired, unrevoked access grant (to the user, or to the
+  organization the user belongs to); of ``closed`` datasets to nobody.
 
-Authenticated callers also see versions in any state of their own organizations' datasets (and of
-those they review), and receive the data of ``conditional`` datasets of their organizations or
-granted to them by an unexpired, unrevoked access grant. Closed data is never served.
+Only committed classes count: a loosening waiting for review (opendata.services.disclosure)
+changes nothing here until its last step is taken.
 """
 
 from __future__ import annotations
@@ -45,8 +51,9 @@ class PermissionDeniedError(OpendataError):
 class Viewer:
     """The caller of a request: anonymous, a token's user, or a trusted local operator (CLI).
 
-    ``organization_ids``: organizations whose unpublished versions and conditional data the viewer
-    sees (their own, plus sub-organizations for publishers and reviewers). ``publish_`` and
+    ``organization_ids``: the organizations the viewer is staff of, whose unpublished versions,
+    review views and conditional data the viewer sees: those they publish or review for, with
+    their sub-organizations (never the organization a user merely belongs to). ``publish_`` and
     ``review_organization_ids``: where the viewer may publish or review. ``scopes``: what the
     credentials allow (a token's scopes; every scope for a local operator). ``request_id`` and
     ``address`` say where the call came from, for the audit log.
@@ -110,8 +117,24 @@ def system_viewer(name: str = "cli") -> Viewer:
     return Viewer(user=name, is_admin=True, roles=frozenset({"administrator"}), scopes=ALL_SCOPES)
 
 
-def _own_organization_ids(viewer: Viewer) -> frozenset[int]:
-    return viewer.organization_ids | viewer.review_organization_ids
+def _staff_organization_ids(viewer: Viewer) -> frozenset[int]:
+    return viewer.organization_ids | viewer.publish_organization_ids | viewer.review_organization_ids
+
+
+def is_staff_of(viewer: Viewer, organization_id: int) -> bool:
+    """True for administrators and the organization's publishers and reviewers (the one staff rule).
+
+    Staff see the organization's unpublished versions, review views and conditional data.
+    """
+    return viewer.is_admin or organization_id in _staff_organization_ids(viewer)
+
+
+def staff_organization_clause(viewer: Viewer, column: ColumnElement[int]) -> ColumnElement[bool]:
+    """SQL filter: rows whose organization ``column`` the viewer is staff of."""
+    if viewer.is_admin:
+        return true()
+    own = _staff_organization_ids(viewer)
+    return column.in_(sorted(own)) if own else false()
 
 
 def dataset_listed_clause(viewer: Viewer) -> ColumnElement[bool]:
@@ -125,7 +148,7 @@ def version_listed_clause(viewer: Viewer) -> ColumnElement[bool]:
     """SQL filter: versions the viewer may see listed (not necessarily their data)."""
     if viewer.is_admin:
         return true()
-    own = _own_organization_ids(viewer)
+    own = _staff_organization_ids(viewer)
     if not own:
         return Version.state == lifecycle.PUBLISHED
     own_datasets = select(Dataset.id).where(Dataset.organization_id.in_(sorted(own)))
@@ -134,12 +157,13 @@ def version_listed_clause(viewer: Viewer) -> ColumnElement[bool]:
 
 def data_served_clause(viewer: Viewer) -> ColumnElement[bool]:
     """SQL filter over Version joined to Dataset: versions whose data the viewer may receive."""
-    if viewer.is_admin:
-        return Version.state == lifecycle.PUBLISHED
+    if viewer.is_admin:  # every dataset, withdrawn ones too, but never closed data
+        return and_(Version.state == lifecycle.PUBLISHED, Dataset.disclosure != "closed")
     conditional = false()
-    if viewer.organization_ids or viewer.granted_dataset_ids:
+    own = _staff_organization_ids(viewer)
+    if own or viewer.granted_dataset_ids:
         conditional = and_(Dataset.disclosure == "conditional",
-                           or_(Dataset.organization_id.in_(sorted(viewer.organization_ids)),
+                           or_(Dataset.organization_id.in_(sorted(own)),
                                Dataset.id.in_(sorted(viewer.granted_dataset_ids))))
     return and_(Version.state == lifecycle.PUBLISHED, Dataset.state == lifecycle.DATASET_ACTIVE,
                 or_(Dataset.disclosure == "unconditional", conditional))
@@ -154,8 +178,7 @@ def can_see_version(viewer: Viewer, version: Version) -> bool:
     """True when the version appears in the viewer's version lists."""
     if not can_see_dataset(viewer, version.dataset):
         return False
-    return (viewer.is_admin or version.state == lifecycle.PUBLISHED
-            or version.dataset.organization_id in _own_organization_ids(viewer))
+    return version.state == lifecycle.PUBLISHED or is_staff_of(viewer, version.dataset.organization_id)
 
 
 def can_receive_data(viewer: Viewer, version: Version) -> bool:
@@ -166,7 +189,7 @@ def can_receive_data(viewer: Viewer, version: Version) -> bool:
     if ds.disclosure == "unconditional":
         return True
     if ds.disclosure == "conditional":
-        return viewer.is_admin or ds.organization_id in viewer.organization_ids or ds.id in viewer.granted_dataset_ids
+        return is_staff_of(viewer, ds.organization_id) or ds.id in viewer.granted_dataset_ids
     return False  # closed: never served
 
 

@@ -188,8 +188,10 @@ def viewer_for_user(*, session: Session, user: User, scopes: frozenset[str] | No
     grants = {dataset_id for dataset_id, withheld in active if not withheld}
     partial = frozenset((dataset_id, column) for dataset_id, withheld in active if withheld and dataset_id not in grants
                         for column in withheld)
+    # Staff organizations only: belonging to an organization (or the requester role) shows none of
+    # its unpublished versions or conditional data; an organization grant reaches its members above.
     return Viewer(user=user.username, user_id=user.id, token_id=token_id, partial_grants=partial,
-                  organization_ids=frozenset(own | publish), granted_dataset_ids=frozenset(grants),
+                  organization_ids=frozenset(publish | review), granted_dataset_ids=frozenset(grants),
                   is_admin="administrator" in roles and "admin" in scopes, roles=roles, scopes=scopes,
                   publish_organization_ids=frozenset(publish), review_organization_ids=frozenset(review))
 

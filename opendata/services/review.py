@@ -22,7 +22,12 @@ from sqlalchemy.orm import Session, selectinload
 from opendata.core import lifecycle, vocab
 from opendata.core.errors import ConflictError, NotFoundError, Problem, ValidationError
 from opendata.core.textcheck import require_text
-from opendata.services.access import PermissionDeniedError, Viewer
+from opendata.services.access import (
+    PermissionDeniedError,
+    Viewer,
+    is_staff_of,
+    staff_organization_clause,
+)
 from opendata.services.audit import audit_record
 from opendata.services.publication import (
     after_withdraw,
@@ -65,9 +70,8 @@ def _decision_person(d: ReviewDecision) -> str:
 
 
 def _may_see(viewer: Viewer, ds: Dataset) -> bool:
-    """The same people who see the version listed (its organization, its reviewers), whatever the scope."""
-    own = viewer.organization_ids | viewer.review_organization_ids | viewer.publish_organization_ids
-    return viewer.is_admin or ds.organization_id in own
+    """The organization's staff (publishers, reviewers, administrators), as for unpublished versions."""
+    return is_staff_of(viewer, ds.organization_id)
 
 
 def get_review_version(session: Session, viewer: Viewer, identifier: str, number: int) -> Version:
@@ -325,9 +329,7 @@ def review_queue(*, session: Session, viewer: Viewer, steps: tuple[str, ...]) ->
     viewer.require_scope("read")
     query = select(Version).join(Dataset).where(Version.state == lifecycle.AWAITING_REVIEW).options(
         selectinload(Version.dataset).selectinload(Dataset.organization)).order_by(Version.created_at, Version.id)
-    if not viewer.is_admin:
-        orgs = sorted(viewer.organization_ids | viewer.review_organization_ids | viewer.publish_organization_ids)
-        query = query.where(Dataset.organization_id.in_(orgs))
+    query = query.where(staff_organization_clause(viewer, Dataset.organization_id))
     out = []
     for v in session.scalars(query):
         if not _may_see(viewer, v.dataset):

@@ -33,6 +33,7 @@ from opendata.core.files import sha256_file
 from opendata.services.access import Viewer
 from opendata.services.audit import audit_record
 from opendata.services.jobs import Submission, job_create
+from opendata.services.registry import get_dataset_for_write
 from opendata.store.jobs import IngestJob, UploadSession
 from opendata.store.models import Dataset, utcnow
 
@@ -136,13 +137,20 @@ def tus_create(*, session: Session, actor: Viewer, dataset: Dataset, length: int
     return upload
 
 
-def tus_get(*, session: Session, actor: Viewer, dataset: Dataset, uuid: str) -> UploadSession:
-    """An open upload of this dataset started by the actor (or any, for an administrator), else 404."""
-    upload = session.scalar(select(UploadSession).where(UploadSession.uuid == uuid,
-                                                        UploadSession.dataset_id == dataset.id))
-    if upload is None or not (actor.is_admin or upload.actor == actor.user) or (
+def tus_get(*, session: Session, actor: Viewer, identifier: str, uuid: str) -> UploadSession:
+    """The actor's own open upload of the dataset, else NotFoundError.
+
+    An upload is its creator's alone: anyone else, another organization's publisher or an
+    administrator, is answered as if it did not exist (ownership is checked before the right to
+    publish, so the answer says nothing about the dataset either). Its creator is still refused
+    (403) once they may no longer publish for the dataset's organization.
+    """
+    upload = session.scalar(select(UploadSession).join(Dataset, Dataset.id == UploadSession.dataset_id).where(
+        UploadSession.uuid == uuid, Dataset.identifier == identifier))
+    if upload is None or actor.user is None or upload.actor != actor.user or (
             upload.completed_at is None and upload.expires_at < utcnow()):
         raise NotFoundError(f"upload '{uuid}' does not exist (or has expired)")
+    get_dataset_for_write(session, actor, identifier)
     return upload
 
 

@@ -92,7 +92,7 @@ def _state(upload) -> TusState:
 
 
 def _open(session, actor: Viewer, dataset: str, uuid: str):
-    return tus_get(session=session, actor=actor, dataset=get_dataset_for_write(session, actor, dataset), uuid=uuid)
+    return tus_get(session=session, actor=actor, identifier=dataset, uuid=uuid)
 
 
 def tus_open(*, runtime: Runtime, actor: Viewer, dataset: str, length: int, metadata: dict[str, str]) -> TusState:
