@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 import opendata.store.accounts  # noqa: F401  (registers the accounts tables on Base.metadata)
+import opendata.store.disclosure  # noqa: F401  (registers the disclosure change tables)
 import opendata.store.jobs  # noqa: F401  (registers the ingest job and upload session tables)
 import opendata.store.outbox  # noqa: F401  (registers the outbox of notifications)
 import opendata.store.requests  # noqa: F401  (registers the disclosure request tables)

@@ -61,11 +61,12 @@ def default_code(identifier: str) -> str:
 
 def make_catalog(runtime: Runtime, tmp_path: Path, *, datasets: list[dict[str, Any]],
                  organizations: list[dict[str, Any]] | None = None,
-                 schemas: dict[str, dict[str, Any]] | None = None) -> Path:
+                 schemas: dict[str, dict[str, Any]] | None = None, sync: bool = True) -> Path:
     """Write a catalogue (defaults filled in per dataset), sync it through the real service; returns its folder.
 
     Each dataset dict needs ``id`` and ``title``; ``code`` defaults to :func:`default_code`. Schemas default to
     ``{"rows.json": ROWS_SCHEMA}``. Calling it again with changed dicts re-syncs the same folder.
+    ``sync=False`` only writes the files.
     """
     root = tmp_path / "catalog"
     (root / "schemas").mkdir(parents=True, exist_ok=True)
@@ -85,6 +86,8 @@ def make_catalog(runtime: Runtime, tmp_path: Path, *, datasets: list[dict[str, A
            "organizations": orgs, "datasets": entries}
     path = root / "catalog.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    if not sync:
+        return root
     spec = load_catalog(path, schemas_dir=root / "schemas")
     with transaction(runtime.sessions) as session:
         sync_catalog(session=session, spec=spec)

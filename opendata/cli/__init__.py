@@ -87,8 +87,9 @@ def init(obj: _Obj) -> None:
 @click.pass_obj
 def sync(obj: _Obj, catalog_file: str | None, ingest: bool, dry_run: bool) -> None:
     """Load catalog.yaml into the database in one transaction; print what changed."""
+    from opendata.cli.accounts import _operator
     from opendata.core.catalog_file import load_catalog
-    from opendata.services.catalog_sync import sync_catalog
+    from opendata.services.catalog_sync import after_sync, sync_catalog
 
     rt = obj.require_initialized()
     path = Path(catalog_file or rt.config.CATALOG_FILE)
@@ -98,7 +99,7 @@ def sync(obj: _Obj, catalog_file: str | None, ingest: bool, dry_run: bool) -> No
         _fail(exc)
     session = rt.sessions()
     try:
-        result = sync_catalog(session=session, spec=spec)
+        result = sync_catalog(session=session, spec=spec, actor=_operator())
         if dry_run:
             session.rollback()
         else:
@@ -112,11 +113,16 @@ def sync(obj: _Obj, catalog_file: str | None, ingest: bool, dry_run: bool) -> No
         click.echo(f"warning: {w}", err=True)
     for c in result.changes:
         click.echo(c)
+    for h in result.held:
+        click.echo(h)
     click.echo(("would change" if dry_run else "changed") + f": {len(result.changes)}" if result.changes
                else "no changes")
+    if result.held:
+        click.echo(f"held for review: {len(result.held)}")
     if result.changes and not dry_run:
         from opendata.services.search import reindex_search
 
+        after_sync(runtime=rt, result=result)
         reindex_search(runtime=rt)  # schema edits make no change record; rebuild the search index
     if ingest and not dry_run:
         from opendata.services.catalog_sources import ingest_catalog_sources
@@ -253,6 +259,10 @@ _register_requests(main)
 from opendata.cli.outbox import register as _register_outbox  # noqa: E402
 
 _register_outbox(main)
+
+from opendata.cli.disclosure import register as _register_disclosure  # noqa: E402
+
+_register_disclosure(main)
 
 
 @main.command("settings")

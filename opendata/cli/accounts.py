@@ -290,6 +290,7 @@ def _filter_options(command):
         click.option("--action", default=None, help="Only this action (e.g. token-created)."),
         click.option("--target-type", default=None, help="Only this kind of target (user, token, …)."),
         click.option("--target-id", default=None, help="Only this target."),
+        click.option("--source", default=None, help="Only changes from this source (catalog.yaml@sha256:<hex>)."),
         click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), default=None,
                      help="From this UTC time."),
         click.option("--until", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), default=None,
@@ -299,10 +300,10 @@ def _filter_options(command):
     return command
 
 
-def _audit_filter(actor, action, target_type, target_id, since, until, after_seq=None):
+def _audit_filter(actor, action, target_type, target_id, source, since, until, after_seq=None):
     from opendata.services.audit import AuditFilter
 
-    return AuditFilter(actor=actor, action=action, target_type=target_type, target_id=target_id,
+    return AuditFilter(actor=actor, action=action, target_type=target_type, target_id=target_id, source=source,
                        since=since.replace(tzinfo=UTC) if since else None,
                        until=until.replace(tzinfo=UTC) if until else None, after_seq=after_seq)
 
@@ -318,11 +319,12 @@ def audit() -> None:
 @click.option("--limit", type=int, default=100, show_default=True, help="At most this many entries.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
-def audit_list_cmd(obj, actor, action, target_type, target_id, since, until, after_seq, limit, as_json) -> None:
+def audit_list_cmd(obj, actor, action, target_type, target_id, source, since, until, after_seq, limit,
+                   as_json) -> None:
     """List audit entries, oldest first."""
     from opendata.services.audit import audit_entry_dict, audit_list
 
-    flt = _audit_filter(actor, action, target_type, target_id, since, until, after_seq)
+    flt = _audit_filter(actor, action, target_type, target_id, source, since, until, after_seq)
     rows = _run(obj, lambda s, op: [audit_entry_dict(e) for e in audit_list(session=s, actor=op, filters=flt,
                                                                              limit=limit)])
     if as_json:
@@ -339,10 +341,10 @@ def audit_list_cmd(obj, actor, action, target_type, target_id, since, until, aft
 @click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
               help="File to write (default: standard output).")
 @click.pass_obj
-def audit_export_cmd(obj, actor, action, target_type, target_id, since, until, fmt, output) -> None:
+def audit_export_cmd(obj, actor, action, target_type, target_id, source, since, until, fmt, output) -> None:
     """Export the matching audit entries as CSV or JSON."""
     from opendata.services.audit import audit_export
 
-    flt = _audit_filter(actor, action, target_type, target_id, since, until)
+    flt = _audit_filter(actor, action, target_type, target_id, source, since, until)
     _run(obj, lambda s, op: [output.write(chunk) for chunk in audit_export(session=s, actor=op, fmt=fmt,
                                                                             filters=flt)])

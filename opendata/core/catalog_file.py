@@ -6,6 +6,7 @@ problems; the services layer writes the spec to the database.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,6 +17,7 @@ import yaml
 
 from opendata.core import cataloguerules, textcheck, vocab
 from opendata.core.catalog_organizations import SLUG, OrganizationChecks, OrganizationSpec
+from opendata.core.disclosure import legal_basis_problems
 from opendata.core.errors import CatalogError, Problem, SchemaError
 from opendata.core.tableschema import TableSchema, load_table_schema
 from opendata.core.yamlmarks import LineDict, load_yaml_with_lines
@@ -66,6 +68,13 @@ class CatalogSpec:
     schema_texts: dict[str, bytes]
     warnings: list[Problem]
     base_dir: Path
+    sha256: str = ""  # of the file's bytes: the source recorded with every change a sync makes
+    file_name: str = "catalog.yaml"
+
+    @property
+    def source(self) -> str:
+        """What the audit log names as the origin of a sync's changes: ``<file>@sha256:<hex>``."""
+        return f"{self.file_name}@sha256:{self.sha256}"
 
 
 def load_catalog(path: str | Path, *, schemas_dir: str | Path, check_sources: bool = False) -> CatalogSpec:
@@ -73,7 +82,8 @@ def load_catalog(path: str | Path, *, schemas_dir: str | Path, check_sources: bo
     path = Path(path)
     fname = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise CatalogError(f"{fname}: file not found") from None
     except UnicodeDecodeError as exc:
@@ -90,6 +100,7 @@ def load_catalog(path: str | Path, *, schemas_dir: str | Path, check_sources: bo
     if checker.problems:
         raise CatalogError(f"{fname}: {len(checker.problems)} problem(s); nothing was written",
                            problems=checker.problems)
+    spec.sha256, spec.file_name = hashlib.sha256(raw).hexdigest(), path.name
     return spec
 
 
@@ -253,10 +264,11 @@ class _Checker(OrganizationChecks):
                 self.error(f"unknown license '{v['license']}' (one of {', '.join(vocab.LICENSES)})",
                            node.line_of("license"), f"{at}/license")
                 ok = False
-            if terms.get("disclosure") in ("conditional", "closed") and not v["legal_basis"]:
-                self.error(f"a {terms['disclosure']} dataset must state its legal basis ('legal_basis')",
-                           node.line_of("disclosure"), f"{at}/legal_basis")
-                ok = False
+            if "disclosure" in terms:  # the rules of opendata.core.disclosure, as for the API
+                for p in legal_basis_problems(terms["disclosure"], v["legal_basis"], path=f"{at}/legal_basis"):
+                    line = node.line_of("legal_basis") if "legal_basis" in node else node.line_of("disclosure")
+                    self.error(p.message, line, p.path)
+                    ok = False
             keywords = self._keywords(node, at)
             contact = self._contact(node, at)
             start, end = self._temporal(node, at)
@@ -272,7 +284,7 @@ class _Checker(OrganizationChecks):
                 theme=terms["theme"], license=v["license"], disclosure=terms["disclosure"],
                 frequency=terms["frequency"], schema_name=v["schema"], title_en=v["title_en"],
                 description=v["description"] or "", description_en=v["description_en"], keywords=keywords,
-                legal_basis=v["legal_basis"] if terms["disclosure"] != "unconditional" else v["legal_basis"],
+                legal_basis=v["legal_basis"],
                 temporal_start=start, temporal_end=end, spatial=v["spatial"],
                 contact=contact, source=v["source"], sheet=v["sheet"], line=node.line))
         return out

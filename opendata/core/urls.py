@@ -65,6 +65,10 @@ class Links:
     def bulk(self, name: str) -> str:
         return self.url(f"/bulk/{name}")
 
+    def disclosure_change(self, change_id: int) -> str:
+        """A disclosure change under review (POST /api/v1/datasets/{id}/disclosure answers it)."""
+        return self.url(f"{API}/review/disclosure-changes/{change_id}")
+
     def request_status(self) -> str:
         """Where an applicant follows a request for disclosure (tracking code and contact)."""
         return self.url("/requests/status")

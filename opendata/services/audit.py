@@ -24,7 +24,7 @@ from opendata.store.accounts import AuditLog
 
 EXPORT_FORMATS = ("csv", "json")
 CSV_COLUMNS = ("seq", "at", "actor", "action", "target_type", "target_id", "before", "after",
-               "request_id", "address")
+               "request_id", "address", "source")
 MAX_PAGE = 1000
 
 
@@ -36,6 +36,7 @@ class AuditFilter:
     action: str | None = None
     target_type: str | None = None
     target_id: str | None = None
+    source: str | None = None
     since: datetime | None = None
     until: datetime | None = None
     after_seq: int | None = None
@@ -43,12 +44,16 @@ class AuditFilter:
 
 def audit_record(*, session: Session, actor: Viewer, action: str, target_type: str,
                  target_id: str | int | None = None, before: dict[str, Any] | None = None,
-                 after: dict[str, Any] | None = None) -> AuditLog:
-    """Append one entry to the audit log in the caller's transaction."""
+                 after: dict[str, Any] | None = None, source: str | None = None) -> AuditLog:
+    """Append one entry to the audit log in the caller's transaction.
+
+    ``source`` says where a change came from when no request carried it, e.g.
+    ``catalog.yaml@sha256:<hex>`` for every change a catalogue sync makes.
+    """
     entry = AuditLog(actor=actor.user or "anonymous", action=action, target_type=target_type,
                      target_id=None if target_id is None else str(target_id),
                      before=_jsonable(before), after=_jsonable(after),
-                     request_id=actor.request_id, address=actor.address)
+                     request_id=actor.request_id, address=actor.address, source=source)
     session.add(entry)
     session.flush()
     return entry
@@ -77,13 +82,15 @@ def audit_entry_dict(entry: AuditLog) -> dict[str, Any]:
     """One entry as plain JSON-ready data."""
     return {"seq": entry.seq, "at": entry.at.isoformat(), "actor": entry.actor, "action": entry.action,
             "target_type": entry.target_type, "target_id": entry.target_id, "before": entry.before,
-            "after": entry.after, "request_id": entry.request_id, "address": entry.address}
+            "after": entry.after, "request_id": entry.request_id, "address": entry.address,
+            "source": entry.source}
 
 
 def _query(f: AuditFilter):
     query = select(AuditLog).order_by(AuditLog.seq)
     for column, value in ((AuditLog.actor, f.actor), (AuditLog.action, f.action),
-                          (AuditLog.target_type, f.target_type), (AuditLog.target_id, f.target_id)):
+                          (AuditLog.target_type, f.target_type), (AuditLog.target_id, f.target_id),
+                          (AuditLog.source, f.source)):
         if value is not None:
             query = query.where(column == value)
     if f.since is not None:

@@ -2,8 +2,8 @@
 
 The metadata rules are those of catalog.yaml (:mod:`opendata.core.registration`); a publisher
 acts for their organization and its sub-organizations; every write is audited with before and
-after. The disclosure class is changed only by :func:`dataset_change_disclosure`, an explicit
-action with a reason, never as a side effect of an update.
+after. The disclosure class and legal basis change only through a disclosure change
+(:mod:`opendata.services.disclosure`: loosening waits for review), never as a side effect of an update.
 """
 
 from __future__ import annotations
@@ -15,12 +15,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from opendata.core import lifecycle, vocab
+from opendata.core import lifecycle
 from opendata.core.cataloguerules import publisher_codes
 from opendata.core.errors import NotFoundError, Problem, ValidationError
 from opendata.core.registration import check_dataset_entry
 from opendata.core.tableschema import load_table_schema
-from opendata.core.textcheck import require_text
 from opendata.services.access import PermissionDeniedError, Viewer
 from opendata.services.audit import audit_record
 from opendata.services.catalog_sync import schema_sha256
@@ -133,7 +132,8 @@ def dataset_update(*, session: Session, actor: Viewer, identifier: str, changes:
             raise _invalid(key, "a dataset's identifier cannot change")
     for key in DISCLOSURE_KEYS:
         if key in changes and changes[key] != before.get(key):
-            raise _invalid(key, f"'{key}' changes only through POST /api/v1/datasets/{identifier}/disclosure")
+            raise _invalid(key, f"'{key}' changes only through a disclosure change: POST "
+                                f"/api/v1/datasets/{identifier}/disclosure (loosening waits for review)")
     merged = {**before, **{k: v for k, v in changes.items() if k != "id"}}
     merged = {k: v for k, v in merged.items() if v is not None}
     if merged.get("publisher") != before["publisher"]:
@@ -153,29 +153,6 @@ def dataset_update(*, session: Session, actor: Viewer, identifier: str, changes:
         audit_record(session=session, actor=actor, action="dataset-updated", target_type="dataset",
                      target_id=ds.identifier, before={k: before.get(k) for k in after if before.get(k) != after[k]},
                      after={k: v for k, v in after.items() if before.get(k) != v})
-    return ds
-
-
-def dataset_change_disclosure(*, session: Session, actor: Viewer, identifier: str, disclosure: str,
-                              legal_basis: str | None, reason: str) -> Dataset:
-    """Move a dataset to another disclosure class (with its legal basis), audited with the reason."""
-    ds = get_dataset_for_write(session, actor, identifier)
-    term = vocab.lookup("disclosure", disclosure or "")
-    if term is None:
-        raise _invalid("disclosure", f"unknown disclosure '{disclosure}' (one of {', '.join(vocab.keys('disclosure'))})")
-    legal_basis = (legal_basis or "").strip() or None
-    require_text(legal_basis, "legal_basis", multiline=True)
-    require_text(reason, "reason", multiline=True)
-    if term.key != "unconditional" and legal_basis is None:
-        raise _invalid("legal_basis", f"a {term.key} dataset must state its legal basis")
-    if not (reason or "").strip():
-        raise _invalid("reason", "say why the disclosure class changes")
-    before = {"disclosure": ds.disclosure, "legal_basis": ds.legal_basis}
-    ds.disclosure, ds.legal_basis, ds.modified_at = term.key, legal_basis, utcnow()
-    session.add(ChangeRecord(dataset_id=ds.id, action="dataset-updated"))
-    audit_record(session=session, actor=actor, action="dataset-disclosure-changed", target_type="dataset",
-                 target_id=ds.identifier, before=before,
-                 after={"disclosure": ds.disclosure, "legal_basis": ds.legal_basis, "reason": reason.strip()})
     return ds
 
 

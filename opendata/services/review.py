@@ -61,11 +61,13 @@ def _invalid(path: str, message: str) -> ValidationError:
     return ValidationError(f"invalid {path}: {message}", problems=[Problem("validation-error", message, path=path)])
 
 
-def _person(viewer: Viewer) -> str:
+def person_key(viewer: Viewer) -> str:
+    """Who is acting, for separation of duties: the user account (two tokens of one user are one person)."""
     return f"user:{viewer.user_id}" if viewer.user_id is not None else f"name:{viewer.user}"
 
 
-def _decision_person(d: ReviewDecision) -> str:
+def decision_person_key(d: Any) -> str:
+    """Who took a recorded step (a version's or a disclosure change's), as :func:`person_key` says it."""
     return f"user:{d.user_id}" if d.user_id is not None else f"name:{d.actor}"
 
 
@@ -93,17 +95,18 @@ def _resolutions(session: Session, version_id: int) -> list[PiiResolution]:
                                 .order_by(PiiResolution.id)))
 
 
-def _done_steps(decisions: list[ReviewDecision]) -> list[ReviewDecision]:
+def _done_steps(decisions: list[Any]) -> list[Any]:
     return [d for d in decisions if d.outcome == "done"]
 
 
-def next_step(steps: tuple[str, ...], decisions: list[ReviewDecision]) -> str | None:
+def next_step(steps: tuple[str, ...], decisions: list[Any]) -> str | None:
     """The first configured step not yet taken (None when every step is done)."""
     done = {d.step for d in _done_steps(decisions)}
     return next((s for s in steps if s not in done), None)
 
 
-def _may_take(viewer: Viewer, ds: Dataset, step: str) -> bool:
+def may_take_step(viewer: Viewer, ds: Dataset, step: str) -> bool:
+    """``submit`` is for the dataset organization's publishers, every other step for its reviewers."""
     if step == SUBMIT:
         return viewer.can_publish_for(ds.organization_id)
     return viewer.can_review_for(ds.organization_id)
@@ -131,7 +134,7 @@ def _check_step(session: Session, viewer: Viewer, version: Version, step: str,
     if step not in steps:
         raise _invalid("step", f"unknown step '{step}'; the steps are {', '.join(steps)}")
     viewer.require_scope("publish" if step == SUBMIT else "review")
-    if not _may_take(viewer, version.dataset, step):
+    if not may_take_step(viewer, version.dataset, step):
         who = "publishers" if step == SUBMIT else "reviewers"
         raise PermissionDeniedError(f"step '{step}' is for {who} of the dataset's organization")
     _require_awaiting(version)
@@ -139,7 +142,7 @@ def _check_step(session: Session, viewer: Viewer, version: Version, step: str,
     expected = next_step(steps, decisions)
     if step != expected:
         raise ConflictError(f"the next step of version {version.number} is '{expected}', not '{step}'")
-    mine = [d.step for d in _done_steps(decisions) if _decision_person(d) == _person(viewer)]
+    mine = [d.step for d in _done_steps(decisions) if decision_person_key(d) == person_key(viewer)]
     if mine:
         raise PermissionDeniedError(f"separation of duties: you already took step '{mine[0]}' of this version; "
                                     f"another person must take '{step}'")
@@ -313,16 +316,6 @@ def version_withdraw(*, runtime: Runtime, viewer: Viewer, identifier: str, numbe
     return {"dataset": identifier, "number": number, "state": lifecycle.WITHDRAWN}
 
 
-def change_disclosure(*, session: Session, viewer: Viewer, identifier: str, disclosure: str,
-                      legal_basis: str | None, reason: str) -> Dataset:
-    """Change a dataset's disclosure class (administrators; legal basis unless unconditional; audited)."""
-    from opendata.services.registry import dataset_change_disclosure
-
-    viewer.require_admin()
-    return dataset_change_disclosure(session=session, actor=viewer, identifier=identifier, disclosure=disclosure,
-                                     legal_basis=legal_basis, reason=reason)
-
-
 # -- what reviewers see -----------------------------------------------------------------------------
 def review_queue(*, session: Session, viewer: Viewer, steps: tuple[str, ...]) -> list[dict[str, Any]]:
     """Versions awaiting review in the organizations the viewer reviews or publishes for, oldest first."""
@@ -341,7 +334,7 @@ def review_queue(*, session: Session, viewer: Viewer, steps: tuple[str, ...]) ->
                     "created_by": v.created_by, "row_count": v.row_count,
                     "unresolved_pii": unresolved_pii(v),
                     "steps_done": [d.step for d in _done_steps(decisions)], "next_step": step,
-                    "you_may_act": step is not None and _may_take(viewer, v.dataset, step)})
+                    "you_may_act": step is not None and may_take_step(viewer, v.dataset, step)})
     return out
 
 
@@ -362,7 +355,7 @@ def review_view(*, session: Session, viewer: Viewer, version: Version, steps: tu
         "pii": {"findings": list((version.pii or {}).get("findings", [])),
                 "unresolved": int((version.pii or {}).get("unresolved", 0) or 0)},
         "steps": {"configured": list(steps), "next": step,
-                  "you_may_act": step is not None and _may_take(viewer, ds, step)},
+                  "you_may_act": step is not None and may_take_step(viewer, ds, step)},
         "decisions": [{"step": d.step, "outcome": d.outcome, "actor": d.actor, "at": d.at.isoformat(),
                        "note": d.note} for d in decisions],
         "resolutions": [{"field": r.field_name, "kind": r.kind, "action": r.action, "method": r.mask_method,

@@ -1,7 +1,8 @@
 """The review use cases as the HTTP layer calls them: each owns its unit of work and its after-commit work.
 
 The rules themselves are in :mod:`opendata.services.review`; these functions open the transaction,
-call the rule, and answer with plain data (the review view, the dataset entry).
+call the rule, and answer with plain data (the review view). A disclosure class changes only
+through :mod:`opendata.services.disclosure` (a loosening waits for its own review steps).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from typing import Any
 
 from opendata.services import review
 from opendata.services.access import Viewer
-from opendata.services.registry import write_then_refresh
 from opendata.services.runtime import Runtime
 from opendata.services.unit_of_work import reading, unit_of_work
 
@@ -49,10 +49,3 @@ def resolve_pii_finding(*, runtime: Runtime, viewer: Viewer, identifier: str, nu
     with unit_of_work(runtime) as session:
         return review.resolve_finding(session=session, viewer=viewer, identifier=identifier, number=number,
                                       **resolution)
-
-
-def change_dataset_disclosure(*, runtime: Runtime, actor: Viewer, identifier: str, disclosure: str,
-                              legal_basis: str | None, reason: str) -> dict[str, Any]:
-    """Change a dataset's disclosure class with its legal basis and a reason; returns its entry."""
-    return write_then_refresh(runtime, review.change_disclosure, viewer=actor, identifier=identifier,
-                              disclosure=disclosure, legal_basis=legal_basis, reason=reason)

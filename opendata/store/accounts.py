@@ -141,6 +141,8 @@ class AuditLog(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     request_id: Mapped[str | None] = mapped_column(String(64))
     address: Mapped[str | None] = mapped_column(String(64))
+    # Where a change came from when not from a request: catalog.yaml@sha256:<hex of the file> for a sync.
+    source: Mapped[str | None] = mapped_column(String(200), index=True)
 
 
 # The same statements are in migrations/versions/0002_accounts_and_audit.py (migrations never

@@ -80,11 +80,14 @@ def test_grants_create_list_revoke(cli):
 def test_audit_list_and_export(cli, tmp_path):
     cli("users", "create", "alice")
     cli("users", "grant-role", "alice", "requester")
-    entries = json.loads(cli("audit", "list", "--json").output)
+    entries = json.loads(cli("audit", "list", "--json", "--target-type", "user").output)
     assert [e["action"] for e in entries] == ["user-created", "role-granted"]
-    assert entries[0]["actor"].startswith("cli:")
+    assert entries[0]["actor"].startswith("cli:") and entries[0]["source"] is None
+    synced = json.loads(cli("audit", "list", "--json", "--target-type", "dataset").output)
+    assert synced and all(e["source"].startswith("catalog.yaml@sha256:") for e in synced)  # what `sync` made
+    assert len(json.loads(cli("audit", "list", "--json", "--source", synced[0]["source"]).output)) >= len(synced)
     assert "role-granted" in cli("audit", "list", "--action", "role-granted").output
-    cli("audit", "export", "--format", "csv", "--output", str(tmp_path / "audit.csv"))
+    cli("audit", "export", "--format", "csv", "--target-type", "user", "--output", str(tmp_path / "audit.csv"))
     rows = list(csv.DictReader(io.StringIO((tmp_path / "audit.csv").read_text(encoding="utf-8"))))
     assert [r["action"] for r in rows] == ["user-created", "role-granted"]
     exported = json.loads(cli("audit", "export", "--format", "json", "--target-id", "alice").output)

@@ -242,7 +242,9 @@ def test_grants_only_for_conditional_datasets_and_only_by_administrators(rt):
 def test_every_write_is_audited_without_secrets(rt):
     plain = _token(rt)
     with rt.sessions() as s:
-        entries = audit_list(session=s, actor=OPERATOR, limit=1000)
+        everything = audit_list(session=s, actor=OPERATOR, limit=1000)
+        assert {e.actor for e in everything if e.source} == {"catalog.yaml (administrator)"}  # the seeding sync
+        entries = [e for e in everything if e.source is None]
         actions = [e.action for e in entries]
         assert actions.count("user-created") == 5 and "role-granted" in actions and actions[-1] == "token-created"
         assert all(e.actor == "test-operator" for e in entries)
@@ -265,7 +267,9 @@ def test_audit_export_as_csv_and_json(rt):
             audit_export(session=s, actor=OPERATOR, fmt="xml")
     lines = csv_text.strip().split("\r\n")
     assert lines[0].startswith("seq,at,actor,action") and len(lines) == count + 1
-    assert len(json_rows) == count and json_rows[0]["action"] == "user-created"
+    assert len(json_rows) == count and json_rows[0]["action"] == "schema-registered"  # the seeding sync first
+    assert [r["action"] for r in json_rows if r["source"] is None][0] == "user-created"
+    assert lines[0].endswith(",source") and ",catalog.yaml@sha256:" in lines[1]
 
 
 def test_audit_log_is_append_only(rt):

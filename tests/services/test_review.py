@@ -9,7 +9,6 @@ from sqlalchemy import select
 from opendata.core.errors import ConflictError, NotFoundError, ValidationError
 from opendata.services.access import PermissionDeniedError
 from opendata.services.review import (
-    change_disclosure,
     get_review_version,
     parse_review_steps,
     resolve_finding,
@@ -237,20 +236,6 @@ def test_withdraw_and_publish_are_explicit_audited_actions(catalog):
     with rt.sessions() as session:
         actions = [a.action for a in session.scalars(select(AuditLog).where(AuditLog.target_type == "version"))]
     assert actions == ["version-published", "version-withdrawn"]
-
-
-def test_disclosure_change_is_for_administrators_with_a_legal_basis(catalog):
-    rt = catalog
-    with transaction(rt.sessions) as session, pytest.raises(PermissionDeniedError):
-        change_disclosure(session=session, viewer=viewer_of(rt, "finpub"), identifier="budget",
-                          disclosure="closed", legal_basis="第十四条", reason="涉密")
-    with transaction(rt.sessions) as session, pytest.raises(ValidationError, match="legal basis"):
-        change_disclosure(session=session, viewer=viewer_of(rt, "admin"), identifier="budget",
-                          disclosure="closed", legal_basis=None, reason="涉密")
-    with transaction(rt.sessions) as session:
-        ds = change_disclosure(session=session, viewer=viewer_of(rt, "admin"), identifier="budget",
-                               disclosure="conditional", legal_basis="《条例》第十五条", reason="含个人信息")
-        assert ds.disclosure == "conditional"
 
 
 def test_review_steps_setting_is_checked():

@@ -33,6 +33,7 @@ class AuditEntrySchema(Schema):
     after = fields.Dict(allow_none=True)
     request_id = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
+    source = fields.String(allow_none=True, metadata={"description": "catalog.yaml@sha256:<hex> for a sync"})
 
 
 class AuditPageSchema(Schema):
@@ -45,6 +46,7 @@ class AuditQueryArgsSchema(Schema):
     action = fields.String()
     target_type = fields.String()
     target_id = fields.String()
+    source = fields.String(metadata={"description": "e.g. catalog.yaml@sha256:<hex>: the changes of one sync"})
     since = fields.AwareDateTime(metadata={"description": "ISO 8601 with a time zone"})
     until = fields.AwareDateTime()
     after_seq = fields.Integer(validate=validate.Range(min=0))
@@ -63,7 +65,7 @@ class Audit(MethodView):
         """The audit log, oldest first, for administrators; ?format=csv exports every matching entry."""
         viewer = require_admin()
         filters = AuditFilter(**{k: args.get(k) for k in ("actor", "action", "target_type", "target_id",
-                                                          "since", "until", "after_seq")})
+                                                          "source", "since", "until", "after_seq")})
         if args["format"] == "csv":
             return _csv_export(viewer, filters)
         items = run(runtime(), audit_list, actor=viewer, filters=filters, limit=args["limit"],

@@ -12,8 +12,7 @@ from opendata.services import review, review_cases
 from opendata.services.review import MASK_METHODS, RESOLUTION_ACTIONS
 
 blp = Blueprint("review", "opendata.api.v1.review", url_prefix="/api/v1/review",
-                description="Review before publishing (三审): queue, steps, PII findings, publish, withdraw, "
-                            "disclosure class.")
+                description="Review before publishing (三审): queue, steps, PII findings, publish, withdraw.")
 BEARER = [{"bearerAuth": []}]
 VERSION_PATH = "/datasets/<dataset_id>/versions/<int:number>"
 
@@ -52,13 +51,6 @@ class ReviewResolveSchema(_Strict):
                            metadata={"description": "required for confirm"})
 
 
-class ReviewDisclosureSchema(_Strict):
-    disclosure = fields.String(required=True, metadata={"description": "unconditional | conditional | closed"})
-    legal_basis = fields.String(allow_none=True, validate=validate.Length(max=2000),
-                                metadata={"description": "required unless unconditional"})
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=4000))
-
-
 class ReviewQueueSchema(Schema):
     versions = fields.List(fields.Dict())
 
@@ -84,14 +76,6 @@ class ReviewVersionStateSchema(Schema):
     dataset = fields.String()
     number = fields.Integer()
     state = fields.String()
-
-
-class ReviewDisclosureResultSchema(Schema):
-    id = fields.String()
-    title = fields.String()
-    publisher = fields.String()
-    disclosure = fields.String()
-    legal_basis = fields.String(allow_none=True)
 
 
 @blp.route("/queue")
@@ -174,16 +158,3 @@ class Withdraw(MethodView):
         viewer = require_authenticated()
         return review.version_withdraw(runtime=_runtime(), viewer=viewer, identifier=dataset_id, number=number,
                                        reason=args["reason"])
-
-
-@blp.route("/datasets/<dataset_id>/disclosure")
-class Disclosure(MethodView):
-    @blp.arguments(ReviewDisclosureSchema)
-    @blp.response(200, ReviewDisclosureResultSchema)
-    @blp.doc(security=BEARER)
-    def post(self, args, dataset_id: str):
-        """Change a dataset's disclosure class with its legal basis and a reason (administrators)."""
-        viewer = require_admin()
-        return review_cases.change_dataset_disclosure(runtime=_runtime(), actor=viewer, identifier=dataset_id,
-                                                      disclosure=args["disclosure"],
-                                                      legal_basis=args.get("legal_basis"), reason=args["reason"])

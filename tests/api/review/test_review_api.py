@@ -107,21 +107,22 @@ def test_publish_withdraw_and_disclosure_are_explicit(client, runtime, tokens):
     assert r.status_code == 200 and r.json["state"] == "withdrawn"
     assert client.get("/api/v1/datasets/budget/download.csv").status_code == 404
 
-    disclosure = f"{BASE}/datasets/budget/disclosure"
-    _error(client.post(disclosure, json={"disclosure": "closed", "reason": "x"}, headers=tokens["finpub"]), 403)
+    disclosure = "/api/v1/datasets/budget/disclosure"
+    _error(client.post(disclosure, json={"disclosure": "closed", "reason": "x"}), 401)
     body = _error(client.post(disclosure, json={"disclosure": "closed", "reason": "涉密"}, headers=tokens["admin"]),
                   422)
     assert body["errors"][0]["path"] == "legal_basis"
-    r = client.post(disclosure, headers=tokens["admin"],
+    r = client.post(disclosure, headers=tokens["finpub"],
                     json={"disclosure": "closed", "legal_basis": "《条例》第十四条", "reason": "涉及公共安全"})
-    assert r.status_code == 200 and r.json["disclosure"] == "closed"
+    assert r.status_code == 201 and r.json["state"] == "applied" and r.json["to"]["disclosure"] == "closed"
     assert client.get("/api/v1/datasets/budget").json["disclosure"]["key"] == "closed"
 
 
 def test_the_review_endpoints_are_in_the_openapi_document(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
     for p in ("/queue", "/datasets/{dataset_id}/versions/{number}", "/datasets/{dataset_id}/versions/{number}/steps",
-              "/datasets/{dataset_id}/versions/{number}/findings", "/datasets/{dataset_id}/disclosure"):
+              "/datasets/{dataset_id}/versions/{number}/findings", "/disclosure-changes",
+              "/disclosure-changes/{change_id}/steps", "/disclosure-changes/{change_id}/reject"):
         ops = paths[f"{BASE}{p}"]
         assert all(op.get("summary") for m, op in ops.items() if m in ("get", "post")), p
 
@@ -133,9 +134,9 @@ def test_closing_a_published_dataset_stops_its_data_everywhere(client, runtime, 
     ingest_rows(runtime, "budget", rows)
     assert client.post(f"{BASE}/datasets/budget/versions/1/publish", json={}, headers=tokens["admin"]).status_code == 200
     assert b"QMARKQ" in client.get("/api/v1/datasets/budget/download.csv").get_data()
-    r = client.post(f"{BASE}/datasets/budget/disclosure", headers=tokens["admin"],
+    r = client.post("/api/v1/datasets/budget/disclosure", headers=tokens["admin"],
                     json={"disclosure": "closed", "legal_basis": "《条例》第十四条", "reason": "涉及公共安全"})
-    assert r.status_code == 200
+    assert r.status_code == 201 and r.json["state"] == "applied"
     for path in ("/api/v1/datasets/budget/download.csv", "/api/v1/datasets/budget/rows",
                  "/datasets/budget/datapackage.json", "/api/3/action/datastore_search?resource_id=budget-csv"):
         r = client.get(path)

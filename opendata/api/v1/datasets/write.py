@@ -1,7 +1,7 @@
 """Register and update datasets and Table Schemas.
 
 The disclosure class is changed by its own audited action, POST /api/v1/datasets/{id}/disclosure
-(administrators; opendata.api.v1.review, on services.registry.dataset_change_disclosure).
+(opendata.api.v1.disclosure, on opendata.services.disclosure: a loosening waits for review).
 """
 
 from __future__ import annotations
