@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import select
 
 from opendata.app import close_app, create_app
+from opendata.services.disclosure import list_disclosure_changes, take_disclosure_step
 from opendata.services.grants import grant_create
 from opendata.services.publication import publish_version
 from opendata.services.review import review_reject, version_withdraw
@@ -32,6 +33,7 @@ LEGAL = "LAWREASON《中华人民共和国政府信息公开条例》第十四�
 MARKERS = {
     "m-open": "XOPEN9", "m-open/2": "XNEWDRAFT9", "m-cond": "XCOND9", "m-closed": "XCLOSED9",
     "m-draft": "XDRAFT9", "m-rejected": "XREJECT9", "m-withdrawn": "XWITHDRAWN9", "m-gone": "XGONE9",
+    "m-pending": "XPENDING9", "m-approved": "XAPPROVED9", "m-tightened": "XTIGHT9",
 }
 DATASETS = [
     {"id": "m-open", "title": "开放数据集", "disclosure": "unconditional"},
@@ -41,7 +43,17 @@ DATASETS = [
     {"id": "m-rejected", "title": "已驳回数据集"},
     {"id": "m-withdrawn", "title": "已撤回数据集"},
     {"id": "m-empty", "title": "尚无版本数据集"},  # exists, has nothing: what a hidden thing must look like
+    # The disclosure-change path: catalog.yaml loosens m-pending and m-approved (closed → unconditional);
+    # m-pending waits at its last review step, m-approved passed it; m-tightened was open, served (caches
+    # warm), then closed by catalog.yaml.
+    {"id": "m-pending", "title": "待审开放数据集", "disclosure": "closed", "legal_basis": LEGAL},
+    {"id": "m-approved", "title": "审定开放数据集", "disclosure": "closed", "legal_basis": LEGAL},
+    {"id": "m-tightened", "title": "收紧数据集"},
 ]
+# catalog.yaml after the changes (the second sync).
+CHANGED = {"m-pending": {"disclosure": "unconditional", "legal_basis": None},
+           "m-approved": {"disclosure": "unconditional", "legal_basis": None},
+           "m-tightened": {"disclosure": "closed", "legal_basis": LEGAL}}
 # Published, then removed from catalog.yaml: the dataset is withdrawn from the catalogue (administrators only).
 GONE = {"id": "m-gone", "title": "已撤销目录数据集"}
 IDENTIFIERS = [d["id"] for d in DATASETS if d["id"] != "m-empty"] + [GONE["id"]]
@@ -113,22 +125,39 @@ def build_matrix(tmp: Path) -> Matrix:
     admin = viewer_of(rt, "admin")
     for identifier, seed, publish in (("m-open", 1, True), ("m-open/2", 2, False), ("m-cond", 3, True),
                                       ("m-closed", 4, True), ("m-draft", 5, False), ("m-rejected", 6, False),
-                                      ("m-withdrawn", 7, True), ("m-gone", 8, True)):
+                                      ("m-withdrawn", 7, True), ("m-gone", 8, True), ("m-pending", 9, True),
+                                      ("m-approved", 10, True), ("m-tightened", 11, True)):
         outcome = ingest_rows(rt, identifier.split("/")[0], rows_with(MARKERS[identifier], 10 + seed, seed))
         if publish:  # the hooks (search index, bulk archives) run once below, not per version
             with transaction(rt.sessions) as session:
                 publish_version(session=session, version_id=outcome.version_id, actor="tests")
     with transaction(rt.sessions) as session:
         review_reject(session=session, viewer=admin, identifier="m-rejected", number=1, reason="口径错误")
-    make_catalog(rt, tmp, datasets=DATASETS, schemas={"rows.json": ROWS_SCHEMA})  # withdraws m-gone, re-indexes
     version_withdraw(runtime=rt, viewer=admin, identifier="m-withdrawn", number=1, reason="数据有误")  # rebuilds bulk
+    client = app.test_client()
+    warm = [f"/api/v1/datasets/m-tightened/{p}" for p in ("download.csv", "versions/1/download.csv",
+                                                            "download.parquet", "rows", "versions/1/rows")]
+    warm += ["/api/3/action/datastore_search?resource_id=m-tightened-csv", "/datasets/m-tightened/datapackage.json"]
+    warm += [f"/bulk/{a['name']}" for a in client.get("/bulk.json").json["archives"]]
+    for path in warm:  # served while open: every cache on these paths now holds an answer
+        r = client.get(path)
+        assert r.status_code == 200, path
+        assert path.endswith("datapackage.json") or MARKERS["m-tightened"].encode() in searchable(r.get_data()), path
+    # withdraws m-gone, tightens m-tightened at once, holds the loosening of m-pending and m-approved
+    make_catalog(rt, tmp, datasets=[{**d, **CHANGED.get(d["id"], {})} for d in DATASETS],
+                 schemas={"rows.json": ROWS_SCHEMA})
+    changes = {c["dataset"]: c for c in list_disclosure_changes(runtime=rt, viewer=admin)}
+    assert sorted(changes) == ["m-approved", "m-pending"]
+    for identifier, people in (("m-pending", ("finpub", "finrev")), ("m-approved", ("finpub", "finrev", "admin"))):
+        for step, user in zip(("submit", "review", "approve"), people, strict=False):
+            take_disclosure_step(runtime=rt, viewer=viewer_of(rt, user), change_id=changes[identifier]["id"], step=step)
     past = datetime.now(UTC) - timedelta(days=30)
     with transaction(rt.sessions) as session:
         grant_create(session=session, actor=OPERATOR, dataset="m-cond", purpose="科研", username="alice",
                      expires_at=datetime.now(UTC) + timedelta(days=30))
         grant_create(session=session, actor=OPERATOR, dataset="m-cond", purpose="科研", username="bob",
                      expires_at=past + timedelta(days=1), now=past)
-    matrix = Matrix(app, rt, app.test_client())
+    matrix = Matrix(app, rt, client)
     for name, spec in VIEWERS.items():
         matrix.headers[name] = {} if spec is None else bearer(make_token(rt, spec[0], scopes=spec[1]))
     matrix.bulk_names = [a["name"] for a in matrix.client.get("/bulk.json").json["archives"]]
@@ -161,7 +190,7 @@ def searchable(body: bytes) -> bytes:
 
 def served_versions(viewer: str) -> set[str]:
     """Versions ("dataset/number") whose data the viewer may receive."""
-    served = {"m-open/1"} | ({"m-cond/1"} if viewer in CONDITIONAL_DATA else set())
+    served = {"m-open/1", "m-approved/1"} | ({"m-cond/1"} if viewer in CONDITIONAL_DATA else set())
     if viewer == "administrator":  # administrators see datasets withdrawn from the catalogue too
         served.add("m-gone/1")
     return served
@@ -179,7 +208,8 @@ def allowed_markers(viewer: str) -> set[str]:
 
 def listed_versions(viewer: str, identifier: str) -> list[int]:
     """Version numbers the viewer sees listed, newest first."""
-    published = {"m-open": [1], "m-cond": [1], "m-closed": [1]}.get(identifier, [])
+    published = {"m-open": [1], "m-cond": [1], "m-closed": [1], "m-pending": [1], "m-approved": [1],
+                 "m-tightened": [1]}.get(identifier, [])
     if viewer not in STAFF:
         return published
     return {"m-open": [2, 1], "m-draft": [1], "m-rejected": [1], "m-withdrawn": [1],

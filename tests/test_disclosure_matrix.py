@@ -18,8 +18,10 @@ import json
 import re
 
 import pytest
+from sqlalchemy import select
 
 from opendata.services.access import ANONYMOUS as ANONYMOUS_VIEWER
+from opendata.store.models import Dataset
 from tests.disclosure_fixtures import (
     GONE,
     IDENTIFIERS,
@@ -128,12 +130,13 @@ def test_no_path_gives_a_viewer_data_it_may_not_receive(matrix, viewer, path):
 @pytest.mark.parametrize("viewer", list(VIEWERS))
 def test_bulk_archives_hold_only_unconditional_published_data(matrix, viewer):
     assert matrix.bulk_names
+    public = {MARKERS["m-open"], MARKERS["m-approved"]}
     for name in matrix.bulk_names:
         r = _get(matrix, viewer, f"/bulk/{name}")
         assert r.status_code == 200
         text = searchable(r.get_data())
-        assert MARKERS["m-open"].encode() in text
-        assert not [m for m in MARKERS.values() if m != MARKERS["m-open"] and m.encode() in text], name
+        assert all(m.encode() in text for m in public), name
+        assert not [m for m in MARKERS.values() if m not in public and m.encode() in text], name
 
 
 @pytest.mark.parametrize("identifier", IDENTIFIERS)
@@ -238,7 +241,8 @@ def test_feeds_mention_only_published_versions(matrix, viewer):
     changes = _get(matrix, viewer, "/api/v1/changes?since=0").json["changes"]
     published = {(c["dataset"], c["version"]) for c in changes if c["action"] == "version-published"}
     gone = {(GONE["id"], 1)} if viewer == "administrator" else set()  # administrators see withdrawn entries
-    assert published <= {("m-open", 1), ("m-cond", 1), ("m-closed", 1), ("m-withdrawn", 1)} | gone
+    assert published <= {("m-open", 1), ("m-cond", 1), ("m-closed", 1), ("m-withdrawn", 1), ("m-pending", 1),
+                         ("m-approved", 1), ("m-tightened", 1)} | gone
     assert not {c["dataset"] for c in changes if c["version"] is not None} & {"m-draft", "m-rejected"}
     atom = _get(matrix, viewer, "/api/v1/feeds/datasets.atom").get_data(as_text=True)
     assert "第 2 版" not in atom  # the open dataset's version 2 awaits review
@@ -370,3 +374,33 @@ def test_a_resumable_upload_is_its_owners_alone(matrix, viewer):
         == absent_patch.get_data(as_text=True)
     own = matrix.client.head(matrix.tus_upload, headers={**matrix.headers["own-publisher"], "Tus-Resumable": "1.0.0"})
     assert own.headers["Upload-Offset"] == "0"  # nothing was appended
+
+
+def test_the_disclosure_change_path_is_in_the_states_it_claims(matrix):
+    """m-pending waits at its last step (no byte served), m-approved passed it, m-tightened closed at once."""
+    with matrix.runtime.sessions() as session:
+        classes = {ds.identifier: ds.disclosure for ds in session.scalars(select(Dataset))}
+    assert (classes["m-pending"], classes["m-approved"], classes["m-tightened"]) == ("closed", "unconditional", "closed")
+    admin = matrix.headers["administrator"]
+    (pending,) = _get(matrix, "administrator", "/api/v1/review/disclosure-changes").json["changes"]
+    assert pending["dataset"] == "m-pending" and pending["steps"]["next"] == "approve"
+    assert [d["step"] for d in pending["decisions"]] == ["submit", "review"]
+    everything = matrix.client.get("/api/v1/review/disclosure-changes?state=all", headers=admin).json["changes"]
+    states = {(c["dataset"], c["state"]) for c in everything}
+    assert states == {("m-pending", "pending"), ("m-approved", "approved"), ("m-tightened", "applied")}
+    assert all(c["source"].startswith("catalog.yaml@sha256:") for c in everything)
+
+
+@pytest.mark.parametrize("viewer", list(VIEWERS))
+def test_no_byte_under_a_loosened_class_before_the_last_step_and_none_after_tightening(matrix, viewer):
+    """Every outward path of the pending and the tightened dataset, as every viewer: nothing of their rows."""
+    hidden = [MARKERS["m-pending"].encode(), MARKERS["m-tightened"].encode()]
+    for identifier in ("m-pending", "m-tightened"):
+        paths = CATALOGUE_PATHS + [p.format(id=identifier) for p in DATASET_PATHS]
+        paths += [f"/bulk/{name}" for name in matrix.bulk_names]
+        for path in paths:
+            body = searchable(_get(matrix, viewer, path).get_data())
+            assert not [m for m in hidden if m in body], (viewer, path)
+        for template in DATA_PATHS:
+            assert _get(matrix, viewer, template.format(id=identifier)).status_code == 404
+    assert _get(matrix, viewer, "/api/v1/datasets/m-approved/download.csv").status_code == 200

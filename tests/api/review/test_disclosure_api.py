@@ -52,6 +52,8 @@ def _served(client) -> bool:
 
 def test_tightening_answers_201_applied_and_stops_the_data_at_once(client, tokens):
     assert _served(client)  # the download path's cache is warm now
+    with_token = client.get("/api/v1/datasets/budget/versions/1/download.csv", headers=tokens["finpub"])
+    assert with_token.headers["Cache-Control"] == "private, no-cache"  # no shared cache keeps a token's answer
     r = client.post(ASK, headers=tokens["finpub"], json={"disclosure": "closed", "legal_basis": SECRET,
                                                          "reason": "涉及公共安全"})
     assert r.status_code == 201 and r.json["state"] == "applied" and r.headers["Location"] == r.json["url"]

@@ -70,8 +70,14 @@ def _serve(dataset_id: str, kind: str, number: int | None, *, latest: bool) -> R
 
 
 def _cache_control(latest: bool) -> str:
-    """The latest version's file changes with each publication; a numbered version's never does."""
-    return "public, no-cache" if latest else "public, max-age=31536000, immutable"
+    """Every download is revalidated (``no-cache``; the sha256 ETag makes that a 304), numbered ones too.
+
+    A version's bytes never change, but who may receive them does: a tightened class, a withdrawal
+    or an expired grant must stop the file at the next request, also in shared caches. A file sent
+    to a caller with a token (conditional data) is ``private``: no shared cache keeps it.
+    """
+    del latest  # the latest alias and a numbered version are revalidated alike
+    return ("private" if request.headers.get("Authorization") else "public") + ", no-cache"
 
 
 def _file_views(kind: str, suffix: str, label: str) -> None:
