@@ -6,9 +6,9 @@ got. From it staff move a conditional dataset to proactive disclosure, or regist
 subject that has none, through the normal catalogue path; the requests behind it get a timeline
 note. Different applicants are different identity documents.
 
-The disclosure change goes through opendata.services.registry.dataset_change_disclosure, the
-catalogue's one path for it today; when disclosure loosening is moved behind review, this call
-follows it there.
+Moving a dataset to proactive disclosure loosens access, so it goes through the one disclosure-change
+path (opendata.services.disclosure): a pending change that the review steps must approve before
+anything is served under the new class.
 """
 
 from __future__ import annotations
@@ -21,18 +21,18 @@ from typing import Any
 
 from sqlalchemy import select
 
+from opendata.core import lifecycle
+from opendata.core.errors import ConflictError, NotFoundError
 from opendata.core.requests import applicant as ap
+from opendata.core.urls import SITE
 from opendata.services.access import Viewer
-from opendata.services.registry import (
-    after_dataset_change,
-    dataset_change_disclosure,
-    dataset_register,
-)
+from opendata.services.disclosure import open_disclosure_change
+from opendata.services.registry import after_dataset_change, dataset_register
 from opendata.services.requests import timeline
 from opendata.services.requests.policy import RequestPolicy
 from opendata.services.requests.staff import require_staff
 from opendata.services.runtime import Runtime
-from opendata.store.db import transaction
+from opendata.services.unit_of_work import unit_of_work
 from opendata.store.models import Dataset, Organization
 from opendata.store.requests import DisclosureRequest
 
@@ -94,23 +94,33 @@ def often_requested(*, runtime: Runtime, policy: RequestPolicy, viewer: Viewer, 
 
 
 def make_proactive(*, runtime: Runtime, viewer: Viewer, dataset: str, reason: str) -> dict[str, Any]:
-    """Move a conditional dataset to proactive disclosure (无条件开放), noting it on the requests behind it."""
+    """Ask to move a dataset to proactive disclosure (无条件开放): a pending change, noted on the requests behind it.
+
+    The dataset keeps its class until the change's last review step (``disclosure_change`` says which).
+    """
     reason = ap.check_text(reason, "reason", required=True, max_length=4000, multiline=True)
-    with transaction(runtime.sessions) as session:
-        ds = dataset_change_disclosure(session=session, actor=viewer, identifier=dataset, disclosure="unconditional",
-                                       legal_basis=None, reason=f"第四十四条（多次申请，转为主动公开）: {reason}")
+    with unit_of_work(runtime) as session:
+        ds = session.scalar(select(Dataset).where(Dataset.identifier == dataset))
+        if ds is None or (ds.state != lifecycle.DATASET_ACTIVE and not viewer.is_admin):
+            raise NotFoundError(f"dataset '{dataset}' does not exist")
+        change = open_disclosure_change(session=session, actor=viewer, dataset=ds, disclosure="unconditional",
+                                        legal_basis=None, reason=f"第四十四条（多次申请，转为主动公开）: {reason}",
+                                        source="requests (Art. 44)")
+        if change is None or change.state != "pending":
+            raise ConflictError(f"dataset '{dataset}' is already unconditional")
         noted = _note_requests(session, viewer, select(DisclosureRequest).where(DisclosureRequest.dataset_id == ds.id),
-                               f"数据集 {ds.identifier} 已转为主动公开 (Art. 44): {reason}")
-        dataset_id, result = ds.id, {"dataset": ds.identifier, "disclosure": ds.disclosure, "requests_noted": noted}
-    after_dataset_change(runtime=runtime, dataset_id=dataset_id)
-    return result
+                               f"数据集 {ds.identifier} 转为主动公开已提交审核 (Art. 44, disclosure change {change.id}): "
+                               f"{reason}")
+        return {"dataset": ds.identifier, "disclosure": ds.disclosure, "requests_noted": noted,
+                "disclosure_change": {"id": change.id, "state": change.state,
+                                      "url": SITE.disclosure_change(change.id)}}
 
 
 def register_for_subject(*, runtime: Runtime, policy: RequestPolicy, viewer: Viewer, subject: str,
                          since: date, until: date, entry: dict[str, Any]) -> dict[str, Any]:
     """Register a dataset (a full catalogue entry) for an often-requested subject and note it on its requests."""
     key = subject_key(ap.check_text(subject, "subject", required=True, max_length=300) or "")
-    with transaction(runtime.sessions) as session:
+    with unit_of_work(runtime) as session:
         ds = dataset_register(session=session, actor=viewer, entry=entry)
         candidates = session.scalars(select(DisclosureRequest).where(
             DisclosureRequest.dataset_id.is_(None), DisclosureRequest.organization_id == ds.organization_id,

@@ -7,9 +7,11 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from opendata.services.access import ANONYMOUS
+from opendata.services.disclosure import list_disclosure_changes
 from opendata.services.requests.often import make_proactive, often_requested, subject_key
 from opendata.services.requests.submit import submit_request
 from opendata.store.models import Dataset
+from tests.accounts_fixtures import OPERATOR
 from tests.review_fixtures import id_number
 from tests.services.requests.conftest import FORM, FRIDAY_MORNING, staff
 
@@ -57,6 +59,10 @@ def test_an_often_requested_conditional_dataset_can_be_made_proactive(seeded, po
     assert item["kind"] == "dataset" and item["action"] == "make-proactive"
     result = make_proactive(runtime=seeded, viewer=staff(seeded, "finclerk"), dataset="subsidies",
                             reason="三位申请人申请同一数据")
-    assert result == {"dataset": "subsidies", "disclosure": "unconditional", "requests_noted": 3}
+    change = result.pop("disclosure_change")
+    assert result == {"dataset": "subsidies", "disclosure": "conditional", "requests_noted": 3}
+    assert change["state"] == "pending"  # loosening waits for the review steps, as on every path
     with seeded.sessions() as session:
-        assert session.scalar(select(Dataset.disclosure).where(Dataset.identifier == "subsidies")) == "unconditional"
+        assert session.scalar(select(Dataset.disclosure).where(Dataset.identifier == "subsidies")) == "conditional"
+    (pending,) = list_disclosure_changes(runtime=seeded, viewer=OPERATOR)
+    assert pending["id"] == change["id"] and pending["source"] == "requests (Art. 44)" and "第四十四条" in pending["reason"]

@@ -278,8 +278,9 @@ class OftenSchema(Schema):
 
 class OftenActionSchema(Schema):
     dataset = fields.String()
-    disclosure = fields.String()
+    disclosure = fields.String(metadata={"description": "the class in force (unchanged until the change is approved)"})
     requests_noted = fields.Integer()
+    disclosure_change = fields.Dict(metadata={"description": "the pending disclosure change: id, state, url"})
 
 
 class ProactiveSchema(_Strict):
