@@ -42,7 +42,7 @@ def rt(runtime, tmp_path):
     return runtime
 
 
-def _entries(budget: str, legal_basis: str | None = SECRET, code: str = "330100-budget") -> list[dict]:
+def _entries(budget: str, legal_basis: str | None = SECRET, code: str = "330100/0001") -> list[dict]:
     budget_entry = {"id": "budget", "title": "预算", "code": code, "disclosure": budget}
     if legal_basis is not None:
         budget_entry["legal_basis"] = legal_basis
@@ -245,21 +245,21 @@ def test_every_change_a_sync_makes_is_audited_with_the_catalogs_sha256(runtime, 
     (budget,) = [e for e in _audit(runtime, source=first) if e.target_id == "budget"]
     assert budget.after["disclosure"] == "closed" and budget.after["legal_basis"] == SECRET
     assert (budget.after["publisher"], budget.after["schema"], budget.after["code"]) == ("finance", "rows.json",
-                                                                                       "330100-budget")
-    _, changed = _sync(runtime, tmp_path, [{**_entries("closed", code="330100-budget-2")[0], "title": "预算（新）"}])
+                                                                                       "330100/0001")
+    _, changed = _sync(runtime, tmp_path, [{**_entries("closed", code="330100/0002")[0], "title": "预算（新）"}])
     entries = {e.action: e for e in _audit(runtime, source=changed)}
     assert set(entries) == {"dataset-code-changed", "dataset-updated", "dataset-withdrawn"}
-    assert entries["dataset-code-changed"].before == {"code": "330100-budget"}
-    assert entries["dataset-code-changed"].after == {"code": "330100-budget-2"}
+    assert entries["dataset-code-changed"].before == {"code": "330100/0001"}
+    assert entries["dataset-code-changed"].after == {"code": "330100/0002"}
     assert (entries["dataset-updated"].before, entries["dataset-updated"].after) == ({"title": "预算"}, {"title": "预算（新）"})
     assert entries["dataset-withdrawn"].target_id == "open"
-    _, restored = _sync(runtime, tmp_path, _entries("closed", code="330100-budget-2"))
+    _, restored = _sync(runtime, tmp_path, _entries("closed", code="330100/0002"))
     actions = {(e.action, e.target_id) for e in _audit(runtime, source=restored)}
     assert actions == {("dataset-restored", "open"), ("dataset-updated", "budget")}
     assert changed != restored != first  # each file's own sha256
     orgs = [dict(o) for o in ORGANIZATIONS]
     orgs[2]["name"] = "示例市生态环境局（新）"
-    root = make_catalog(runtime, tmp_path, datasets=_entries("closed", code="330100-budget-2"), organizations=orgs,
+    root = make_catalog(runtime, tmp_path, datasets=_entries("closed", code="330100/0002"), organizations=orgs,
                         sync=False)
     spec = load_catalog(root / "catalog.yaml", schemas_dir=root / "schemas")
     with transaction(runtime.sessions) as session:
