@@ -267,6 +267,12 @@ def _finish(runtime: Runtime, job_id: int, state: str, *, version_id: int | None
             job.progress_bytes = job.total_bytes
 
 
+def latest_version_of(session: Session, dataset_id: int, digest: str) -> int | None:
+    """The newest version of these bytes: after a failed attempt, the retry's version, not the failed one."""
+    return session.scalar(select(Version.id).where(Version.dataset_id == dataset_id, Version.source_sha256 == digest)
+                          .order_by(Version.id.desc()).limit(1))
+
+
 def touch_heartbeats(*, runtime: Runtime, owner: str) -> None:
     """Refresh the heartbeat of every running or queued job this process owns."""
     with transaction(runtime.sessions) as session:
@@ -308,8 +314,7 @@ def recover_abandoned(*, runtime: Runtime, stale_after: float, live_owners: set[
                 continue
             if job.version_id is None and job.request_fingerprint:
                 # killed between the version's commit and _link_version's: the only place the bytes find it
-                job.version_id = session.scalar(select(Version.id).where(
-                    Version.dataset_id == job.dataset_id, Version.source_sha256 == job.request_fingerprint))
+                job.version_id = latest_version_of(session, job.dataset_id, job.request_fingerprint)
             if job.version is not None:
                 _fail_version(session, job.version, f"interrupted: the process {job.owner} stopped during ingest")
             job.state, job.finished_at = "failed", utcnow()

@@ -54,8 +54,10 @@ def _create_version(sessions: sessionmaker[Session], dataset_id: int, *, filenam
     for _attempt in range(20):
         try:
             with transaction(sessions) as session:
+                # a failed ingest holds nothing: the same bytes again are a new attempt
                 same = session.scalar(select(Version).where(Version.dataset_id == dataset_id,
-                                                            Version.source_sha256 == digest))
+                                                            Version.source_sha256 == digest,
+                                                            Version.state != lifecycle.FAILED))
                 if same is not None:
                     return same.id, same.number, False
                 number = (session.scalar(select(func.max(Version.number)).where(
@@ -81,7 +83,8 @@ def ingest_file(*, sessions: sessionmaker[Session], store: LocalArtifactStore, d
     """Validate and convert ``path`` into a new version of ``dataset`` (awaiting review if valid).
 
     Identical bytes already uploaded to the dataset make no new version: the existing one is
-    returned. A failure leaves every existing version untouched and is recorded on the new one;
+    returned, unless it failed (a crash, an unreadable file), in which case this is a new attempt
+    with a new version. A failure leaves every existing version untouched and is recorded on the new one;
     a file that cannot be read (damaged, beyond a limit) also gets a one-error report saying why.
     The pipeline runs in a child process within ``limits.memory_bytes`` (see core.childprocess).
     ``on_version`` is told the version's id as soon as it exists (an ingest job links itself to it).

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -150,13 +151,19 @@ class Dataset(Base):
     versions: Mapped[list[Version]] = relationship(back_populates="dataset", order_by="Version.number")
 
 
+_LIVE = f"state <> '{lifecycle.FAILED}'"
+
+
 class Version(Base):
     """An immutable, numbered upload of a dataset and everything derived from it."""
 
     __tablename__ = "version"
     __table_args__ = (
         UniqueConstraint("dataset_id", "number"),
-        UniqueConstraint("dataset_id", "source_sha256"),
+        # Identical bytes make no new version, except after a failed ingest: a failed version
+        # holds nothing, so the same file uploaded again is a new attempt, not a duplicate.
+        Index("uq_version_dataset_id_source_sha256_live", "dataset_id", "source_sha256", unique=True,
+              sqlite_where=text(_LIVE), postgresql_where=text(_LIVE)),
         CheckConstraint(_in("state", lifecycle.VERSION_STATES), name="state"),
         Index("ix_version_state_published", "state", "published_at"),
     )

@@ -131,6 +131,58 @@ def test_recovery_fails_jobs_and_versions_of_a_dead_process_and_removes_their_up
     assert not os.path.exists(path)
 
 
+def _run_one(runtime, sub: Submission) -> int:
+    with transaction(runtime.sessions) as session:
+        job, _ = job_create(session=session, actor=ACTOR, submission=sub)
+        job_id = job.id
+    runner = ThreadJobRunner(runtime, workers=1)
+    try:
+        runner.submit(job_id)
+        assert runner.wait_idle(60)
+    finally:
+        runner.shutdown()
+    return job_id
+
+
+def test_identical_bytes_after_an_interrupted_ingest_are_ingested_again_as_a_new_version(seeded):
+    runtime = seeded
+    _abandon(runtime, f"{HOST}:{_dead_pid()}", version_state=lifecycle.VALIDATING)
+    recover_abandoned(runtime=runtime, stale_after=60, live_owners=set())
+    job_id = _run_one(runtime, _submission(runtime, _body(10), key="retry"))
+    with runtime.sessions() as session:
+        job = session.get(IngestJob, job_id)
+        assert job.state == "succeeded" and job.progress_rows == 10
+        assert (job.version.number, job.version.state) == (2, lifecycle.AWAITING_REVIEW)
+        states = {v.number: v.state for v in session.query(Version)}
+        assert states == {1: lifecycle.FAILED, 2: lifecycle.AWAITING_REVIEW}  # the failed one is kept as it was
+
+
+def test_identical_bytes_of_a_live_version_make_no_new_version(seeded):
+    runtime = seeded
+    first = _run_one(runtime, _submission(runtime, _body(10), key="a"))
+    again = _run_one(runtime, _submission(runtime, _body(10), key="b"))
+    with runtime.sessions() as session:
+        assert session.get(IngestJob, again).version_id == session.get(IngestJob, first).version_id
+        assert session.query(Version).count() == 1
+
+
+def test_the_database_refuses_a_second_live_version_of_the_same_bytes(seeded):
+    runtime = seeded
+    from sqlalchemy.exc import IntegrityError
+
+    def add(number: int, state: str) -> None:
+        with transaction(runtime.sessions) as session:
+            ds_id = session.query(Dataset.id).filter_by(identifier="budget").scalar()
+            session.add(Version(dataset_id=ds_id, number=number, state=state, source_filename="b.csv",
+                                source_bytes=1, source_sha256="a" * 64, schema_sha256="0" * 64, created_by="t"))
+
+    add(1, lifecycle.FAILED)
+    add(2, lifecycle.FAILED)
+    add(3, lifecycle.AWAITING_REVIEW)
+    with pytest.raises(IntegrityError):
+        add(4, lifecycle.PUBLISHED)
+
+
 def test_recovery_leaves_jobs_of_live_processes_alone(seeded):
     runtime = seeded
     other_host, _ = _abandon(runtime, "another-host:42", version_state=None)

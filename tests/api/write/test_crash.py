@@ -3,7 +3,8 @@
 `opendata serve` runs in a subprocess with its own OPENDATA_HOME. A published version is
 downloaded; a large upload starts ingesting; the server is killed while the job runs. After a
 restart the published version is served byte-identical, the job and its version are failed, no
-artifact row points to a missing or half-written file, and `opendata clean` removes the leftovers.
+artifact row points to a missing or half-written file, the same file uploaded again is ingested
+as a new version (once), and `opendata clean` removes the leftovers.
 """
 
 from __future__ import annotations
@@ -42,6 +43,26 @@ def _publish_first_version(runtime, tmp_path: Path) -> None:
     assert publish_if_clean(runtime=runtime, version_id=outcome.version_id, actor="tests").startswith("published")
 
 
+def _upload(server, token: str, path: Path) -> tuple[int, str]:
+    with open(path, "rb") as fh:
+        request = urllib.request.Request(
+            f"{server.base}/api/v1/datasets/budget/uploads?filename={path.name}", data=fh, method="POST",
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv",
+                     "Content-Length": str(path.stat().st_size)})
+        with urllib.request.urlopen(request, timeout=120) as r:
+            return r.status, r.headers["Location"]
+
+
+def _wait_done(server, job_path: str, token: str) -> dict:
+    deadline = time.monotonic() + 180
+    while True:
+        job = json.loads(server.get(job_path, token)[1])
+        if job["state"] in ("succeeded", "failed"):
+            return job
+        assert time.monotonic() < deadline, job
+        time.sleep(0.2)
+
+
 def test_sigkill_during_ingest_harms_nothing_served(runtime, tmp_path, server):
     seed_accounts(runtime, tmp_path / "project")
     _publish_first_version(runtime, tmp_path)
@@ -54,14 +75,8 @@ def test_sigkill_during_ingest_harms_nothing_served(runtime, tmp_path, server):
     assert status == 200 and before
     published_sha = hashlib.sha256(before).hexdigest()
 
-    with open(big, "rb") as fh:
-        request = urllib.request.Request(
-            f"{server.base}/api/v1/datasets/budget/uploads?filename=big.csv", data=fh, method="POST",
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv",
-                     "Content-Length": str(big.stat().st_size)})
-        with urllib.request.urlopen(request, timeout=120) as r:
-            assert r.status == 202
-            job_path = r.headers["Location"]
+    status, job_path = _upload(server, token, big)
+    assert status == 202
     deadline = time.monotonic() + 60
     while True:  # wait until the worker thread is ingesting, then kill the server mid-way
         job = json.loads(server.get(job_path, token)[1])
@@ -96,6 +111,16 @@ def test_sigkill_during_ingest_harms_nothing_served(runtime, tmp_path, server):
                 data = b"\xef\xbb\xbf" + data
             assert (hashlib.sha256(data).hexdigest(), len(data)) == (art.sha256, art.bytes), art.path
     assert not list((runtime.config.home / "uploads").glob("*.upload")), "the upload was not removed"
+
+    # the same file again is a new attempt (version 3), not an answer bound to the failed version 2
+    status, retry_path = _upload(server, token, big)
+    assert status == 202
+    job = _wait_done(server, retry_path, token)
+    assert job["state"] == "succeeded" and job["version"]["number"] == 3, job
+    assert job["version"]["state"] == lifecycle.AWAITING_REVIEW and job["version"]["row_count"] == BIG_ROWS
+    status, again_path = _upload(server, token, big)  # and once it succeeded, no further version
+    job = _wait_done(server, again_path, token)
+    assert job["state"] == "succeeded" and job["version"]["number"] == 3, job
 
     server.stop()
     cleaned = server.cli("clean")
