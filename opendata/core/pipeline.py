@@ -30,16 +30,14 @@ from opendata.core.excel_csv import BOM, ExcelCsvWriter
 from opendata.core.files import sha256_file
 from opendata.core.masking import Masker, kept_fields, published_schema
 from opendata.core.memory import use_streaming_memory_pool
-from opendata.core.normalize import Normalizer
 from opendata.core.pii import PiiFindings, PiiScanner
 from opendata.core.readers.base import RawBatch, ReadLimits
-from opendata.core.report import LIMIT_ERRORS, Error, ReportBuilder, public_place
+from opendata.core.report import LIMIT_ERRORS, ReportBuilder, public_place
 from opendata.core.report_bounds import bound_report
 from opendata.core.tableschema import TableSchema
 from opendata.core.writers import Artifact, CsvArtifactWriter, ParquetArtifactWriter, csv_cells
 
 Progress = Callable[[int, int], None]
-_OVERFLOW = "beyond the 64-bit range"  # the validator's warning for integers Parquet cannot hold
 _CHUNK = 1024 * 1024
 
 
@@ -241,7 +239,7 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
     before the work it bounds); the report keeps the first ``limit_errors`` errors in full.
     """
     from opendata.core.readers import open_table
-    from opendata.core.validation import Validator
+    from opendata.core.validation.table import TableCheck
 
     use_streaming_memory_pool()
     started = time.perf_counter()
@@ -256,36 +254,19 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
         place = public_place(source_name or path.name)
         builder = ReportBuilder(name=package_name(Path(place).stem, default="table"), place=place,
                                 limit_errors=limit_errors)
-        builder.labels = labels
-        if not labels and not reader.source_errors:
-            builder.add_error(Error("source-error", "the source is empty"))
-        normalizer = Normalizer(schema, labels)
+        check = TableCheck(reader, schema, builder, limit_errors=limit_errors)
         scanner = PiiScanner(schema, labels)
         masker = Masker(schema, salt=salt)
-        validator = Validator(schema, labels)
         outputs: _Outputs | None = None
         worker = _SerialWorker()
         try:
-            label_errors = validator.check_labels()
-            builder.add_errors(label_errors)
-            if not label_errors and not reader.source_errors and labels:
+            if check.start():
                 outputs = _Outputs(out_dir, schema, masker, excel_csv=excel_csv)
             rows = 0
             for raw in reader.iter_batches():
-                batch = normalizer.apply(raw)
-                typed = validator.process(batch)
-                builder.add_error_table(typed.errors, typed.row_cells)
-                builder.count_errors("extra-cell", sum(n for _, n in batch.extra_unlisted))
-                lossy = [w for w in typed.warnings if _OVERFLOW in w]
-                for warning in typed.warnings:
-                    if warning not in lossy:
-                        builder.add_warning(warning)
-                for warning in lossy:  # a valid integer beyond int64 would be published as null
-                    builder.add_error(Error("storage-error", warning.replace(
-                        "are valid but stored as null in typed outputs",
-                        'cannot be stored as 64-bit integers; declare the field "number" or "string"')))
+                batch, typed = check.process(raw)
                 worker.submit(scanner.scan, batch, typed.data)
-                if outputs is not None and (typed.errors.num_rows or reader.source_errors or lossy
+                if outputs is not None and (typed.errors.num_rows or reader.source_errors
                                             or batch.extra_unlisted):
                     outputs.discarded = True  # queued writes become no-ops; files go at the end
                 if outputs is not None and not outputs.discarded:
@@ -293,17 +274,8 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
                 rows += batch.num_rows
                 if progress is not None:
                     progress(rows, min(getattr(reader, "bytes_read", 0) or 0, source_bytes))
-            builder.add_errors(validator.finish(limit_errors))
-            for (kind, number, field_name), n in validator.unlisted.items():
-                builder.count_errors(kind, n, number, field_name)
             worker.join()
-            for err in reader.source_errors:
-                builder.add_error(Error(err.type, err.note, row_number=err.row_number))
-            for warning in getattr(reader, "warnings", []):
-                builder.add_warning(str(warning))
-            normalization = normalizer.warnings()
-            for stat in normalizer.stats:
-                builder.add_warning(stat.message)
+            normalization = check.finish()
             if hashing is not None:
                 source_sha256 = hashing.result()
             report = builder.build(stats={"fields": len(schema.fields), "rows": rows,
@@ -325,7 +297,7 @@ def run_pipeline(path: str | Path, schema: TableSchema, out_dir: str | Path, *,
             finally:
                 if outputs is not None:
                     outputs.abort()
-                validator.close()
+                check.close()
         if progress is not None:
             progress(rows, source_bytes)
         return PipelineResult(

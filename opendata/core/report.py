@@ -33,9 +33,10 @@ SMALL_LIST_CHARS = 2_000  # beyond them, only errors whose cells or labels are t
 
 # type -> (title, description, template, tags); wording copied from frictionless v5
 ERROR_SPECS: dict[str, tuple[str, str, str, list[str]]] = {
-    # opendata's own: valid for frictionless, but not publishable without losing data (ingest only)
+    # opendata's own: valid for frictionless, but not publishable without losing data
     "storage-error": ("Storage Error", "Valid values that the typed outputs cannot hold without loss.",
-                      "The data cannot be published without loss: {note}", ["#table"]),
+                      'The cell "{cell}" in row at position "{rowNumber}" and field "{fieldName}" at position '
+                      '"{fieldNumber}" cannot be published without loss: {note}', ["#table", "#row", "#cell"]),
     "source-error": ("Source Error", "Data reading error because of not supported or inconsistent contents.",
                      "The data source has not supported or has inconsistent contents: {note}", []),
     "format-error": ("Format Error", "Data reading error because of incorrect format.",
@@ -92,7 +93,7 @@ ERROR_SPECS: dict[str, tuple[str, str, str, list[str]]] = {
 }
 LABEL_TYPES = {"extra-label", "missing-label", "blank-label", "duplicate-label", "incorrect-label"}
 ROW_TYPES = {"blank-row", "primary-key"}
-CELL_TYPES = {"extra-cell", "missing-cell", "type-error", "constraint-error", "unique-error"}
+CELL_TYPES = {"extra-cell", "missing-cell", "type-error", "constraint-error", "unique-error", "storage-error"}
 # columns of the per-batch error table (see ``opendata.core.validation.TypedBatch.errors``)
 ERROR_TABLE_SCHEMA = pa.schema([
     ("type", pa.string()), ("row_number", pa.int64()), ("field_number", pa.int32()),

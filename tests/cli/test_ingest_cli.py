@@ -103,6 +103,16 @@ def test_validate_exit_codes(cli, project, tmp_path):
     assert "fields/0/type" in cli("validate", str(good), "--schema", str(broken), code=2).output
 
 
+def test_validate_applies_the_schemas_normalization_as_ingest_does(run_cli):
+    repo = Path(__file__).resolve().parents[2]
+    sample, schema = repo / "datasets" / "qc-sangong-2022-2023.csv", repo / "schemas" / "qc-sangong.json"
+    report = json.loads(run_cli("validate", str(sample), "--schema", str(schema), "--json").output)
+    assert report["valid"] and report["stats"]["errors"] == 0  # ¥12,345.00 and full-width digits are normalized
+    normalized = report["tasks"][0]["normalization"]
+    assert sum(n["count"] for n in normalized) >= 46
+    assert {n["normalizer"] for n in normalized} == {"fullwidth", "currency", "thousands"}
+
+
 def test_clean_removes_orphans_only(cli, home, tmp_path):
     cli("ingest", "budget", str(_csv(tmp_path / "b.csv", "id,name,amount\n1,a,1\n")))
     orphan = home / "artifacts" / "zz" / "zz" / "orphan.csv"

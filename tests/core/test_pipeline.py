@@ -189,7 +189,8 @@ def test_valid_integer_beyond_64_bits_is_not_published_as_null(tmp_path):
     schema = load_table_schema({"fields": [{"name": "id", "type": "integer"}, {"name": "big", "type": "integer"}]})
     result = run_pipeline(src, schema, tmp_path / "out", salt=b"k")
     (err,) = result.report["tasks"][0]["errors"]
-    assert err["type"] == "storage-error" and 'declare the field "number" or "string"' in err["message"]
+    assert (err["type"], err["rowNumber"], err["fieldName"]) == ("storage-error", 2, "big")
+    assert "64-bit integer range" in err["message"] and 'declare the field "string"' in err["message"]
     assert not result.valid and result.artifacts == []
     as_text = load_table_schema({"fields": [{"name": "id", "type": "integer"}, {"name": "big", "type": "string"}]})
     kept = run_pipeline(src, as_text, tmp_path / "out2", salt=b"k")

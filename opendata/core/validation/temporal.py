@@ -13,7 +13,7 @@ import re
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from opendata.core.validation.types import Caster, Fast, _match, _try_cast
+from opendata.core.validation.types import OVERFLOW, Caster, Fast, _match, _try_cast
 
 _FIXED_DIRECTIVES = {"%Y": "[1-9][0-9]{3}", "%m": "[0-9]{2}", "%d": "[0-9]{2}", "%H": "[0-9]{2}",
                      "%M": "[0-9]{2}", "%S": "[0-9]{2}"}
@@ -76,7 +76,9 @@ class DateCaster(Caster):
         if self.spec.format == "default":
             typed = _try_cast(arr, pa.date32())  # Arrow: strict YYYY-MM-DD, real dates only
             if typed is not None:
-                return Fast(typed, pc.is_valid(arr))
+                # Arrow also reads year 0000, which Python (so frictionless) rejects: leave it to the reader
+                handled = pc.fill_null(pc.greater_equal(pc.year(typed), 1), False)
+                return Fast(pc.if_else(handled, typed, pa.scalar(None, pa.date32())), handled)
         fmt = "%Y-%m-%d" if self.spec.format == "default" else self.spec.format
         regex = _fixed_format_regex(fmt) if self.spec.format != "any" else None
         if regex is None or any(d in fmt for d in ("%H", "%M", "%S")):
@@ -102,9 +104,15 @@ class DatetimeCaster(Caster):
         ts, ok = _strptime_roundtrip(arr, self.spec.format, regex)
         return Fast(pc.cast(ts, pa.timestamp("us")), ok)
 
+    storage_note = ("outside the years 0001-9999 once converted to UTC, where no reader of the published files "
+                    "can represent it")
+
     def to_storage(self, value):
         if isinstance(value, dt.datetime) and value.tzinfo is not None:
-            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+            try:
+                value = value.astimezone(dt.UTC).replace(tzinfo=None)
+            except OverflowError:  # 0001-01-01T00:00:00+01:00 is year 0 in UTC
+                return OVERFLOW
         return value
 
     extra_type = pa.bool_()  # aware or naive: Python never finds an aware value equal to a naive one

@@ -11,14 +11,18 @@ Typed storage (the Arrow type of each schema type):
 - string, any: ``string``; integer: ``int64``; number: ``float64``; boolean: ``bool``;
   date: ``date32``; time: ``time64[us]``; datetime: ``timestamp[us]`` (aware values in UTC);
   year: ``int32``; yearmonth: ``string`` "YYYY-MM"; geopoint: ``struct<lon, lat: float64>``.
-- Integers beyond the int64 range (e.g. 30 digits) are valid, as in frictionless-py (Python
-  ints); their typed value is null and the validator reports a warning, the text is kept by the
-  canonical CSV. Numbers are doubles: exact for up to 15 significant digits, which the fast path
-  requires; longer ones are judged by frictionless and then rounded to the nearest double.
+- Values frictionless accepts but the typed storage cannot hold are ``OVERFLOW``: their typed
+  value is null and the validator reports a ``storage-error`` naming the cell (``storage_note``
+  says why). Integers beyond the int64 range (e.g. 30 digits); numbers whose magnitude a double
+  cannot hold (``1e309`` would become infinity, ``1e-400`` zero); aware datetimes that leave the
+  years 0001-9999 once converted to UTC (Python, pandas and frictionless could not read them).
+  Numbers are doubles: exact for up to 15 significant digits, which the fast path requires;
+  longer ones are judged by frictionless and then rounded to the nearest double.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -63,6 +67,7 @@ class Caster:
 
     exact = False  # True when ``fast`` decides every non-null cell (no fallback needed)
     has_fast = True  # False when every cell goes to frictionless' reader
+    storage_note = ""  # why a value ``to_storage`` calls OVERFLOW cannot be stored (storage-error note)
 
     def __init__(self, spec: FieldSpec, readers: CellReaders):
         self.spec = spec
@@ -134,6 +139,8 @@ class IntegerCaster(Caster):
         typed = pc.cast(pc.if_else(ok, work, pa.scalar(None, pa.string())), pa.int64())
         return Fast(typed, ok)
 
+    storage_note = 'beyond the 64-bit integer range of the typed outputs; declare the field "string" to keep every digit'
+
     def to_storage(self, value):
         if value is None:
             return None
@@ -162,7 +169,9 @@ class NumberCaster(Caster):
                 # finite, at most 15 characters (so 15 digits) and no subnormal: doubles then order
                 # and tell apart exactly what Decimal does; other cells go to frictionless' reader
                 ok = pc.and_(pc.is_finite(typed), pc.less_equal(pc.utf8_length(arr), 15))
-                ok = pc.and_(ok, pc.or_(pc.equal(typed, 0), pc.greater_equal(pc.abs(typed), 1e-300)))
+                # a zero only when the text is one: Arrow reads 1e-400 as 0.0 where Decimal keeps it
+                zero = pc.and_(pc.equal(typed, 0), pc.invert(_match(arr, "^[^eE]*[1-9]")))
+                ok = pc.and_(ok, pc.or_(zero, pc.greater_equal(pc.abs(typed), 1e-300)))
                 ok = pc.fill_null(ok, False)
                 return Fast(pc.if_else(ok, typed, pa.scalar(None, pa.float64())), ok)
         if processed:
@@ -184,12 +193,18 @@ class NumberCaster(Caster):
         typed = pc.cast(pc.if_else(ok, work, pa.scalar(None, pa.string())), pa.float64())
         return Fast(typed, ok)
 
+    storage_note = ("beyond the range of 64-bit floating point numbers (magnitudes from about 4.9e-324 to "
+                    '1.8e308); declare the field "string" to keep it as written')
+
     def to_storage(self, value):
         if value is None:
             return None
         if isinstance(value, Decimal) and value.is_nan():
             return float("nan")
-        return float(value)
+        out = float(value)
+        if isinstance(value, Decimal) and value.is_finite() and value and (out == 0 or math.isinf(out)):
+            return OVERFLOW  # 1e309 would be published as infinity, 1e-400 as zero
+        return out
 
     # a decimal a double cannot tell apart from its neighbours (more than 15 significant digits,
     # or 1e309 next to Infinity) keeps its exact text as a key part

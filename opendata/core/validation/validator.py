@@ -48,7 +48,7 @@ class TypedBatch:
     - ``row_numbers``: int64, the frictionless row number of each row.
     - ``errors``: a Table (``report.ERROR_TABLE_SCHEMA``: type, row_number, field_number,
       field_name, cell, note, row_index) with every row-level error of this batch.
-    - ``warnings``: messages about cells kept valid but stored specially (integers beyond int64).
+    - ``warnings``: messages about the batch that are not errors.
     - ``raw``: the RawBatch it came from (to render the ``cells`` of reported errors).
     """
 
@@ -176,16 +176,15 @@ class Validator:
                 hopeless = col.caster.hopeless(pc.if_else(todo, cand, _NULL_STR))
                 if hopeless is not None and hopeless.true_count:
                     todo = pc.and_(todo, pc.invert(hopeless))
-                overflow = 0
+                overflow = None
                 if todo.true_count:
                     typed, extra, type_err, fb_fail, overflow = _fallback(col, cand, todo, typed, extra)
                 else:
                     type_err = todo
                 if hopeless is not None and hopeless.true_count:
                     type_err = pc.or_(type_err, hopeless)
-                if overflow:
-                    warnings.append(f'field "{col.name}": {overflow} integer cell(s) beyond the 64-bit range are '
-                                    "valid but stored as null in typed outputs")
+                if overflow is not None:  # valid for frictionless, but the typed outputs would lose it
+                    add("storage-error", overflow, col, raw, col.caster.storage_note)
             if type_err is not None:
                 add("type-error", type_err, col, raw, f'type is "{col.spec.type}/{col.spec.format}"')
             if col.checker.required:
@@ -315,11 +314,11 @@ def _fallback(col: _Column, cand: pa.Array, todo: pa.Array, typed: pa.Array, ext
         flags = np.zeros(len(uniq), dtype=bool)
         flags[positions] = True
         fb_fail.append((note, pc.fill_null(pc.take(pa.array(flags), idx), False)))
-    overflow = 0
+    overflow = None
     if overflow_values:
         flags = np.zeros(len(uniq), dtype=bool)
         flags[list(overflow_values)] = True
-        overflow = pc.sum(pc.fill_null(pc.take(pa.array(flags), idx), False)).as_py()
+        overflow = pc.fill_null(pc.take(pa.array(flags), idx), False)
     return typed, extra, type_err, fb_fail, overflow
 
 

@@ -14,6 +14,9 @@ Documented differences and frictionless-py behaviours the corpus steers around:
   We report instead (aware values compared in UTC); the corpus avoids these crashes.
 - frictionless guesses the CSV dialect and which row is the header; the test fixes both (comma,
   header row 1) so both sides read the same cells.
+- ``storage-error`` is ours alone: a value frictionless accepts but the typed outputs cannot
+  hold (an integer beyond 64 bits, 1e309). The comparison leaves those out and checks that
+  frictionless found no error in the same cell.
 """
 
 from __future__ import annotations
@@ -64,6 +67,14 @@ def _our_errors(case, limits=None) -> set[tuple]:
     return {tuple(e) for e in report.flatten(KEYS)}
 
 
+def comparable(ours: set[tuple], theirs: set[tuple]) -> set[tuple]:
+    """Our errors without storage-errors, after checking frictionless accepted each of those cells."""
+    stored = {e for e in ours if e[0] == "storage-error"}
+    clash = {e for e in theirs if e[0] == "type-error" and ("storage-error", *e[1:]) in stored}
+    assert not clash, f"a storage-error in a cell frictionless refuses: {sorted(clash, key=str)}"
+    return ours - stored
+
+
 def test_corpus_covers_every_type_and_error(corpus, expected):
     types = Counter(f.get("type", "string") for c in corpus for f in c.descriptor["fields"])
     assert set(types) >= {"string", "integer", "number", "boolean", "date", "time", "datetime", "year",
@@ -78,7 +89,8 @@ def test_corpus_covers_every_type_and_error(corpus, expected):
 def test_same_errors_as_frictionless(corpus, expected, index):
     case = corpus[index]
     # every fifth case sends its keys through Parquet spills and DuckDB instead of Arrow
-    actual = _our_errors(case, ValidationLimits(key_flush_rows=1) if index % 5 == 0 else None)
+    actual = comparable(_our_errors(case, ValidationLimits(key_flush_rows=1) if index % 5 == 0 else None),
+                        expected[index])
     assert actual == expected[index], (
         f"{case.path.name}\nschema={case.descriptor}\n---\n{case.path.read_text()}\n"
         f"missing: {sorted(expected[index] - actual, key=str)}\nextra: {sorted(actual - expected[index], key=str)}"
@@ -89,4 +101,4 @@ def test_same_errors_as_frictionless(corpus, expected, index):
 def test_same_errors_through_the_production_reader(corpus, expected, index):
     case = corpus[index]
     report = validate_table(case.path, load_table_schema(case.descriptor), format="csv")
-    assert {tuple(e) for e in report.flatten(KEYS)} == expected[index]
+    assert comparable({tuple(e) for e in report.flatten(KEYS)}, expected[index]) == expected[index]
