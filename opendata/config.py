@@ -118,6 +118,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("OUTBOX_INTERVAL_SECONDS", 60, "Seconds between two runs of the server's notification worker "
             "(request deadlines, then the outbox); 0 turns it off (run `opendata requests sweep` and "
             "`opendata outbox send` from cron instead).", int),
+    Setting("READBACK_FRICTIONLESS_ROWS", 10_000, "Rows of a version's CSV that frictionless-py itself reads "
+            "before the version is published (0: all). pyarrow and pandas read every row, and every row is checked "
+            "with frictionless' rules by the vectorized validator; frictionless-py is ~20x slower, so it reads a "
+            "prefix.", int),
     Setting("SEARCH_PINYIN", True, "Let catalogue search read a Latin word that starts no indexed word as pinyin, "
             "full (caizheng) or initials (czys), and find the Chinese words of titles and keywords it spells.", _bool),
     Setting("SEARCH_SYNONYMS_FILE", "", "A file of search synonyms added to the built-in table "

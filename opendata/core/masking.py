@@ -24,6 +24,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from opendata.core.canonical import canonical_descriptor
 from opendata.core.errors import Problem, ValidationError
 from opendata.core.tableschema import FieldSpec, TableSchema
 
@@ -40,7 +41,8 @@ def published_schema(schema: TableSchema) -> dict[str, Any]:
 
     Dropped fields are removed; masked fields become strings without the constraints their
     masked values no longer meet. Keys over dropped or partially masked fields are removed
-    (hashing keeps distinct values distinct, so keys over hashed fields stay).
+    (hashing keeps distinct values distinct, so keys over hashed fields stay). Every field is
+    described in the form the writers wrote it (:func:`opendata.core.canonical.canonical_descriptor`).
     """
     descriptor = copy.deepcopy(dict(schema.descriptor))
     masks = {f.name: f.mask for f in schema.fields if f.mask}
@@ -79,7 +81,7 @@ def published_schema(schema: TableSchema) -> dict[str, Any]:
         descriptor["foreignKeys"] = [k for k in descriptor["foreignKeys"] if usable(k.get("fields", []))]
         if not descriptor["foreignKeys"]:
             del descriptor["foreignKeys"]
-    return descriptor
+    return canonical_descriptor(schema, descriptor)
 
 
 def _mask_note(method: str, first: int, last: int) -> str:

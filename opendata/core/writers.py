@@ -5,7 +5,8 @@ and size are computed from the bytes as they are written.
 
 Canonical CSV (RFC 4180): UTF-8 without BOM, LF line endings, ``,`` delimiter, header = the
 published field names. A cell is quoted only when it contains ``"``, ``,``, CR or LF (quotes
-doubled). Values are written in their Table Schema default form: integers as digits; numbers
+doubled). Values are written in their Table Schema default form: integers as digits (years as
+four); numbers
 as their source text when that is a plain decimal (exact, since Table Schema numbers are
 decimals), else in shortest round-trip form (``0.1``, ``1e+20``); booleans ``true``/``false``;
 dates ``YYYY-MM-DD``; times ``HH:MM:SS[.ffffff]``; datetimes ``YYYY-MM-DDTHH:MM:SS[.ffffff]``
@@ -181,6 +182,8 @@ def csv_cells(batch: pa.RecordBatch, fields: Sequence[FieldSpec],
         source = (source_text or {}).get(spec.name)
         if source is not None and spec.type == "number" and spec.mask is None and len(source) == len(col):
             text = _number_text(col, source)
+        elif spec.type == "year" and spec.mask is None:  # a year has four digits: 0999, not 999
+            text = pc.fill_null(pc.utf8_lpad(canonical_text(col), width=4, padding="0"), "")
         else:
             text = pc.fill_null(canonical_text(col), "")
         needs = None

@@ -20,7 +20,12 @@ from opendata.core.errors import ConflictError, NotFoundError
 from opendata.services.access import Viewer, system_viewer
 from opendata.services.audit import audit_record
 from opendata.services.profiles import prepare_profile
-from opendata.services.review_outputs import PreparedOutputs, prepare_outputs, replace_artifacts
+from opendata.services.review_outputs import (
+    PreparedOutputs,
+    check_files_read_back,
+    prepare_outputs,
+    replace_artifacts,
+)
 from opendata.services.rows import prepare_rows
 from opendata.services.runtime import Runtime
 from opendata.services.search import reindex_search
@@ -86,7 +91,9 @@ def _dataset_of(runtime: Runtime, version_id: int) -> int | None:
 
 def publish_prepared(*, runtime: Runtime, viewer: Viewer, version_id: int, prepared: PreparedOutputs | None,
                      note: str, before: Callable[[Session, Version], None] | None = None) -> None:
-    """In one transaction: ``before`` (re-checks), swap in the prepared outputs, publish, audit; then hooks."""
+    """Check the files read back; then in one transaction: ``before`` (re-checks), swap in the prepared
+    outputs, publish, audit; then hooks."""
+    check_files_read_back(runtime=runtime, version_id=version_id, prepared=prepared)
     with transaction(runtime.sessions) as session:
         version = session.get(Version, version_id)
         if before is not None:

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from opendata.core import vocab
+from opendata.core import lifecycle, vocab
 from opendata.core.errors import ConflictError
 from opendata.core.limits import IngestLimits
 from opendata.core.tableschema import load_table_schema
@@ -126,3 +126,26 @@ def replace_artifacts(session: Session, viewer: Viewer, version: Version, prepar
     audit_record(session=session, actor=viewer, action="version-reprocessed", target_type="version",
                  target_id=f"{version.dataset.identifier}/{version.number}",
                  before={"artifacts": before}, after={"artifacts": after, "x-mask": prepared.rules})
+
+
+def check_files_read_back(*, runtime: Runtime, version_id: int, prepared: PreparedOutputs | None) -> None:
+    """Refuse to publish files that pyarrow, pandas or frictionless cannot read back (ConflictError naming each)."""
+    from opendata.core.readback import PublishedFiles, check_readback
+
+    with runtime.sessions() as session:
+        version = session.get(Version, version_id)
+        lifecycle.check_transition(version.state, lifecycle.PUBLISHED)
+        paths = {a.kind: a.path for a in version.artifacts}
+        if prepared is not None:
+            paths.update({kind: rel for kind, (rel, _sha, _bytes) in prepared.artifacts.items()})
+        ref, rows = f"version {version.number} of {version.dataset.identifier}", version.row_count
+    missing = [kind for kind in ("parquet", "csv", "datapackage") if kind not in paths]
+    if missing:
+        raise ConflictError(f"{ref} cannot be published: it has no {', '.join(missing)} file")
+    files = PublishedFiles(parquet=runtime.artifacts.path(paths["parquet"]), csv=runtime.artifacts.path(paths["csv"]),
+                           datapackage=runtime.artifacts.path(paths["datapackage"]), row_count=rows)
+    problems = check_readback(files, frictionless_rows=runtime.config.READBACK_FRICTIONLESS_ROWS)
+    if problems:
+        raise ConflictError(f"{ref} cannot be published: its files do not read back ({problems[0].message})",
+                            problems=problems)
+

@@ -264,3 +264,36 @@ def test_the_trusted_publish_path_applies_mask_resolutions_too(catalog):
     assert publish_if_clean(runtime=rt, version_id=outcome.version_id, actor="tests") == "published version 1"
     text = _artifact_text(rt, outcome.version_id)
     assert text.splitlines()[0] == "id,name,amount" and not any(r["id_card"] in text for r in rows)
+
+
+def _swap_parquet_day(rt, version_id: int, day_index: int, days_since_epoch: int) -> None:
+    """Put a date of year 0 into a waiting version's Parquet, as a release before the date check let through."""
+    import pyarrow as pa
+
+    with transaction(rt.sessions) as session:
+        art = next(a for a in session.get(Version, version_id).artifacts if a.kind == "parquet")
+        table = pq.read_table(rt.artifacts.path(art.path))
+        days = table.column("day").cast(pa.int32()).to_pylist()
+        days[day_index] = days_since_epoch
+        table = table.set_column(table.schema.get_field_index("day"), "day", pa.array(days, pa.int32()).cast(pa.date32()))
+        tmp = rt.artifacts.new_workdir() / "bad.parquet"
+        pq.write_table(table, tmp)
+        art.path, art.sha256, art.bytes = rt.artifacts.adopt(tmp, suffix=".parquet")
+
+
+def test_a_version_whose_files_do_not_read_back_is_not_published(catalog):
+    from opendata.store.models import ChangeRecord
+
+    rt = catalog
+    outcome = ingest_rows(rt, "budget", generate_rows(5))
+    _swap_parquet_day(rt, outcome.version_id, 3, -719_893)  # 0000-01-01
+    _step(rt, "finpub", "submit", "budget")
+    _step(rt, "finrev1", "review", "budget")
+    with pytest.raises(ConflictError) as refused:
+        _step(rt, "finrev2", "approve", "budget")
+    message = str(refused.value)
+    assert "version 1 of budget cannot be published: its files do not read back" in message
+    assert 'to_pylist() fails in row 5 of field "day"' in message and "pandas" in message
+    assert _version(rt, "budget").state == "awaiting-review"
+    with rt.sessions() as session:
+        assert session.scalar(select(ChangeRecord.seq).where(ChangeRecord.action == "version-published")) is None

@@ -290,7 +290,7 @@ def _fallback(col: _Column, cand: pa.Array, todo: pa.Array, typed: pa.Array, ext
     values, bad, fails, extras = [], [], {}, []
     overflow_values = set()
     for i, text in enumerate(uniq.to_pylist()):
-        value, notes = col.readers.cell_reader(text)
+        value, notes = _read_cell(col.readers, text)
         extras.append(col.caster.extra_value(value))
         stored = col.caster.to_storage(value)
         if stored is OVERFLOW:
@@ -320,6 +320,21 @@ def _fallback(col: _Column, cand: pa.Array, todo: pa.Array, typed: pa.Array, ext
         flags[list(overflow_values)] = True
         overflow = pc.fill_null(pc.take(pa.array(flags), idx), False)
     return typed, extra, type_err, fb_fail, overflow
+
+
+def _read_cell(readers: CellReaders, text: str) -> tuple[object, dict | None]:
+    """frictionless' verdict on one cell; a value its constraint checks cannot compare is a constraint error.
+
+    frictionless raises instead of reporting for a few values (``sNaN`` against a numeric bound
+    raises decimal.InvalidOperation); such a cell is refused with a note, never a crash.
+    """
+    try:
+        return readers.cell_reader(text)
+    except (ArithmeticError, TypeError, ValueError) as exc:
+        value = readers.value_reader(text)
+        if value is None:
+            return None, {"type": "type is not readable"}
+        return None, {"constraints": f"the value cannot be compared with the field's constraints ({type(exc).__name__})"}
 
 
 def _keyable(key: list[pa.Array]) -> pa.Array:
