@@ -26,6 +26,7 @@ from opendata.core.rowquery import ColumnFilter, RowQueryEngine, RowQueryResult,
 from opendata.core.rowquery.cursor import decode_cursor
 from opendata.core.tableschema import load_table_schema
 from opendata.services.access import ANONYMOUS, Viewer, data_served_clause
+from opendata.services.published.schema import version_table_schema
 from opendata.services.runtime import Runtime
 from opendata.store.db import transaction
 from opendata.store.models import Artifact, Dataset, Version
@@ -48,8 +49,9 @@ def prepare_rows(*, runtime: Runtime, version_id: int) -> str | None:
             if "parquet" not in arts:
                 return None
             parquet = runtime.artifacts.path(arts["parquet"].path)
-            schema = load_table_schema(version.dataset.table_schema.descriptor,
-                                       name=version.dataset.table_schema.name)
+            # the version's own published schema: a reviewer may have dropped or masked columns
+            descriptor = version_table_schema(runtime.artifacts, version) or version.dataset.table_schema.descriptor
+            schema = load_table_schema(descriptor, name=version.dataset.table_schema.name)
         workdir = runtime.artifacts.new_workdir(prefix="rows-")
         try:
             # in a child with the ingest's memory limit: DuckDB sorting a large version must not grow the server

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from sqlalchemy import func, select
@@ -21,8 +21,10 @@ from sqlalchemy.orm import Session, selectinload
 from opendata.core import lifecycle, vocab
 from opendata.core.errors import Problem, ValidationError
 from opendata.services.access import ANONYMOUS, Viewer, latest_served_version
+from opendata.services.published.schema import dataset_table_schema
 from opendata.services.runtime import Runtime
 from opendata.services.search_loader import PARALLEL_FROM, docs_from_child
+from opendata.store.artifacts import LocalArtifactStore
 from opendata.store.models import ChangeRecord, Dataset, Organization, UsageDaily, Version
 from opendata.store.search import (  # noqa: F401  (FACETS, IDENTIFIER, SORTS, Clause: the search vocabulary)
     FACETS,
@@ -53,9 +55,9 @@ def search_index(runtime: Runtime) -> SqliteSearchIndex:
         synonyms=load_synonyms(runtime.config.SEARCH_SYNONYMS_FILE)))
 
 
-def _columns(ds: Dataset) -> list[str]:
-    out = []
-    for f in (ds.table_schema.descriptor or {}).get("fields", []):
+def _columns(ds: Dataset, store: LocalArtifactStore) -> list[str]:
+    out = []  # the published fields only: a column a reviewer dropped is not searchable
+    for f in dataset_table_schema(store, ds).get("fields", []):
         out.extend(str(f.get(k) or "") for k in ("name", "title", "description"))
     return [c for c in out if c]
 
@@ -84,11 +86,11 @@ def _words(ds: Dataset) -> list[str]:
     return [*(ds.keywords or []), *((theme.zh,) if theme else ()), ds.organization.name]
 
 
-def _doc(ds: Dataset, downloads: int) -> SearchDoc:
+def _doc(ds: Dataset, downloads: int, store: LocalArtifactStore) -> SearchDoc:
     return SearchDoc(
         id=ds.id, identifier=ds.identifier, title=ds.title, title_en=ds.title_en, words=_words(ds),
         description=" ".join(filter(None, [ds.description, ds.description_en, ds.identifier])),
-        keywords=list(ds.keywords or []), columns=_columns(ds), theme=ds.theme,
+        keywords=list(ds.keywords or []), columns=_columns(ds, store), theme=ds.theme,
         publisher=ds.organization.slug, frequency=ds.frequency, disclosure=ds.disclosure,
         formats=dataset_formats(ds), modified=ds.modified_at.timestamp(),
         listed=ds.state == lifecycle.DATASET_ACTIVE, downloads=downloads, publisher_name=ds.organization.name,
@@ -96,21 +98,21 @@ def _doc(ds: Dataset, downloads: int) -> SearchDoc:
         summary=json.dumps(dataset_summary(ds, ANONYMOUS), ensure_ascii=False))
 
 
-def _load_docs(session: Session, ids: Sequence[int]) -> list[SearchDoc]:
+def _load_docs(session: Session, ids: Sequence[int], store: LocalArtifactStore) -> list[SearchDoc]:
     stmt = select(Dataset).where(Dataset.id.in_(ids)).options(
         selectinload(Dataset.organization), selectinload(Dataset.table_schema),
         selectinload(Dataset.versions).selectinload(Version.artifacts))
     usage = (select(UsageDaily.dataset_id, func.sum(UsageDaily.downloads))
              .where(UsageDaily.dataset_id.in_(ids)).group_by(UsageDaily.dataset_id))
     downloads = dict(session.execute(usage).all())
-    return [_doc(ds, int(downloads.get(ds.id) or 0)) for ds in session.scalars(stmt)]
+    return [_doc(ds, int(downloads.get(ds.id) or 0), store) for ds in session.scalars(stmt)]
 
 
-def _all_docs(session: Session) -> Iterator[SearchDoc]:
+def _all_docs(session: Session, store: LocalArtifactStore) -> Iterator[SearchDoc]:
     """Every dataset's document, loaded a batch at a time so memory stays flat whatever the catalogue size."""
     ids = list(session.scalars(select(Dataset.id).order_by(Dataset.id)))
     for start in range(0, len(ids), LOAD_BATCH):
-        yield from _load_docs(session, ids[start:start + LOAD_BATCH])
+        yield from _load_docs(session, ids[start:start + LOAD_BATCH], store)
         session.expunge_all()
 
 
@@ -125,15 +127,17 @@ def catalogue_words(session: Session) -> set[str]:
 
 def _write(runtime: Runtime, index: SqliteSearchIndex, changed: list[int] | None, seq: int | None) -> int:
     """Re-index the ``changed`` datasets (None: rebuild everything); record ``seq`` as indexed."""
+    store = runtime.artifacts  # a published version's schema is read from its datapackage.json
     with runtime.sessions() as session:
         if changed is None:
             words = catalogue_words(session)
             large = session.scalar(select(func.count(Dataset.id))) >= PARALLEL_FROM
-            docs = _Counted(docs_from_child(dict(runtime.config.values), LOAD_BATCH, _load_docs) if large
-                            else _all_docs(session))
+            load = partial(_load_docs, store=store)  # picklable: the child gets the same store
+            docs = _Counted(docs_from_child(dict(runtime.config.values), LOAD_BATCH, load) if large
+                            else _all_docs(session, store))
             index.write(docs, replace_all=True, indexed_seq=seq, words=words)
             return docs.count
-        found = _load_docs(session, changed)
+        found = _load_docs(session, changed, store)
     index.write(found, remove=sorted(set(changed) - {d.id for d in found}), indexed_seq=seq)
     return len(found)
 

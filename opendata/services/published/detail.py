@@ -17,9 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from opendata.core import vocab
 from opendata.core.errors import NotFoundError
-from opendata.core.masking import published_schema
 from opendata.core.report import public_report
-from opendata.core.tableschema import load_table_schema
 from opendata.core.urls import SITE, Links
 from opendata.services.access import (
     ANONYMOUS,
@@ -30,12 +28,14 @@ from opendata.services.access import (
     latest_served_version,
 )
 from opendata.services.published.entries import contact_of, load_catalog_info, make_entry
+from opendata.services.published.schema import dataset_table_schema
 from opendata.services.runtime import Runtime
 from opendata.services.search import (
     dataset_summary,
 )
 from opendata.services.standards.datajson import schema_org_dataset
 from opendata.services.usage import usage_totals
+from opendata.store.artifacts import LocalArtifactStore
 from opendata.store.models import Artifact, Dataset, Version
 
 DOWNLOAD_KINDS = tuple(k.key for k in vocab.ARTIFACT_KINDS if k.download_suffix)  # csv, csv-excel, parquet
@@ -79,9 +79,9 @@ def version_dict(ds: Dataset, v: Version, viewer: Viewer, links: Links, *, full:
     return out
 
 
-def _schema_dict(ds: Dataset) -> dict[str, Any]:
+def _schema_dict(ds: Dataset, store: LocalArtifactStore) -> dict[str, Any]:
     """The published Table Schema (dropped fields left out, masked ones as strings)."""
-    descriptor = published_schema(load_table_schema(ds.table_schema.descriptor, name=ds.table_schema.name))
+    descriptor = dataset_table_schema(store, ds)
     fields = [{k: f[k] for k in ("name", "type", "format", "title", "description", "constraints", "example", "unit")
                if k in f} for f in descriptor.get("fields", [])]
     return {"name": ds.table_schema.name, "fields": fields, "primary_key": descriptor.get("primaryKey")}
@@ -91,7 +91,8 @@ def dataset_detail(*, runtime: Runtime, identifier: str, viewer: Viewer = ANONYM
                    pending_usage: tuple[int, int] = (0, 0)) -> dict[str, Any]:
     """All metadata of a dataset with Chinese vocabulary names, schema, versions, files and usage."""
     with runtime.sessions() as session:
-        return _detail(session, _get_dataset(session, identifier, viewer), viewer, links, pending_usage)
+        return _detail(session, runtime.artifacts, _get_dataset(session, identifier, viewer), viewer, links,
+                       pending_usage)
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def dataset_view(*, runtime: Runtime, identifier: str, viewer: Viewer, links: Li
     catalogue entry for the viewer, and the schema.org document anyone may fetch (absolute ``links``)."""
     with runtime.sessions() as session:
         ds = _get_dataset(session, identifier, viewer)
-        detail = _detail(session, ds, viewer, SITE, (0, 0))
+        detail = _detail(session, runtime.artifacts, ds, viewer, SITE, (0, 0))
         entry = make_entry(viewer, ds, links)
         jsonld = None
         if can_see_dataset(ANONYMOUS, ds):
@@ -118,7 +119,7 @@ def dataset_view(*, runtime: Runtime, identifier: str, viewer: Viewer, links: Li
         return DatasetView(detail, entry.issued, entry.modified, jsonld)
 
 
-def _detail(session: Session, ds: Dataset, viewer: Viewer, links: Links,
+def _detail(session: Session, store: LocalArtifactStore, ds: Dataset, viewer: Viewer, links: Links,
             pending_usage: tuple[int, int]) -> dict[str, Any]:
     out = dataset_summary(ds, viewer)
     law = vocab.DISCLOSURE_LAW_NAMES.get(ds.disclosure)
@@ -129,7 +130,7 @@ def _detail(session: Session, ds: Dataset, viewer: Viewer, links: Links,
         "temporal": {"start": ds.temporal_start.isoformat() if ds.temporal_start else None,
                      "end": ds.temporal_end.isoformat() if ds.temporal_end else None},
         "spatial": ds.spatial, "contact": contact_of(ds),
-        "schema": _schema_dict(ds),
+        "schema": _schema_dict(ds, store),
     })
     visible = sorted((v for v in ds.versions if can_see_version(viewer, v)), key=lambda v: -v.number)
     out["versions"] = [version_dict(ds, v, viewer, links) for v in visible]

@@ -18,6 +18,7 @@ from opendata.core.errors import NotFoundError
 from opendata.core.urls import Links
 from opendata.services.access import Viewer
 from opendata.services.published.entries import DatasetEntry, get_entry
+from opendata.services.published.schema import dataset_table_schema, version_table_schema
 from opendata.store.artifacts import LocalArtifactStore
 
 _RESOURCE = {
@@ -31,13 +32,8 @@ PROFILE = "data-package"
 
 def published_table_schema(entry: DatasetEntry, store: LocalArtifactStore) -> dict[str, Any]:
     """The Table Schema of the served version's files (from its datapackage.json artifact)."""
-    art = entry.artifact("datapackage")
-    if art is not None and store.exists(art.path):
-        descriptor = json.loads(store.path(art.path).read_text(encoding="utf-8"))
-        for resource in descriptor.get("resources", []):
-            if resource.get("name") == "data" and isinstance(resource.get("schema"), dict):
-                return resource["schema"]
-    return dict(entry.dataset.table_schema.descriptor)
+    schema = version_table_schema(store, entry.version) if entry.version is not None else None
+    return schema if schema is not None else dataset_table_schema(store, entry.dataset)
 
 
 def package_descriptor(entry: DatasetEntry, schema: dict[str, Any], paths: dict[str, str],

@@ -143,3 +143,32 @@ def test_closing_a_published_dataset_stops_its_data_everywhere(client, runtime, 
         assert r.status_code == 404 and b"QMARKQ" not in r.get_data(), path
     archives = client.get("/bulk.json").json["archives"]
     assert all("budget" not in a["datasets"] for a in archives)
+
+
+def test_a_column_dropped_in_review_is_gone_from_every_schema_view(client, runtime, tokens):
+    ingest_rows(runtime, "payees", person_rows(10))
+    path = f"{BASE}/datasets/payees/versions/1"
+    client.post(f"{path}/steps", json={"step": "submit"}, headers=tokens["finpub"])
+    r = client.post(f"{path}/findings", headers=tokens["finrev1"],
+                    json={"field": "id_card", "kind": "id-number", "action": "drop"})
+    assert r.status_code == 200 and r.json["unresolved"] == 0
+    assert client.post(f"{path}/steps", json={"step": "review"}, headers=tokens["finrev1"]).status_code == 200
+    assert client.post(f"{path}/steps", json={"step": "approve"}, headers=tokens["finrev2"]).status_code == 200
+
+    detail = client.get("/api/v1/datasets/payees").json
+    assert [f["name"] for f in detail["schema"]["fields"]] == ["id", "name", "amount"]
+    package = client.get("/api/v1/datasets/payees/datapackage.json").json
+    assert [f["name"] for f in package["resources"][0]["schema"]["fields"]] == ["id", "name", "amount"]
+    rows = client.get("/api/3/action/datastore_search?resource_id=payees-csv").json["result"]
+    assert "id_card" not in {f["id"] for f in rows["fields"]}
+    views = ["/api/v1/datasets/payees", "/datasets/payees", "/api/v1/datasets/payees/datapackage.json",
+             "/datasets/payees/datapackage.json", "/api/3/action/package_show?id=payees",
+             "/api/3/action/datastore_search?resource_id=payees-csv", "/data.json", "/catalog.jsonld",
+             "/catalog.ttl", "/datasets/payees.jsonld"]
+    for view in views:
+        r = client.get(view)
+        assert r.status_code == 200, view
+        body = r.get_data(as_text=True)
+        assert "id_card" not in body and "身份证号" not in body, view
+    assert client.get("/api/v1/datasets?q=身份证号").json["total"] == 0  # nor found by the dropped column's title
+    assert client.get("/api/v1/datasets?q=补助对象名单").json["total"] == 1
