@@ -36,9 +36,10 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     check_search_settings(runtime)  # a bad synonym file stops the server here, not at its first search
 
     from opendata import web
-    from opendata.api import auth, docs_ui, errors, html, jsonguard, ratelimit, security
+    from opendata.api import arguments, auth, docs_ui, errors, html, jsonguard, ratelimit, security
 
     api = Api(app)
+    arguments.init_app(app, api)  # before any route: path integers beyond 64 bits match none
     errors.init_app(app)
     security.init_app(app)
     ratelimit.init_app(app, config)  # before auth, so requests with a bad token are counted too

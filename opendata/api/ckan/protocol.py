@@ -64,7 +64,11 @@ class CkanSearchQueryError(CkanError):
 
 
 # -- parameters, checked as CKAN's validators do ----------------------------------------------
-def param_int(data: dict[str, Any], key: str, default: int, *, low: int = 0, high: int | None = None) -> int:
+INT64_MAX = 2**63 - 1  # what the database and DuckDB hold; larger offsets would overflow there
+
+
+def param_int(data: dict[str, Any], key: str, default: int, *, low: int = 0, high: int = INT64_MAX) -> int:
+    """An integer argument between ``low`` and ``high`` (the 64-bit range by default), else a Validation Error."""
     raw = data.get(key, default)
     if raw is None or raw == "":
         return default
@@ -72,8 +76,8 @@ def param_int(data: dict[str, Any], key: str, default: int, *, low: int = 0, hig
         value = int(str(raw).strip())
     except ValueError:
         raise CkanValidationError({key: ["Invalid integer"]}) from None
-    if value < low or (high is not None and value > high):
-        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+    if value < low or value > high:
+        bound = f"at least {low}" if value < low and high == INT64_MAX else f"between {low} and {high}"
         raise CkanValidationError({key: [f"Must be {bound}"]})
     return value
 

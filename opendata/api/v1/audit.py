@@ -8,6 +8,7 @@ from flask import Response, stream_with_context
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
+from opendata.api.arguments import ArgumentsSchema
 from opendata.api.auth import require_admin
 from opendata.api.v1.common import BEARER, make_blueprint, runtime
 from opendata.services.audit import (
@@ -41,7 +42,7 @@ class AuditPageSchema(Schema):
     next_after_seq = fields.Integer(allow_none=True, metadata={"description": "pass as after_seq for the next page"})
 
 
-class AuditQueryArgsSchema(Schema):
+class AuditQueryArgsSchema(ArgumentsSchema):
     actor = fields.String()
     action = fields.String()
     target_type = fields.String()

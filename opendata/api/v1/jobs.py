@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
+from opendata.api.arguments import ArgumentsSchema
 from opendata.api.auth import require_authenticated
 from opendata.api.v1.common import BEARER, job_url, make_blueprint, runtime
 from opendata.core.urls import SITE
@@ -49,7 +50,7 @@ class JobSchema(Schema):
     version = fields.Nested(JobVersionSchema, allow_none=True)
 
 
-class JobListQueryArgsSchema(Schema):
+class JobListQueryArgsSchema(ArgumentsSchema):
     dataset = fields.String(validate=validate.Length(1, 200), metadata={"description": "a dataset's id"})
     state = fields.String(validate=validate.OneOf(JOB_STATES))
     mine = fields.Boolean(load_default=False, metadata={"description": "only the jobs you submitted"})

@@ -7,6 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
+from opendata.api.arguments import ArgumentsSchema
 from opendata.api.auth import require_admin, require_authenticated
 from opendata.services import review, review_cases
 from opendata.services.review import MASK_METHODS, RESOLUTION_ACTIONS
@@ -21,7 +22,7 @@ def _runtime():
     return current_app.extensions["opendata"]
 
 
-class _Strict(Schema):
+class _Strict(ArgumentsSchema):
     class Meta:
         unknown = RAISE
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from opendata.api.arguments import ArgumentsSchema
 from opendata.core import vocab
 from opendata.core.rowquery import DEFAULT_LIMIT, FORMATS, MAX_LIMIT
 from opendata.services.search import SORTS
@@ -114,7 +115,7 @@ class OrganizationDetailSchema(OrganizationSchema):
 
 
 # -- datasets -------------------------------------------------------------------------------------
-class DatasetSearchQueryArgsSchema(ma.Schema):
+class DatasetSearchQueryArgsSchema(ArgumentsSchema):
     """Search text, facet filters (repeat a parameter or separate values with commas), sort and page."""
 
     q = fields.String(metadata={"description": "words in title, description, keywords or column names"})
@@ -298,7 +299,7 @@ class DatasetDetailSchema(DatasetSummarySchema):
 
 
 # -- rows, changes --------------------------------------------------------------------------------
-class RowsQueryArgsSchema(ma.Schema):
+class RowsQueryArgsSchema(ArgumentsSchema):
     """Row-query parameters; any other parameter is a filter ``column=value`` or ``column__op=value``.
 
     This schema documents the parameters; their rules and bounds are core's (opendata.core.rowquery),
@@ -343,7 +344,7 @@ class RowsPageSchema(ma.Schema):
     rows = fields.List(fields.Dict())
 
 
-class ChangesQueryArgsSchema(ma.Schema):
+class ChangesQueryArgsSchema(ArgumentsSchema):
     since = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62),
                            metadata={"description": "sequence number of the last change already seen"})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
@@ -367,5 +368,5 @@ class ChangesSchema(ma.Schema):
     more = fields.Boolean()
 
 
-class FeedQueryArgsSchema(ma.Schema):
+class FeedQueryArgsSchema(ArgumentsSchema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))

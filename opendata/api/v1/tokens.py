@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
+from opendata.api.arguments import ArgumentsSchema
 from opendata.api.auth import require_authenticated
 from opendata.api.v1.common import BEARER, make_blueprint, runtime
 from opendata.services.tokens import SCOPES, token_create, token_list, token_revoke, token_snapshot
@@ -32,13 +33,13 @@ class CreatedTokenSchema(TokenSchema):
     token = fields.String(metadata={"description": "the token itself: shown this once, never again"})
 
 
-class TokenCreateSchema(Schema):
+class TokenCreateSchema(ArgumentsSchema):
     name = fields.String(required=True, validate=validate.Length(1, 100))
     scopes = fields.List(fields.String(validate=validate.OneOf(SCOPES)), load_default=["read"])
     lifetime_days = fields.Integer(load_default=None, validate=validate.Range(min=1))
 
 
-class TokenListQueryArgsSchema(Schema):
+class TokenListQueryArgsSchema(ArgumentsSchema):
     include_inactive = fields.Boolean(load_default=False)
 
 

@@ -71,3 +71,13 @@ def test_odd_catalogue_pages_are_client_errors(client, page):
     r = client.get("/catalog.ttl", query_string={"page": page})
     assert r.status_code in (400, 404)
     assert set(r.get_json()) == {"code", "status", "message", "errors"}
+
+
+@pytest.mark.parametrize("action,key", [("package_list", "offset"), ("package_list", "limit"),
+                                        ("organization_list", "offset"), ("datastore_search", "offset"),
+                                        ("package_search", "facet.mincount"), ("group_list", "offset")])
+@pytest.mark.parametrize("value", [2**63, 10**30])
+def test_integers_beyond_64_bits_are_validation_errors(client, action, key, value):
+    body = _check(client.get(f"/api/3/action/{action}", query_string={key: str(value), "resource_id": "budget-csv"}))
+    assert body["success"] is False and body["error"]["__type"] == "Validation Error"
+    assert key in body["error"]

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
+from opendata.api.arguments import ArgumentsSchema
 from opendata.api.auth import require_admin
 from opendata.api.v1.common import BEARER, make_blueprint, runtime
 from opendata.core.errors import ValidationError
@@ -32,7 +33,7 @@ class GrantSchema(Schema):
                                                             "the grant reaches the others through row queries"})
 
 
-class GrantCreateSchema(Schema):
+class GrantCreateSchema(ArgumentsSchema):
     user = fields.String(metadata={"description": "username of the requester (or give organization)"})
     organization = fields.String(metadata={"description": "organization id (slug) of the requester"})
     purpose = fields.String(required=True, validate=validate.Length(1, 2000))
@@ -40,7 +41,7 @@ class GrantCreateSchema(Schema):
     days = fields.Integer(validate=validate.Range(1, 3660), metadata={"description": "instead of expires_at"})
 
 
-class GrantListQueryArgsSchema(Schema):
+class GrantListQueryArgsSchema(ArgumentsSchema):
     active_only = fields.Boolean(load_default=False)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from marshmallow import RAISE, Schema, fields
 
+from opendata.api.arguments import ArgumentsSchema
 from opendata.api.auth import require_scope
 from opendata.api.v1.common import BEARER, make_blueprint, runtime
 from opendata.core.urls import SITE
@@ -17,7 +18,7 @@ from opendata.services.registry import register_dataset, register_schema, update
 blp = make_blueprint("registry", "Register and update datasets and Table Schemas (publishers, administrators).")
 
 
-class ContactWriteSchema(Schema):
+class ContactWriteSchema(ArgumentsSchema):
     class Meta:
         unknown = RAISE
 
@@ -28,7 +29,7 @@ class ContactWriteSchema(Schema):
     url = fields.String()
 
 
-class TemporalWriteSchema(Schema):
+class TemporalWriteSchema(ArgumentsSchema):
     class Meta:
         unknown = RAISE
 
@@ -36,7 +37,7 @@ class TemporalWriteSchema(Schema):
     end = fields.String(metadata={"description": "YYYY-MM-DD"})
 
 
-class DatasetWriteSchema(Schema):
+class DatasetWriteSchema(ArgumentsSchema):
     """Catalogue metadata, as in catalog.yaml; the same rules apply (docs/catalog.md)."""
 
     class Meta:
@@ -71,7 +72,7 @@ class RegisteredDatasetSchema(DatasetWriteSchema):
     """A dataset's catalogue metadata."""
 
 
-class SchemaRegisterSchema(Schema):
+class SchemaRegisterSchema(ArgumentsSchema):
     class Meta:
         unknown = RAISE
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import request
 from flask.views import MethodView
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
+from opendata.api.arguments import ArgumentsSchema
 from opendata.api.auth import require_scope
 from opendata.api.v1.common import BEARER, make_blueprint, runtime
 from opendata.api.v1.jobs import JobSchema, with_links
@@ -16,7 +17,7 @@ blp = make_blueprint("uploads", "Upload versions and follow their ingest jobs.")
 MAX_KEY = 255
 
 
-class UploadQueryArgsSchema(Schema):
+class UploadQueryArgsSchema(ArgumentsSchema):
     filename = fields.String(validate=validate.Length(1, 200),
                              metadata={"description": "name of the uploaded file (its extension helps sniffing)"})
     sheet = fields.String(validate=validate.Length(1, 200), metadata={"description": "sheet of an XLSX/XLS file"})

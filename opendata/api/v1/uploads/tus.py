@@ -14,6 +14,7 @@ from email.utils import format_datetime
 from flask import Response, request
 from flask.views import MethodView
 
+from opendata.api.arguments import INT64_MAX
 from opendata.api.auth import require_scope
 from opendata.api.errors import TusVersionError
 from opendata.api.urls import links
@@ -75,7 +76,8 @@ class TusUploads(MethodView):
 
     @blp.response(201)
     @blp.doc(security=BEARER, parameters=[
-        {"in": "header", "name": "Upload-Length", "required": True, "schema": {"type": "integer"}},
+        {"in": "header", "name": "Upload-Length", "required": True,
+         "schema": {"type": "integer", "format": "int64", "minimum": 1, "maximum": INT64_MAX}},
         {"in": "header", "name": "Upload-Metadata", "schema": {"type": "string"},
          "description": "filename <base64>, sheet <base64>"},
         {"in": "header", "name": "Tus-Resumable", "required": True, "schema": {"type": "string", "enum": ["1.0.0"]}}])
