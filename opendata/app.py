@@ -27,6 +27,9 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         OPENAPI_JSON_PATH="v1/openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL="/api/static/swagger-ui/",
+        # the paths hold /api/v1 already: the server is the site's root, so tools that join a
+        # server URL and a path (Schemathesis, openapi-generator, Swagger UI) do not double it
+        API_SPEC_OPTIONS={"servers": [{"url": "/", "description": "this site (every path starts with /api/)"}]},
         JSON_SORT_KEYS=False,
         MAX_CONTENT_LENGTH=config.MAX_UPLOAD_BYTES,
     )

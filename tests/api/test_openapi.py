@@ -28,6 +28,18 @@ def test_every_read_endpoint_is_documented_with_a_summary(client):
     assert error["properties"]["status"]["type"] == "integer"
 
 
+def test_the_server_url_joined_with_each_path_names_the_endpoint_once(client):
+    from urllib.parse import urljoin
+
+    doc = client.get("/api/v1/openapi.json").json
+    (server,) = doc["servers"]
+    base = urljoin("http://testserver/api/v1/openapi.json", server["url"])  # relative to the document
+    for path in doc["paths"]:
+        url = base.rstrip("/") + path
+        assert url.startswith("http://testserver/api/") and "/api/v1/api/" not in url, url
+    assert client.get(base.rstrip("/") + "/api/v1/organizations").status_code == 200
+
+
 def test_docs_page_is_served(client):
     assert client.get("/api/docs").status_code == 200
 
