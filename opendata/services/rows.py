@@ -121,10 +121,12 @@ _STATEMENTS: dict[Viewer, Any] = {}  # built once per kind of caller: statement 
 
 
 def query_rows(*, runtime: Runtime, identifier: str, args: Mapping[str, Any], number: int | None = None,
-               viewer: Viewer = ANONYMOUS, column_filters: Sequence[ColumnFilter] = ()) -> tuple[int, RowQueryResult]:
+               viewer: Viewer = ANONYMOUS, column_filters: Sequence[ColumnFilter] = (),
+               row_id: str | None = None) -> tuple[int, RowQueryResult]:
     """Answer a row query on a dataset's latest served version (or version ``number``).
 
-    ``column_filters`` are filters whose column names must not be read as query parameters (CKAN's).
+    ``column_filters`` are filters whose column names must not be read as query parameters (CKAN's);
+    ``row_id`` adds each row's 1-based number as a column of that name (CKAN's ``_id``).
 
     Returns (dataset id, result). A dataset or version whose data the viewer may not receive is
     NotFoundError, exactly like a missing one; a ``next`` cursor must pin a version of this dataset
@@ -159,7 +161,7 @@ def query_rows(*, runtime: Runtime, identifier: str, args: Mapping[str, Any], nu
     if not prepared:
         prepare_rows(runtime=runtime, version_id=version_id)
     result = engine.query(str(version_id), args, scope=identifier, column_filters=column_filters, cursor=payload,
-                          withheld=withheld)
+                          withheld=withheld, row_id=row_id)
     return _dataset_pk(runtime, version_id), result
 
 

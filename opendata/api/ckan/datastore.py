@@ -5,7 +5,8 @@ CKAN's parameters become the row engine's: ``filters`` {col: value | [values]} �
 name works (``q``, ``limit``, ``amount__gt``); ``q`` text → ``q``, ``q`` {col: text} → a ``contains``
 column filter; ``sort`` "a asc, b desc" or ["a asc", "b desc"] → ``a,-b``; ``fields``, ``limit``
 (capped at the engine's maximum), ``offset``, ``include_total``. An unknown column is CKAN's
-Validation Error ``field "x" not in table``.
+Validation Error ``field "x" not in table``. Every row has CKAN's ``_id``, its 1-based number in
+the version (primary-key order), first among the fields; it can be selected, sorted and filtered.
 Field types are CKAN's datastore types derived from the published Table Schema.
 """
 
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 CKAN_TYPES = {"integer": "int", "number": "numeric", "string": "text", "boolean": "bool", "date": "date",
               "datetime": "timestamp", "time": "time", "year": "int"}
 DEFAULT_LIMIT = 100
+ROW_ID = "_id"  # CKAN's row number: the first field of every resource, sortable and filterable
 
 
 def _as_json(data: dict[str, Any], key: str) -> Any:
@@ -67,7 +69,7 @@ def _engine_args(data: dict[str, Any], limit: int, offset: int, include_total: b
     if isinstance(fields, list):
         fields = ",".join(str(f) for f in fields)
     if fields:
-        args.append(("fields", ",".join(f.strip() for f in str(fields).split(",") if f.strip() != "_id")))
+        args.append(("fields", ",".join(f.strip() for f in str(fields).split(",") if f.strip())))
     keys = _sort_keys(_as_json(data, "sort"))
     if keys:
         args.append(("sort", ",".join(keys)))
@@ -153,12 +155,13 @@ def datastore_search(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         if entry.distribution(_kind) is None:
             raise CkanNotFound(f"Resource \"{rid}\" was not found.")
         schema = published_table_schema(entry, ctx.runtime.artifacts)
-    types = {f["name"]: CKAN_TYPES.get(f.get("type", "string"), "text") for f in schema.get("fields", [])}
+    types = {ROW_ID: "int"} | {f["name"]: CKAN_TYPES.get(f.get("type", "string"), "text")
+                               for f in schema.get("fields", [])}
     args = _engine_args(data, limit or 1, offset, include_total)  # limit 0: CKAN answers fields and total only
     column_filters = _column_filters(data, types)
     try:
         _pk, result = query_rows(runtime=ctx.runtime, identifier=identifier, args=_Multi(args), viewer=ctx.viewer,
-                                 column_filters=column_filters)
+                                 column_filters=column_filters, row_id=ROW_ID)
     except NotFoundError:
         raise CkanNotFound(f"Resource \"{rid}\" was not found.") from None
     except ValidationError as exc:

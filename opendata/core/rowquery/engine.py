@@ -29,7 +29,7 @@ from opendata.core.rowquery.params import (
     parse_query,
     query_pairs,
 )
-from opendata.core.rowquery.prepare import read_meta
+from opendata.core.rowquery.prepare import RID, read_meta
 from opendata.core.rowquery.render import render
 from opendata.core.rowquery.withhold import withhold
 
@@ -65,6 +65,20 @@ class _Version:
     lock: threading.Lock = field(default_factory=threading.Lock)
     inflight: int = 0
     evicted: bool = False
+    row_id_views: dict[str, tuple[dict[str, Any], dict[str, str]]] = field(default_factory=dict)
+
+    def with_row_id(self, name: str | None) -> tuple[dict[str, Any], dict[str, str]]:
+        """The version's columns and types, plus a virtual 1-based row-number column ``name`` if asked."""
+        if name is None or name in self.types:
+            return self.meta, self.types
+        with self.lock:
+            cached = self.row_id_views.get(name)
+            if cached is None:
+                column = {"name": name, "type": "BIGINT", "schema_type": "integer", "nulls": 0}
+                meta = {**self.meta, "columns": [column, *self.meta["columns"]], "row_id": name,
+                        "virtual": {name: f"({RID} + 1)"}}
+                cached = self.row_id_views[name] = (meta, {name: "BIGINT", **self.types})
+            return cached
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         cur = getattr(self.local, "cursor", None)
@@ -120,13 +134,16 @@ class RowQueryEngine:
 
     def query(self, version_id: str, args: Mapping[str, Any], *, scope: str | None = None,
               column_filters: Sequence[ColumnFilter] = (), cursor: dict[str, Any] | None = None,
-              withheld: frozenset[str] = frozenset()) -> RowQueryResult:
+              withheld: frozenset[str] = frozenset(), row_id: str | None = None) -> RowQueryResult:
         """Answer query-string ``args`` (and ``column_filters``) against a version (a ``next`` cursor pins its own).
 
         ``cursor`` is the ``next`` token already decoded by a caller that had to read it first (to check
         which version it pins); it is then not decoded again. ``withheld``: columns the caller may not
         read (a partial access grant): left out of the answer, and a query that filters, sorts, groups
         or searches by them is refused (ColumnsWithheldError), since its answer would tell their values.
+        ``row_id`` names a column to add holding each row's number in the version (1-based, the stable
+        row-id order), which may be selected, sorted and filtered like any other (CKAN's ``_id``); a real
+        column of that name wins.
         """
         started = time.perf_counter()
         pairs = query_pairs(args)
@@ -140,16 +157,17 @@ class RowQueryEngine:
                 raise NotFoundError(f"version '{pinned}' of this cursor is no longer published",
                                     problems=[Problem("not-found", "start again without 'next'", path="next")])
             version_id = pinned
-        cache_key = (version_id, scope, tuple(sorted(pairs)), tuple(column_filters), tuple(sorted(withheld)))
+        cache_key = (version_id, scope, tuple(sorted(pairs)), tuple(column_filters), tuple(sorted(withheld)), row_id)
         hit = self._results.get(cache_key)
         if hit is not None:
             return _replace(hit, cached=True, elapsed_ms=(time.perf_counter() - started) * 1000)
         version = self._acquire(version_id)
         try:
-            query = parse_query(args, version.types, column_filters)
+            meta, types = version.with_row_id(row_id)
+            query = parse_query(args, types, column_filters)
             if withheld:
-                query = withhold(query, withheld, version.types, version.meta["primary_key"])
-            result = self._run(version, query, payload, scope, started)
+                query = withhold(query, withheld, types, meta["primary_key"])
+            result = self._run(version, meta, types, query, payload, scope, started)
         finally:
             self._release(version)
         if len(result.body) <= self._max_cached_body:
@@ -182,9 +200,8 @@ class RowQueryEngine:
             self._versions.clear()
 
     # -- running ---------------------------------------------------------------------------------
-    def _run(self, version: _Version, query: RowQuery, payload: dict[str, Any] | None,
-             scope: str | None, started: float) -> RowQueryResult:
-        meta = version.meta
+    def _run(self, version: _Version, meta: dict[str, Any], types: dict[str, str], query: RowQuery,
+             payload: dict[str, Any] | None, scope: str | None, started: float) -> RowQueryResult:
         digest = query_digest([[(f.column, f.op, f.value) for f in query.filters], query.q,
                                [(k.column, k.desc) for k in query.sort]])
         table = None
@@ -195,9 +212,9 @@ class RowQueryEngine:
                 rows = self._execute(version, plan.sql, plan.params)
         else:
             after, after_rid = None, None
-            sort = sqlgen.effective_sort(query, meta["primary_key"])
+            sort = sqlgen.effective_sort(query, meta["primary_key"], meta.get("row_id"))
             if payload is not None:
-                after, after_rid = self._cursor_position(version, payload, digest, sort)
+                after, after_rid = self._cursor_position(types, payload, digest, sort)
             plan = sqlgen.rows_plan(query, meta, after=after, after_rid=after_rid)
             if query.format == "parquet":
                 table = self._execute(version, plan.sql, plan.params, arrow=True)
@@ -221,7 +238,7 @@ class RowQueryEngine:
         else:
             rows = [r[:width] for r in rows[: query.limit]]
         n_rows = table.num_rows if table is not None else len(rows)
-        total, exact = self._total(version, query, n_rows, has_more, payload is not None)
+        total, exact = self._total(version, meta, query, n_rows, has_more, payload is not None)
         fields = [{"name": c, "type": _output_type(meta, query, c)} for c in plan.columns]
         envelope = {"version": version.version_id, "fields": fields, "total": total, "total_exact": exact,
                     "next": next_cursor, "limit": query.limit, "offset": query.offset}
@@ -230,7 +247,7 @@ class RowQueryEngine:
                               tuple(tuple(r) for r in rows), total, exact, next_cursor, query.limit,
                               query.offset, (time.perf_counter() - started) * 1000)
 
-    def _cursor_position(self, version: _Version, payload: dict[str, Any], digest: str,
+    def _cursor_position(self, types: Mapping[str, str], payload: dict[str, Any], digest: str,
                          sort: tuple) -> tuple[list[Any], int]:
         if payload.get("h") != digest:
             raise _invalid_cursor("was made for different filters or sort; repeat them unchanged")
@@ -238,7 +255,7 @@ class RowQueryEngine:
         if not isinstance(texts, list) or len(texts) != len(sort) or not isinstance(rid, int):
             raise _invalid_cursor("is damaged")
         try:
-            values = [None if t is None else _cursor_converter(version.types[k.column])(t)
+            values = [None if t is None else _cursor_converter(types[k.column])(t)
                       for k, t in zip(sort, texts, strict=True)]
         except (ValueError, TypeError, KeyError):
             raise _invalid_cursor("is damaged") from None
@@ -265,7 +282,7 @@ class RowQueryEngine:
                 raise ValidationError("the query cannot be answered",
                                       problems=[Problem("invalid-query", message)]) from None
 
-    def _total(self, version: _Version, query: RowQuery, n_rows: int, has_more: bool,
+    def _total(self, version: _Version, meta: Mapping[str, Any], query: RowQuery, n_rows: int, has_more: bool,
                keyset: bool) -> tuple[int | None, bool]:
         if not query.include_total:
             return None, False
@@ -280,7 +297,7 @@ class RowQueryEngine:
                                                  query.q, query.group_by]))
         count = self._counts.get(key)
         if count is None:
-            plan = sqlgen.count_plan(query, version.meta)
+            plan = sqlgen.count_plan(query, meta)
             try:
                 count = self._execute(version, plan.sql, plan.params)[0][0]
             except QueryTimeoutError:  # the page was answered; give a lower bound, not an error

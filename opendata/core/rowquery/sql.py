@@ -28,6 +28,16 @@ class Plan:
     keys: list[str]  # hidden trailing columns: sort keys, then the row id (rows only)
 
 
+def column_sql(name: str, meta: Mapping[str, Any]) -> str:
+    """A column in SQL: its quoted name, or the expression of a virtual column (the 1-based row id)."""
+    return (meta.get("virtual") or {}).get(name) or quote_ident(name)
+
+
+def _select_sql(name: str, meta: Mapping[str, Any]) -> str:
+    expr = column_sql(name, meta)
+    return expr if expr == quote_ident(name) else f"{expr} AS {quote_ident(name)}"
+
+
 def where_clause(query: RowQuery, meta: Mapping[str, Any]) -> tuple[list[str], list[Any]]:
     """SQL conditions (ANDed) and their parameters for the filters and ``q``.
 
@@ -41,7 +51,7 @@ def where_clause(query: RowQuery, meta: Mapping[str, Any]) -> tuple[list[str], l
     conds: list[str] = []
     params: list[Any] = []
     for f in query.filters:
-        cond, values = _filter_sql(f, types[f.column])
+        cond, values = _filter_sql(f, types[f.column], column_sql(f.column, meta))
         conds.append(cond)
         params.extend(values)
     if query.q:
@@ -59,8 +69,7 @@ def where_clause(query: RowQuery, meta: Mapping[str, Any]) -> tuple[list[str], l
     return conds, params
 
 
-def _filter_sql(f: Filter, duck_type: str) -> tuple[str, list[Any]]:
-    col = quote_ident(f.column)
+def _filter_sql(f: Filter, duck_type: str, col: str) -> tuple[str, list[Any]]:
     if f.op == "isnull":
         return f"{col} IS {'' if f.value else 'NOT '}NULL", []
     if f.op in ("contains", "startswith"):
@@ -86,9 +95,12 @@ def _clustered_table(query: RowQuery, meta: Mapping[str, Any], *, keep_row_order
     return None
 
 
-def effective_sort(query: RowQuery, primary_key: Sequence[str]) -> tuple[SortKey, ...]:
-    """The sort without a trailing primary-key ascending part, which row-id order already gives."""
+def effective_sort(query: RowQuery, primary_key: Sequence[str], row_id: str | None = None) -> tuple[SortKey, ...]:
+    """The sort without a trailing primary-key (or row id) ascending part, which row-id order already gives."""
     sort = list(query.sort)
+    at = next((i for i, k in enumerate(sort) if k.column == row_id), None)
+    if at is not None:  # the row id is unique: keys after it never decide; ascending, it is the tiebreak
+        sort = sort[:at] if not sort[at].desc else sort[:at + 1]
     pk = list(primary_key)
     if pk and [(k.column, k.desc) for k in sort] == [(c, False) for c in pk]:
         return ()
@@ -99,7 +111,7 @@ def rows_plan(query: RowQuery, meta: Mapping[str, Any], *, after: Sequence[Any] 
               after_rid: int | None = None) -> Plan:
     """The page query: projected columns, then hidden sort-key columns and the row id."""
     out = list(query.fields) or [c["name"] for c in meta["columns"]]
-    sort = effective_sort(query, meta["primary_key"])
+    sort = effective_sort(query, meta["primary_key"], meta.get("row_id"))
     table, ordered = ROWS_TABLE, False
     copies = meta["sorted"].get(sort[0].column, {}) if len(sort) == 1 and not query.q else {}
     if copies and not sort[0].desc:
@@ -117,27 +129,28 @@ def rows_plan(query: RowQuery, meta: Mapping[str, Any], *, after: Sequence[Any] 
     conds, params = where_clause(query, meta)
     if after_rid is not None:
         not_null = {c["name"] for c in meta["columns"] if c.get("nulls") == 0}
-        cond, values = _keyset(sort, after or [], after_rid, not_null)
+        cond, values = _keyset(sort, after or [], after_rid, not_null, meta)
         conds.append(cond)
         params.extend(values)
     keys = [k.column for k in sort] + [RID]
-    select = ", ".join(quote_ident(c) for c in out + keys)
+    select = ", ".join(_select_sql(c, meta) for c in out) + ", " + ", ".join(column_sql(c, meta) for c in keys)
     sql = f"SELECT {select} FROM {table}"
     if conds:
         sql += " WHERE " + " AND ".join(f"({c})" for c in conds)
     if ordered:
-        sql += " ORDER BY " + ", ".join(_order(k) for k in sort) + f", {RID}"
+        sql += " ORDER BY " + ", ".join(_order(k, meta) for k in sort) + f", {RID}"
     sql += f" LIMIT {int(query.limit) + 1}"
     if query.offset:
         sql += f" OFFSET {int(query.offset)}"
     return Plan(sql, params, out, keys)
 
 
-def _order(k: SortKey) -> str:
-    return f"{quote_ident(k.column)} {'DESC' if k.desc else 'ASC'} NULLS LAST"
+def _order(k: SortKey, meta: Mapping[str, Any]) -> str:
+    return f"{column_sql(k.column, meta)} {'DESC' if k.desc else 'ASC'} NULLS LAST"
 
 
-def _keyset(sort: Sequence[SortKey], values: Sequence[Any], rid: int, not_null: set[str]) -> tuple[str, list[Any]]:
+def _keyset(sort: Sequence[SortKey], values: Sequence[Any], rid: int, not_null: set[str],
+            meta: Mapping[str, Any]) -> tuple[str, list[Any]]:
     """Rows after (values, rid) in the order sort keys (NULLS LAST), then row id ascending.
 
     A leading plain range on the first key (``k >= v``) lets DuckDB skip row groups by their
@@ -148,7 +161,7 @@ def _keyset(sort: Sequence[SortKey], values: Sequence[Any], rid: int, not_null: 
     prefix: list[str] = []
     prefix_params: list[Any] = []
     for key, value in zip(sort, values, strict=True):
-        col = quote_ident(key.column)
+        col = column_sql(key.column, meta)
         if value is not None:  # nothing sorts after NULL within this key
             op = "<" if key.desc else ">"
             after = f"{col} {op} ?" if key.column in not_null else f"({col} {op} ? OR {col} IS NULL)"
@@ -163,7 +176,7 @@ def _keyset(sort: Sequence[SortKey], values: Sequence[Any], rid: int, not_null: 
     cond = " OR ".join(f"({t})" for t in terms)
     if sort:
         first, value = sort[0], values[0]
-        col = quote_ident(first.column)
+        col = column_sql(first.column, meta)
         if value is None:
             return f"{col} IS NULL AND ({cond})", params
         if first.column in not_null:
@@ -177,7 +190,7 @@ def count_plan(query: RowQuery, meta: Mapping[str, Any]) -> Plan:
     where = (" WHERE " + " AND ".join(f"({c})" for c in conds)) if conds else ""
     table = _clustered_table(query, meta, keep_row_order=False) or ROWS_TABLE
     if query.group_by:
-        groups = ", ".join(quote_ident(c) for c in query.group_by)
+        groups = ", ".join(column_sql(c, meta) for c in query.group_by)
         sql = f"SELECT count(*) FROM (SELECT 1 FROM {table}{where} GROUP BY {groups})"
     elif query.aggregates:
         sql = "SELECT 1"
@@ -190,18 +203,18 @@ def count_plan(query: RowQuery, meta: Mapping[str, Any]) -> Plan:
 def aggregate_plan(query: RowQuery, meta: Mapping[str, Any]) -> Plan:
     """Group-by with aggregates; sorted by the requested keys, else by the group columns."""
     conds, params = where_clause(query, meta)
-    parts = [quote_ident(c) for c in query.group_by]
+    parts = [_select_sql(c, meta) for c in query.group_by]
     for a in query.aggregates:
-        arg = "*" if a.column is None else quote_ident(a.column)
+        arg = "*" if a.column is None else column_sql(a.column, meta)
         parts.append(f"{_AGG_SQL[a.func]}({arg}) AS {quote_ident(a.name)}")
     table = _clustered_table(query, meta, keep_row_order=False) or ROWS_TABLE
     sql = f"SELECT {', '.join(parts)} FROM {table}"
     if conds:
         sql += " WHERE " + " AND ".join(f"({c})" for c in conds)
     if query.group_by:
-        sql += " GROUP BY " + ", ".join(quote_ident(c) for c in query.group_by)
-        order = [_order(k) for k in query.sort]
-        order += [f"{quote_ident(c)} ASC NULLS LAST" for c in query.group_by
+        sql += " GROUP BY " + ", ".join(column_sql(c, meta) for c in query.group_by)
+        order = [_order(k, meta) for k in query.sort]
+        order += [f"{column_sql(c, meta)} ASC NULLS LAST" for c in query.group_by
                   if c not in {k.column for k in query.sort}]
         sql += " ORDER BY " + ", ".join(order)
     sql += f" LIMIT {int(query.limit) + 1}"

@@ -94,7 +94,7 @@ def test_datastore_search_filters_sort_limit_offset(ckan):
     found = ckan.action.datastore_search(resource_id="budget-csv", filters={"district": "西湖区"},
                                          sort="amount desc", limit=2, offset=0)
     assert found["total"] == len(rows)
-    assert [f["id"] for f in found["fields"]] == ["id", "name", "district", "amount"]
+    assert [f["id"] for f in found["fields"]] == ["_id", "id", "name", "district", "amount"]
     assert {f["id"]: f["type"] for f in found["fields"]}["amount"] == "numeric"
     best = sorted(rows, key=lambda r: -float(r["amount"]))
     assert [r["id"] for r in found["records"]] == [int(r["id"]) for r in best[:2]]
@@ -111,6 +111,32 @@ def test_datastore_search_q_fields_and_list_filters(ckan):
     assert all(set(r) == {"id", "name"} for r in found["records"])
     two = ckan.action.datastore_search(resource_id="budget-csv", filters={"id": [1, 2]}, include_total=False)
     assert sorted(r["id"] for r in two["records"]) == [1, 2] and "total" not in two
+
+
+def test_datastore_rows_have_ckans_id_first_and_clients_page_by_it(ckan):
+    rows = _budget_rows()
+    first = ckan.action.datastore_search(resource_id="budget-csv", limit=1)
+    assert first["fields"][0] == {"id": "_id", "type": "int"} and first["records"][0]["_id"] == 1
+    pages, offset = [], 0
+    while True:  # the way CKAN clients walk a table: sort by _id, step the offset
+        page = ckan.action.datastore_search(resource_id="budget-csv", sort="_id", limit=7, offset=offset)
+        if not page["records"]:
+            break
+        pages.extend(page["records"])
+        offset += 7
+    assert [r["_id"] for r in pages] == list(range(1, len(rows) + 1))
+    assert [r["id"] for r in pages] == [int(r["id"]) for r in rows]  # _id is the row order, stable per version
+    after = []  # and by _id itself: "the rows after the last _id seen", here with filters on a value list
+    while len(after) < len(rows):
+        wanted = list(range(len(after) + 1, min(len(after) + 8, len(rows) + 1)))
+        page = ckan.action.datastore_search(resource_id="budget-csv", filters={"_id": wanted}, sort="_id desc")
+        assert [r["_id"] for r in page["records"]] == wanted[::-1]
+        after.extend(reversed(page["records"]))
+    assert after == pages
+    chosen = ckan.action.datastore_search(resource_id="budget-parquet", filters={"_id": 3}, fields=["_id", "name"])
+    assert chosen["records"] == [{"_id": 3, "name": rows[2]["name"]}] and chosen["total"] == 1
+    last = ckan.action.datastore_search(resource_id="budget-csv", sort="_id desc", limit=1)
+    assert last["records"][0]["_id"] == len(rows) == last["total"]
 
 
 @pytest.mark.parametrize("call", [
