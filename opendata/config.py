@@ -70,11 +70,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TOKEN_LIFETIME_DAYS", 90, "Days a new API token is valid unless a shorter life is asked for.", int),
     Setting("TOKEN_MAX_LIFETIME_DAYS", 365, "Longest life, in days, an API token may be given.", int),
     Setting("RATE_LIMIT_ENABLED", True, "Apply rate limits (turn off only for benchmarks).", _bool),
-    Setting("RATE_LIMIT_ANONYMOUS", "60 per minute", "Requests allowed per address for callers without a token "
-            "(Flask-Limiter syntax; several limits separated by ';').", str),
-    Setting("RATE_LIMIT_PAGES", "1200 per minute", "Portal page views allowed per address, counted apart from API "
-            "calls: a class, library or hackathon behind one address browses together (Flask-Limiter syntax).", str),
-    Setting("RATE_LIMIT_TOKEN", "600 per minute", "Requests allowed per API token (Flask-Limiter syntax).", str),
+    Setting("RATE_LIMIT_ANONYMOUS_READ", "1200 per minute", "Reads (GET of the API and standards endpoints, "
+            "every CKAN action) allowed per address for callers without a token (Flask-Limiter syntax; several "
+            "limits separated by ';').", str),
+    Setting("RATE_LIMIT_ANONYMOUS_WRITE", "60 per minute", "Other API requests allowed per address for callers "
+            "without a valid token (in practice failed sign-ins and bad tokens, so guessing stays slow).", str),
+    Setting("RATE_LIMIT_TOKEN_READ", "3000 per minute", "Reads allowed per API token.", str),
+    Setting("RATE_LIMIT_TOKEN_WRITE", "600 per minute", "Writes (uploads, review steps, registry changes) allowed "
+            "per API token.", str),
+    Setting("RATE_LIMIT_PAGES", "3000 per minute", "Portal page views allowed per address, counted apart from "
+            "API calls (their static files are not counted), so a class behind one address can browse.", str),
     Setting("RATE_LIMIT_STORAGE_URL", "memory://", "Where rate-limit counters live: memory:// in the embedded "
             "mode (per process), redis://host:6379 when several processes serve the API.", str),
     Setting("REVIEW_STEPS", "submit,review,approve", "Review steps (三审) a version goes through before it is "
@@ -130,6 +135,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TRUSTED_PROXIES", 0, "Reverse proxies in front of the app whose X-Forwarded-For is trusted for the "
             "caller's address (0: use the connection's address).", int),
 )
+
+
+# settings that were split: a deployment still setting the old name is told, not silently ignored
+RENAMED = {"RATE_LIMIT_ANONYMOUS": ("RATE_LIMIT_ANONYMOUS_READ", "RATE_LIMIT_ANONYMOUS_WRITE"),
+           "RATE_LIMIT_TOKEN": ("RATE_LIMIT_TOKEN_READ", "RATE_LIMIT_TOKEN_WRITE")}
 
 
 @dataclass(frozen=True)
@@ -229,6 +239,10 @@ def load_config(environ: Mapping[str, str] | None = None, **overrides: Any) -> C
         if key.upper() not in values:
             raise ConfigError(f"unknown setting {key!r}")
         values[key.upper()] = value
+    for old, new in RENAMED.items():
+        if f"OPENDATA_{old}" in env:
+            raise ConfigError(f"OPENDATA_{old} was replaced by {' and '.join(f'OPENDATA_{n}' for n in new)} "
+                              "(reads cost less than writes; see docs/security.md)")
     if values["ENV"] not in ("development", "production"):
         raise ConfigError("OPENDATA_ENV must be 'development' or 'production'")
     check_accel_prefix(values["ACCEL_REDIRECT_PREFIX"])

@@ -1,13 +1,19 @@
-"""Rate limits (Flask-Limiter): per API token, and per address for callers without a valid token.
+"""Rate limits (Flask-Limiter): reads cost less than writes, and page views are not API calls.
 
-Portal page views are counted per address apart from API calls, under their own, higher limit
-(``OPENDATA_RATE_LIMIT_PAGES``): many readers share one address (a class, a library, a hackathon
-venue), and a page costs far less than what one scripted API client can ask for.
+Every request falls in one class, counted on its own, per API token for callers with a valid
+token and per address for everyone else (bad tokens count against the address):
 
-Limits and the counter storage come from settings (``OPENDATA_RATE_LIMIT_*``); ``memory://`` in the
-embedded mode (counters per process), Redis when several processes serve the API. A breach answers
-429 in the one error shape with ``Retry-After``. Must be initialised before opendata.api.auth, so
-requests with a bad token are counted (against the address) before they are refused.
+- ``read``: GET/HEAD/OPTIONS of the API and standards endpoints, and every CKAN action (they
+  only read, whatever the method: ckanapi POSTs them);
+- ``write``: any other request to the API;
+- ``page``: the portal's HTML pages and the API documentation page, per address (a class of 50
+  behind one address browses freely); their static files are not counted at all.
+
+The numbers are settings (``OPENDATA_RATE_LIMIT_*``), documented with their reasons in
+docs/security.md. Counters live in ``OPENDATA_RATE_LIMIT_STORAGE_URL`` (``memory://`` per
+process in the embedded mode, Redis when several processes serve). A breach answers 429 in the
+one error shape with ``Retry-After``. Must be initialised before opendata.api.auth, so requests
+with a bad token are counted (against the address) before they are refused.
 """
 
 from __future__ import annotations
@@ -15,16 +21,32 @@ from __future__ import annotations
 import time
 
 from flask import Flask, current_app, request
-from flask_limiter import Limiter
+from flask_limiter import ApplicationLimit, Limiter
 from limits import parse_many
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from opendata.api.auth import resolve_viewer
-from opendata.api.html import is_page_route
 from opendata.config import Config
 
 EXTENSION_KEY = "opendata_limiter"
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+PAGE_BLUEPRINTS = frozenset({"web"})
+PAGE_ENDPOINTS = frozenset({"api-docs.openapi_swagger_ui"})
+STATIC_ENDPOINTS = frozenset({"static", "web.static", "swagger_ui_asset"})
+READ_ONLY_BLUEPRINTS = frozenset({"ckan"})  # every CKAN action this API has only reads
+
+
+def request_class() -> str:
+    """``static``, ``page``, ``read`` or ``write``: what the current request costs."""
+    endpoint = request.endpoint or ""
+    if endpoint in STATIC_ENDPOINTS:
+        return "static"
+    if request.blueprint in PAGE_BLUEPRINTS or endpoint in PAGE_ENDPOINTS:
+        return "page"
+    if request.method in READ_METHODS or request.blueprint in READ_ONLY_BLUEPRINTS:
+        return "read"
+    return "write"
 
 
 def init_app(app: Flask, config: Config) -> Limiter:
@@ -32,18 +54,23 @@ def init_app(app: Flask, config: Config) -> Limiter:
     if config.TRUSTED_PROXIES > 0:
         # The caller's address comes from X-Forwarded-For, as set by the given number of proxies.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.TRUSTED_PROXIES, x_proto=config.TRUSTED_PROXIES)
-    anonymous, per_token, pages = config.RATE_LIMIT_ANONYMOUS, config.RATE_LIMIT_TOKEN, config.RATE_LIMIT_PAGES
+    limits = {
+        ("page", False): config.RATE_LIMIT_PAGES, ("page", True): config.RATE_LIMIT_PAGES,
+        ("read", False): config.RATE_LIMIT_ANONYMOUS_READ, ("read", True): config.RATE_LIMIT_TOKEN_READ,
+        ("write", False): config.RATE_LIMIT_ANONYMOUS_WRITE, ("write", True): config.RATE_LIMIT_TOKEN_WRITE,
+    }
 
     def _limit() -> str:
-        if _token_id() is not None:
-            return per_token
-        return pages if is_page_route() else anonymous
+        kind = request_class()
+        return limits[(kind, kind != "page" and _token_id() is not None)]
 
     app.after_request(_no_retry_after_on_success)  # registered first, so it runs after the limiter's hook
     limiter = Limiter(
         key_func=rate_limit_key,
         app=app,
-        default_limits=[_limit],
+        # one counter per class and caller, shared by every route of the class
+        application_limits=[ApplicationLimit(_limit, scope=lambda _endpoint: request_class(),
+                                             exempt_when=lambda: request_class() == "static")],
         storage_uri=config.RATE_LIMIT_STORAGE_URL,
         headers_enabled=True,
         enabled=config.RATE_LIMIT_ENABLED,
@@ -57,7 +84,7 @@ def limit_per_address(limits: str, scope: str) -> None:
     """Count this call against the caller's address under ``limits`` (Flask-Limiter syntax, e.g. a
     setting such as OPENDATA_REQUESTS_STATUS_RATE_LIMIT) in its own ``scope``; 429 with Retry-After
     when one is spent. For operations whose every call must cost the same, answered or not (tracking
-    code look-ups, public submissions), on top of the default limits."""
+    code look-ups, public submissions), on top of the class limits."""
     limiter = current_app.extensions.get(EXTENSION_KEY)
     if limiter is None or not limiter.enabled:
         return
@@ -70,12 +97,9 @@ def limit_per_address(limits: str, scope: str) -> None:
 
 
 def rate_limit_key() -> str:
-    """``token:<id>`` for a valid token, else ``page:<address>`` for a portal page and ``addr:<address>``
-    for the API (bad tokens count against the address)."""
-    token_id = _token_id()
-    if token_id is not None:
-        return f"token:{token_id}"
-    return f"{'page' if is_page_route() else 'addr'}:{request.remote_addr}"
+    """``token:<id>`` for a valid token (not for pages), else ``addr:<address>`` (bad tokens count there)."""
+    token_id = None if request_class() == "page" else _token_id()
+    return f"token:{token_id}" if token_id is not None else f"addr:{request.remote_addr}"
 
 
 def _no_retry_after_on_success(response):

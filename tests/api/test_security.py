@@ -89,7 +89,7 @@ def test_malformed_request_id_is_replaced(client):
 
 
 def test_anonymous_callers_are_limited_per_address(runtime):
-    app = _app(runtime.config.home, RATE_LIMIT_ANONYMOUS="3 per minute")
+    app = _app(runtime.config.home, RATE_LIMIT_ANONYMOUS_READ="3 per minute")
     client = app.test_client()
     for _ in range(3):
         ok = client.get("/api/v1/status")
@@ -106,7 +106,7 @@ def test_anonymous_callers_are_limited_per_address(runtime):
 
 
 def test_page_views_are_counted_apart_from_api_calls_so_a_class_behind_one_address_can_browse(runtime):
-    app = _app(runtime.config.home, RATE_LIMIT_ANONYMOUS="3 per minute", RATE_LIMIT_PAGES="60 per minute")
+    app = _app(runtime.config.home, RATE_LIMIT_ANONYMOUS_READ="3 per minute", RATE_LIMIT_PAGES="60 per minute")
     client = app.test_client()
     searches = [f"/catalog?q=word{i}" for i in range(60)]  # 50 pupils searching, a search or so each
     assert [client.get(path).status_code for path in searches] == [200] * 60
@@ -119,7 +119,7 @@ def test_page_views_are_counted_apart_from_api_calls_so_a_class_behind_one_addre
 
 def test_tokens_have_their_own_allowance_and_bad_tokens_count_against_the_address(runtime, tmp_path):
     seed_accounts(runtime, tmp_path / "project")
-    app = _app(runtime.config.home, RATE_LIMIT_ANONYMOUS="2 per minute", RATE_LIMIT_TOKEN="4 per minute")
+    app = _app(runtime.config.home, RATE_LIMIT_ANONYMOUS_READ="2 per minute", RATE_LIMIT_TOKEN_READ="4 per minute")
     client = app.test_client()
     plain = make_token(runtime, "alice")
     for _ in range(2):
@@ -131,14 +131,14 @@ def test_tokens_have_their_own_allowance_and_bad_tokens_count_against_the_addres
 
 
 def test_rate_limits_can_be_turned_off_for_benchmarks(runtime):
-    app = _app(runtime.config.home, RATE_LIMIT_ANONYMOUS="1 per minute", RATE_LIMIT_ENABLED=False)
+    app = _app(runtime.config.home, RATE_LIMIT_ANONYMOUS_READ="1 per minute", RATE_LIMIT_ENABLED=False)
     client = app.test_client()
     assert all(client.get("/api/v1/status").status_code == 200 for _ in range(5))
     app.extensions["opendata"].close()
 
 
 def test_trusted_proxy_address_is_used_for_limits(runtime):
-    app = _app(runtime.config.home, RATE_LIMIT_ANONYMOUS="1 per minute", TRUSTED_PROXIES=1)
+    app = _app(runtime.config.home, RATE_LIMIT_ANONYMOUS_READ="1 per minute", TRUSTED_PROXIES=1)
     client = app.test_client()
     assert client.get("/api/v1/status", headers={"X-Forwarded-For": "203.0.113.1"}).status_code == 200
     assert client.get("/api/v1/status", headers={"X-Forwarded-For": "203.0.113.1"}).status_code == 429

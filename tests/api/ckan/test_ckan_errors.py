@@ -72,7 +72,7 @@ def test_other_apis_keep_their_own_error_shape(server):
 
 
 def test_rate_limit_answers_429_in_the_envelope_with_retry_after(catalogue):
-    env = {**catalogue.env, "OPENDATA_RATE_LIMIT_ENABLED": "true", "OPENDATA_RATE_LIMIT_ANONYMOUS": "2 per minute"}
+    env = {**catalogue.env, "OPENDATA_RATE_LIMIT_ENABLED": "true", "OPENDATA_RATE_LIMIT_ANONYMOUS_READ": "2 per minute"}
     with LiveServer(catalogue.runtime.config.home, **env) as srv:
         ckan = ckanapi.RemoteCKAN(srv.base)
         with pytest.raises(ckanapi.CKANAPIError) as info:
