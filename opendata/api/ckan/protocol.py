@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from opendata.api.arguments import INT64_MAX  # the one rule for client integers
 from opendata.core import vocab
 from opendata.core.urls import Links
 from opendata.services.published.entries import DatasetEntry, Distribution, contact_of, term
@@ -64,9 +65,6 @@ class CkanSearchQueryError(CkanError):
 
 
 # -- parameters, checked as CKAN's validators do ----------------------------------------------
-INT64_MAX = 2**63 - 1  # what the database and DuckDB hold; larger offsets would overflow there
-
-
 def param_int(data: dict[str, Any], key: str, default: int, *, low: int = 0, high: int = INT64_MAX) -> int:
     """An integer argument between ``low`` and ``high`` (the 64-bit range by default), else a Validation Error."""
     raw = data.get(key, default)
