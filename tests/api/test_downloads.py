@@ -133,7 +133,8 @@ def test_each_version_has_its_own_files_and_cache_headers(client):
 def test_a_version_number_that_names_no_version_is_404_not_500(client, number):
     r = client.get(f"/api/v1/datasets/budget/versions/{number}/download.parquet")
     assert r.status_code == 404 and r.json["code"] == "not-found"
-    assert f"no downloadable version {number}" in r.json["message"]
+    if int(number) < 2**63:  # beyond 64 bits no route matches (api/arguments.py): the plain 404
+        assert f"no downloadable version {number}" in r.json["message"]
 
 
 def test_head_gives_headers_without_a_body(client):

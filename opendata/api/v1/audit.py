@@ -62,6 +62,9 @@ class Audit(MethodView):
     @blp.doc(security=BEARER)
     @blp.arguments(AuditQueryArgsSchema, location="query")
     @blp.response(200, AuditPageSchema)
+    @blp.doc(responses={"200": {"description": "OK", "content": {  # the JSON page, or ?format=csv: everything
+        "application/json": {"schema": AuditPageSchema},
+        "text/csv": {"schema": {"type": "string", "description": "every matching entry as a CSV attachment"}}}}})
     def get(self, args):
         """The audit log, oldest first, for administrators; ?format=csv exports every matching entry."""
         viewer = require_admin()
