@@ -44,8 +44,19 @@ class ArgumentsSchema(Schema):
 
     def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
         super().on_bind_field(field_name, field_obj)
-        if not isinstance(field_obj, fields.Integer):
-            return
+        _bound(field_obj)
+
+
+def _bound(field_obj: fields.Field) -> None:
+    """Give an integer field (or the integers inside a list, tuple or dict field) the 64-bit range."""
+    if isinstance(field_obj, fields.List):
+        _bound(field_obj.inner)
+    elif isinstance(field_obj, fields.Tuple):
+        for inner in field_obj.tuple_fields:
+            _bound(inner)
+    elif isinstance(field_obj, fields.Dict) and field_obj.value_field is not None:
+        _bound(field_obj.value_field)
+    elif isinstance(field_obj, fields.Integer):
         ranges = [v for v in field_obj.validators if isinstance(v, validate.Range)]
         low = max((v.min for v in ranges if v.min is not None), default=None)
         high = min((v.max for v in ranges if v.max is not None), default=None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from opendata.api.arguments import ArgumentsSchema
 from opendata.core.requests import vocab
 from opendata.core.requests.fees import BASES
 from opendata.core.requests.states import STATES
@@ -11,7 +12,7 @@ from opendata.core.requests.states import STATES
 _N = {"allow_none": True}
 
 
-class _Strict(Schema):
+class _Strict(ArgumentsSchema):
     class Meta:
         unknown = RAISE
 
