@@ -31,7 +31,7 @@ from opendata.config import Config
 
 EXTENSION_KEY = "opendata_limiter"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-PAGE_BLUEPRINTS = frozenset({"web"})
+PAGE_BLUEPRINTS = frozenset({"web", "preferences"})  # the portal and its language and display switches
 PAGE_ENDPOINTS = frozenset({"api-docs.openapi_swagger_ui"})
 STATIC_ENDPOINTS = frozenset({"static", "web.static", "swagger_ui_asset"})
 READ_ONLY_BLUEPRINTS = frozenset({"ckan"})  # every CKAN action this API has only reads
