@@ -36,6 +36,9 @@ def admin(runtime):
     ("get", "/api/v1/review/datasets/budget/versions/{n}", None),
     ("post", "/api/v1/review/datasets/budget/versions/{n}/steps", {"step": "review"}),
     ("post", "/api/v1/review/datasets/budget/versions/{n}/withdraw", {"reason": "x"}),
+    ("get", "/api/v1/review/disclosure-changes/{n}", None),
+    ("post", "/api/v1/review/disclosure-changes/{n}/steps", {"step": "submit"}),
+    ("post", "/api/v1/review/disclosure-changes/{n}/reject", {"reason": "x"}),
 ])
 @pytest.mark.parametrize("number", [HUGE, 10**30, INT64_MAX])
 def test_path_integers_beyond_64_bits_are_404_like_any_missing_id(client, admin, method, path, body, number):
@@ -52,6 +55,7 @@ def test_path_integers_beyond_64_bits_are_404_like_any_missing_id(client, admin,
     ("get", f"/api/v1/datasets?page={HUGE}", None),
     ("get", f"/api/v1/changes?since={HUGE}", None),
     ("get", f"/api/v1/jobs?limit={HUGE}", None),
+    ("get", f"/api/v1/datasets/budget/versions/1/diff?against={HUGE}", None),
 ])
 def test_argument_integers_beyond_64_bits_are_422_naming_the_argument(client, admin, method, path, body):
     r = getattr(client, method)(path, headers=admin, json=body) if body else getattr(client, method)(path, headers=admin)

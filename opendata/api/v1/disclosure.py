@@ -11,6 +11,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
+from opendata.api.arguments import ArgumentsSchema
 from opendata.api.auth import require_authenticated
 from opendata.api.v1.common import runtime
 from opendata.core.disclosure import CHANGE_STATES, PENDING
@@ -29,7 +30,7 @@ def change_url(change_id: int) -> str:
     return SITE.disclosure_change(change_id)
 
 
-class _Strict(Schema):
+class _Strict(ArgumentsSchema):
     class Meta:
         unknown = RAISE
 
@@ -51,7 +52,7 @@ class DisclosureRejectSchema(_Strict):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=4000))
 
 
-class DisclosureListArgsSchema(Schema):
+class DisclosureListArgsSchema(ArgumentsSchema):
     state = fields.String(load_default=PENDING, validate=validate.OneOf([*CHANGE_STATES, "all"]),
                           metadata={"description": "pending (default), approved, rejected, superseded, applied, all"})
     dataset = fields.String(metadata={"description": "only this dataset's changes"})

@@ -215,7 +215,7 @@ class VersionDetailSchema(VersionSchema):
     report = fields.Dict(**_S, metadata={"description": "validation report (Frictionless v5 shape)"})
 
 
-class VersionDiffQueryArgsSchema(ma.Schema):
+class VersionDiffQueryArgsSchema(ArgumentsSchema):
     against = fields.Integer(validate=validate.Range(min=1), metadata={
         "description": "the version to compare with (default: the previous version you may download)"})
 
