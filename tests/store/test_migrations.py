@@ -108,3 +108,48 @@ def test_reports_move_to_their_own_table_bounded_and_nothing_else_changes(tmp_pa
     assert moved["tasks"][0]["truncated"] is True and moved["tasks"][0]["errorSummary"] == {"type-error": 5000}
     assert 0 < len(moved["tasks"][0]["errors"]) < 5000 and "cells" not in moved["tasks"][0]["errors"][0]
     assert json.loads(rows[2][3]) == small and rows[2][:3] == (1, 0, 2)
+
+
+def test_the_reingest_migration_copies_version_without_losing_what_references_it(tmp_path):
+    """0012 rebuilds ``version`` on SQLite; with foreign keys on, a plain copy cascade-deleted its artifacts."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from opendata.store.migrate import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    command.upgrade(alembic_config(url), "0011")
+    now = "2026-01-01 00:00:00"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO organization (id, slug, name, level, division_code, contact, origin, "
+                          f"created_at, modified_at) VALUES (1, 'o', 'O', 'city', '330100', '{{}}', 'catalog', "
+                          f"'{now}', '{now}')"))
+        conn.execute(text("INSERT INTO table_schema (id, name, descriptor, sha256, created_at, modified_at) "
+                          f"VALUES (1, 's.json', '{{}}', 'x', '{now}', '{now}')"))
+        conn.execute(text("INSERT INTO dataset (id, identifier, code, title, description, organization_id, theme, "
+                          "keywords, license, disclosure, frequency, contact, schema_id, state, origin, mask_salt, "
+                          f"created_at, modified_at) VALUES (1, 'd', 'c', 't', '', 1, 'fiscal', '[]', 'CC-BY-4.0', "
+                          f"'unconditional', 'annual', '{{}}', 1, 'active', 'catalog', 's', '{now}', '{now}')"))
+        for vid, state in ((1, "published"), (2, "failed")):
+            conn.execute(text("INSERT INTO version (id, dataset_id, number, state, source_filename, source_bytes, "
+                              "source_sha256, schema_sha256, created_by, created_at) VALUES "
+                              f"({vid}, 1, {vid}, '{state}', 'f.csv', 1, 'h{vid}', 'x', 'me', '{now}')"))
+            conn.execute(text("INSERT INTO artifact (version_id, kind, path, media_type, bytes, sha256) "
+                              f"VALUES ({vid}, 'csv', 'a/{vid}.csv', 'text/csv', 1, 'x')"))
+            conn.execute(text("INSERT INTO version_report (version_id, valid, errors, warnings, report) "
+                              f"VALUES ({vid}, 1, 0, 0, '{{}}')"))
+    engine.dispose()
+
+    def counts() -> tuple[int, int, int]:
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            found = tuple(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+                          for t in ("version", "artifact", "version_report"))
+        engine.dispose()
+        return found
+
+    upgrade_to_head(url)
+    assert counts() == (2, 2, 2)
+    command.downgrade(alembic_config(url), "0011")
+    assert counts() == (2, 2, 2)
