@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from opendata.services.search import _all_docs, _load_docs
@@ -13,8 +15,8 @@ def test_the_child_process_loads_the_documents_this_one_would(runtime, tmp_path)
     make_catalog(runtime, tmp_path, datasets=[
         {"id": f"d{i}", "title": f"示例数据{i}", "keywords": ["预算"] if i % 2 else ["公交"]} for i in range(7)])
     with runtime.sessions() as session:
-        here = list(_all_docs(session))
-    there = list(docs_from_child(dict(runtime.config.values), 3, _load_docs))
+        here = list(_all_docs(session, runtime.artifacts))
+    there = list(docs_from_child(dict(runtime.config.values), 3, partial(_load_docs, store=runtime.artifacts)))
     assert [d.identifier for d in there] == [f"d{i}" for i in range(7)]
     assert there == here
 
@@ -22,4 +24,4 @@ def test_the_child_process_loads_the_documents_this_one_would(runtime, tmp_path)
 def test_a_child_that_cannot_read_the_database_fails_the_rebuild_with_its_error(runtime, tmp_path):
     values = {**runtime.config.values, "DATABASE_URL": f"sqlite:///{tmp_path / 'missing' / 'none.db'}"}
     with pytest.raises(RuntimeError, match="search document loader"):
-        list(docs_from_child(values, 3, _load_docs))
+        list(docs_from_child(values, 3, partial(_load_docs, store=runtime.artifacts)))
