@@ -200,4 +200,6 @@ def _child_main(sender: Any, lifeline: Any, target: Callable[..., Any], args: tu
 
 def _is_memory_error(exc: BaseException) -> bool:
     name = type(exc).__name__
-    return isinstance(exc, MemoryError) or "OutOfMemory" in name or "bad_alloc" in str(exc)
+    # under RLIMIT_AS a new thread's stack cannot be mapped: threading says "can't start new thread"
+    no_thread = isinstance(exc, RuntimeError) and "can't start new thread" in str(exc)
+    return isinstance(exc, MemoryError) or no_thread or "OutOfMemory" in name or "bad_alloc" in str(exc)

@@ -43,6 +43,11 @@ def allocate_at_once(gb: int) -> None:
     bytearray(gb * 1024 * MB)
 
 
+def thread_refused() -> None:
+    # what threading raises when a new thread's stack cannot be mapped under RLIMIT_AS
+    raise RuntimeError("can't start new thread")
+
+
 def crash() -> None:
     os.kill(os.getpid(), signal.SIGSEGV)
 
@@ -80,6 +85,12 @@ def test_one_huge_allocation_fails_at_once_against_the_address_space_cap():
     assert limit != resource.RLIM_INFINITY and limit < 16 * 1024 * MB
     with pytest.raises(LimitError, match="needs more memory than the limit of 300 MB"):
         run_in_child(allocate_at_once, 64, memory_bytes=300 * MB)
+
+
+def test_a_thread_that_cannot_start_under_the_cap_is_the_memory_limit_not_an_internal_error():
+    # reading ahead starts a thread inside the child; at the address-space cap that fails this way
+    with pytest.raises(LimitError, match=r"^reading x\.csv needs more memory than the limit of 300 MB\n"):
+        run_in_child(thread_refused, memory_bytes=300 * MB, what="reading x.csv")
 
 
 def test_a_crashing_child_is_an_internal_error_not_a_crash_of_the_caller():
