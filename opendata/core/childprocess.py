@@ -102,6 +102,11 @@ def _supervise(child: Any, receiver: Any, memory_bytes: int, progress: Callable[
                what: str) -> Any:
     """Relay progress, stop the child past the memory limit, and return or raise its answer."""
     while True:
+        # measured before waiting: a child that starts above its limit (the fork server's pages
+        # count) is stopped at once, before it can fail inside a library at its address-space cap
+        if resident_bytes(child.pid) > memory_bytes:
+            child.kill()
+            raise out_of_memory(what, memory_bytes)
         if receiver.poll(SAMPLE_SECONDS):
             try:
                 kind, payload = receiver.recv()
@@ -117,9 +122,6 @@ def _supervise(child: Any, receiver: Any, memory_bytes: int, progress: Callable[
                 raise payload
             log.error("%s failed in a child process:\n%s", what, payload)
             raise ChildFailedError(f"internal error while running {what}; it has been logged")
-        if resident_bytes(child.pid) > memory_bytes:
-            child.kill()
-            raise out_of_memory(what, memory_bytes)
         if not child.is_alive() and not receiver.poll(0):
             break
     child.join()

@@ -89,7 +89,7 @@ def test_a_job_running_out_of_memory_fails_alone_naming_the_limit(seeded):
         job = _run(tight, ("id,name,amount\n" + "".join(f"{i},n{i},{i}\n" for i in range(1, 200_000))).encode())
     finally:
         tight.close()
-    assert job.state == "failed" and job.error["code"] == "limit-exceeded"
+    assert job.state == "failed" and job.error["code"] == "limit-exceeded", job.error
     assert job.error["message"] == "reading budget.csv needs more memory than the limit of 40 MB"
     assert _run(seeded, b"id,name,amount\n1,a,2\n").state == "succeeded"  # the next job is not affected
 
