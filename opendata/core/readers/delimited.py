@@ -55,6 +55,7 @@ from opendata.core.readers.encoding import (
     python_codec,
     scan_bytes,
 )
+from opendata.core.readers.released import CallbackRelease
 from opendata.core.readers.sniff import HEAD_BYTES, Sniffed
 from opendata.core.readers.textstream import BLANK_MARK, TranscodingStream
 
@@ -231,6 +232,8 @@ class DelimitedReader:
             invalid.append((row.number, cells))
             return "skip"
 
+        released = CallbackRelease(on_invalid_row)  # Arrow must hold the only reference
+        handler, on_invalid_row = on_invalid_row, None
         source, transcoder, temporary = self._source()
         reader = None
         try:
@@ -243,7 +246,7 @@ class DelimitedReader:
                     delimiter=delimiter,
                     newlines_in_values=True,
                     ignore_empty_lines=False,
-                    invalid_row_handler=on_invalid_row,
+                    invalid_row_handler=handler,
                 ),
                 convert_options=pacsv.ConvertOptions(
                     column_types={name: pa.string() for name in names},
@@ -251,6 +254,7 @@ class DelimitedReader:
                     quoted_strings_can_be_null=False,
                 ),
             )
+            handler = None
             number = 1  # the next physical row number: the header is read as a data row
             held = None  # a batch with rows of empty cells: is it the last one?
             for record_batch in reader:
@@ -276,8 +280,11 @@ class DelimitedReader:
                 if tail.num_rows:
                     yield tail
         finally:
+            handler = None
             if reader is not None:
                 reader.close()
+                reader = None
+            released.wait()  # Arrow threads parsing ahead let go of it now, not at exit
             if transcoder is not None and transcoder.error:
                 self.source_errors.append(transcoder.error)
             source.close()

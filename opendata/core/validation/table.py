@@ -9,6 +9,7 @@ normalization counts end up in the same report.
 from __future__ import annotations
 
 import os
+from contextlib import closing
 from pathlib import Path
 
 from opendata.core.normalize import Normalizer
@@ -97,9 +98,11 @@ def validate_reader(reader, schema: TableSchema, *, name: str, place: str,
     rows = 0
     try:
         check.start()
-        for raw in read_ahead(reader.iter_batches()):
-            check.process(raw)
-            rows += raw.num_rows
+        # Closed here, also on an error: its thread is joined before the report is returned.
+        with closing(read_ahead(reader.iter_batches())) as batches:
+            for raw in batches:
+                check.process(raw)
+                rows += raw.num_rows
         normalization = check.finish()
     finally:
         check.close()

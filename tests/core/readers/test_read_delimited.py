@@ -247,3 +247,22 @@ def test_abandoned_reader_exits_cleanly_and_leaves_no_temporary_file(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
     assert done.returncode == 0, done.stderr.decode()[-500:]
     assert set(Path(tempfile.gettempdir()).glob("opendata-*.csv")) == before
+
+
+def test_closing_a_pass_stopped_early_waits_until_arrow_lets_go_of_the_python_handler(tmp_path):
+    """Arrow threads still parsing ahead for a closed reader hold its invalid-row handler; released
+    by such a thread during interpreter teardown, it aborted the process (SIGABRT) after its work."""
+    import gc
+    import types
+
+    from opendata.core.readers import ReadLimits, open_table
+
+    rows = "".join(f"{i},{i}\n" if i % 7 else f"{i},{i},extra\n" for i in range(20_000))
+    path = write(tmp_path, "a,b\n" + rows)
+    for k in range(40):
+        reader = open_table(path, limits=ReadLimits(csv_block_bytes=4096))
+        next(reader.iter_batches())
+        reader.close()
+        held = [o for o in gc.get_objects()
+                if isinstance(o, types.FunctionType) and o.__qualname__.endswith("on_invalid_row")]
+        assert held == [], f"pass {k}: an Arrow thread still holds the handler after close()"
