@@ -52,17 +52,18 @@ THEMES = ["fiscal", "environment", "transport", "health", "public-services", "li
 
 
 def prepare(workdir: Path, n: int) -> Path:
-    """OPENDATA_HOME with ``n`` generated datasets (reused when already built)."""
-    home = workdir / "home"
-    marker = workdir / f"ready-{n}"
-    if marker.exists():
-        return home
-    shutil.rmtree(workdir, ignore_errors=True)
-    home.mkdir(parents=True)
+    """OPENDATA_HOME with ``n`` generated datasets (reused when already built, migrated to this tree's head)."""
     from opendata.config import load_config
     from opendata.services.runtime import Runtime
     from opendata.store.migrate import upgrade_to_head
 
+    home = workdir / "home"
+    marker = workdir / f"ready-{n}"
+    if marker.exists():  # a catalogue made by an older tree: its database follows this tree's migrations
+        upgrade_to_head(load_config({}, HOME=str(home)).database_url)
+        return home
+    shutil.rmtree(workdir, ignore_errors=True)
+    home.mkdir(parents=True)
     runtime = Runtime(load_config({}, HOME=str(home), RATE_LIMIT_ENABLED=False))
     upgrade_to_head(runtime.config.database_url)
     started = time.perf_counter()
