@@ -43,10 +43,19 @@ def _overrides() -> dict:
     return {"RATE_LIMIT_ENABLED": False} if any(s.name == "RATE_LIMIT_ENABLED" for s in SETTINGS) else {}
 
 
+def _migration_head() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(Config(str(ROOT / "alembic.ini"))).get_current_head()
+
+
 def prepare_home(workdir: Path, rows: int, n_datasets: int) -> tuple[Path, Path]:
     """OPENDATA_HOME with the benchmark dataset published and n synthetic catalogue entries; (home, parquet)."""
     home = workdir / "home"
-    marker = workdir / f"ready-{rows}-{n_datasets}.json"
+    # a home prepared by an older tree would answer from an older schema (or not at all): the marker
+    # names the migration head it was built at, so a newer head builds it again
+    marker = workdir / f"ready-{rows}-{n_datasets}-{_migration_head()}.json"
     if marker.exists():
         return home, Path(json.loads(marker.read_text())["parquet"])
     shutil.rmtree(workdir, ignore_errors=True)
