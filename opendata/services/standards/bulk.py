@@ -146,6 +146,21 @@ def _atomic_file(folder: Path, name: str, write) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def _linked_copy(folder: Path, source: str, name: str) -> bool:
+    """``folder/name`` as a hard link to the archive ``source`` just written; False when the file
+    system cannot link (the caller then writes the archive itself)."""
+    tmp = folder / f".{name}.{os.getpid()}.{threading.get_ident()}.link.tmp"
+    try:
+        tmp.unlink(missing_ok=True)
+        os.link(folder / source, tmp)
+        os.replace(tmp, folder / name)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        return False
+    fsync_dir(folder)
+    return True
+
+
 def _write_zip(fh, runtime: Runtime, entries: list[DatasetEntry], rows: list[dict[str, Any]], links: Links) -> None:
     sums: list[tuple[str, str]] = []
     store = runtime.artifacts
@@ -153,8 +168,10 @@ def _write_zip(fh, runtime: Runtime, entries: list[DatasetEntry], rows: list[dic
         for e in entries:
             for d in e.distributions:
                 name = f"{e.identifier}/{_FILES[d.kind]}"
+                # Parquet is compressed already; the CSV at deflate level 1: a third the CPU of the default
+                # level (about 3 s against 10 s per GB) for an archive about a quarter larger
                 kind = zipfile.ZIP_STORED if d.kind == "parquet" else zipfile.ZIP_DEFLATED
-                zf.write(store.path(d.artifact_path), name, compress_type=kind)
+                zf.write(store.path(d.artifact_path), name, compress_type=kind, compresslevel=1)
                 sums.append((d.sha256, name))
             descriptor = package_descriptor(e, published_table_schema(e, store),
                                             {d.kind: _FILES[d.kind] for d in e.distributions}, links)
@@ -188,7 +205,13 @@ def rebuild_bulk(*, runtime: Runtime, only_if_stale: bool = False) -> dict[str, 
             archives = []
             for name, (theme, members) in sorted(groups.items(), key=lambda kv: (kv[0] != ALL, kv[0])):
                 rows = [_metadata_row(e, links) for e in members]
-                sha, size = _atomic_file(folder, name, lambda fh, m=members, r=rows: _write_zip(fh, runtime, m, r, links))
+                # a theme holding the whole catalogue would be the same bytes: stored once, not compressed twice
+                same = name != ALL and [e.identifier for e in members] == [e.identifier for e in entries]
+                if same and _linked_copy(folder, ALL, name):
+                    sha, size = archives[0]["sha256"], archives[0]["bytes"]
+                else:
+                    sha, size = _atomic_file(folder, name, lambda fh, m=members, r=rows:
+                                             _write_zip(fh, runtime, m, r, links))
                 t = term("theme", theme) if theme else None
                 archives.append({"name": name, "scope": "theme" if theme else "all", "theme": theme,
                                  "title": f"{t.zh} ({t.en})" if t else "全部开放数据 (whole open catalogue)",

@@ -121,6 +121,13 @@ def test_withdrawn_version_and_withdrawn_dataset_leave_the_archives(catalogue, c
     index = bulk.read_index(rt)
     assert [a["name"] for a in index["archives"]] == ["opendata-all.zip", "theme-transport.zip"]
     assert not (bulk.bulk_dir(rt) / "theme-fiscal.zip").exists()
+    # the one theme left holds the whole catalogue: the same bytes, stored and compressed once
+    records = {a["name"]: a for a in index["archives"]}
+    assert records["theme-transport.zip"]["datasets"] == records["opendata-all.zip"]["datasets"] == ["bus-lines"]
+    assert records["theme-transport.zip"]["sha256"] == records["opendata-all.zip"]["sha256"]
+    folder = bulk.bulk_dir(rt)
+    assert (folder / "theme-transport.zip").samefile(folder / "opendata-all.zip")
+    assert "bus-lines/data.csv" in archive(client, "theme-transport.zip").namelist()
     # a dataset withdrawn by a catalogue sync (no hook runs) is caught by the index fingerprint
     _sync(rt, catalogue.root, [d for d in DATASETS if d["id"] not in ("retired", "bus-lines")])
     r = client.get("/bulk.json").get_json()
