@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export OPENDATA_HOME ?= $(CURDIR)/var
 
-.PHONY: demo test lint venv system-packages clean
+.PHONY: demo test test-postgresql lint venv system-packages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,9 +34,15 @@ demo: $(STAMP)
 	$(BIN)/opendata sync --ingest
 	$(BIN)/opendata serve --host $(HOST) --port $(PORT)
 
-## test: set up and run the whole test suite (browser tests included)
+## test: set up and run the whole test suite on SQLite (browser tests included), then the store, services and
+## API suites again on a real PostgreSQL the run starts and stops itself
 test: $(STAMP) system-packages $(NODE_STAMP)
 	$(BIN)/python -m pytest -q
+	$(MAKE) test-postgresql
+
+## test-postgresql: the store, services and API suites on a PostgreSQL server started (and stopped) by pytest
+test-postgresql: $(STAMP) system-packages
+	$(BIN)/python -m pytest -q --database=postgresql tests/store tests/services tests/api
 
 lint: $(STAMP)
 	$(BIN)/ruff check opendata tests bench

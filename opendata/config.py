@@ -6,6 +6,7 @@ one and a test fails when a setting is missing there.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -193,7 +194,8 @@ class Config:
 
     @property
     def database_url(self) -> str:
-        return self.values["DATABASE_URL"] or f"sqlite:///{self.folder.database}"
+        """OPENDATA_DATABASE_URL (postgresql:// meaning psycopg 3), or the embedded SQLite file."""
+        return with_psycopg(self.values["DATABASE_URL"]) or f"sqlite:///{self.folder.database}"
 
     @property
     def is_production(self) -> bool:
@@ -246,6 +248,7 @@ def load_config(environ: Mapping[str, str] | None = None, **overrides: Any) -> C
     if values["ENV"] not in ("development", "production"):
         raise ConfigError("OPENDATA_ENV must be 'development' or 'production'")
     check_accel_prefix(values["ACCEL_REDIRECT_PREFIX"])
+    check_clients(values)
     if values["SMTP_TLS"] not in ("starttls", "ssl", "none"):
         raise ConfigError("OPENDATA_SMTP_TLS must be starttls, ssl or none")
     if values["SMTP_HOST"] and not values["SMTP_SENDER"]:
@@ -255,6 +258,29 @@ def load_config(environ: Mapping[str, str] | None = None, **overrides: Any) -> C
     if values["ENV"] == "production" and values["SECRET_KEY"] == DEFAULT_SECRET_KEY:
         raise ConfigError("refusing to start in production with the default OPENDATA_SECRET_KEY; set a random one")
     return Config(values)
+
+
+# URL schemes of the scale-out services -> the client library each needs and the extra that installs it
+CLIENTS = {"postgresql": ("psycopg", "postgres"), "postgres": ("psycopg", "postgres"),
+           "redis": ("redis", "redis"), "rediss": ("redis", "redis")}
+
+
+def with_psycopg(url: str) -> str:
+    """``postgresql://`` and ``postgres://`` mean psycopg 3 (SQLAlchemy alone would pick psycopg2)."""
+    for bare in ("postgresql://", "postgres://"):
+        if url.startswith(bare):
+            return "postgresql+psycopg://" + url[len(bare):]
+    return url
+
+
+def check_clients(values: Mapping[str, Any]) -> None:
+    """A PostgreSQL or Redis URL needs its client library: say which extra to install instead of failing later."""
+    for setting in ("DATABASE_URL", "RATE_LIMIT_STORAGE_URL"):
+        scheme = str(values[setting]).split(":", 1)[0].split("+", 1)[0]
+        if scheme in CLIENTS and importlib.util.find_spec(CLIENTS[scheme][0]) is None:
+            module, extra = CLIENTS[scheme]
+            raise ConfigError(f"OPENDATA_{setting} names {scheme}, but its client library ({module}) is not "
+                              f"installed: pip install 'opendata[{extra}]'")
 
 
 def check_accel_prefix(prefix: str) -> None:

@@ -5,6 +5,9 @@
 #                              needs CJK fonts to render and to be measured)
 #   nginx                      the X-Accel-Redirect tests put a real nginx in front of the server
 #   nodejs + npm               axe-core and Lighthouse come from npm (package-lock.json)
+#   postgresql                 the PostgreSQL pass of `make test` and the scale-out tests start a real server
+#                              (Debian's 15; the tests run initdb/pg_ctl themselves, the packaged cluster is unused)
+#   redis-server               shared rate-limit counters are tested against a real Redis
 # `scripts/system-packages.sh bench` adds wrk for bench/. CI runs as root; elsewhere sudo is used.
 set -euo pipefail
 
@@ -15,6 +18,8 @@ checks=(
   "nginx:command -v nginx || test -x /usr/sbin/nginx"
   "nodejs:command -v node"
   "npm:command -v npm"
+  "postgresql:test -x /usr/lib/postgresql/15/bin/initdb"
+  "redis-server:command -v redis-server || test -x /usr/bin/redis-server"
 )
 if [[ "${1:-}" == "bench" ]]; then
   checks+=("wrk:command -v wrk")

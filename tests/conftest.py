@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,72 @@ from opendata.config import load_config
 from opendata.core.codes import uscc_check_char
 from opendata.services.runtime import Runtime
 from opendata.store.migrate import upgrade_to_head
+from scripts.services import PostgresServer, RedisServer
+from tests.databases import PostgresDatabases, scratch_folder
+
+
+def pytest_addoption(parser) -> None:
+    parser.addoption("--database", choices=("sqlite", "postgresql"), default="sqlite",
+                     help="run on SQLite files (default) or on a real PostgreSQL this run starts and stops")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Tests about SQLite itself run on the SQLite pass only; tests that need PostgreSQL on its pass only."""
+    dropped = "sqlite_only" if config.getoption("--database") == "postgresql" else "postgresql"
+    kept = [i for i in items if i.get_closest_marker(dropped) is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
+@pytest.fixture(scope="session", autouse=True)
+def postgres(request) -> Iterator[PostgresDatabases | None]:
+    """With --database=postgresql: one PostgreSQL server for the run, each home routed to a database of its own."""
+    if request.config.getoption("--database") != "postgresql":
+        yield None
+        return
+    root = scratch_folder()
+    server = PostgresServer(root).start()
+    databases = PostgresDatabases(server)
+    undo = databases.route_configs()
+    try:
+        yield databases
+    finally:
+        undo()
+        databases.close()
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real Redis (Debian's redis-server) for the run, started on first use and stopped by its PID."""
+    root = Path(tempfile.mkdtemp(prefix="opendata-redis-"))
+    server = RedisServer(root).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _test_databases_dropped(request, postgres) -> Iterator[None]:
+    """On the PostgreSQL pass, the databases of a test's homes are dropped when it ends (as its files are)."""
+    if postgres is None:
+        yield
+        return
+    tmp_path = request.getfixturevalue("tmp_path")
+    yield
+    postgres.drop_under(tmp_path)
+
+
+@pytest.fixture
+def fresh_database_url(postgres, tmp_path) -> str:
+    """An empty database: a new SQLite file, or a new PostgreSQL database on the PostgreSQL pass."""
+    if postgres is not None:
+        return postgres.fresh_url(tmp_path)
+    return f"sqlite:///{tmp_path / 'fresh.db'}"
 
 
 def make_credit_code(body17: str) -> str:
@@ -106,19 +173,24 @@ def home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory) -> Path:
+def migrated_template(tmp_path_factory, postgres) -> Path | None:
     """One database migrated to head per test run; each test gets a copy (migrations are slow)."""
+    if postgres is not None:
+        return None  # PostgreSQL clones its own template database
     path = tmp_path_factory.mktemp("template") / "opendata.db"
     upgrade_to_head(f"sqlite:///{path}")
     return path
 
 
 @pytest.fixture
-def runtime(home: Path, migrated_template: Path):
-    """A migrated embedded database in a fresh OPENDATA_HOME."""
+def runtime(home: Path, migrated_template: Path | None, postgres):
+    """A migrated database (embedded SQLite, or PostgreSQL on that pass) in a fresh OPENDATA_HOME."""
     rt = Runtime(load_config({}, HOME=str(home)))
     rt.config.home.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(migrated_template, rt.config.home / "opendata.db")
+    if postgres is not None:
+        postgres.migrated_for_home(rt.config.home)
+    else:
+        shutil.copyfile(migrated_template, rt.config.home / "opendata.db")
     yield rt
     rt.close()
 

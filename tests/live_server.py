@@ -37,7 +37,12 @@ class LiveServer:
         self.file_size_limit = file_size_limit
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        from opendata.config import load_config
+
+        # the home's database as this test process sees it (its own PostgreSQL database on that pass)
+        database_url = load_config({}, HOME=str(home)).database_url
         self.env = {**os.environ, "OPENDATA_HOME": str(home), "OPENDATA_RATE_LIMIT_ENABLED": "false",
+                    "OPENDATA_DATABASE_URL": database_url,
                     "OPENDATA_BASE_URL": self.base,
                     "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
                     **env}

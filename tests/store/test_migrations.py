@@ -10,8 +10,8 @@ from opendata.store.migrate import upgrade_to_head
 from opendata.store.models import Base
 
 
-def test_upgrade_head_matches_the_models(tmp_path):
-    url = f"sqlite:///{tmp_path / 'm.db'}"
+def test_upgrade_head_matches_the_models(fresh_database_url):
+    url = fresh_database_url
     upgrade_to_head(url)
     engine = create_engine(url)
     with engine.connect() as conn:
@@ -20,8 +20,8 @@ def test_upgrade_head_matches_the_models(tmp_path):
     assert diff == []
 
 
-def test_upgrade_creates_every_table_with_its_constraints(tmp_path):
-    url = f"sqlite:///{tmp_path / 'm.db'}"
+def test_upgrade_creates_every_table_with_its_constraints(fresh_database_url):
+    url = fresh_database_url
     upgrade_to_head(url)
     engine = create_engine(url)
     insp = inspect(engine)
@@ -37,8 +37,8 @@ def test_upgrade_creates_every_table_with_its_constraints(tmp_path):
     engine.dispose()
 
 
-def test_upgrade_is_repeatable(tmp_path):
-    url = f"sqlite:///{tmp_path / 'm.db'}"
+def test_upgrade_is_repeatable(fresh_database_url):
+    url = fresh_database_url
     upgrade_to_head(url)
     upgrade_to_head(url)
 
