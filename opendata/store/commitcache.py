@@ -5,7 +5,13 @@ answer until the next commit by anyone. With SQLite, ``PRAGMA data_version`` on 
 the cache's own, which never writes, changes whenever another connection commits, in this process
 or another (https://sqlite.org/pragma.html#pragma_data_version). Reading it is a few microseconds,
 against the hundreds a query through the ORM layers costs when the CPU caches are cold (a worker
-that has just sent a 24 MB file). Other databases have no such watch yet: there the cache never
+that has just sent a 24 MB file).
+
+With PostgreSQL the watch is ``pg_current_snapshot()`` read on an autocommit connection of the
+cache's own: its text (xmin:xmax:in-progress ids) changes whenever a transaction that wrote
+anything ends, on any connection of any replica, and never when only reads run (read-only
+transactions take no transaction id). One round trip to the server (~0.1 ms on loopback) instead
+of the three queries a download resolves. Other databases have no watch: there the cache never
 hits, and every read goes to the database as before.
 
 Order matters and is kept by the callers' protocol: the version is read *before* the query, and an
@@ -21,7 +27,7 @@ import threading
 from collections.abc import Hashable
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
 
 _MISSING = object()
 
@@ -33,10 +39,12 @@ class CommitCache:
         url = engine.url
         self._path = url.database if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
             else None
+        self._engine = engine if url.get_backend_name() == "postgresql" else None
+        self._watch: Connection | None = None
         self._max = max_entries
         self._lock = threading.Lock()
         self._entries: dict[Hashable, Any] = {}
-        self._version: int | None = None
+        self._version: int | str | None = None
         self._con: sqlite3.Connection | None = None
         self._pid = 0
 
@@ -52,7 +60,7 @@ class CommitCache:
             value = self._entries.get(key, _MISSING)
         return (False, version) if value is _MISSING else (True, value)
 
-    def store(self, key: Hashable, value: Any, version: int | None) -> None:
+    def store(self, key: Hashable, value: Any, version: int | str | None) -> None:
         """Keep ``value`` if nothing was committed since ``version`` was read (by :meth:`lookup`)."""
         if version is None:
             return
@@ -67,12 +75,30 @@ class CommitCache:
             if self._con is not None:
                 self._con.close()
                 self._con = None
+            if self._watch is not None:
+                self._watch.close()
+                self._watch = None
             self._entries.clear()
 
-    def _data_version(self) -> int | None:
+    def _data_version(self) -> int | str | None:
+        if self._engine is not None:
+            return self._snapshot()
         if self._path is None:
             return None
         if self._con is None or self._pid != os.getpid():  # a connection never crosses a fork
             self._con = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
             self._pid = os.getpid()
         return self._con.execute("PRAGMA data_version").fetchone()[0]
+
+    def _snapshot(self) -> str:
+        """PostgreSQL's current snapshot as text: it moves when any writing transaction ends."""
+        if self._watch is None or self._pid != os.getpid():  # a connection never crosses a fork
+            self._watch = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            self._pid = os.getpid()
+        try:
+            return self._watch.execute(text("SELECT pg_current_snapshot()::text")).scalar_one()
+        except Exception:
+            # the server restarted or the connection dropped: reconnect once; a second failure propagates
+            self._watch.invalidate()
+            self._watch = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            return self._watch.execute(text("SELECT pg_current_snapshot()::text")).scalar_one()
