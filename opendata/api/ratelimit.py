@@ -18,6 +18,7 @@ with a bad token are counted (against the address) before they are refused.
 
 from __future__ import annotations
 
+import logging
 import time
 
 from flask import Flask, current_app, request
@@ -30,6 +31,7 @@ from opendata.api.auth import resolve_viewer
 from opendata.config import Config
 
 EXTENSION_KEY = "opendata_limiter"
+log = logging.getLogger(__name__)
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PAGE_BLUEPRINTS = frozenset({"web", "preferences"})  # the portal and its language and display switches
 PAGE_ENDPOINTS = frozenset({"api-docs.openapi_swagger_ui"})
@@ -75,6 +77,9 @@ def init_app(app: Flask, config: Config) -> Limiter:
         headers_enabled=True,
         enabled=config.RATE_LIMIT_ENABLED,
         key_prefix="opendata",
+        # Redis unreachable: count per process (logged) instead of answering 500 to every request;
+        # Flask-Limiter goes back to Redis once it answers again
+        in_memory_fallback_enabled=True,
     )
     app.extensions[EXTENSION_KEY] = limiter
     return limiter
@@ -88,9 +93,18 @@ def limit_per_address(limits: str, scope: str) -> None:
     limiter = current_app.extensions.get(EXTENSION_KEY)
     if limiter is None or not limiter.enabled:
         return
-    strategy, address = limiter.limiter, request.remote_addr or "-"
+    address = request.remote_addr or "-"
     for item in parse_many(limits):
-        if not strategy.hit(item, "opendata-scope", scope, address):
+        strategy = limiter.limiter  # the in-memory fallback while the shared storage is unreachable
+        try:
+            allowed = strategy.hit(item, "opendata-scope", scope, address)
+        except Exception:  # noqa: BLE001 - the storage's client raises its own errors (redis, ...)
+            if limiter._fallback_limiter is None:  # noqa: SLF001 - Flask-Limiter's own fallback
+                raise
+            log.warning("rate-limit storage unreachable; counting %s in this process", scope)
+            strategy = limiter._fallback_limiter  # noqa: SLF001
+            allowed = strategy.hit(item, "opendata-scope", scope, address)
+        if not allowed:
             reset, _remaining = strategy.get_window_stats(item, "opendata-scope", scope, address)
             raise TooManyRequests(f"too many {scope} from this address ({item}); try again later",
                                   retry_after=max(1, int(reset - time.time())))
