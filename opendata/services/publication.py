@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from opendata.core import lifecycle
@@ -36,8 +37,23 @@ from opendata.store.models import ChangeRecord, Version, VersionEvent, utcnow
 log = logging.getLogger(__name__)
 
 
+def lock_version(session: Session, version: Version) -> None:
+    """Hold the version's row until the transaction ends, and refuse if another one moved it meanwhile.
+
+    PostgreSQL runs two reviewers' (or two administrators') transactions at once: each would check
+    the state and the steps taken, find them as before the other's commit, and act twice. The row
+    lock makes the second wait for the first; what it reads after the lock is what the first
+    committed. SQLite takes one writer at a time already (FOR UPDATE is not rendered there).
+    """
+    current = session.scalar(select(Version.state).where(Version.id == version.id).with_for_update())
+    if current is not None and current != version.state:
+        raise ConflictError(f"version {version.number} of {version.dataset.identifier} became {current} "
+                            f"meanwhile (it was {version.state}); look again and retry")
+
+
 def move_version(session: Session, version: Version, target: str, actor: str, note: str | None = None) -> None:
     """Move a version to ``target``: ConflictError when the lifecycle forbids it, else record the event."""
+    lock_version(session, version)
     lifecycle.check_transition(version.state, target)
     session.add(VersionEvent(version_id=version.id, from_state=version.state, to_state=target,
                              actor=actor, note=note))

@@ -31,6 +31,7 @@ from opendata.services.access import (
 from opendata.services.audit import audit_record
 from opendata.services.publication import (
     after_withdraw,
+    lock_version,
     move_version,
     publish_prepared,
     unresolved_pii,
@@ -138,6 +139,7 @@ def _check_step(session: Session, viewer: Viewer, version: Version, step: str,
         who = "publishers" if step == SUBMIT else "reviewers"
         raise PermissionDeniedError(f"step '{step}' is for {who} of the dataset's organization")
     _require_awaiting(version)
+    lock_version(session, version)  # two reviewers at once: the second sees the first one's step
     decisions = _decisions(session, version.id)
     expected = next_step(steps, decisions)
     if step != expected:
