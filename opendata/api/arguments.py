@@ -5,6 +5,8 @@ raised OverflowError deep in a query (a 500). The rule is applied once, here, no
 
 - path segments: the app's ``int`` URL converter is :class:`Int64Converter`, so
   ``/tokens/99999999999999999999`` matches no route and answers 404, as any id that does not exist;
+  path segments name stored keys, so their maximum is ``core.keys.KEY_MAX`` (PostgreSQL's ``integer``
+  columns are 32-bit and refuse a larger number instead of matching nothing);
 - query and body arguments: input schemas derive from :class:`ArgumentsSchema`, which gives every
   integer field without its own bounds the 64-bit range, so a larger value is a 422 naming the field.
 
@@ -21,16 +23,18 @@ from flask_smorest import Api
 from marshmallow import Schema, fields, validate
 from werkzeug.routing import IntegerConverter
 
+from opendata.core.keys import KEY_MAX
+
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 class Int64Converter(IntegerConverter):
-    """werkzeug's ``int`` converter, bounded to the signed 64-bit range (larger values match no route)."""
+    """werkzeug's ``int`` converter, bounded to the stored keys' range (larger values match no route)."""
 
     def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = None,
                  signed: bool = False) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, signed=signed,
-                         max=INT64_MAX if max is None or max > INT64_MAX else max)
+                         max=KEY_MAX if max is None or max > KEY_MAX else max)
 
 
 def _int64_param_schema(converter: Int64Converter) -> dict[str, Any]:

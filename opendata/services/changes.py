@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from opendata.core.keys import KEY_MAX
 from opendata.core.urls import SITE, Links
 from opendata.services.access import ANONYMOUS, Viewer, can_see_dataset, dataset_listed_clause
 from opendata.services.runtime import Runtime
@@ -24,6 +25,7 @@ _PUBLIC_ACTIONS = ("dataset-created", "dataset-updated", "dataset-withdrawn", "v
 def changes_since(*, runtime: Runtime, since: int = 0, limit: int = 100, viewer: Viewer = ANONYMOUS,
                   links: Links = SITE) -> dict[str, Any]:
     """Changes with a sequence number above ``since``: {changes, next, more}."""
+    since = min(since, KEY_MAX)  # none is above the largest sequence number a database can store
     with runtime.sessions() as session:
         rows = session.execute(
             select(ChangeRecord, Dataset, Version.number)

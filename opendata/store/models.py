@@ -58,8 +58,10 @@ class UTCDateTime(TypeDecorator):
         return value
 
     def process_result_value(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
+        if value is not None:
+            # SQLite keeps no zone; PostgreSQL answers in the session's zone (a fixed offset object,
+            # not datetime.UTC, which email.utils.format_datetime(usegmt=True) requires)
+            value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
         return value
 
 

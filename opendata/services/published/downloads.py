@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 from opendata.core import lifecycle
 from opendata.core.errors import NotFoundError
 from opendata.core.files import BOM
+from opendata.core.keys import KEY_MAX
 from opendata.services.access import (
     ANONYMOUS,
     Viewer,
@@ -64,7 +65,7 @@ def resolve_download(*, runtime: Runtime, identifier: str, kind: str, number: in
         row = cached
     else:
         row = None
-        if number is None or 0 < number < 2**63:  # a number SQL cannot hold names no version
+        if number is None or 0 < number <= KEY_MAX:  # a number no database can store names no version
             with runtime.engine.connect() as conn:
                 row = conn.execute(_served_statement(runtime, viewer, number is not None),
                                    {"identifier": identifier, "kind": kind, "number": number}).first()
