@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export OPENDATA_HOME ?= $(CURDIR)/var
 
-.PHONY: demo test test-postgresql lint venv system-packages clean
+.PHONY: demo test test-postgresql scaleout scaleout-down lint venv system-packages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,14 @@ test: $(STAMP) system-packages $(NODE_STAMP)
 ## test-postgresql: the store, services and API suites on a PostgreSQL server started (and stopped) by pytest
 test-postgresql: $(STAMP) system-packages
 	$(BIN)/python -m pytest -q --database=postgresql tests/store tests/services tests/api
+
+## scaleout: PostgreSQL, Redis, two gunicorn replicas and nginx on 127.0.0.1 (scripts/scaleout.py), files in var/scaleout
+scaleout: $(STAMP) system-packages
+	$(BIN)/python scripts/scaleout.py up --dir $(CURDIR)/var/scaleout
+
+## scaleout-down: stop what `make scaleout` started, by the PIDs it recorded (the data stays)
+scaleout-down:
+	$(BIN)/python scripts/scaleout.py down --dir $(CURDIR)/var/scaleout
 
 lint: $(STAMP)
 	$(BIN)/ruff check opendata tests bench

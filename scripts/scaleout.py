@@ -1,0 +1,172 @@
+"""The scale-out topology on one machine, from Debian and PyPI packages: PostgreSQL, Redis, two gunicorn
+replicas sharing one data folder, and nginx balancing between them, all on 127.0.0.1.
+
+    python scripts/scaleout.py up [--dir var/scaleout] [--port 8080]   # prints the URLs, writes DIR/scaleout.json
+    python scripts/scaleout.py down [--dir var/scaleout]               # stops every process by its PID
+
+`make scaleout` and `make scaleout-down` run these. The replicas share $OPENDATA_HOME (artifacts,
+uploads, bulk files; on several machines that folder is a shared volume) and use PostgreSQL for
+metadata and Redis for rate-limit counters. Ingest runs in the replica that received the upload.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from scripts.services import PostgresServer, RedisServer, free_fixed_port, stop_pid, wait_for_port  # noqa: E402
+
+REPLICAS = 2
+
+
+def _settings(state: dict) -> dict[str, str]:
+    return {"OPENDATA_HOME": state["home"], "OPENDATA_DATABASE_URL": state["database_url"],
+            "OPENDATA_RATE_LIMIT_STORAGE_URL": state["redis_url"], "OPENDATA_TRUSTED_PROXIES": "1",
+            "OPENDATA_BASE_URL": state["url"], **state["settings"]}
+
+
+def _wait_http(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{url} did not answer within {timeout} s") from None
+            time.sleep(0.2)
+
+
+def _nginx_conf(folder: Path, port: int, replicas: list[int]) -> Path:
+    user = f"user {pwd.getpwuid(os.geteuid()).pw_name};\n" if os.geteuid() == 0 else ""
+    temp = "\n".join(f"    {kind}_temp_path {folder / kind};" for kind in ("client_body", "proxy", "fastcgi",
+                                                                         "uwsgi", "scgi"))
+    upstream = "\n".join(f"        server 127.0.0.1:{p};" for p in replicas)
+    conf = folder / "nginx.conf"
+    conf.write_text(f"""{user}worker_processes 1;
+pid {folder / "nginx.pid"};
+error_log {folder / "error.log"} warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_max_body_size 0;
+{temp}
+    upstream opendata {{
+{upstream}
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://opendata;
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_request_buffering off;
+        }}
+    }}
+}}
+""")
+    return conf
+
+
+def up(folder: Path, port: int | None, settings: dict[str, str] | None = None) -> dict:
+    """Start everything (or fail, stopping what was started) and write the state file; ``settings`` are
+    more OPENDATA_ variables for the replicas."""
+    folder = folder.resolve()
+    state_file = folder / "scaleout.json"
+    if state_file.exists():
+        raise SystemExit(f"{state_file} exists: the topology is up (`scaleout.py down --dir {folder}` first)")
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o755)  # the postgres user enters it to reach its cluster
+    state: dict = {"folder": str(folder), "home": str(folder / "home"), "pids": {}, "settings": dict(settings or {})}
+    try:
+        pg = PostgresServer(folder / "postgresql").start()
+        state["pids"]["postgresql"] = pg.pid
+        state["postgresql_data"] = str(pg.data)
+        pg.execute("CREATE DATABASE opendata")
+        state["database_url"] = pg.url("opendata")
+        redis = RedisServer(folder / "redis").start()
+        state["pids"]["redis"] = int(redis.pidfile.read_text().strip())
+        state["redis_url"] = redis.url
+        port = port or free_fixed_port()
+        state["url"] = f"http://127.0.0.1:{port}"
+        env = {**os.environ, **_settings(state), "PYTHONPATH": str(ROOT)}
+        subprocess.run([sys.executable, "-c", "from opendata.cli import run; run()", "init"], env=env, check=True,
+                       cwd=ROOT, capture_output=True)
+        state["replicas"] = []
+        for i in range(REPLICAS):
+            replica_port = free_fixed_port()
+            log = open(folder / f"replica-{i}.log", "ab")  # noqa: SIM115 - the child keeps it
+            proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "4",
+                                     "-b", f"127.0.0.1:{replica_port}", "opendata.wsgi:app"],
+                                    env=env, cwd=ROOT, stdout=log, stderr=log, start_new_session=True)
+            state["pids"][f"replica-{i}"] = proc.pid
+            state["replicas"].append(f"http://127.0.0.1:{replica_port}")
+            wait_for_port(replica_port, timeout=60, alive=lambda p=proc: p.poll() is None)
+        nginx_dir = folder / "nginx"
+        nginx_dir.mkdir(exist_ok=True)
+        conf = _nginx_conf(nginx_dir, port, [int(u.rsplit(":", 1)[1]) for u in state["replicas"]])
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        subprocess.run([nginx, "-p", str(nginx_dir), "-c", str(conf)], check=True, capture_output=True)
+        state["pids"]["nginx"] = int((nginx_dir / "nginx.pid").read_text().strip())
+        for url in [*state["replicas"], state["url"]]:
+            _wait_http(url + "/api/v1/status")
+    except BaseException:
+        _stop(state)
+        raise
+    state_file.write_text(json.dumps(state, indent=2))
+    return state
+
+
+def _stop(state: dict) -> None:
+    """Stop in reverse order of starting: nginx, replicas, Redis, PostgreSQL (each by its PID)."""
+    for name, pid in reversed(list(state["pids"].items())):
+        stop_pid(pid, signal.SIGINT if name == "postgresql" else signal.SIGTERM)
+
+
+def down(folder: Path) -> None:
+    """Stop what `up` started in ``folder`` and remove the state file (data stays)."""
+    state_file = folder.resolve() / "scaleout.json"
+    if not state_file.exists():
+        raise SystemExit(f"nothing is up in {folder} (no {state_file.name})")
+    _stop(json.loads(state_file.read_text()))
+    state_file.unlink()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=("up", "down"))
+    parser.add_argument("--dir", type=Path, default=ROOT / "var" / "scaleout", help="where every service keeps its files")
+    parser.add_argument("--port", type=int, default=None, help="nginx's port (default: a free one below 32768)")
+    parser.add_argument("--set", action="append", default=[], metavar="OPENDATA_NAME=VALUE",
+                        help="another setting for the replicas (repeatable)")
+    args = parser.parse_args(argv)
+    if args.command == "down":
+        down(args.dir)
+        return
+    state = up(args.dir, args.port, dict(item.split("=", 1) for item in args.set))
+    print(f"opendata (nginx):   {state['url']}")
+    for i, url in enumerate(state["replicas"]):
+        print(f"replica {i}:          {url}")
+    print(f"PostgreSQL:         {state['database_url']}")
+    print(f"Redis:              {state['redis_url']}")
+    print("settings for the CLI:")
+    for name, value in _settings(state).items():
+        print(f"  export {name}={value}")
+
+
+if __name__ == "__main__":
+    main()
