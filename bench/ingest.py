@@ -126,6 +126,7 @@ def measure(tool: str, csv_path: str, schema_path: str) -> dict:
     import frictionless
 
     from opendata.core.pipeline import run_pipeline
+    from opendata.core.pipeline_child import PipelineOutcome
     from opendata.core.tableschema import load_table_schema
     from opendata.core.validation import validate_table
 
@@ -154,12 +155,12 @@ def measure(tool: str, csv_path: str, schema_path: str) -> dict:
             if tool == "ingest-child":
                 result, child_peak = _in_child(csv_path, load_table_schema(descriptor), out_dir)
             else:
-                result = run_pipeline(csv_path, load_table_schema(descriptor), out_dir, salt=os.urandom(16),
-                                      excel_csv=tool == "ingest-excel")
+                result = PipelineOutcome.of(run_pipeline(csv_path, load_table_schema(descriptor), out_dir,
+                                                         salt=os.urandom(16), excel_csv=tool == "ingest-excel"))
             out = {"valid": result.valid, "rows": result.row_count,
                    "errors": result.report["stats"]["errors"],
                    "outputs": {a.kind: a.bytes for a in result.artifacts},
-                   "pii_findings": len(result.pii.findings)}
+                   "pii_findings": len((result.pii or {}).get("findings", []))}
     out["seconds"] = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_SELF)
     out["cpu_seconds"] = usage.ru_utime + usage.ru_stime - cpu_before
@@ -174,7 +175,7 @@ def _in_child(csv_path: str, schema, out_dir: str):
     """run_pipeline_in_child (the default outputs); (result, the child's peak RSS in MB)."""
     import threading
 
-    from opendata.core.pipeline import run_pipeline_in_child
+    from opendata.core.pipeline_child import run_pipeline_in_child
 
     peak, done = [0.0], threading.Event()
 

@@ -9,12 +9,14 @@ fields as strings, see :func:`opendata.core.masking.published_schema`).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from opendata.core.package_names import package_name
 from opendata.core.writers import Artifact, AtomicOutput
+
+__all__ = ["build_datapackage", "package_name", "write_datapackage"]
 
 DEFAULT_LICENSES = ({
     "name": "CC-BY-4.0",
@@ -29,12 +31,6 @@ _RESOURCES = {
     "parquet": ("data-parquet", "file", "parquet", None),
     "csv-excel": ("data-excel", "table", "csv", "utf-8-sig"),
 }
-
-
-def package_name(text: str | None, default: str = "dataset") -> str:
-    """A Data Package name (lowercase letters, digits, ``-``, ``_``, ``.``) from any text."""
-    slug = re.sub(r"[^a-z0-9._-]+", "-", (text or "").lower()).strip("-._")
-    return slug or default
 
 
 def build_datapackage(*, name: str, artifacts: Sequence[Artifact], table_schema: Mapping[str, Any],

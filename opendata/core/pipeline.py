@@ -196,19 +196,6 @@ class _BackgroundHash:
         return self._digest
 
 
-def run_pipeline_in_child(path: str | Path, schema: TableSchema, out_dir: str | Path, *, memory_bytes: int,
-                          progress: Progress | None = None, **options: Any) -> PipelineResult:
-    """:func:`run_pipeline` in a child process whose memory is limited to ``memory_bytes``.
-
-    The same arguments and result; running out of memory raises a LimitError naming the limit.
-    """
-    from opendata.core.childprocess import run_in_child
-
-    shown = options.get("source_name") or Path(path).name
-    return run_in_child(run_pipeline, str(path), schema, str(out_dir), memory_bytes=memory_bytes,
-                        progress=progress, what=f"reading {shown}", **options)
-
-
 def _room_for_working_files(function: Callable[..., PipelineResult]) -> Callable[..., PipelineResult]:
     """Name the working files (a transcoded copy, spilled keys) when the disk fills while an ingest
     writes them; the outputs are named by the writers' own :func:`room_for`."""

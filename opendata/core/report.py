@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from opendata.core.limits import LIMIT_ERRORS
+from opendata.core.package_names import package_name
 from opendata.core.report_bounds import ERRORS_WITH_CELLS, bound_report, error_counts
 
 MAX_REPORT_BYTES = 1024 * 1024  # a stored report never exceeds this (JSON, UTF-8)
@@ -278,8 +279,6 @@ class ReportBuilder:
 def failure_report(place: str, note: str, *, stats: dict[str, Any] | None = None) -> dict[str, Any]:
     """The report of a file that could not be read at all (beyond a limit, damaged): one
     source-error naming why, a few hundred bytes."""
-    from opendata.core.datapackage import package_name
-
     shown = public_place(place)
     builder = ReportBuilder(name=package_name(shown.rsplit(".", 1)[0], default="table"), place=shown)
     builder.add_error(Error("source-error", note))

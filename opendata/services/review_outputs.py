@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from opendata.core import lifecycle, vocab
 from opendata.core.errors import ConflictError
 from opendata.core.limits import IngestLimits
+from opendata.core.pipeline_child import run_pipeline_in_child
 from opendata.core.tableschema import load_table_schema
 from opendata.services.access import Viewer
 from opendata.services.audit import audit_record
@@ -69,7 +70,6 @@ def amended_schema(descriptor: dict[str, Any], rules: dict[str, dict[str, Any]])
 
 def prepare_outputs(*, runtime: Runtime, version_id: int) -> PreparedOutputs | None:
     """Re-run the pipeline with the version's mask and drop rules (None when there are none)."""
-    from opendata.core.pipeline import run_pipeline_in_child
     from opendata.store.jobs import IngestJob
 
     with runtime.sessions() as session:

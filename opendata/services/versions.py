@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from opendata.core import lifecycle, vocab
 from opendata.core.errors import ConflictError, InputError, NotFoundError, OpendataError, room_for
 from opendata.core.limits import IngestLimits
+from opendata.core.pipeline_child import run_pipeline_in_child
 from opendata.core.report import failure_report
 from opendata.core.tableschema import load_table_schema
 from opendata.services.publication import move_version
@@ -89,8 +90,6 @@ def ingest_file(*, sessions: sessionmaker[Session], store: LocalArtifactStore, d
     The pipeline runs in a child process within ``limits.memory_bytes`` (see core.childprocess).
     ``on_version`` is told the version's id as soon as it exists (an ingest job links itself to it).
     """
-    from opendata.core.pipeline import run_pipeline_in_child  # the heavy part, imported on use
-
     limits = limits or IngestLimits()
 
     started = time.monotonic()
@@ -135,7 +134,7 @@ def ingest_file(*, sessions: sessionmaker[Session], store: LocalArtifactStore, d
             version.source_encoding = result.source_encoding
             version.row_count = result.row_count
             version.report = result.report
-            version.pii = result.pii.to_dict() if result.pii is not None else None
+            version.pii = result.pii
             for rel, sha, nbytes, kind in stored.values():
                 session.add(Artifact(version_id=version_id, kind=kind, path=rel, bytes=nbytes, sha256=sha,
                                      media_type=vocab.media_type(kind)))

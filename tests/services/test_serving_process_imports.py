@@ -1,0 +1,66 @@
+"""The process that answers requests never loads the ingest pipeline's libraries itself.
+
+The pipeline runs in a child forked from the fork server, which imported it once; the serving
+process only sends the arguments and unpickles plain data back. When it imported the pipeline
+(pandas, the readers, the PII scanner) on its first ingest, the import held the interpreter lock
+for up to a few hundred milliseconds, and every request it answered meanwhile waited.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.accounts_fixtures import seed_accounts
+from tests.hostile_files import wide_header_csv
+
+ROOT = Path(__file__).resolve().parents[2]
+# what a job would load into the serving process if it ran (or unpickled) the pipeline there
+PIPELINE_ONLY = ("pandas", "frictionless", "opendata.core.pipeline", "opendata.core.pii", "opendata.core.readers",
+                 "opendata.core.writers", "opendata.core.validation")
+
+JOBS = """
+import json, sys
+import opendata.wsgi  # the serving process as gunicorn loads it
+from opendata.config import load_config
+from opendata.core.errors import OpendataError
+from opendata.services.runtime import Runtime
+from opendata.services.versions import ingest_file
+
+runtime = Runtime(load_config())
+before = set(sys.modules)
+answers = []
+for name in sys.argv[1:]:
+    try:
+        outcome = ingest_file(sessions=runtime.sessions, store=runtime.artifacts, dataset="budget", path=name,
+                              actor="tester")
+        answers.append({"state": outcome.state, "pii": outcome.pii, "artifacts": sorted(outcome.artifacts)})
+    except OpendataError as exc:
+        answers.append({"error": exc.message})
+print(json.dumps({"answers": answers, "loaded": sorted(set(sys.modules) - before)}))
+runtime.close()
+"""
+
+
+def test_ingest_jobs_leave_the_pipeline_modules_out_of_the_serving_process(runtime, tmp_path):
+    seed_accounts(runtime, tmp_path / "project")
+    valid = tmp_path / "budget.csv"
+    valid.write_text("id,name,amount\n" + "".join(f"{i},项目{i},{i}.5\n" for i in range(1, 51)), "utf-8")
+    wide = tmp_path / "wide.csv"
+    wide.write_bytes(wide_header_csv(5_000))
+    env = {**os.environ, "OPENDATA_HOME": str(runtime.config.home),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-c", JOBS, str(valid), str(wide)], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+
+    accepted, refused = out["answers"]
+    assert accepted["state"] == "awaiting-review"
+    assert {"csv", "parquet", "datapackage", "source"} <= set(accepted["artifacts"])
+    assert accepted["pii"] is not None and "findings" in accepted["pii"]
+    assert "5,000 columns" in refused["error"]
+    assert [m for m in out["loaded"] if m.split(".")[0] in PIPELINE_ONLY or m.startswith(PIPELINE_ONLY)] == []
