@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from flask import Flask, jsonify
@@ -72,6 +73,18 @@ def start_background_work(app: Flask) -> None:
     interval = runtime.config.OUTBOX_INTERVAL_SECONDS
     if interval > 0:  # a part of the runtime: started once, stopped first when the runtime closes
         runtime.part("notifier", lambda: NotificationWorker(runtime, interval).start())
+
+
+def freeze_startup_objects() -> None:
+    """Leave what start-up built out of the garbage collector's full passes (a serving process only).
+
+    The modules, the app and its mappers are about 160,000 objects that live as long as the
+    process; a full collection walked all of them, about 80 ms with the interpreter lock held,
+    during which every request in flight waited. Frozen (gc.freeze), a full pass walks only what
+    was made since. Garbage made at start-up is collected first, since frozen objects never are.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def close_app(app: Flask) -> None:

@@ -228,11 +228,12 @@ def validate(file: str, schema_path: str, sheet: str | None, as_json: bool) -> N
 @click.pass_obj
 def serve(obj: _Obj, host: str, port: int, debug: bool) -> None:
     """Serve the API and portal (development server; use gunicorn in production)."""
-    from opendata.app import create_app, start_background_work
+    from opendata.app import create_app, freeze_startup_objects, start_background_work
 
     obj.require_initialized()
     app = create_app()
     start_background_work(app)
+    freeze_startup_objects()
     app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
 
 
