@@ -2,8 +2,8 @@
 
 Run by hand (not part of the test suite)::
 
-    .venv/bin/python bench/hostile.py                  # 5 rounds
-    .venv/bin/python bench/hostile.py --rounds 9 --write
+    .venv/bin/python bench/hostile.py                  # 7 rounds: each hostile file once
+    .venv/bin/python bench/hostile.py --rounds 14 --write --trace /tmp/hostile-trace.jsonl
 
 One gunicorn server (the production server: 1 worker, gthread, 2 threads, as tests/live_server.py
 starts it) over a fresh OPENDATA_HOME with a published dataset (budget, 500 rows). Each round
