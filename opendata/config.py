@@ -89,6 +89,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ACCEL_REDIRECT_PREFIX", "", "Internal nginx location that maps $OPENDATA_HOME, such as "
             "/_opendata_files/ (`opendata nginx-config` prints it). When set, downloads and bulk archives answer "
             "with X-Accel-Redirect and nginx sends the bytes; empty: the app sends them itself.", str),
+    Setting("ARTIFACT_STORE", "local", "Where sources, versions' files, row databases and bulk archives are "
+            "stored: local ($OPENDATA_HOME/artifacts, the embedded default) or s3 (an S3-compatible bucket shared by "
+            "every replica and worker; pip install 'opendata[s3]').", lambda v: v.strip().lower()),
+    Setting("S3_BUCKET", "", "Bucket of the artifacts (OPENDATA_ARTIFACT_STORE=s3); it must exist.", str),
+    Setting("S3_PREFIX", "", "Key prefix of every object this site writes in the bucket, such as opendata/ "
+            "(several sites may share a bucket).", str),
+    Setting("S3_ENDPOINT_URL", "", "URL of an S3-compatible server (MinIO, Ceph, a cloud's); empty: AWS S3 of "
+            "OPENDATA_S3_REGION. Presigned download URLs name this host, so clients must reach it.", str),
+    Setting("S3_REGION", "", "Region of the bucket (empty: the client's default, or us-east-1).", str),
+    Setting("S3_ACCESS_KEY_ID", "", "Access key of the bucket; empty: boto3's own chain (AWS_ACCESS_KEY_ID, "
+            "~/.aws/credentials, an instance role).", str),
+    Setting("S3_SECRET_ACCESS_KEY", "", "Secret key that goes with OPENDATA_S3_ACCESS_KEY_ID.", str),
+    Setting("S3_PART_MB", 64, "Files larger than this many MiB are uploaded in parts of this size (at least 5), "
+            "each checked by its own SHA-256.", int),
+    Setting("DOWNLOAD_REDIRECT_SECONDS", 0, "With OPENDATA_ARTIFACT_STORE=s3: 0 streams "
+            "downloads and bulk archives through the app (Range, ETag = sha256); more answers 302 to a presigned URL "
+            "of the store valid this many seconds, after the disclosure rules were checked. No effect on a local "
+            "folder.", int),
     Setting("REQUESTS_OFFICE_HOURS", "09:00-17:00", "Office hours of the receiving organisations (local time, "
             "HH:MM-HH:MM): a request received after closing time or on a non-working day counts as received on the "
             "next working day.", str),
@@ -165,6 +183,11 @@ class DataFolder:
     @property
     def bulk(self) -> Path:
         return self.home / "bulk"
+
+    @property
+    def cache(self) -> Path:
+        """Local copies of objects of an object store (the row engine's DuckDB files) and its work folders."""
+        return self.home / "cache"
 
     @property
     def search_index(self) -> Path:
@@ -249,6 +272,10 @@ def load_config(environ: Mapping[str, str] | None = None, **overrides: Any) -> C
         raise ConfigError("OPENDATA_ENV must be 'development' or 'production'")
     check_accel_prefix(values["ACCEL_REDIRECT_PREFIX"])
     check_clients(values)
+    if values["ARTIFACT_STORE"] not in ("local", "s3"):
+        raise ConfigError(f"OPENDATA_ARTIFACT_STORE={values['ARTIFACT_STORE']!r} must be local or s3")
+    if values["ARTIFACT_STORE"] == "s3" and not values["S3_BUCKET"]:
+        raise ConfigError("OPENDATA_S3_BUCKET is required when OPENDATA_ARTIFACT_STORE is s3")
     if values["SMTP_TLS"] not in ("starttls", "ssl", "none"):
         raise ConfigError("OPENDATA_SMTP_TLS must be starttls, ssl or none")
     if values["SMTP_HOST"] and not values["SMTP_SENDER"]:

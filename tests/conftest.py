@@ -204,3 +204,13 @@ def project(tmp_path: Path) -> Path:
     (root / "data").mkdir()
     (root / "data" / "budget.csv").write_text("id,name,amount\n1,教育,100.5\n2,卫生,200\n", encoding="utf-8")
     return root
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's S3 server, started once per session on 127.0.0.1 and stopped by its PID."""
+    from tests.s3_server import start_s3_server
+
+    server = start_s3_server()
+    yield server
+    server.stop()

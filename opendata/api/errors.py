@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 from opendata.api.html import browser_wants_html, page_renderer
 from opendata.core.childprocess import ChildFailedError
 from opendata.core.errors import (
+    ArtifactStoreError,
     CatalogError,
     ColumnsWithheldError,
     ConflictError,
@@ -55,6 +56,7 @@ class TusVersionError(OpendataError):
 # Every domain error a request can raise, and its HTTP status (an error not listed answers 400).
 STATUS: dict[type[OpendataError], int] = {
     StorageFullError: 507,
+    ArtifactStoreError: 503,
     NotFoundError: 404,
     ColumnsWithheldError: 403,
     ConflictError: 409,

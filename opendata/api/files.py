@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import quote
 
 from flask import Response, current_app, request
@@ -45,14 +46,23 @@ CARRIED = ("ETag", "Last-Modified", "X-Dataset-Version", "Digest", "X-Request-ID
 
 @dataclass(frozen=True)
 class StoredFile:
-    """A file under ``$OPENDATA_HOME`` with what its HTTP headers need."""
+    """A stored file with what its HTTP headers need.
 
-    path: Path
+    ``path`` is the file itself when it is under ``$OPENDATA_HOME`` (sendfile(2), X-Accel-Redirect);
+    None for an object in object storage, read through ``opener`` (a seekable reader).
+    """
+
+    path: Path | None
     size: int  # of the answer's whole body: the prefix and the file
     sha256: str
     media_type: str
     last_modified: datetime | None = None
     prefix: bytes = b""  # sent before the file (the BOM of an Excel CSV stored as the canonical one)
+    opener: Callable[[], BinaryIO] | None = None
+
+    def open(self) -> BinaryIO:
+        """A reader of the stored bytes (the local file, or the object store's ranged reader)."""
+        return open(self.path, "rb") if self.path is not None else self.opener()  # noqa: SIM115
 
 
 def send_stored(f: StoredFile, *, home: Path, accel_prefix: str, cache_control: str,
@@ -64,7 +74,7 @@ def send_stored(f: StoredFile, *, home: Path, accel_prefix: str, cache_control: 
     """
     environ = _answered_environ(request.environ)
     # an ignored Range is not for nginx to see, and nginx cannot send a prefix before the file
-    if not accel_prefix or environ is not request.environ or f.prefix:
+    if not accel_prefix or environ is not request.environ or f.prefix or f.path is None:
         return _send_here(f, cache_control, on_first_byte, environ)
     response = _validators(current_app.response_class(b"", mimetype=f.media_type), f, cache_control)
     response.make_conditional(environ)  # 304 here: no redirect, nothing for nginx to send
@@ -79,6 +89,27 @@ def send_stored(f: StoredFile, *, home: Path, accel_prefix: str, cache_control: 
     return response
 
 
+def send_redirect(f: StoredFile, url: str, *, on_first_byte: Callable[[], None] | None = None) -> Response:
+    """The answer that sends ``f`` from the object store: 302 to a short-lived presigned ``url``.
+
+    The caller has decided everything else (who may have the file). If-None-Match / If-Modified-Since
+    that match the sha256 and publication time still answer 304 here, without a URL; the redirect
+    itself is never cached (``private, no-store``: its URL expires). The store answers the Range.
+    """
+    environ = _answered_environ(request.environ)
+    response = _validators(current_app.response_class(b"", mimetype=f.media_type), f, "private, no-store")
+    response.make_conditional(environ)
+    if response.status_code == 304:
+        return response
+    response = current_app.response_class(b"", status=302)
+    response.headers["Location"] = url
+    response.headers["Cache-Control"] = "private, no-store"
+    wanted = _applicable_range(f, environ)
+    if wanted is None or _starts_file(wanted):
+        _started(on_first_byte)
+    return response
+
+
 def _send_here(f: StoredFile, cache_control: str, on_first_byte: Callable[[], None] | None,
                environ: dict) -> Response:
     """What ``send_file(conditional=True)`` answers, from what the database already knows of the file.
@@ -88,10 +119,12 @@ def _send_here(f: StoredFile, cache_control: str, on_first_byte: Callable[[], No
     ``make_conditional`` answers 304, 206 and 416) over ``environ``, the request without a Range
     header that must be ignored.
     """
-    fh = open(f.path, "rb")  # noqa: SIM115 (closed by the server through the file wrapper)
+    fh = f.open()  # closed by the server through the file wrapper
     if f.prefix:
         fh = _Prefixed(f.prefix, fh)
-    response = _validators(current_app.response_class(wrap_file(environ, fh), mimetype=f.media_type,
+    # an object store's reader: fewer, larger reads of its ranged GET than the 8 KiB default
+    buffer = 8192 if f.path is not None else 256 * 1024
+    response = _validators(current_app.response_class(wrap_file(environ, fh, buffer), mimetype=f.media_type,
                                                       direct_passthrough=True), f, cache_control)
     response.content_length = f.size
     try:
@@ -105,7 +138,7 @@ def _send_here(f: StoredFile, cache_control: str, on_first_byte: Callable[[], No
         _started(on_first_byte)
     if response.status_code == 206:  # the server's file wrapper again, over the range: sendfile(2) for it too
         part = response.content_range
-        response.response = wrap_file(request.environ, _Part(fh, part.start, part.stop - part.start))
+        response.response = wrap_file(request.environ, _Part(fh, part.start, part.stop - part.start), buffer)
     return response
 
 

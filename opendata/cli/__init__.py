@@ -70,7 +70,10 @@ def init(obj: _Obj) -> None:
 
     rt = obj.runtime
     rt.config.home.mkdir(parents=True, exist_ok=True)
-    rt.artifacts.ensure()
+    try:
+        rt.artifacts.ensure()
+    except OpendataError as exc:  # an object store that cannot be used: say which and why, no traceback
+        raise click.ClickException(str(exc)) from None
     upgrade_to_head(rt.config.database_url)
     # Only ingests whose process is gone (dead pid here, or a stale heartbeat): others may be running.
     stuck = recover_abandoned(runtime=rt, stale_after=rt.config.INGEST_STALE_SECONDS)

@@ -180,11 +180,12 @@ def withdraw(obj, dataset: str, version: int, reason: str) -> None:
 def clean(obj, dry_run: bool) -> None:
     """Remove artifact files no version refers to, and leftovers of interrupted jobs."""
     from opendata.services.jobs import clean_uploads
+    from opendata.services.standards.bulk import archive_paths, read_index
     from opendata.services.versions import referenced_artifacts
 
     rt = obj.require_initialized()
     with rt.sessions() as session:
-        referenced = referenced_artifacts(session)
+        referenced = referenced_artifacts(session) | archive_paths(read_index(rt) or {})
     removed = rt.artifacts.clean_orphans(referenced, dry_run=dry_run)
     removed += clean_uploads(runtime=rt, stale_after=rt.config.INGEST_STALE_SECONDS, dry_run=dry_run)
     for rel in removed:

@@ -89,6 +89,13 @@ class StorageFullError(OpendataError):
     code = "storage-full"
 
 
+class ArtifactStoreError(OpendataError):
+    """The object store cannot be reached, refused a write, or holds other bytes than were written
+    (HTTP 503: nothing was recorded; the request may be retried)."""
+
+    code = "artifact-store-error"
+
+
 DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 

@@ -46,7 +46,7 @@ def prepare_profile(*, runtime: Runtime, version_id: int) -> dict[str, Any] | No
                     return found
             if "parquet" not in arts:
                 return None
-            parquet = runtime.artifacts.path(arts["parquet"].path)
+            parquet = runtime.artifacts.local_path(arts["parquet"].path)
             descriptor = published_schema(load_table_schema(version.dataset.table_schema.descriptor,
                                                             name=version.dataset.table_schema.name))
         primary_key = descriptor.get("primaryKey")
@@ -95,7 +95,7 @@ def load_profile(*, runtime: Runtime, version_id: int) -> dict[str, Any] | None:
 
 
 def _read(runtime: Runtime, rel: str, sha256: str) -> dict[str, Any]:
-    found = json.loads(runtime.artifacts.path(rel).read_text(encoding="utf-8"))
+    found = json.loads(runtime.artifacts.read_bytes(rel).decode("utf-8"))
     if len(_LOADED) > 512:
         _LOADED.clear()
     _LOADED[sha256] = found

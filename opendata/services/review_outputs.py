@@ -86,7 +86,7 @@ def prepare_outputs(*, runtime: Runtime, version_id: int) -> PreparedOutputs | N
         schema = load_table_schema(amended_schema(ds.table_schema.descriptor, rules), name=ds.table_schema.name)
         package = {"name": ds.identifier, "title": ds.title,
                    "licenses": [{"name": ds.license, "path": vocab.LICENSES.get(ds.license, "")}]}
-        salt, source_path, source_name = ds.mask_salt, runtime.artifacts.path(source.path), version.source_filename
+        salt, source_path, source_name = ds.mask_salt, runtime.artifacts.local_path(source.path), version.source_filename
     workdir = runtime.artifacts.new_workdir(prefix="review-")
     try:
         limits = IngestLimits.from_settings(runtime.config.values)
@@ -142,8 +142,9 @@ def check_files_read_back(*, runtime: Runtime, version_id: int, prepared: Prepar
     missing = [kind for kind in ("parquet", "csv", "datapackage") if kind not in paths]
     if missing:
         raise ConflictError(f"{ref} cannot be published: it has no {', '.join(missing)} file")
-    files = PublishedFiles(parquet=runtime.artifacts.path(paths["parquet"]), csv=runtime.artifacts.path(paths["csv"]),
-                           datapackage=runtime.artifacts.path(paths["datapackage"]), row_count=rows)
+    local = runtime.artifacts.local_path
+    files = PublishedFiles(parquet=local(paths["parquet"]), csv=local(paths["csv"]),
+                           datapackage=local(paths["datapackage"]), row_count=rows)
     problems = check_readback(files, frictionless_rows=runtime.config.READBACK_FRICTIONLESS_ROWS)
     if problems:
         raise ConflictError(f"{ref} cannot be published: its files do not read back ({problems[0].message})",

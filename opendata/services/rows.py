@@ -48,7 +48,7 @@ def prepare_rows(*, runtime: Runtime, version_id: int) -> str | None:
                 return arts[ROWS_KIND].path
             if "parquet" not in arts:
                 return None
-            parquet = runtime.artifacts.path(arts["parquet"].path)
+            parquet = runtime.artifacts.local_path(arts["parquet"].path)
             # the version's own published schema: a reviewer may have dropped or masked columns
             descriptor = version_table_schema(runtime.artifacts, version) or version.dataset.table_schema.descriptor
             schema = load_table_schema(descriptor, name=version.dataset.table_schema.name)
@@ -83,7 +83,7 @@ def _make_engine(runtime: Runtime) -> RowQueryEngine:
         with runtime.sessions() as session:
             art = session.scalar(select(Artifact).where(Artifact.version_id == int(version_id),
                                                         Artifact.kind == ROWS_KIND))
-            return runtime.artifacts.path(art.path) if art is not None else None
+            return runtime.artifacts.local_path(art.path) if art is not None else None
 
     return RowQueryEngine(locate, runtime.config.SECRET_KEY.encode("utf-8"), timeout=runtime.config.ROW_QUERY_TIMEOUT)
 

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from opendata.config import Config
-from opendata.store.artifacts import LocalArtifactStore
+from opendata.store.artifacts import ArtifactStore, LocalArtifactStore
 from opendata.store.commitcache import CommitCache
 from opendata.store.db import make_engine, make_session_factory
 
@@ -61,8 +61,17 @@ class Runtime:
         return CommitCache(self.engine)
 
     @cached_property
-    def artifacts(self) -> LocalArtifactStore:
-        return LocalArtifactStore(self.config.artifacts_dir)
+    def artifacts(self) -> ArtifactStore:
+        """The artifact store: the local folder $OPENDATA_HOME/artifacts (the embedded default) or a bucket."""
+        c = self.config
+        if c.ARTIFACT_STORE == "s3":
+            from opendata.store.s3_artifacts import S3ArtifactStore  # boto3 only where it is used
+
+            return S3ArtifactStore(bucket=c.S3_BUCKET, prefix=c.S3_PREFIX, cache_dir=c.folder.cache,
+                                   endpoint_url=c.S3_ENDPOINT_URL, region=c.S3_REGION,
+                                   access_key_id=c.S3_ACCESS_KEY_ID, secret_access_key=c.S3_SECRET_ACCESS_KEY,
+                                   part_bytes=c.S3_PART_MB * 1024 * 1024)
+        return LocalArtifactStore(c.artifacts_dir, documents=c.home)
 
     def is_initialized(self) -> bool:
         """True when the database has been migrated (has the alembic version table).

@@ -24,7 +24,7 @@ from opendata.services.access import ANONYMOUS, Viewer, latest_served_version
 from opendata.services.published.schema import dataset_table_schema
 from opendata.services.runtime import Runtime
 from opendata.services.search_loader import PARALLEL_FROM, docs_from_child
-from opendata.store.artifacts import LocalArtifactStore
+from opendata.store.artifacts import ArtifactStore
 from opendata.store.models import ChangeRecord, Dataset, Organization, UsageDaily, Version
 from opendata.store.search import (  # noqa: F401  (FACETS, IDENTIFIER, SORTS, Clause: the search vocabulary)
     FACETS,
@@ -55,7 +55,7 @@ def search_index(runtime: Runtime) -> SqliteSearchIndex:
         synonyms=load_synonyms(runtime.config.SEARCH_SYNONYMS_FILE)))
 
 
-def _columns(ds: Dataset, store: LocalArtifactStore) -> list[str]:
+def _columns(ds: Dataset, store: ArtifactStore) -> list[str]:
     out = []  # the published fields only: a column a reviewer dropped is not searchable
     for f in dataset_table_schema(store, ds).get("fields", []):
         out.extend(str(f.get(k) or "") for k in ("name", "title", "description"))
@@ -86,7 +86,7 @@ def _words(ds: Dataset) -> list[str]:
     return [*(ds.keywords or []), *((theme.zh,) if theme else ()), ds.organization.name]
 
 
-def _doc(ds: Dataset, downloads: int, store: LocalArtifactStore) -> SearchDoc:
+def _doc(ds: Dataset, downloads: int, store: ArtifactStore) -> SearchDoc:
     return SearchDoc(
         id=ds.id, identifier=ds.identifier, title=ds.title, title_en=ds.title_en, words=_words(ds),
         description=" ".join(filter(None, [ds.description, ds.description_en, ds.identifier])),
@@ -98,7 +98,7 @@ def _doc(ds: Dataset, downloads: int, store: LocalArtifactStore) -> SearchDoc:
         summary=json.dumps(dataset_summary(ds, ANONYMOUS), ensure_ascii=False))
 
 
-def _load_docs(session: Session, ids: Sequence[int], store: LocalArtifactStore) -> list[SearchDoc]:
+def _load_docs(session: Session, ids: Sequence[int], store: ArtifactStore) -> list[SearchDoc]:
     stmt = select(Dataset).where(Dataset.id.in_(ids)).options(
         selectinload(Dataset.organization), selectinload(Dataset.table_schema),
         selectinload(Dataset.versions).selectinload(Version.artifacts))
@@ -108,7 +108,7 @@ def _load_docs(session: Session, ids: Sequence[int], store: LocalArtifactStore) 
     return [_doc(ds, int(downloads.get(ds.id) or 0), store) for ds in session.scalars(stmt)]
 
 
-def _all_docs(session: Session, store: LocalArtifactStore) -> Iterator[SearchDoc]:
+def _all_docs(session: Session, store: ArtifactStore) -> Iterator[SearchDoc]:
     """Every dataset's document, loaded a batch at a time so memory stays flat whatever the catalogue size."""
     ids = list(session.scalars(select(Dataset.id).order_by(Dataset.id)))
     for start in range(0, len(ids), LOAD_BATCH):

@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from opendata.core import lifecycle, vocab
 from opendata.core.errors import ConflictError, InputError, NotFoundError, OpendataError, room_for
+from opendata.core.files import sha256_file
 from opendata.core.limits import IngestLimits
 from opendata.core.pipeline_child import run_pipeline_in_child
 from opendata.core.report import failure_report
 from opendata.core.tableschema import load_table_schema
 from opendata.services.publication import move_version
-from opendata.store.artifacts import LocalArtifactStore, sha256_file
+from opendata.store.artifacts import ArtifactStore
 from opendata.store.db import transaction
 from opendata.store.models import Artifact, Dataset, Version, VersionEvent
 from opendata.store.requests import RequestAttachment
@@ -76,7 +77,7 @@ def _create_version(sessions: sessionmaker[Session], dataset_id: int, *, filenam
     raise ConflictError("could not allocate a version number; try again")
 
 
-def ingest_file(*, sessions: sessionmaker[Session], store: LocalArtifactStore, dataset: str, path: str | Path,
+def ingest_file(*, sessions: sessionmaker[Session], store: ArtifactStore, dataset: str, path: str | Path,
                 actor: str, filename: str | None = None, sheet: str | None = None,
                 progress: Callable[[int, int], None] | None = None, sha256: str | None = None,
                 limits: IngestLimits | None = None, on_version: Callable[[int], None] | None = None
@@ -155,7 +156,7 @@ def ingest_file(*, sessions: sessionmaker[Session], store: LocalArtifactStore, d
     return _outcome(sessions, version_id, created=True, seconds=time.monotonic() - started)
 
 
-def _adopt_source(store: LocalArtifactStore, path: Path, digest: str) -> tuple[str, str, int]:
+def _adopt_source(store: ArtifactStore, path: Path, digest: str) -> tuple[str, str, int]:
     """Keep the bytes as uploaded, so every version can be verified against its source."""
     with room_for("the uploaded file as the source of this version"), open(path, "rb") as fh:
         rel, sha, nbytes = store.put_stream(fh, suffix=".source")

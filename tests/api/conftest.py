@@ -54,10 +54,10 @@ def air_rows(n: int = 40) -> list[dict]:
              "observed": f"2024-06-{i // 4 + 1:02d}"} for i in range(n)]
 
 
-def make_app(tmp: Path):
+def make_app(tmp: Path, **settings):
     """The app on a fresh, migrated OPENDATA_HOME (rate limits off: tests make many requests)."""
     extra = {"RATE_LIMIT_ENABLED": False} if any(s.name == "RATE_LIMIT_ENABLED" for s in SETTINGS) else {}
-    app = create_app(HOME=str(tmp / "home"), BASE_URL="http://testserver", **extra)
+    app = create_app(HOME=str(tmp / "home"), BASE_URL="http://testserver", **extra, **settings)
     app.config["TESTING"] = True
     runtime = app.extensions["opendata"]
     runtime.config.home.mkdir(parents=True, exist_ok=True)
@@ -65,9 +65,9 @@ def make_app(tmp: Path):
     return app, runtime
 
 
-def build_site(tmp: Path) -> Site:
-    """Create the app on a fresh OPENDATA_HOME and publish the test catalogue."""
-    app, runtime = make_app(tmp)
+def build_site(tmp: Path, **settings) -> Site:
+    """Create the app on a fresh OPENDATA_HOME and publish the test catalogue (``settings``: the app's own)."""
+    app, runtime = make_app(tmp, **settings)
     make_catalog(runtime, tmp, datasets=DATASETS, schemas={"rows.json": ROWS_SCHEMA, "air.json": AIR_SCHEMA})
     publish_rows(runtime, "budget", generate_rows(120, seed=1))
     budget_rows = generate_rows(250, seed=2)
@@ -97,9 +97,9 @@ def client(site):
     return site.client
 
 
-def build_small_site(tmp: Path) -> Site:
+def build_small_site(tmp: Path, **settings) -> Site:
     """Two datasets (budget open, subsidies conditional), one published version each."""
-    app, runtime = make_app(tmp)
+    app, runtime = make_app(tmp, **settings)
     make_catalog(runtime, tmp, datasets=[DATASETS[0], DATASETS[2]], schemas={"rows.json": ROWS_SCHEMA})
     budget_rows = generate_rows(200, seed=2)
     publish_rows(runtime, "budget", budget_rows)

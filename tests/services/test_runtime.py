@@ -32,8 +32,8 @@ def test_two_runtimes_share_no_part(tmp_path):
 
 def test_the_data_folder_layout_is_decided_in_one_place(tmp_path):
     folder = load_config({}, HOME=str(tmp_path)).folder
-    assert {p.name for p in (folder.database, folder.artifacts, folder.uploads, folder.bulk, folder.search_index)} == {
-        "opendata.db", "artifacts", "uploads", "bulk", "search.sqlite3"}
+    assert {p.name for p in (folder.database, folder.artifacts, folder.uploads, folder.bulk, folder.search_index,
+                             folder.cache)} == {"opendata.db", "artifacts", "uploads", "bulk", "search.sqlite3", "cache"}
     assert all(p.parent == tmp_path.resolve() for p in (folder.database, folder.uploads, folder.bulk))
 
 

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, abort, request
 from werkzeug.exceptions import NotFound
 
 from opendata.api.context import caller, runtime
-from opendata.api.files import StoredFile, send_stored
+from opendata.api.files import StoredFile, send_redirect, send_stored
 from opendata.api.html import page_renderer
 from opendata.api.urls import links as request_links
 from opendata.services.access import ANONYMOUS
@@ -149,12 +149,14 @@ def bulk_index_json():
 def bulk_file(name: str):
     """One archive: Range, ETag = sha256, If-None-Match → 304, Content-Disposition."""
     rt = runtime()
-    found = bulk.archive_path(rt, bulk.current_index(runtime=rt), name)
+    found = bulk.archive_file(rt, bulk.current_index(runtime=rt), name)
     if found is None:
         raise NotFound(f"no bulk archive named '{name}'")
-    path, record = found
-    response = send_stored(StoredFile(path, record["bytes"], record["sha256"], "application/zip"),
-                           home=rt.config.home, accel_prefix=rt.config.ACCEL_REDIRECT_PREFIX,
+    record = found.record
+    stored = StoredFile(found.path, record["bytes"], record["sha256"], "application/zip", opener=found.opener)
+    if found.url is not None:  # public data only: the object store sends it
+        return send_redirect(stored, found.url)
+    response = send_stored(stored, home=rt.config.home, accel_prefix=rt.config.ACCEL_REDIRECT_PREFIX,
                            cache_control="public, no-cache")  # rebuilt at each publication: revalidate
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Digest"] = f"sha-256={_b64(record['sha256'])}"

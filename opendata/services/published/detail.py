@@ -35,7 +35,7 @@ from opendata.services.search import (
 )
 from opendata.services.standards.datajson import schema_org_dataset
 from opendata.services.usage import usage_totals
-from opendata.store.artifacts import LocalArtifactStore
+from opendata.store.artifacts import ArtifactStore
 from opendata.store.models import Artifact, Dataset, Version
 
 DOWNLOAD_KINDS = tuple(k.key for k in vocab.ARTIFACT_KINDS if k.download_suffix)  # csv, csv-excel, parquet
@@ -79,7 +79,7 @@ def version_dict(ds: Dataset, v: Version, viewer: Viewer, links: Links, *, full:
     return out
 
 
-def _schema_dict(ds: Dataset, store: LocalArtifactStore) -> dict[str, Any]:
+def _schema_dict(ds: Dataset, store: ArtifactStore) -> dict[str, Any]:
     """The published Table Schema (dropped fields left out, masked ones as strings)."""
     descriptor = dataset_table_schema(store, ds)
     fields = [{k: f[k] for k in ("name", "type", "format", "title", "description", "constraints", "example", "unit")
@@ -119,7 +119,7 @@ def dataset_view(*, runtime: Runtime, identifier: str, viewer: Viewer, links: Li
         return DatasetView(detail, entry.issued, entry.modified, jsonld)
 
 
-def _detail(session: Session, store: LocalArtifactStore, ds: Dataset, viewer: Viewer, links: Links,
+def _detail(session: Session, store: ArtifactStore, ds: Dataset, viewer: Viewer, links: Links,
             pending_usage: tuple[int, int]) -> dict[str, Any]:
     out = dataset_summary(ds, viewer)
     law = vocab.DISCLOSURE_LAW_NAMES.get(ds.disclosure)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import bindparam, func, null, select
 from sqlalchemy.orm import aliased
@@ -36,7 +38,10 @@ class DownloadFile:
     version_id: int
     number: int
     kind: str
-    path: Path
+    rel: str
+    """The stored file's name in the artifact store."""
+    path: Path | None
+    """The stored file itself when it is on this machine (local store), else None (object storage)."""
     bytes: int
     sha256: str
     media_type: str
@@ -47,6 +52,8 @@ class DownloadFile:
     prefix: bytes = b""
     """Bytes sent before the stored file (``bytes`` counts them): the BOM of an Excel CSV that was
     stored as the canonical CSV it equals behind that BOM (see :mod:`opendata.core.excel_csv`)."""
+    opener: Callable[[], BinaryIO] | None = None
+    """A seekable reader of the stored bytes (object storage: ranged reads of the object)."""
 
 
 def resolve_download(*, runtime: Runtime, identifier: str, kind: str, number: int | None = None,
@@ -77,19 +84,27 @@ def resolve_download(*, runtime: Runtime, identifier: str, kind: str, number: in
     if rel is None:
         return None
     changed = published_at if withdrawn is None or published_at is None else max(published_at, withdrawn)
-    path = runtime.artifacts.path(rel)
+    store = runtime.artifacts
     prefix = b""
-    if kind == "csv-excel" and _stored_size(path) == size - len(BOM):  # the canonical CSV behind a BOM
+    # the canonical CSV behind a BOM (a lost file has no size: sending it fails as for any other kind)
+    if kind == "csv-excel" and store.size(rel) == size - len(BOM):
         prefix = BOM
-    return DownloadFile(dataset_pk, identifier, title, version_id, version_number, kind,
-                        path, size, sha256, media_type, changed, prefix)
+    return DownloadFile(dataset_pk, identifier, title, version_id, version_number, kind, rel,
+                        store.local_file(rel), size, sha256, media_type, changed, prefix,
+                        partial(store.open, rel))
 
 
-def _stored_size(path: Path) -> int | None:
-    try:
-        return path.stat().st_size
-    except OSError:  # a lost file: sending it fails as for any other kind
+def download_url(*, runtime: Runtime, f: DownloadFile, disposition: str) -> str | None:
+    """A short-lived URL of the object store that sends ``f`` itself, when downloads are redirected there.
+
+    None when ``OPENDATA_DOWNLOAD_REDIRECT_SECONDS`` is 0, when the store has no URLs of its own (a local
+    folder), or when the answer is not the stored bytes as they are (an Excel CSV's BOM goes before them).
+    Only ask for a file :func:`resolve_download` gave: the disclosure rules were checked there.
+    """
+    seconds = runtime.config.DOWNLOAD_REDIRECT_SECONDS
+    if seconds <= 0 or f.prefix:
         return None
+    return runtime.artifacts.presigned_url(f.rel, seconds=seconds, disposition=disposition, media_type=f.media_type)
 
 
 def _served_statement(runtime: Runtime, viewer: Viewer, numbered: bool) -> Any:

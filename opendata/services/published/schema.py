@@ -19,7 +19,7 @@ from typing import Any
 from opendata.core import lifecycle
 from opendata.core.masking import published_schema
 from opendata.core.tableschema import load_table_schema
-from opendata.store.artifacts import LocalArtifactStore
+from opendata.store.artifacts import ArtifactStore
 from opendata.store.models import Dataset, Version
 
 CACHE_SIZE = 512
@@ -27,7 +27,7 @@ _cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
 _lock = threading.Lock()
 
 
-def version_table_schema(store: LocalArtifactStore, version: Version) -> dict[str, Any] | None:
+def version_table_schema(store: ArtifactStore, version: Version) -> dict[str, Any] | None:
     """The Table Schema of a version's files (dropped fields gone, masked ones as strings), if it has them."""
     art = next((a for a in version.artifacts if a.kind == "datapackage"), None)
     if art is None:
@@ -38,7 +38,7 @@ def version_table_schema(store: LocalArtifactStore, version: Version) -> dict[st
             return copy.deepcopy(_cache[art.sha256])
     if not store.exists(art.path):
         return None
-    descriptor = json.loads(store.path(art.path).read_text(encoding="utf-8"))
+    descriptor = json.loads(store.read_bytes(art.path).decode("utf-8"))
     schema = next((r["schema"] for r in descriptor.get("resources", [])
                    if r.get("name") == "data" and isinstance(r.get("schema"), dict)), None)
     if schema is None:
@@ -50,7 +50,7 @@ def version_table_schema(store: LocalArtifactStore, version: Version) -> dict[st
     return copy.deepcopy(schema)
 
 
-def dataset_table_schema(store: LocalArtifactStore, ds: Dataset) -> dict[str, Any]:
+def dataset_table_schema(store: ArtifactStore, ds: Dataset) -> dict[str, Any]:
     """The schema of the dataset's newest published version; before any, the registered schema as it would publish."""
     for version in sorted(ds.versions, key=lambda v: v.number, reverse=True):
         if version.state == lifecycle.PUBLISHED:

@@ -5,11 +5,12 @@ Each zip holds, per served dataset, ``<id>/data.csv``, ``<id>/data.parquet`` and
 plus ``catalog.csv`` and ``catalog.xlsx`` (the metadata table) and ``SHA256SUMS``
 (``sha256sum -c`` format). Only data anonymous callers may receive goes in.
 
-Archives and ``index.json`` live under ``$OPENDATA_HOME/bulk/``, written to a temporary name,
-fsynced and renamed, under a file lock so concurrent rebuilds cannot interleave. The index
-records a fingerprint of what was served when it was built; :func:`current_index` rebuilds
-when the fingerprint no longer matches (a dataset withdrawn by a catalogue sync, a new
-version), so a stale archive is never served.
+Archives are stored in the artifact store like every other file (content-addressed, so an archive
+never changes under a download that resumes it) and ``bulk/index.json``, the store's one shared
+document, names the current ones; rebuilds on one machine take a file lock so they cannot interleave,
+and the index is replaced at once after its archives are stored. The index records a fingerprint of
+what was served when it was built; :func:`current_index` rebuilds when the fingerprint no longer
+matches (a dataset withdrawn by a catalogue sync, a new version), so a stale archive is never served.
 """
 
 from __future__ import annotations
@@ -19,14 +20,17 @@ import fcntl
 import hashlib
 import io
 import json
-import os
-import tempfile
+import shutil
 import threading
+import time
 import zipfile
+from collections.abc import Callable
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from openpyxl import Workbook
 
@@ -36,10 +40,9 @@ from opendata.services.access import ANONYMOUS
 from opendata.services.published.entries import DatasetEntry, list_entries, term
 from opendata.services.runtime import Runtime
 from opendata.services.standards.datapackage import package_descriptor, published_table_schema
-from opendata.store.artifacts import fsync_dir
 
 ALL = "opendata-all.zip"
-INDEX = "index.json"
+INDEX = "bulk/index.json"  # the artifact store's shared document
 _LOCK = threading.Lock()
 _FILES = {"csv": "data.csv", "parquet": "data.parquet"}
 COLUMNS = ("identifier", "code", "title", "title_en", "description", "publisher", "theme", "theme_name",
@@ -49,7 +52,18 @@ COLUMNS = ("identifier", "code", "title", "title_en", "description", "publisher"
 
 
 def bulk_dir(runtime: Runtime) -> Path:
+    """The local folder of the rebuild lock."""
     return runtime.config.folder.bulk
+
+
+@dataclass(frozen=True)
+class ArchiveFile:
+    """A listed archive as the HTTP layer sends it: its index record and how to read its bytes."""
+
+    record: dict[str, Any]
+    path: Path | None  # the stored file itself when it is on this machine
+    opener: Callable[[], BinaryIO]
+    url: str | None  # a presigned URL of the object store, when downloads are redirected there
 
 
 def _served(runtime: Runtime) -> tuple[list[DatasetEntry], Any]:
@@ -125,40 +139,21 @@ def _locked(folder: Path):
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
-def _atomic_file(folder: Path, name: str, write) -> tuple[str, int]:
-    """Write ``folder/name`` through ``write(binary file)``: temp name, fsync, rename; (sha256, bytes)."""
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+def _stored_archive(runtime: Runtime, write) -> tuple[str, str, int]:
+    """Write an archive through ``write(binary file)`` in a work folder, then store it; (path, sha256, bytes)."""
+    store = runtime.artifacts
+    workdir = store.new_workdir(prefix="bulk-")
     try:
-        with os.fdopen(fd, "w+b") as fh:
+        path = workdir / "archive.zip"
+        with open(path, "w+b") as fh:
             write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
             fh.seek(0)
-            digest, size = hashlib.sha256(), 0
+            digest = hashlib.sha256()
             while chunk := fh.read(1024 * 1024):
                 digest.update(chunk)
-                size += len(chunk)
-        os.replace(tmp, folder / name)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    fsync_dir(folder)
-    return digest.hexdigest(), size
-
-
-def _linked_copy(folder: Path, source: str, name: str) -> bool:
-    """``folder/name`` as a hard link to the archive ``source`` just written; False when the file
-    system cannot link (the caller then writes the archive itself)."""
-    tmp = folder / f".{name}.{os.getpid()}.{threading.get_ident()}.link.tmp"
-    try:
-        tmp.unlink(missing_ok=True)
-        os.link(folder / source, tmp)
-        os.replace(tmp, folder / name)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        return False
-    fsync_dir(folder)
-    return True
+        return store.adopt(path, sha256=digest.hexdigest(), suffix=".zip")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _write_zip(fh, runtime: Runtime, entries: list[DatasetEntry], rows: list[dict[str, Any]], links: Links) -> None:
@@ -171,7 +166,12 @@ def _write_zip(fh, runtime: Runtime, entries: list[DatasetEntry], rows: list[dic
                 # Parquet is compressed already; the CSV at deflate level 1: a third the CPU of the default
                 # level (about 3 s against 10 s per GB) for an archive about a quarter larger
                 kind = zipfile.ZIP_STORED if d.kind == "parquet" else zipfile.ZIP_DEFLATED
-                zf.write(store.path(d.artifact_path), name, compress_type=kind, compresslevel=1)
+                info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+                info.compress_type = kind
+                info._compresslevel = 1  # what zf.write(..., compresslevel=1) sets (ZipInfo has no public name for it)
+                # streamed from the store (object storage needs no local copy of the catalogue)
+                with store.open(d.artifact_path) as src, zf.open(info, "w", force_zip64=d.bytes > 2**31 - 1) as dst:
+                    shutil.copyfileobj(src, dst, 1024 * 1024)
                 sums.append((d.sha256, name))
             descriptor = package_descriptor(e, published_table_schema(e, store),
                                             {d.kind: _FILES[d.kind] for d in e.distributions}, links)
@@ -202,38 +202,54 @@ def rebuild_bulk(*, runtime: Runtime, only_if_stale: bool = False) -> dict[str, 
             groups: dict[str, tuple[str | None, list[DatasetEntry]]] = {ALL: (None, entries)}
             for e in entries:
                 groups.setdefault(f"theme-{e.dataset.theme}.zip", (e.dataset.theme, []))[1].append(e)
+            previous = read_index(runtime)
             archives = []
             for name, (theme, members) in sorted(groups.items(), key=lambda kv: (kv[0] != ALL, kv[0])):
                 rows = [_metadata_row(e, links) for e in members]
-                # a theme holding the whole catalogue would be the same bytes: stored once, not compressed twice
+                # a theme holding the whole catalogue would be the same bytes: stored and compressed once
                 same = name != ALL and [e.identifier for e in members] == [e.identifier for e in entries]
-                if same and _linked_copy(folder, ALL, name):
-                    sha, size = archives[0]["sha256"], archives[0]["bytes"]
+                if same:
+                    rel, sha, size = archives[0]["path"], archives[0]["sha256"], archives[0]["bytes"]
                 else:
-                    sha, size = _atomic_file(folder, name, lambda fh, m=members, r=rows:
-                                             _write_zip(fh, runtime, m, r, links))
+                    rel, sha, size = _stored_archive(
+                        runtime, lambda fh, m=members, r=rows: _write_zip(fh, runtime, m, r, links))
                 t = term("theme", theme) if theme else None
                 archives.append({"name": name, "scope": "theme" if theme else "all", "theme": theme,
                                  "title": f"{t.zh} ({t.en})" if t else "全部开放数据 (whole open catalogue)",
-                                 "bytes": size, "sha256": sha, "datasets": [e.identifier for e in members]})
+                                 "bytes": size, "sha256": sha, "path": rel,
+                                 "datasets": [e.identifier for e in members]})
             index = {"generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
                      "fingerprint": fingerprint(entries), "archives": archives}
         finally:
             session.close()
-        body = json.dumps(index, ensure_ascii=False, indent=2).encode("utf-8")
-        _atomic_file(folder, INDEX, lambda fh: fh.write(body))
-        keep = {a["name"] for a in archives}
-        for stale in folder.glob("*.zip"):
-            if stale.name not in keep:
-                stale.unlink(missing_ok=True)
+        runtime.artifacts.write_document(INDEX, json.dumps(index, ensure_ascii=False, indent=2).encode("utf-8"))
+        # the archives the index named before are no longer listed (a download already started keeps its
+        # open file; a resumed one gets the new sha256 as ETag, so If-Range sends the new archive whole)
+        keep = archive_paths(index)
+        for stale in archive_paths(previous or {}) - keep:
+            runtime.artifacts.discard(stale)
+        for leftover in folder.glob("*.zip"):  # archives of the layout before the store held them
+            leftover.unlink(missing_ok=True)
     return index
 
 
 def read_index(runtime: Runtime) -> dict[str, Any] | None:
+    """The current index of the bulk archives, None when none was built (or it cannot be read)."""
     try:
-        return json.loads((bulk_dir(runtime) / INDEX).read_text(encoding="utf-8"))
+        body = runtime.artifacts.read_document(INDEX)
+        return json.loads(body) if body is not None else None
     except (OSError, ValueError):
         return None
+
+
+def _before_the_store(index: dict[str, Any]) -> bool:
+    """An index written when archives were files in the bulk folder (rebuilt: its archives have no stored name)."""
+    return any("path" not in a for a in index.get("archives", []))
+
+
+def archive_paths(index: dict[str, Any]) -> set[str]:
+    """The stored names of the archives an index lists (kept by ``opendata clean``)."""
+    return {a["path"] for a in index.get("archives", []) if isinstance(a.get("path"), str)}
 
 
 def current_index(*, runtime: Runtime) -> dict[str, Any]:
@@ -244,15 +260,19 @@ def current_index(*, runtime: Runtime) -> dict[str, Any]:
         current = fingerprint(entries)
     finally:
         session.close()
-    if index is None or index.get("fingerprint") != current:
+    if index is None or index.get("fingerprint") != current or _before_the_store(index):
         index = rebuild_bulk(runtime=runtime, only_if_stale=True)
     return index
 
 
-def archive_path(runtime: Runtime, index: dict[str, Any], name: str) -> tuple[Path, dict[str, Any]] | None:
-    """The file and index record of an archive listed in ``index``, or None."""
+def archive_file(runtime: Runtime, index: dict[str, Any], name: str) -> ArchiveFile | None:
+    """The archive ``name`` listed in ``index`` (only public data goes in one), or None."""
+    store = runtime.artifacts
     for record in index.get("archives", []):
-        if record["name"] == name:
-            path = bulk_dir(runtime) / name
-            return (path, record) if path.is_file() else None
+        rel = record.get("path")
+        if record["name"] == name and isinstance(rel, str) and store.exists(rel):
+            seconds = runtime.config.DOWNLOAD_REDIRECT_SECONDS
+            url = store.presigned_url(rel, seconds=seconds, disposition=f'attachment; filename="{name}"',
+                                      media_type="application/zip") if seconds > 0 else None
+            return ArchiveFile(record, store.local_file(rel), partial(store.open, rel), url)
     return None

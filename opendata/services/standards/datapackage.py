@@ -19,7 +19,7 @@ from opendata.core.urls import Links
 from opendata.services.access import Viewer
 from opendata.services.published.entries import DatasetEntry, get_entry
 from opendata.services.published.schema import dataset_table_schema, version_table_schema
-from opendata.store.artifacts import LocalArtifactStore
+from opendata.store.artifacts import ArtifactStore
 
 _RESOURCE = {
     # kind: (resource name, type, format, encoding); Parquet is a "file" resource because
@@ -30,7 +30,7 @@ _RESOURCE = {
 PROFILE = "data-package"
 
 
-def published_table_schema(entry: DatasetEntry, store: LocalArtifactStore) -> dict[str, Any]:
+def published_table_schema(entry: DatasetEntry, store: ArtifactStore) -> dict[str, Any]:
     """The Table Schema of the served version's files (from its datapackage.json artifact)."""
     schema = version_table_schema(store, entry.version) if entry.version is not None else None
     return schema if schema is not None else dataset_table_schema(store, entry.dataset)
@@ -70,7 +70,7 @@ def package_descriptor(entry: DatasetEntry, schema: dict[str, Any], paths: dict[
     return descriptor
 
 
-def served_datapackage(*, session: Session, store: LocalArtifactStore, viewer: Viewer, links: Links,
+def served_datapackage(*, session: Session, store: ArtifactStore, viewer: Viewer, links: Links,
                        identifier: str) -> dict[str, Any]:
     """The Data Package of ``identifier`` with absolute download URLs, or NotFoundError."""
     entry = get_entry(session, viewer, links, identifier)

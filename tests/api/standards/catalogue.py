@@ -157,7 +157,7 @@ def _ingest(rt: Runtime, root: Path, identifier: str, seed: int, n: int, *, publ
         assert status.startswith("published"), status
 
 
-def build_catalogue(root: Path, *, base_url: str = BASE_URL) -> Catalogue:
+def build_catalogue(root: Path, *, base_url: str = BASE_URL, **settings) -> Catalogue:
     """Sync, ingest and publish the datasets above into a fresh OPENDATA_HOME under ``root``."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "schemas").mkdir(exist_ok=True)
@@ -165,7 +165,7 @@ def build_catalogue(root: Path, *, base_url: str = BASE_URL) -> Catalogue:
     (root / "schemas" / "rows.json").write_text(json.dumps(SCHEMA, ensure_ascii=False), encoding="utf-8")
     # rate limits are not what these tests are about, and a harvester's burst would hit them
     rt = Runtime(load_config({}, HOME=str(root / "home"), BASE_URL=base_url, RATE_LIMIT_ENABLED=False,
-                             CATALOG_FILE=str(root / "catalog.yaml"), SCHEMAS_DIR=str(root / "schemas")))
+                             CATALOG_FILE=str(root / "catalog.yaml"), SCHEMAS_DIR=str(root / "schemas"), **settings))
     rt.config.home.mkdir(parents=True, exist_ok=True)
     upgrade_to_head(rt.config.database_url)
     _sync(rt, root, DATASETS)

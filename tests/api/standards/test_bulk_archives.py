@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from opendata.app import close_app
 from opendata.services.publication import after_withdraw, withdraw_version
 from opendata.services.standards import bulk
+from opendata.services.versions import referenced_artifacts
 from opendata.store.db import transaction
 from opendata.store.models import Version
 from tests.api.standards.catalogue import BASE_URL, DATASETS, _sync, build_catalogue
@@ -120,13 +121,13 @@ def test_withdrawn_version_and_withdrawn_dataset_leave_the_archives(catalogue, c
     after_withdraw(runtime=rt, version_id=version_id)  # the hook rebuilds the archives
     index = bulk.read_index(rt)
     assert [a["name"] for a in index["archives"]] == ["opendata-all.zip", "theme-transport.zip"]
-    assert not (bulk.bulk_dir(rt) / "theme-fiscal.zip").exists()
+    # the theme's archive is gone from the store too, not only from the index
+    assert sorted(r for r in rt.artifacts.iter_files() if r.endswith(".zip")) == sorted(bulk.archive_paths(index))
     # the one theme left holds the whole catalogue: the same bytes, stored and compressed once
     records = {a["name"]: a for a in index["archives"]}
     assert records["theme-transport.zip"]["datasets"] == records["opendata-all.zip"]["datasets"] == ["bus-lines"]
     assert records["theme-transport.zip"]["sha256"] == records["opendata-all.zip"]["sha256"]
-    folder = bulk.bulk_dir(rt)
-    assert (folder / "theme-transport.zip").samefile(folder / "opendata-all.zip")
+    assert records["theme-transport.zip"]["path"] == records["opendata-all.zip"]["path"]
     assert "bus-lines/data.csv" in archive(client, "theme-transport.zip").namelist()
     # a dataset withdrawn by a catalogue sync (no hook runs) is caught by the index fingerprint
     _sync(rt, catalogue.root, [d for d in DATASETS if d["id"] not in ("retired", "bus-lines")])
@@ -141,9 +142,11 @@ def test_concurrent_rebuilds_leave_a_consistent_index_and_no_temporary_files(cat
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda _: bulk.rebuild_bulk(runtime=rt), range(4)))
     index = bulk.read_index(rt)
-    folder = bulk.bulk_dir(rt)
     for record in index["archives"]:
-        digest = hashlib.sha256((folder / record["name"]).read_bytes()).hexdigest()
+        digest = hashlib.sha256(rt.artifacts.read_bytes(record["path"])).hexdigest()
         assert digest == record["sha256"]
-    assert sorted(p.name for p in folder.iterdir()) == sorted(
-        [".lock", "index.json", *(a["name"] for a in index["archives"])])
+    # every rebuild dropped the archives the index it replaced had named: only the current ones are stored
+    assert sorted(r for r in rt.artifacts.iter_files() if r.endswith(".zip")) == sorted(bulk.archive_paths(index))
+    assert sorted(p.name for p in bulk.bulk_dir(rt).iterdir() if p.suffix == ".zip") == []
+    with rt.sessions() as session:  # nothing unreferenced, no leftover of a write
+        assert rt.artifacts.clean_orphans(referenced_artifacts(session) | bulk.archive_paths(index), dry_run=True) == []

@@ -16,12 +16,12 @@ from urllib.parse import quote
 from flask import Response, request
 from flask.views import MethodView
 
-from opendata.api.files import StoredFile, send_stored
+from opendata.api.files import StoredFile, send_redirect, send_stored
 from opendata.api.v1.common import make_blueprint, runtime, usage, viewer
 from opendata.core import vocab
 from opendata.core.errors import NotFoundError
 from opendata.core.files import BOM
-from opendata.services.published.downloads import DownloadFile, resolve_download
+from opendata.services.published.downloads import DownloadFile, download_url, resolve_download
 from opendata.services.usage import DOWNLOAD
 
 blp = make_blueprint("downloads", "Whole-file downloads (Range, ETag = sha256, Last-Modified).")
@@ -59,12 +59,22 @@ def _serve(dataset_id: str, kind: str, number: int | None, *, latest: bool) -> R
         f = replace(base, kind="csv-excel", bytes=base.bytes + len(BOM), sha256=f"{base.sha256}-bom", prefix=BOM)
     if f is None:
         raise NotFoundError(f"dataset '{dataset_id}' has no {kind} file")
-    stored = StoredFile(f.path, f.bytes, f.sha256, _MEDIA[f.kind], f.last_modified, prefix=f.prefix)
-    response = send_stored(stored, home=rt.config.home, accel_prefix=rt.config.ACCEL_REDIRECT_PREFIX,
-                           cache_control=_cache_control(latest),
-                           on_first_byte=lambda: usage().hit(f.dataset_id, DOWNLOAD))
+    stored = StoredFile(f.path, f.bytes, f.sha256, _MEDIA[f.kind], f.last_modified, prefix=f.prefix,
+                        opener=f.opener)
     utf8, ascii_name = _names(f, excel)
-    response.headers["Content-Disposition"] = content_disposition(utf8, ascii_name)
+    disposition = content_disposition(utf8, ascii_name)
+
+    def counted() -> None:
+        usage().hit(f.dataset_id, DOWNLOAD)
+
+    # the disclosure rules were applied by resolve_download: only a file this caller may have gets a URL
+    url = download_url(runtime=rt, f=replace(f, media_type=_MEDIA[f.kind]), disposition=disposition)
+    if url is not None:
+        response = send_redirect(stored, url, on_first_byte=counted)
+    else:
+        response = send_stored(stored, home=rt.config.home, accel_prefix=rt.config.ACCEL_REDIRECT_PREFIX,
+                               cache_control=_cache_control(latest), on_first_byte=counted)
+        response.headers["Content-Disposition"] = disposition
     response.headers["X-Dataset-Version"] = str(f.number)
     return response
 

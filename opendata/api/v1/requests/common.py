@@ -4,6 +4,7 @@ and sending a stored attachment."""
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from urllib.parse import quote
 
 from flask import current_app
@@ -46,8 +47,9 @@ def canonical_code(code: str) -> str:
 def send_attachment(attachment) -> object:
     """An attachment as a download, with its UTF-8 name (RFC 5987) and sha256 validators."""
     rt = runtime()
-    stored = StoredFile(rt.artifacts.path(attachment.path), attachment.bytes, attachment.sha256,
-                        attachment.media_type, attachment.uploaded_at)
+    store = rt.artifacts
+    stored = StoredFile(store.local_file(attachment.path), attachment.bytes, attachment.sha256,
+                        attachment.media_type, attachment.uploaded_at, opener=partial(store.open, attachment.path))
     response = send_stored(stored, home=rt.config.home, accel_prefix=rt.config.ACCEL_REDIRECT_PREFIX,
                            cache_control="private, no-store")
     fallback = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in attachment.filename)
