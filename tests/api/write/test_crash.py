@@ -18,6 +18,7 @@ from pathlib import Path
 
 from opendata.core import lifecycle
 from opendata.services.publication import publish_if_clean
+from opendata.services.standards.bulk import archive_paths, read_index
 from opendata.services.versions import ingest_file
 from opendata.store.jobs import IngestJob
 from opendata.store.models import Artifact, Version
@@ -126,6 +127,6 @@ def test_sigkill_during_ingest_harms_nothing_served(runtime, tmp_path, server):
     cleaned = server.cli("clean")
     assert cleaned.returncode == 0, cleaned.stderr
     assert not any(tmp_dir.iterdir())
-    with runtime.sessions() as session:
-        referenced = {a.path for a in session.query(Artifact).all()}
+    with runtime.sessions() as session:  # the versions' files and the bulk archives the index names
+        referenced = {a.path for a in session.query(Artifact).all()} | archive_paths(read_index(runtime) or {})
     assert set(runtime.artifacts.iter_files()) == referenced  # orphans gone, every referenced file kept
