@@ -10,6 +10,7 @@ import opendata.store.jobs  # noqa: F401  (registers the ingest job and upload s
 import opendata.store.outbox  # noqa: F401  (registers the outbox of notifications)
 import opendata.store.requests  # noqa: F401  (registers the disclosure request tables)
 import opendata.store.review  # noqa: F401  (registers the review decision and PII resolution tables)
+import opendata.store.sessions  # noqa: F401  (registers the console sessions and sign-in throttle)
 from opendata.config import load_config
 from opendata.store.db import make_engine
 from opendata.store.models import Base, UTCDateTime

@@ -153,6 +153,21 @@ SETTINGS: tuple[Setting, ...] = (
             "`a => b, c` for one way). Read when the server starts.", str),
     Setting("TRUSTED_PROXIES", 0, "Reverse proxies in front of the app whose X-Forwarded-For is trusted for the "
             "caller's address (0: use the connection's address).", int),
+    Setting("SESSION_IDLE_MINUTES", 60, "Minutes without a request after which a console session ends (the "
+            "department console's sign-in).", int),
+    Setting("SESSION_MAX_HOURS", 12, "Hours after sign-in at which a console session ends however active it is.",
+            int),
+    Setting("SESSION_COOKIE_SECURE", True, "Mark the console's session cookie Secure (and name it with the "
+            "__Host- prefix). Browsers keep Secure cookies from https and from http://localhost or 127.0.0.1; turn "
+            "off only for a development server reached over plain http at another address. Production refuses "
+            "to start with it off.", _bool),
+    Setting("SIGN_IN_BACKOFF_AFTER", 3, "Failed sign-ins in a row for one username after which each further "
+            "attempt must wait (1 s, doubling each time).", int),
+    Setting("SIGN_IN_LOCKOUT_AFTER", 10, "Failed sign-ins in a row for one username after which it is locked "
+            "(audited; an administrator can unlock it sooner).", int),
+    Setting("SIGN_IN_LOCKOUT_MINUTES", 15, "Minutes a locked username stays locked.", int),
+    Setting("SIGN_IN_RATE_LIMIT", "100 per hour", "Sign-in attempts allowed per address, answered or not "
+            "(Flask-Limiter syntax; several limits separated by ';').", str),
 )
 
 
@@ -282,6 +297,9 @@ def load_config(environ: Mapping[str, str] | None = None, **overrides: Any) -> C
         raise ConfigError("OPENDATA_SMTP_SENDER is required when OPENDATA_SMTP_HOST is set")
     if values["LOG_LEVEL"] not in LOG_LEVELS:
         raise ConfigError(f"OPENDATA_LOG_LEVEL={values['LOG_LEVEL']!r} must be one of {', '.join(LOG_LEVELS)}")
+    if values["ENV"] == "production" and not values["SESSION_COOKIE_SECURE"]:
+        raise ConfigError("refusing to start in production with OPENDATA_SESSION_COOKIE_SECURE off: session "
+                          "cookies would travel over plain http")
     if values["ENV"] == "production" and values["SECRET_KEY"] == DEFAULT_SECRET_KEY:
         raise ConfigError("refusing to start in production with the default OPENDATA_SECRET_KEY; set a random one")
     return Config(values)

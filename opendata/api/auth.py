@@ -2,7 +2,10 @@
 
 Views call :func:`current_viewer` (anonymous callers get ``ANONYMOUS``), :func:`require_scope`
 or :func:`require_admin`. A token anywhere else (query string, cookie) is refused, because URLs
-and cookies end up in logs, histories and referrers. A wrong, expired or revoked token answers
+and cookies end up in logs, histories and referrers. Without an Authorization header, a signed-in
+department-console session (the server-side ``flask.session``, opendata.web.console) is the caller,
+with every scope its roles allow; its writes to the API (the console's resumable uploads) must carry
+the session's CSRF token in ``X-CSRFToken``, so no other site can make a browser write. A wrong, expired or revoked token answers
 401 with ``WWW-Authenticate``; a missing scope 403; always in the one error shape, and the token
 itself is never echoed, logged or stored.
 """
@@ -14,11 +17,15 @@ import re
 from dataclasses import replace
 
 from flask import Flask, g, request
+from flask import session as browser_session
+from flask_wtf.csrf import validate_csrf
 from werkzeug.wrappers import Response
+from wtforms.validators import ValidationError as CsrfValidationError
 
-from opendata.api.errors import TokenNotInHeaderError
+from opendata.api.errors import CsrfTokenError, TokenNotInHeaderError
 from opendata.core.errors import OpendataError
 from opendata.services.access import ANONYMOUS, AuthenticationError, Viewer
+from opendata.services.sign_in import Origin, session_viewer
 from opendata.services.tokens import TOKEN_PATTERN, token_authenticate
 from opendata.services.unit_of_work import run
 
@@ -28,6 +35,8 @@ CKAN_PREFIXES = ("/api/3", "/api/action")  # the CKAN Action API (opendata/api/c
 TOKEN_LIKE = re.compile(r"od_[0-9a-f]{10}_[A-Za-z0-9_-]+")
 _QUERY_NAMES = ("access_token", "token", "api_key", "apikey")
 LOGGERS_TO_REDACT = ("werkzeug", "flask.app", "opendata", "gunicorn.access", "gunicorn.error", "flask-limiter")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+CSRF_HEADER = "X-CSRFToken"
 
 
 def init_app(app: Flask) -> None:
@@ -95,12 +104,33 @@ def _resolve() -> tuple[Viewer, OpendataError | None]:
             "or cookie")
     credentials, error = _credentials()
     if credentials is None:
+        signed_in = getattr(browser_session, "user_id", None)  # opendata.web.console's server-side session
+        if error is None and signed_in is not None:
+            return _session_caller(signed_in)
         return ANONYMOUS, error
     runtime = _runtime()
     try:
         return run(runtime, token_authenticate, plain=credentials), None
     except AuthenticationError as exc:
         return ANONYMOUS, exc
+
+
+def _session_caller(user_id: int) -> tuple[Viewer, OpendataError | None]:
+    """The signed-in console user; an API write must also prove it comes from a console page."""
+    viewer = session_viewer(runtime=_runtime(), user_id=user_id,
+                            origin=Origin(address=request.remote_addr, request_id=_request_id()))
+    if viewer is None:  # deactivated since signing in
+        return ANONYMOUS, None
+    if request.method in SAFE_METHODS or request.blueprint == "console":  # console forms: checked by the console
+        return viewer, None
+    if not request.path.startswith("/api/"):
+        return ANONYMOUS, None  # other pages' forms (the public request form) never act as the signed-in user
+    try:
+        validate_csrf(request.headers.get(CSRF_HEADER))
+    except CsrfValidationError as exc:
+        return ANONYMOUS, CsrfTokenError(f"a signed-in browser must send its {CSRF_HEADER} header with every "
+                                         f"write: {exc.args[0] if exc.args else 'missing'}")
+    return viewer, None
 
 
 def _credentials() -> tuple[str | None, OpendataError | None]:

@@ -47,6 +47,12 @@ class TokenNotInHeaderError(OpendataError):
     code = "token-not-in-header"
 
 
+class CsrfTokenError(OpendataError):
+    """A write by a signed-in browser session without its CSRF token (or with a wrong or old one)."""
+
+    code = "csrf-token-invalid"
+
+
 class TusVersionError(OpendataError):
     """The client speaks another tus version than ours."""
 
@@ -67,6 +73,7 @@ STATUS: dict[type[OpendataError], int] = {
     AuthenticationError: 401,
     PermissionDeniedError: 403,
     TokenNotInHeaderError: 400,
+    CsrfTokenError: 400,
     IncompleteUploadError: 400,
     PayloadTooLargeError: 413,
     AttachmentTooLargeError: 413,

@@ -64,7 +64,7 @@ def init_app(app: Flask, config: Config) -> Limiter:
 
     def _limit() -> str:
         kind = request_class()
-        return limits[(kind, kind != "page" and _token_id() is not None)]
+        return limits[(kind, kind != "page" and not rate_limit_key().startswith("addr:"))]
 
     app.after_request(_no_retry_after_on_success)  # registered first, so it runs after the limiter's hook
     limiter = Limiter(
@@ -111,9 +111,16 @@ def limit_per_address(limits: str, scope: str) -> None:
 
 
 def rate_limit_key() -> str:
-    """``token:<id>`` for a valid token (not for pages), else ``addr:<address>`` (bad tokens count there)."""
-    token_id = None if request_class() == "page" else _token_id()
-    return f"token:{token_id}" if token_id is not None else f"addr:{request.remote_addr}"
+    """``token:<id>`` for a valid token, ``user:<id>`` for a signed-in console session (its uploads and
+    job polling count as the user's, like a token's), else ``addr:<address>`` (bad tokens count
+    there). Pages are always counted per address."""
+    if request_class() != "page":
+        viewer, _error = resolve_viewer()
+        if viewer.token_id is not None:
+            return f"token:{viewer.token_id}"
+        if viewer.user_id is not None:
+            return f"user:{viewer.user_id}"
+    return f"addr:{request.remote_addr}"
 
 
 def _no_retry_after_on_success(response):
@@ -122,7 +129,3 @@ def _no_retry_after_on_success(response):
         response.headers.pop("Retry-After", None)
     return response
 
-
-def _token_id() -> int | None:
-    viewer, _error = resolve_viewer()
-    return viewer.token_id

@@ -13,7 +13,6 @@ import re
 import uuid
 
 from flask import Flask, current_app, g, request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.wrappers import Response
 
 CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
@@ -32,23 +31,8 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 def init_app(app: Flask) -> None:
     """Assign a request id before each request; add the security headers to every response."""
-    app.session_interface = LazyCookieSessionInterface()
     app.before_request(_assign_request_id)
     app.after_request(add_security_headers)
-
-
-class LazyCookieSessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie session, built only for a request that brings the session cookie.
-
-    API callers send no cookie; building the signing serializer on each of their requests was a
-    measurable share of a download's time. Saving is unchanged: an empty, unmodified session
-    writes nothing, and a session the portal fills is signed as before.
-    """
-
-    def open_session(self, app: Flask, request) -> SecureCookieSession | None:  # noqa: ANN001 (Flask's signature)
-        if self.get_cookie_name(app) not in request.cookies:
-            return self.session_class() if app.secret_key else None
-        return super().open_session(app, request)
 
 
 def _assign_request_id() -> None:

@@ -20,6 +20,7 @@ from opendata.core.errors import ConflictError, NotFoundError, ValidationError
 from opendata.core.textcheck import require_email, require_text
 from opendata.services.access import ALL_SCOPES, PermissionDeniedError, Viewer
 from opendata.services.audit import audit_record
+from opendata.services.console_sessions import end_sessions_of
 from opendata.store.accounts import ROLES, AccessGrant, RoleAssignment, User
 from opendata.store.models import Organization, utcnow
 
@@ -80,18 +81,21 @@ def user_set_active(*, session: Session, actor: Viewer, username: str, active: b
     before = user_snapshot(user)
     user.active = active
     user.modified_at = utcnow()
+    if not active:
+        end_sessions_of(session=session, user_id=user.id)  # signed-in browsers stop at once, as tokens do
     audit_record(session=session, actor=actor, action="user-activated" if active else "user-deactivated",
                  target_type="user", target_id=username, before=before, after=user_snapshot(user))
     return user
 
 
 def user_set_password(*, session: Session, actor: Viewer, username: str, password: str) -> User:
-    """Set a user's password (the user themself, or an administrator)."""
+    """Set a user's password (the user themself, or an administrator); every console session of the user ends."""
     user = user_get(session=session, username=username)
     if actor.user_id != user.id:
         actor.require_admin()
     user.password_hash = password_hash(password)
     user.modified_at = utcnow()
+    end_sessions_of(session=session, user_id=user.id)
     audit_record(session=session, actor=actor, action="user-password-set", target_type="user",
                  target_id=username)
     return user

@@ -23,10 +23,11 @@ from opendata.web.navigation import NavLink, add_nav_link, navigation, set_reque
 BUILT_IN_LINKS = (NavLink("web.home", N_("Home"), 10), NavLink("web.catalog", N_("Datasets"), 20),
                   NavLink("web.organizations", N_("Organizations"), 30), NavLink("web.themes", N_("Themes"), 40),
                   NavLink("/bulk", N_("Bulk downloads"), 50),
-                  NavLink("web.request_form", N_("Request information"), 60))
+                  NavLink("web.request_form", N_("Request information"), 60),
+                  NavLink("console.home", N_("Department console"), 90))
 
 
-PAGE_BLUEPRINTS = ("web", "preferences")  # errors on their routes are HTML pages for every client
+PAGE_BLUEPRINTS = ("web", "preferences", "console")  # errors on their routes are HTML pages for every client
 
 
 LIMIT_KEY = "opendata.web.limit_per_address"
@@ -36,13 +37,17 @@ def register(app: Flask, *, limit_per_address: Callable[[str, str], None]) -> No
     """Add the portal to the app (create_app calls this with the HTTP layer's per-address rate limit, so pages
     and API count alike without the portal importing the API, then hands :func:`html_pages` to it)."""
     from opendata.core.escaping import html_text
-    from opendata.web import requests  # noqa: F401  (adds the request pages to the blueprint)
+    from opendata.web import (
+        console,
+        requests,  # noqa: F401  (adds the request pages to the blueprint)
+    )
     from opendata.web.views import blp
 
     app.extensions[LIMIT_KEY] = limit_per_address
     preferences.init_app(app)
     app.register_blueprint(blp)
     delivery.init_app(app, PAGE_BLUEPRINTS)
+    console.register(app)  # the department console under /console
     # every {{ value }} of every page: characters HTML forbids (from text stored before the input
     # checks) become U+FFFD before autoescaping
     app.jinja_env.finalize = html_text

@@ -29,13 +29,15 @@ TEXTS = {
           lazy_gettext("The service is busy or being maintained; please try again shortly.")),
 }
 SHOW_DETAILS = (400, 422)  # the reader's own input: say what was wrong with it
+# department staff in the console also learn why an action of theirs was refused or is not possible now
+CONSOLE_DETAILS = (400, 403, 409, 422)
 
 
 def error_page(status: int, code: str, message: str, errors: Any = None) -> Response:
     """The HTML page for an error status (any status without its own text uses its class's)."""
     title, explanation = TEXTS.get(status) or TEXTS[500 if status >= 500 else 400]
     details = []
-    if status in SHOW_DETAILS:
+    if status in (CONSOLE_DETAILS if request.blueprint == "console" else SHOW_DETAILS):
         if isinstance(errors, list):
             details = [e.get("message", "") for e in errors if isinstance(e, dict)]
         details = details or [message]

@@ -21,6 +21,8 @@ LANGUAGES = {"zh": "zh-CN", "en": "en"}  # locale -> the html lang / hreflang va
 DEFAULT_LANGUAGE = "zh"
 CHOICES = {"lang": tuple(LANGUAGES), "text": ("normal", "large"), "contrast": ("normal", "high")}
 COOKIE_AGE = 365 * 24 * 3600
+# the portal's catalogue, then the department console's (its own, so the two are extracted apart)
+TRANSLATION_DIRECTORIES = (Path(__file__).parent / "translations", Path(__file__).parent / "console" / "translations")
 
 blp = Blueprint("preferences", __name__)
 
@@ -107,7 +109,7 @@ def set_preference(name: str, value: str):
 def init_app(app: Flask) -> None:
     """Flask-Babel with the portal's catalogues, the locale from :func:`current`, and the switch routes."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(str(p) for p in TRANSLATION_DIRECTORIES)
     Babel(app, locale_selector=lambda: current().lang)
     app.add_template_global(lambda: current().lang, "page_lang")  # also seen by macros imported without context
     app.register_blueprint(blp)

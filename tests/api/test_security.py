@@ -157,11 +157,15 @@ def test_headers_on_real_downloads_and_their_errors(fresh_site):
     _assert_secure(refused)
 
 
-def test_api_answers_set_no_session_cookie_and_a_signed_session_still_round_trips(runtime):
-    """The lazy session interface skips the cookie session for API callers, not for the portal."""
+def test_api_answers_set_no_session_cookie_and_a_server_side_session_still_round_trips(runtime):
+    """The session lives on the server: API callers without the cookie get none, a page's session comes
+    back by its id, and an unknown or forged id opens an empty one."""
     from flask import session
 
+    from opendata.web.console.session_cookie import SECURE_NAME
+
     app = _app(runtime.config.home)
+    app.config["PREFERRED_URL_SCHEME"] = "https"  # the cookie is Secure
 
     @app.get("/test-session/<value>")
     def _remember(value):
@@ -173,9 +177,10 @@ def test_api_answers_set_no_session_cookie_and_a_signed_session_still_round_trip
         c = app.test_client()
         assert "Set-Cookie" not in c.get("/api/v1/status").headers
         first = c.get("/test-session/a")
-        assert first.json == {"before": None} and "session=" in first.headers["Set-Cookie"]
+        assert first.json == {"before": None} and f"{SECURE_NAME}=" in first.headers["Set-Cookie"]
+        assert "value" not in first.headers["Set-Cookie"]  # only the id travels
         assert c.get("/test-session/b").json == {"before": "a"}
-        c.set_cookie("session", "forged.value.signature")
-        assert c.get("/test-session/c").json == {"before": None}  # a bad signature opens an empty session
+        c.set_cookie(SECURE_NAME, "forged-session-id", domain="localhost")
+        assert c.get("/test-session/c").json == {"before": None}
     finally:
         app.extensions["opendata"].close()
