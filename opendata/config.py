@@ -66,6 +66,8 @@ SETTINGS: tuple[Setting, ...] = (
             "every error is still counted by type and field.", int),
     Setting("INGEST_STALE_SECONDS", 120.0, "An ingest job whose owner process has not refreshed its heartbeat for "
             "this many seconds is failed at the next start-up (a dead pid on the same host is failed at once).", float),
+    Setting("UPLOAD_CHUNK_BYTES", 8 * 1024 * 1024, "Bytes the console's upload page sends per resumable (tus) "
+            "PATCH: a dropped connection loses at most one chunk; keep it under the reverse proxy's body limit.", int),
     Setting("UPLOAD_EXPIRY_HOURS", 24, "Hours a resumable (tus) upload may stay incomplete before it expires.", int),
     Setting("SQL_ECHO", False, "Log every SQL statement (debugging).", _bool),
     Setting("TOKEN_LIFETIME_DAYS", 90, "Days a new API token is valid unless a shorter life is asked for.", int),

@@ -264,3 +264,11 @@ _FUNCS: dict[str, Callable[[pa.Array, FieldSpec], pa.Array]] = {
     "chinese-date": _chinese_date,
     "excel-date": _excel_date,
 }
+
+
+def normalizers_that_fix(values: Sequence[str], spec: FieldSpec) -> tuple[str, ...]:
+    """The normalizers that fit the field's type and would change some of ``values``, whether or not
+    the field asks for them (a validation report's fix hints)."""
+    everything = replace(spec, normalize=ORDER)
+    col = pa.array([v for v in values if v is not None], pa.string())
+    return tuple(name for name in applicable_normalizers(everything) if _FUNCS[name](col, everything) is not col)

@@ -145,6 +145,15 @@ def load_table_schema(source: str | Path | Mapping[str, Any], *, name: str | Non
     return _build(descriptor, source=where)
 
 
+def describe_rows(labels: list[str], rows: list[list[str | None]]) -> dict[str, Any]:
+    """A draft Table Schema inferred by frictionless from a header and rows of text (its ``describe``)."""
+    from frictionless import Resource
+
+    resource = Resource(data=[list(labels), *[[c if c is not None else "" for c in row] for row in rows]])
+    resource.infer()
+    return resource.schema.to_descriptor()
+
+
 def check_schema_descriptor(descriptor: Any, *, file: str | None = None) -> list[Problem]:
     """Every problem with a Table Schema descriptor, each naming the offending property."""
     problems: list[Problem] = []

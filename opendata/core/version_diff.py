@@ -36,14 +36,19 @@ def schema_changes(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> dict
 
 
 def diff_tables(old: Path, new: Path, old_fields: list[dict[str, Any]], new_fields: list[dict[str, Any]],
-                old_key: list[str] | None, new_key: list[str] | None) -> dict[str, Any]:
-    """{rows: {before, after, added, removed, changed, unchanged}, schema: …, matched_by: key fields or None}."""
+                old_key: list[str] | None, new_key: list[str] | None,
+                ignore: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+    """{rows: {before, after, added, removed, changed, unchanged}, schema: …, matched_by: key fields or None}.
+
+    Columns in ``ignore`` take no part in matching and comparing rows (a masked column differs in
+    every row from the raw one); they still count in the schema changes.
+    """
     con = duckdb.connect()
     try:
         con.execute(f"CREATE VIEW a AS SELECT * FROM read_parquet('{_text(old)}')")
         con.execute(f"CREATE VIEW b AS SELECT * FROM read_parquet('{_text(new)}')")
-        cols_a = [r[0] for r in con.execute("DESCRIBE a").fetchall()]
-        cols_b = [r[0] for r in con.execute("DESCRIBE b").fetchall()]
+        cols_a = [r[0] for r in con.execute("DESCRIBE a").fetchall() if r[0] not in ignore]
+        cols_b = [r[0] for r in con.execute("DESCRIBE b").fetchall() if r[0] not in ignore]
         before = con.execute("SELECT count(*) FROM a").fetchone()[0]
         after = con.execute("SELECT count(*) FROM b").fetchone()[0]
         common = [c for c in cols_b if c in cols_a]

@@ -181,6 +181,15 @@ def can_see_version(viewer: Viewer, version: Version) -> bool:
     return version.state == lifecycle.PUBLISHED or is_staff_of(viewer, version.dataset.organization_id)
 
 
+def can_read_report(viewer: Viewer, version: Version) -> bool:
+    """True when the viewer may read a version's validation report and findings in any state: its
+    uploader and the staff of its organization (anyone else only once its data is theirs to receive)."""
+    if version.created_by is not None and viewer.user is not None and version.created_by == viewer.user \
+            and viewer.user_id is not None:
+        return True
+    return is_staff_of(viewer, version.dataset.organization_id) or can_receive_data(viewer, version)
+
+
 def can_receive_data(viewer: Viewer, version: Version) -> bool:
     """True when the viewer may download or query the version's data."""
     ds = version.dataset

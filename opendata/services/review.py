@@ -113,10 +113,24 @@ def may_take_step(viewer: Viewer, ds: Dataset, step: str) -> bool:
     return viewer.can_review_for(ds.organization_id)
 
 
+def _may_take_next(viewer: Viewer, ds: Dataset, step: str | None, decisions: list[ReviewDecision]) -> bool:
+    """True when ``step`` is the viewer's to take now: their role allows it and they took no other step."""
+    return step is not None and may_take_step(viewer, ds, step) and not any(
+        decision_person_key(d) == person_key(viewer) for d in _done_steps(decisions))
+
+
 def _require_reviewer(viewer: Viewer, ds: Dataset) -> None:
     viewer.require_scope("review")
     if not viewer.can_review_for(ds.organization_id):
         raise PermissionDeniedError(f"you do not review for the organization of dataset '{ds.identifier}'")
+
+
+def _require_preparer(viewer: Viewer, ds: Dataset) -> None:
+    """Publishers and reviewers of the dataset's organization (with the scope of their role)."""
+    if viewer.can_publish_for(ds.organization_id) or viewer.can_review_for(ds.organization_id):
+        return
+    viewer.require_scope("review")
+    raise PermissionDeniedError(f"you neither publish nor review for the organization of dataset '{ds.identifier}'")
 
 
 def _require_awaiting(version: Version) -> None:
@@ -214,9 +228,13 @@ def review_reject(*, session: Session, viewer: Viewer, identifier: str, number: 
 def resolve_finding(*, session: Session, viewer: Viewer, identifier: str, number: int, field: str, kind: str,
                     action: str, method: str | None = None, keep_first: int | None = None,
                     keep_last: int | None = None, reason: str | None = None) -> dict[str, Any]:
-    """Resolve one PII finding: ``mask`` (hash or partial) or ``drop`` its column, or ``confirm`` it lawful."""
+    """Resolve one PII finding: ``mask`` (hash or partial) or ``drop`` its column, or ``confirm`` it lawful.
+
+    The organization's publishers (who prepare the version, before they submit it) and reviewers
+    may; the resolution is audited and shown to every later step, which can still reject.
+    """
     version = get_review_version(session, viewer, identifier, number)
-    _require_reviewer(viewer, version.dataset)
+    _require_preparer(viewer, version.dataset)
     _require_awaiting(version)
     pii = dict(version.pii or {"findings": [], "counts": {}, "unresolved": 0})
     findings = [dict(f) for f in pii.get("findings", [])]
@@ -336,7 +354,7 @@ def review_queue(*, session: Session, viewer: Viewer, steps: tuple[str, ...]) ->
                     "created_by": v.created_by, "row_count": v.row_count,
                     "unresolved_pii": unresolved_pii(v),
                     "steps_done": [d.step for d in _done_steps(decisions)], "next_step": step,
-                    "you_may_act": step is not None and may_take_step(viewer, v.dataset, step)})
+                    "you_may_act": _may_take_next(viewer, v.dataset, step, decisions)})
     return out
 
 
@@ -357,7 +375,7 @@ def review_view(*, session: Session, viewer: Viewer, version: Version, steps: tu
         "pii": {"findings": list((version.pii or {}).get("findings", [])),
                 "unresolved": int((version.pii or {}).get("unresolved", 0) or 0)},
         "steps": {"configured": list(steps), "next": step,
-                  "you_may_act": step is not None and may_take_step(viewer, ds, step)},
+                  "you_may_act": _may_take_next(viewer, ds, step, decisions)},
         "decisions": [{"step": d.step, "outcome": d.outcome, "actor": d.actor, "at": d.at.isoformat(),
                        "note": d.note} for d in decisions],
         "resolutions": [{"field": r.field_name, "kind": r.kind, "action": r.action, "method": r.mask_method,

@@ -113,6 +113,24 @@ def test_other_organizations_see_nothing_to_review(catalog):
     assert [(q["dataset"], q["next_step"], q["you_may_act"]) for q in queue] == [("budget", "submit", False)]
 
 
+def test_whoever_took_a_step_is_not_offered_the_next_one(catalog):
+    rt = catalog
+    ingest_rows(rt, "budget", generate_rows(5))
+    _step(rt, "finpub", "submit", "budget")
+    _step(rt, "finrev1", "review", "budget")
+
+    def offered(user):
+        with rt.sessions() as session:
+            viewer = viewer_of(rt, user)
+            queue = review_queue(session=session, viewer=viewer, steps=STEPS)
+            version = get_review_version(session, viewer, "budget", 1)
+            view = review_view(session=session, viewer=viewer, version=version, steps=STEPS)
+        return [q["you_may_act"] for q in queue], view["steps"]["you_may_act"]
+
+    assert offered("finrev1") == ([False], False)  # separation of duties: approve is someone else's
+    assert offered("finrev2") == ([True], True)
+
+
 def test_unresolved_findings_block_approval_and_the_view_shows_masked_samples(catalog):
     rt = catalog
     rows = person_rows(12)
@@ -191,11 +209,11 @@ def test_partial_mask_and_drop(catalog):
     assert '"id_card"' not in _artifact_text(rt, outcome2.version_id, "datapackage")
 
 
-def test_resolutions_are_recorded_and_only_reviewers_resolve(catalog):
+def test_resolutions_are_recorded_and_only_the_organizations_publishers_and_reviewers_resolve(catalog):
     rt = catalog
     ingest_rows(rt, "payees", person_rows(4))
-    with pytest.raises(PermissionDeniedError):
-        _resolve(rt, user="finpub", action="drop")
+    with pytest.raises(NotFoundError):  # another organization's publisher does not even see the version
+        _resolve(rt, user="envpub", action="drop")
     with pytest.raises(ValidationError, match="method"):
         _resolve(rt, action="mask", method="rot13")
     with pytest.raises(ValidationError, match="keepFirst"):
@@ -204,6 +222,16 @@ def test_resolutions_are_recorded_and_only_reviewers_resolve(catalog):
     with rt.sessions() as session:
         rec = session.scalars(select(PiiResolution)).all()
     assert [(r.field_name, r.kind, r.action, r.actor) for r in rec] == [("id_card", "id-number", "drop", "finrev1")]
+
+
+def test_the_publisher_who_prepares_a_version_resolves_its_findings_before_submitting(catalog):
+    rt = catalog
+    ingest_rows(rt, "payees", person_rows(4))
+    _resolve(rt, user="finpub", action="mask", method="hash")
+    with rt.sessions() as session:
+        rec = session.scalars(select(PiiResolution)).all()
+    assert [(r.action, r.mask_method, r.actor) for r in rec] == [("mask", "hash", "finpub")]
+    _step(rt, "finpub", "submit", "payees")
 
 
 def test_reject_with_a_reason_at_any_step(catalog):

@@ -23,7 +23,14 @@ def register(app: Flask) -> None:
     # token in the session (and SameSite=Lax) is the defence.
     app.config.update(WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=None, WTF_CSRF_SSL_STRICT=False)
     CSRFProtect(app)
-    from opendata.web.console import account  # noqa: F401  (adds the pages to the blueprint)
+    from opendata.web.console import (  # noqa: F401  (each adds its pages to the blueprint)
+        account,
+        datasets,
+        reports,
+        review,
+        schemas,
+        uploads,
+    )
     from opendata.web.console.blueprint import blp
 
     app.register_blueprint(blp)

@@ -1,0 +1,193 @@
+"""The console's work pages over HTTP: datasets, reports, findings, review, schemas, grants and requests,
+administration. Department A's staff see and act only on department A (everything else is a 404)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pytest
+from sqlalchemy import select
+
+from opendata.services.accounts import user_set_password
+from opendata.services.review import review_step
+from opendata.store.accounts import AuditLog
+from opendata.store.db import transaction
+from opendata.store.models import Dataset
+from opendata.store.review import PiiResolution
+from tests.builders import generate_rows, ingest_rows, write_csv
+from tests.conftest import running_app
+from tests.review_fixtures import (
+    OPERATOR,
+    REVIEW_USERS,
+    person_rows,
+    seed_review_catalog,
+    viewer_of,
+)
+from tests.web.console.conftest import csrf_of
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def app(runtime, tmp_path):
+    """City > finance and env; finance's payees (a PII column) and budget; REVIEW_USERS with PASSWORD."""
+    seed_review_catalog(runtime, tmp_path)
+    with transaction(runtime.sessions) as session:
+        for name in REVIEW_USERS:
+            user_set_password(session=session, actor=OPERATOR, username=name, password=PASSWORD)
+    with running_app(runtime.config) as app:
+        app.config["PREFERRED_URL_SCHEME"] = "https"
+        yield app
+
+
+def _client(app, username):
+    client = app.test_client()
+    token = csrf_of(client.get("/console/sign-in").get_data(as_text=True))
+    answer = client.post("/console/sign-in", data={"csrf_token": token, "username": username, "password": PASSWORD})
+    assert answer.status_code == 303, answer.get_data(as_text=True)[:500]
+    return client
+
+
+def _post(client, path, data, page=None):
+    html = client.get(page or path).get_data(as_text=True)
+    return client.post(path, data={"csrf_token": csrf_of(html), **data})
+
+
+def test_my_datasets_lists_only_the_organizations_own(app, runtime):
+    ingest_rows(runtime, "budget", generate_rows(5))
+    html = _client(app, "finpub").get("/console/datasets").get_data(as_text=True)
+    assert "/console/datasets/budget" in html and "/console/datasets/payees" in html
+    other = _client(app, "envpub").get("/console/datasets").get_data(as_text=True)
+    assert "/console/datasets/budget" not in other
+
+
+def test_registering_a_dataset_checks_each_field_inline_in_the_readers_language(app, runtime):
+    client = _client(app, "finpub")
+    page = client.get("/console/datasets/new").get_data(as_text=True)
+    code = re.search(r'name="code"[^>]*value="([^"]+)"', page).group(1)
+    bad = client.post("/console/datasets/new", data={
+        "csrf_token": csrf_of(page), "identifier": "Bad ID", "code": "nonsense", "title": "",
+        "publisher": "finance", "theme": "fiscal", "license": "CC-BY-4.0", "disclosure": "conditional",
+        "frequency": "annual", "schema": "rows.json"})
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    for message in ("请使用小写字母、数字和连字符", "编码格式为", "请填写名称", "非无条件开放的数据必须说明法律依据"):
+        assert message in html, message
+    good = client.post("/console/datasets/new", data={
+        "csrf_token": csrf_of(html), "identifier": "fin-grants", "code": code, "title": "财政补助资金",
+        "publisher": "finance", "theme": "fiscal", "license": "CC-BY-4.0", "disclosure": "unconditional",
+        "frequency": "annual", "schema": "rows.json", "keywords": "补助，资金"})
+    assert good.status_code == 303 and good.location.endswith("/console/datasets/fin-grants")
+    with runtime.sessions() as s:
+        ds = s.scalar(select(Dataset).where(Dataset.identifier == "fin-grants"))
+        assert ds.keywords == ["补助", "资金"] and ds.origin == "api"
+        assert s.scalar(select(AuditLog.actor).where(AuditLog.action == "dataset-registered")) == "finpub"
+    again = _post(client, "/console/datasets/new", {
+        "identifier": "fin-grants", "code": code, "title": "x", "publisher": "finance", "theme": "fiscal",
+        "license": "CC-BY-4.0", "disclosure": "unconditional", "frequency": "annual", "schema": "rows.json"})
+    assert again.status_code == 422 and "该值已被其他数据集或表结构使用" in again.get_data(as_text=True)
+
+
+def test_editing_keeps_the_identifier_and_the_disclosure_class(app, runtime):
+    client = _client(app, "finpub")
+    page = client.get("/console/datasets/budget/edit").get_data(as_text=True)
+    assert 'name="identifier"' not in page and 'name="disclosure"' not in page
+    fields = dict(re.findall(r'<input[^>]*name="([a-z_]+)"[^>]*value="([^"]*)"', page))
+    answer = client.post("/console/datasets/budget/edit", data={
+        **fields, "title": "预算（修订）", "publisher": "finance", "theme": "fiscal", "license": "CC-BY-4.0",
+        "frequency": "annual", "schema": "rows.json", "csrf_token": csrf_of(page)})
+    assert answer.status_code == 303, answer.get_data(as_text=True)[:2000]
+    with runtime.sessions() as s:
+        assert s.scalar(select(Dataset.title).where(Dataset.identifier == "budget")) == "预算（修订）"
+
+
+def test_the_report_groups_errors_locates_bad_cells_and_downloads(app, runtime, tmp_path):
+    rows = generate_rows(12)
+    rows[3]["amount"] = "1,234.5"  # thousands separators: the field's cleaning would take them
+    rows[7]["amount"] = "abc"
+    ingest_rows(runtime, "budget", rows)
+    client = _client(app, "finpub")
+    html = client.get("/console/datasets/budget/versions/1").get_data(as_text=True)
+    assert "类型错误" in html and "D (4)" in html
+    assert html.count('class="bad"') == 2 and "千位分隔符" in html and "x-normalize" in html
+    assert re.search(r'<th scope="row">5</th>.*?class="bad".*?1,234.5', html, re.S)  # file row 5: header is row 1
+    as_json = client.get("/console/datasets/budget/versions/1/report.json")
+    assert as_json.headers["Content-Disposition"].startswith("attachment") and json.loads(as_json.data)["valid"] is False
+    as_csv = client.get("/console/datasets/budget/versions/1/report.csv").data.decode("utf-8-sig").splitlines()
+    assert as_csv[0] == "rowNumber,fieldNumber,column,fieldName,type,cell,message" and len(as_csv) == 3
+    api = client.get("/api/v1/datasets/budget/versions/1").get_json()
+    assert api["report"]["valid"] is False  # the uploader's staff read it from the API before publication too
+    for path in ("/console/datasets/budget/versions/1", "/console/datasets/budget/versions/1/report.json",
+                 "/console/datasets/budget", "/console/datasets/budget/upload", "/console/datasets/budget/edit"):
+        assert _client(app, "envpub").get(path).status_code == 404, path
+
+
+def test_the_publisher_hashes_an_id_column_then_reviewers_approve_in_turn(app, runtime):
+    ingest_rows(runtime, "payees", person_rows(6))
+    clerk = _client(app, "finpub")
+    page = clerk.get("/console/datasets/payees/versions/1/findings").get_data(as_text=True)
+    assert "身份证号" in page and "****" in page
+    index = re.search(r'name="which" value="(\d+)"', page).group(1)
+    answer = clerk.post("/console/datasets/payees/versions/1/findings", data={
+        "csrf_token": csrf_of(page), "which": index, f"finding{index}-field": "id_card",
+        f"finding{index}-kind": "id-number", f"finding{index}-action": "hash"})
+    assert answer.status_code == 303, answer.get_data(as_text=True)[:3000]
+    with runtime.sessions() as s:
+        assert [(r.action, r.mask_method, r.actor) for r in s.scalars(select(PiiResolution))] == [
+            ("mask", "hash", "finpub")]
+    path = "/console/review/payees/1"
+    assert _post(clerk, path, {"which": "step", "step-step": "submit"}).status_code == 303
+    assert "职责分离" in clerk.get(path).get_data(as_text=True)
+    first = _client(app, "finrev1")
+    assert _post(first, path, {"which": "step", "step-step": "review", "step-note": "已核对"}).status_code == 303
+    refused = _post(first, path, {"which": "step", "step-step": "approve"})
+    assert refused.status_code == 403 and "separation of duties" in refused.get_data(as_text=True)
+    second = _client(app, "finrev2")
+    assert _post(second, path, {"which": "step", "step-step": "approve"}).status_code == 303
+    assert "已发布" in second.get(path).get_data(as_text=True)
+    assert _client(app, "envrev").get(path).status_code == 404
+
+
+def test_a_reviewer_rejects_with_a_reason(app, runtime):
+    ingest_rows(runtime, "budget", generate_rows(3))
+    review_step(runtime=runtime, viewer=viewer_of(runtime, "finpub"), identifier="budget", number=1, step="submit")
+    client = _client(app, "finrev1")
+    empty = _post(client, "/console/review/budget/1", {"which": "reject", "reject-reason": ""})
+    assert empty.status_code == 422
+    done = _post(client, "/console/review/budget/1", {"which": "reject", "reject-reason": "金额单位错误"})
+    assert done.status_code == 303 and "已退回" in client.get("/console/review/budget/1").get_data(as_text=True)
+
+
+def test_a_schema_is_drafted_from_a_gbk_sample_and_registered(app, tmp_path):
+    client = _client(app, "finpub")
+    sample = "编号,身份证号,金额,日期\n001,11010519491231002X,\"1,234.5\",2023年6月18日\n002,440524188001010014,１２,2023年6月19日\n"
+    page = client.get("/console/schemas/new").get_data(as_text=True)
+    drafted = client.post("/console/schemas/new", content_type="multipart/form-data", data={
+        "csrf_token": csrf_of(page), "which": "sample", "sample-sample": (io.BytesIO(sample.encode("gbk")), "补助.csv")})
+    html = drafted.get_data(as_text=True)
+    assert drafted.status_code == 200 and "draft-fields-0-name" in html
+    types = re.findall(r'<select[^>]*name="draft-fields-(\d)-type".*?<option selected value="([a-z]+)"', html, re.S)
+    assert [t for _i, t in types] == ["string", "string", "number", "date"]
+    registered = client.post("/console/schemas/new", data={
+        "csrf_token": csrf_of(html), "which": "draft", "draft-name": "grants.json",
+        **{f"draft-fields-{i}-{k}": v for i, (n, t) in enumerate([("编号", "string"), ("身份证号", "string"),
+                                                                   ("金额", "number"), ("日期", "date")])
+           for k, v in (("name", n), ("type", t))}, "draft-fields-2-normalize": "y", "draft-fields-3-normalize": "y"})
+    assert registered.status_code == 303 and registered.location.endswith("/console/datasets/new?schema=grants.json")
+
+
+def test_an_upload_page_offers_the_tus_endpoint_and_the_csrf_token(app, tmp_path):
+    client = _client(app, "finpub")
+    html = client.get("/console/datasets/budget/upload").get_data(as_text=True)
+    endpoint = re.search(r'data-endpoint="([^"]+)"', html).group(1)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+    body = write_csv(tmp_path / "b.csv", generate_rows(3)).read_bytes()
+    created = client.post(endpoint, headers={"Tus-Resumable": "1.0.0", "Upload-Length": str(len(body)),
+                                             "X-CSRFToken": token})
+    assert created.status_code == 201
+    done = client.patch(created.headers["Location"], data=body, headers={
+        "Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream",
+        "X-CSRFToken": token})
+    assert done.status_code == 204 and "Location-Job" in done.headers
