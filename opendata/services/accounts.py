@@ -145,6 +145,13 @@ def role_grant(*, session: Session, actor: Viewer, username: str, role: str,
     return assignment
 
 
+def user_create_with_role(*, session: Session, actor: Viewer, username: str, role: str,
+                          organization: str | None = None, **details: Any) -> RoleAssignment:
+    """Register a user and give the first role in one transaction: no user is left without a role."""
+    user_create(session=session, actor=actor, username=username, organization=organization, **details)
+    return role_grant(session=session, actor=actor, username=username, role=role, organization=organization)
+
+
 def role_revoke(*, session: Session, actor: Viewer, username: str, role: str,
                 organization: str | None = None) -> None:
     """Take a role away (for one organization, or every assignment of that role when none is given)."""

@@ -12,12 +12,16 @@ from sqlalchemy.orm import Session
 from opendata.core.errors import ConflictError, NotFoundError, ValidationError
 from opendata.core.requests.vocab import GRANTING_OUTCOMES
 from opendata.core.textcheck import require_text
-from opendata.services.access import Viewer
+from opendata.services.access import Viewer, staff_organization_clause
 from opendata.services.accounts import user_get
 from opendata.services.audit import audit_record
+from opendata.services.runtime import Runtime
+from opendata.services.unit_of_work import reading
 from opendata.store.accounts import AccessGrant
 from opendata.store.models import Dataset, Organization, utcnow
 from opendata.store.requests import DisclosureRequest
+
+MAX_LISTED = 500  # grants shown on the console's page, newest first
 
 
 def grant_snapshot(grant: AccessGrant) -> dict:
@@ -141,3 +145,14 @@ def _organization(session: Session, slug: str) -> Organization:
     if org is None:
         raise NotFoundError(f"no organization {slug!r}")
     return org
+
+
+def grants_of_staff(*, runtime: Runtime, viewer: Viewer, now: datetime | None = None) -> list[dict]:
+    """The grants on datasets of the organizations the viewer is staff of (administrators: every grant),
+    newest first, as plain data (read-only: granting and revoking stay with administrators)."""
+    now = now or utcnow()
+    with reading(runtime) as session:
+        query = (select(AccessGrant).join(Dataset, Dataset.id == AccessGrant.dataset_id)
+                 .where(staff_organization_clause(viewer, Dataset.organization_id))
+                 .order_by(AccessGrant.id.desc()).limit(MAX_LISTED))
+        return [{**grant_snapshot(g), "active": grant_is_active(g, now)} for g in session.scalars(query)]

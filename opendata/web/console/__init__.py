@@ -24,7 +24,9 @@ def register(app: Flask) -> None:
     app.config.update(WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=None, WTF_CSRF_SSL_STRICT=False)
     CSRFProtect(app)
     from opendata.web.console import (  # noqa: F401  (each adds its pages to the blueprint)
+        access,
         account,
+        admin,
         datasets,
         reports,
         review,

@@ -8,10 +8,17 @@ from flask_babel import lazy_gettext as _l
 from wtforms.validators import NumberRange
 
 from opendata.core.errors import ValidationError
+from opendata.services.console_overview import console_overview
 from opendata.services.sign_in import Origin, SignInError, change_password, sign_in, sign_out
 from opendata.services.tokens import token_create, token_list, token_revoke
 from opendata.services.unit_of_work import read, run
-from opendata.web.console.blueprint import blp, message_page, safe_console_path, signed_in
+from opendata.web.console.blueprint import (
+    blp,
+    message_page,
+    request_policy,
+    safe_console_path,
+    signed_in,
+)
 from opendata.web.console.forms import EmptyForm, PasswordChangeForm, SignInForm, TokenForm
 from opendata.web.console.problems import attach_problems
 from opendata.web.context import limit_per_address, runtime
@@ -69,8 +76,9 @@ def sign_out_page():
 
 @blp.get("/")
 def home():
-    """The console's first page: where to go from here."""
-    return render_template("console/home.html")
+    """The console's first page: what waits for the signed-in person, and where to go from here."""
+    return render_template("console/home.html", o=console_overview(runtime=runtime(), viewer=signed_in(),
+                                                                    policy=request_policy()))
 
 
 @blp.get("/account")

@@ -9,6 +9,7 @@ page: a dataset or version the user may not see reads as missing (404).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,7 +18,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from opendata.services.access import AuthenticationError, Viewer
-from opendata.web.context import viewer
+from opendata.services.requests.policy import RequestPolicy
+from opendata.web.context import runtime, viewer
 
 blp = Blueprint("console", __name__, url_prefix="/console")
 PUBLIC_ENDPOINTS = frozenset({"console.sign_in"})
@@ -29,6 +31,12 @@ def _guard():
     if request.endpoint not in PUBLIC_ENDPOINTS and signed_in() is None:
         return redirect(sign_in_url(request.full_path if request.query_string else request.path), code=303)
     return None
+
+
+def request_policy() -> RequestPolicy:
+    """The disclosure-request policy from the settings, with links to the host of this request."""
+    rt = runtime()
+    return replace(RequestPolicy.from_config(rt.config), portal_url=rt.config.public_base_url(request.host_url))
 
 
 def signed_in() -> Viewer | None:

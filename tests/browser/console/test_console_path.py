@@ -231,7 +231,9 @@ def test_every_console_page_of_the_path_is_accessible(console_server, signed_in,
     pages = {"clerk": ["/console/", "/console/datasets", "/console/datasets/new", f"/console/datasets/{DATASET}",
                        f"/console/datasets/{DATASET}/edit", f"/console/datasets/{DATASET}/upload",
                        f"/console/datasets/{DATASET}/versions/1", f"/console/datasets/{DATASET}/versions/2/findings",
-                       "/console/schemas/new", "/console/review", f"/console/review/{DATASET}/2"]}
+                       "/console/schemas/new", "/console/review", f"/console/review/{DATASET}/2", "/console/access"],
+             "admin": ["/console/admin/users", "/console/admin/audit", "/console/admin/users/clerk/password",
+                       "/console/access"]}
     for who, paths in pages.items():
         page = signed_in(who, width)
         for path in paths:

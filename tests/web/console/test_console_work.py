@@ -6,12 +6,14 @@ from __future__ import annotations
 import io
 import json
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from opendata.services.accounts import user_set_password
-from opendata.services.review import review_step
+from opendata.services.grants import grant_create
+from opendata.services.review import change_disclosure, review_step
 from opendata.store.accounts import AuditLog
 from opendata.store.db import transaction
 from opendata.store.models import Dataset
@@ -178,6 +180,21 @@ def test_a_schema_is_drafted_from_a_gbk_sample_and_registered(app, tmp_path):
     assert registered.status_code == 303 and registered.location.endswith("/console/datasets/new?schema=grants.json")
 
 
+def test_administration_is_for_administrators(app):
+    assert _client(app, "finpub").get("/console/admin/users").status_code == 403
+    admin = _client(app, "admin")
+    html = admin.get("/console/admin/users").get_data(as_text=True)
+    assert "finrev2" in html
+    made = _post(admin, "/console/admin/users", {
+        "which": "new", "new-username": "newclerk", "new-organization": "finance", "new-role": "publisher",
+        "new-password": "a first long password"})
+    assert made.status_code == 303
+    audit = admin.get("/console/admin/audit?action=user-created").get_data(as_text=True)
+    assert "newclerk" in audit and "/api/v1/audit?" in audit
+    export = admin.get(re.search(r'href="(/api/v1/audit\?[^"]+)"', audit).group(1).replace("&amp;", "&"))
+    assert export.status_code == 200 and "newclerk" in export.get_data(as_text=True)
+
+
 def test_an_upload_page_offers_the_tus_endpoint_and_the_csrf_token(app, tmp_path):
     client = _client(app, "finpub")
     html = client.get("/console/datasets/budget/upload").get_data(as_text=True)
@@ -191,3 +208,16 @@ def test_an_upload_page_offers_the_tus_endpoint_and_the_csrf_token(app, tmp_path
         "Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream",
         "X-CSRFToken": token})
     assert done.status_code == 204 and "Location-Job" in done.headers
+
+
+def test_the_access_page_lists_the_grants_of_the_organizations_datasets_only(app, runtime):
+    expires = datetime.now(UTC) + timedelta(days=30)
+    with transaction(runtime.sessions) as session:
+        change_disclosure(session=session, viewer=OPERATOR, identifier="payees", disclosure="conditional",
+                          legal_basis="《社会救助暂行办法》第六十六条", reason="名单含个人信息")
+        grant_create(session=session, actor=OPERATOR, dataset="payees", purpose="低保资格复核",
+                     expires_at=expires, username="envpub")
+    html = _client(app, "finpub").get("/console/access").get_data(as_text=True)
+    assert "低保资格复核" in html and "<code>payees</code>" in html and "envpub" in html
+    other = _client(app, "envrev").get("/console/access").get_data(as_text=True)
+    assert "授权与申请" in other and "低保资格复核" not in other  # env's staff: not their dataset's grant
