@@ -221,3 +221,20 @@ def test_the_access_page_lists_the_grants_of_the_organizations_datasets_only(app
     assert "低保资格复核" in html and "<code>payees</code>" in html and "envpub" in html
     other = _client(app, "envrev").get("/console/access").get_data(as_text=True)
     assert "授权与申请" in other and "低保资格复核" not in other  # env's staff: not their dataset's grant
+
+
+def test_the_review_page_says_what_changed_from_the_published_version(app, runtime):
+    def approve(number):
+        for user, step in (("finpub", "submit"), ("finrev1", "review"), ("finrev2", "approve")):
+            review_step(runtime=runtime, viewer=viewer_of(runtime, user), identifier="budget", number=number,
+                        step=step)
+
+    rows = generate_rows(10)
+    ingest_rows(runtime, "budget", rows)
+    approve(1)
+    changed = [dict(r) for r in rows[:8]] + generate_rows(3, seed=7, start_id=11)  # 2 removed, 3 added
+    changed[0]["amount"] += 1  # 1 changed, found by the primary key
+    ingest_rows(runtime, "budget", changed)
+    html = _client(app, "finrev1").get("/console/review/budget/2").get_data(as_text=True)
+    assert "与最近发布的第 1 版相比" in html
+    assert "新增 3 行" in html and "删除 2 行" in html and "修改 1 行" in html
