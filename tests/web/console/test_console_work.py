@@ -8,65 +8,34 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
-from opendata.services.accounts import user_set_password
+from opendata.services.disclosure import request_disclosure_change
 from opendata.services.grants import grant_create
-from opendata.services.review import change_disclosure, review_step
+from opendata.services.review import review_step
 from opendata.store.accounts import AuditLog
 from opendata.store.db import transaction
 from opendata.store.models import Dataset
 from opendata.store.review import PiiResolution
 from tests.builders import generate_rows, ingest_rows, write_csv
-from tests.conftest import running_app
 from tests.review_fixtures import (
     OPERATOR,
-    REVIEW_USERS,
     person_rows,
-    seed_review_catalog,
     viewer_of,
 )
-from tests.web.console.conftest import csrf_of
-
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def app(runtime, tmp_path):
-    """City > finance and env; finance's payees (a PII column) and budget; REVIEW_USERS with PASSWORD."""
-    seed_review_catalog(runtime, tmp_path)
-    with transaction(runtime.sessions) as session:
-        for name in REVIEW_USERS:
-            user_set_password(session=session, actor=OPERATOR, username=name, password=PASSWORD)
-    with running_app(runtime.config) as app:
-        app.config["PREFERRED_URL_SCHEME"] = "https"
-        yield app
-
-
-def _client(app, username):
-    client = app.test_client()
-    token = csrf_of(client.get("/console/sign-in").get_data(as_text=True))
-    answer = client.post("/console/sign-in", data={"csrf_token": token, "username": username, "password": PASSWORD})
-    assert answer.status_code == 303, answer.get_data(as_text=True)[:500]
-    return client
-
-
-def _post(client, path, data, page=None):
-    html = client.get(page or path).get_data(as_text=True)
-    return client.post(path, data={"csrf_token": csrf_of(html), **data})
+from tests.web.console.conftest import client_of, csrf_of, post_form
 
 
 def test_my_datasets_lists_only_the_organizations_own(app, runtime):
     ingest_rows(runtime, "budget", generate_rows(5))
-    html = _client(app, "finpub").get("/console/datasets").get_data(as_text=True)
+    html = client_of(app, "finpub").get("/console/datasets").get_data(as_text=True)
     assert "/console/datasets/budget" in html and "/console/datasets/payees" in html
-    other = _client(app, "envpub").get("/console/datasets").get_data(as_text=True)
+    other = client_of(app, "envpub").get("/console/datasets").get_data(as_text=True)
     assert "/console/datasets/budget" not in other
 
 
 def test_registering_a_dataset_checks_each_field_inline_in_the_readers_language(app, runtime):
-    client = _client(app, "finpub")
+    client = client_of(app, "finpub")
     page = client.get("/console/datasets/new").get_data(as_text=True)
     code = re.search(r'name="code"[^>]*value="([^"]+)"', page).group(1)
     bad = client.post("/console/datasets/new", data={
@@ -85,15 +54,16 @@ def test_registering_a_dataset_checks_each_field_inline_in_the_readers_language(
     with runtime.sessions() as s:
         ds = s.scalar(select(Dataset).where(Dataset.identifier == "fin-grants"))
         assert ds.keywords == ["补助", "资金"] and ds.origin == "api"
-        assert s.scalar(select(AuditLog.actor).where(AuditLog.action == "dataset-registered")) == "finpub"
-    again = _post(client, "/console/datasets/new", {
+        assert s.scalar(select(AuditLog.actor).where(AuditLog.action == "dataset-registered",
+                                                 AuditLog.target_id == "fin-grants")) == "finpub"
+    again = post_form(client, "/console/datasets/new", {
         "identifier": "fin-grants", "code": code, "title": "x", "publisher": "finance", "theme": "fiscal",
         "license": "CC-BY-4.0", "disclosure": "unconditional", "frequency": "annual", "schema": "rows.json"})
     assert again.status_code == 422 and "该值已被其他数据集或表结构使用" in again.get_data(as_text=True)
 
 
 def test_editing_keeps_the_identifier_and_the_disclosure_class(app, runtime):
-    client = _client(app, "finpub")
+    client = client_of(app, "finpub")
     page = client.get("/console/datasets/budget/edit").get_data(as_text=True)
     assert 'name="identifier"' not in page and 'name="disclosure"' not in page
     fields = dict(re.findall(r'<input[^>]*name="([a-z_]+)"[^>]*value="([^"]*)"', page))
@@ -110,7 +80,7 @@ def test_the_report_groups_errors_locates_bad_cells_and_downloads(app, runtime, 
     rows[3]["amount"] = "1,234.5"  # thousands separators: the field's cleaning would take them
     rows[7]["amount"] = "abc"
     ingest_rows(runtime, "budget", rows)
-    client = _client(app, "finpub")
+    client = client_of(app, "finpub")
     html = client.get("/console/datasets/budget/versions/1").get_data(as_text=True)
     assert "类型错误" in html and "D (4)" in html
     assert html.count('class="bad"') == 2 and "千位分隔符" in html and "x-normalize" in html
@@ -123,12 +93,12 @@ def test_the_report_groups_errors_locates_bad_cells_and_downloads(app, runtime, 
     assert api["report"]["valid"] is False  # the uploader's staff read it from the API before publication too
     for path in ("/console/datasets/budget/versions/1", "/console/datasets/budget/versions/1/report.json",
                  "/console/datasets/budget", "/console/datasets/budget/upload", "/console/datasets/budget/edit"):
-        assert _client(app, "envpub").get(path).status_code == 404, path
+        assert client_of(app, "envpub").get(path).status_code == 404, path
 
 
 def test_the_publisher_hashes_an_id_column_then_reviewers_approve_in_turn(app, runtime):
     ingest_rows(runtime, "payees", person_rows(6))
-    clerk = _client(app, "finpub")
+    clerk = client_of(app, "finpub")
     page = clerk.get("/console/datasets/payees/versions/1/findings").get_data(as_text=True)
     assert "身份证号" in page and "****" in page
     index = re.search(r'name="which" value="(\d+)"', page).group(1)
@@ -140,30 +110,30 @@ def test_the_publisher_hashes_an_id_column_then_reviewers_approve_in_turn(app, r
         assert [(r.action, r.mask_method, r.actor) for r in s.scalars(select(PiiResolution))] == [
             ("mask", "hash", "finpub")]
     path = "/console/review/payees/1"
-    assert _post(clerk, path, {"which": "step", "step-step": "submit"}).status_code == 303
+    assert post_form(clerk, path, {"which": "step", "step-step": "submit"}).status_code == 303
     assert "职责分离" in clerk.get(path).get_data(as_text=True)
-    first = _client(app, "finrev1")
-    assert _post(first, path, {"which": "step", "step-step": "review", "step-note": "已核对"}).status_code == 303
-    refused = _post(first, path, {"which": "step", "step-step": "approve"})
+    first = client_of(app, "finrev1")
+    assert post_form(first, path, {"which": "step", "step-step": "review", "step-note": "已核对"}).status_code == 303
+    refused = post_form(first, path, {"which": "step", "step-step": "approve"})
     assert refused.status_code == 403 and "separation of duties" in refused.get_data(as_text=True)
-    second = _client(app, "finrev2")
-    assert _post(second, path, {"which": "step", "step-step": "approve"}).status_code == 303
+    second = client_of(app, "finrev2")
+    assert post_form(second, path, {"which": "step", "step-step": "approve"}).status_code == 303
     assert "已发布" in second.get(path).get_data(as_text=True)
-    assert _client(app, "envrev").get(path).status_code == 404
+    assert client_of(app, "envrev").get(path).status_code == 404
 
 
 def test_a_reviewer_rejects_with_a_reason(app, runtime):
     ingest_rows(runtime, "budget", generate_rows(3))
     review_step(runtime=runtime, viewer=viewer_of(runtime, "finpub"), identifier="budget", number=1, step="submit")
-    client = _client(app, "finrev1")
-    empty = _post(client, "/console/review/budget/1", {"which": "reject", "reject-reason": ""})
+    client = client_of(app, "finrev1")
+    empty = post_form(client, "/console/review/budget/1", {"which": "reject", "reject-reason": ""})
     assert empty.status_code == 422
-    done = _post(client, "/console/review/budget/1", {"which": "reject", "reject-reason": "金额单位错误"})
+    done = post_form(client, "/console/review/budget/1", {"which": "reject", "reject-reason": "金额单位错误"})
     assert done.status_code == 303 and "已退回" in client.get("/console/review/budget/1").get_data(as_text=True)
 
 
 def test_a_schema_is_drafted_from_a_gbk_sample_and_registered(app, tmp_path):
-    client = _client(app, "finpub")
+    client = client_of(app, "finpub")
     sample = "编号,身份证号,金额,日期\n001,11010519491231002X,\"1,234.5\",2023年6月18日\n002,440524188001010014,１２,2023年6月19日\n"
     page = client.get("/console/schemas/new").get_data(as_text=True)
     drafted = client.post("/console/schemas/new", content_type="multipart/form-data", data={
@@ -181,11 +151,11 @@ def test_a_schema_is_drafted_from_a_gbk_sample_and_registered(app, tmp_path):
 
 
 def test_administration_is_for_administrators(app):
-    assert _client(app, "finpub").get("/console/admin/users").status_code == 403
-    admin = _client(app, "admin")
+    assert client_of(app, "finpub").get("/console/admin/users").status_code == 403
+    admin = client_of(app, "admin")
     html = admin.get("/console/admin/users").get_data(as_text=True)
     assert "finrev2" in html
-    made = _post(admin, "/console/admin/users", {
+    made = post_form(admin, "/console/admin/users", {
         "which": "new", "new-username": "newclerk", "new-organization": "finance", "new-role": "publisher",
         "new-password": "a first long password"})
     assert made.status_code == 303
@@ -196,7 +166,7 @@ def test_administration_is_for_administrators(app):
 
 
 def test_an_upload_page_offers_the_tus_endpoint_and_the_csrf_token(app, tmp_path):
-    client = _client(app, "finpub")
+    client = client_of(app, "finpub")
     html = client.get("/console/datasets/budget/upload").get_data(as_text=True)
     endpoint = re.search(r'data-endpoint="([^"]+)"', html).group(1)
     token = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
@@ -212,14 +182,16 @@ def test_an_upload_page_offers_the_tus_endpoint_and_the_csrf_token(app, tmp_path
 
 def test_the_access_page_lists_the_grants_of_the_organizations_datasets_only(app, runtime):
     expires = datetime.now(UTC) + timedelta(days=30)
+    change = request_disclosure_change(runtime=runtime, viewer=OPERATOR, identifier="payees",
+                                       disclosure="conditional", legal_basis="《社会救助暂行办法》第六十六条",
+                                       reason="名单含个人信息")
+    assert change["state"] == "applied"  # a tightening is in force at once
     with transaction(runtime.sessions) as session:
-        change_disclosure(session=session, viewer=OPERATOR, identifier="payees", disclosure="conditional",
-                          legal_basis="《社会救助暂行办法》第六十六条", reason="名单含个人信息")
         grant_create(session=session, actor=OPERATOR, dataset="payees", purpose="低保资格复核",
                      expires_at=expires, username="envpub")
-    html = _client(app, "finpub").get("/console/access").get_data(as_text=True)
+    html = client_of(app, "finpub").get("/console/access").get_data(as_text=True)
     assert "低保资格复核" in html and "<code>payees</code>" in html and "envpub" in html
-    other = _client(app, "envrev").get("/console/access").get_data(as_text=True)
+    other = client_of(app, "envrev").get("/console/access").get_data(as_text=True)
     assert "授权与申请" in other and "低保资格复核" not in other  # env's staff: not their dataset's grant
 
 
@@ -235,6 +207,6 @@ def test_the_review_page_says_what_changed_from_the_published_version(app, runti
     changed = [dict(r) for r in rows[:8]] + generate_rows(3, seed=7, start_id=11)  # 2 removed, 3 added
     changed[0]["amount"] += 1  # 1 changed, found by the primary key
     ingest_rows(runtime, "budget", changed)
-    html = _client(app, "finrev1").get("/console/review/budget/2").get_data(as_text=True)
+    html = client_of(app, "finrev1").get("/console/review/budget/2").get_data(as_text=True)
     assert "与最近发布的第 1 版相比" in html
     assert "新增 3 行" in html and "删除 2 行" in html and "修改 1 行" in html
