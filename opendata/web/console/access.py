@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 
-from opendata.core.errors import ValidationError
+from opendata.core.errors import NotFoundError, ValidationError
 from opendata.core.requests import states, vocab
 from opendata.services.grants import grants_of_staff
 from opendata.services.requests import handling
@@ -75,4 +75,6 @@ def request_page(code: str):
         else:
             status = 422
     detail = request_detail(runtime=runtime(), policy=request_policy(), viewer=signed_in(), code=code)
+    if detail["view"] != "staff":  # its applicant follows it on the portal's status page, not here
+        raise NotFoundError(f"no request {code!r}")
     return render_template("console/request.html", r=detail, forms=forms, outcomes=vocab.OUTCOMES), status
