@@ -181,13 +181,19 @@ def can_see_version(viewer: Viewer, version: Version) -> bool:
     return version.state == lifecycle.PUBLISHED or is_staff_of(viewer, version.dataset.organization_id)
 
 
-def can_read_report(viewer: Viewer, version: Version) -> bool:
-    """True when the viewer may read a version's validation report and findings in any state: its
-    uploader and the staff of its organization (anyone else only once its data is theirs to receive)."""
+def works_on_version(viewer: Viewer, version: Version) -> bool:
+    """True for the version's uploader and the staff of its organization: those whose work it is (the
+    department console shows a version to them only, in any state)."""
     if version.created_by is not None and viewer.user is not None and version.created_by == viewer.user \
             and viewer.user_id is not None:
         return True
-    return is_staff_of(viewer, version.dataset.organization_id) or can_receive_data(viewer, version)
+    return is_staff_of(viewer, version.dataset.organization_id)
+
+
+def can_read_report(viewer: Viewer, version: Version) -> bool:
+    """True when the viewer may read a version's validation report and findings in any state: its
+    uploader and the staff of its organization (anyone else only once its data is theirs to receive)."""
+    return works_on_version(viewer, version) or can_receive_data(viewer, version)
 
 
 def can_receive_data(viewer: Viewer, version: Version) -> bool:

@@ -22,7 +22,6 @@ from opendata.core.urls import SITE, Links
 from opendata.services.access import (
     ANONYMOUS,
     Viewer,
-    can_read_report,
     can_receive_data,
     can_see_dataset,
     can_see_version,
@@ -75,8 +74,8 @@ def version_dict(ds: Dataset, v: Version, viewer: Viewer, links: Links, *, full:
                     "source_encoding": v.source_encoding,
                     "files": [_artifact_dict(a, version_links) for a in v.artifacts if a.kind in vocab.PUBLIC_ARTIFACTS],
                     "links": {k: version_links[k] for k in ("csv", "parquet", "csv-excel", "rows")}})
-    if full and can_read_report(viewer, v):  # the uploader and the staff read it before publication too
-        out["report"] = public_report(v.report)
+        if full:
+            out["report"] = public_report(v.report)
     return out
 
 

@@ -6,7 +6,6 @@ import threading
 
 from opendata.store.jobs import IngestJob
 from opendata.store.models import Version
-from tests.accounts_fixtures import bearer, make_token
 from tests.api.write.conftest import GeneratedBody, csv_body, error_of, wait_for_job
 
 
@@ -166,16 +165,3 @@ def test_concurrent_retries_with_one_key_make_one_job_and_one_version(app, clien
     with runtime.sessions() as session:
         assert session.query(IngestJob).count() == 1 and session.query(Version).count() == 1
     assert not list((runtime.config.home / "uploads").glob("*.upload"))
-
-
-def test_the_version_detail_gives_an_unpublished_versions_report_to_its_uploader_and_staff_only(client, fin, runtime):
-    job = wait_for_job(client, _upload(client, fin, b"id,name,amount\nx,a,-1\n").headers["Location"], fin)
-    url = f"/api/v1/datasets/budget/versions/{job['version']['number']}"
-    mine = client.get(url, headers=fin)
-    assert mine.status_code == 200 and mine.json["state"] == "invalid"
-    assert mine.json["report"]["valid"] is False and mine.json["report"]["tasks"][0]["errors"]
-    reviewer = client.get(url, headers=bearer(make_token(runtime, "reviewer", scopes=["read"])))
-    assert reviewer.status_code == 200 and reviewer.json["report"]["valid"] is False
-    assert client.get(url).status_code == 404  # anonymous: an unpublished version does not exist
-    requester = client.get(url, headers=bearer(make_token(runtime, "alice", scopes=["read"])))
-    assert requester.status_code == 404

@@ -210,3 +210,13 @@ def test_the_review_page_says_what_changed_from_the_published_version(app, runti
     html = client_of(app, "finrev1").get("/console/review/budget/2").get_data(as_text=True)
     assert "与最近发布的第 1 版相比" in html
     assert "新增 3 行" in html and "删除 2 行" in html and "修改 1 行" in html
+
+
+def test_another_departments_published_report_is_not_in_the_console(app, runtime):
+    ingest_rows(runtime, "budget", generate_rows(5))
+    for user, step in (("finpub", "submit"), ("finrev1", "review"), ("finrev2", "approve")):
+        review_step(runtime=runtime, viewer=viewer_of(runtime, user), identifier="budget", number=1, step=step)
+    client = client_of(app, "envpub")
+    for path in ("", "/report.json", "/report.csv"):  # public data: the API gives its report, not env's console
+        assert client.get(f"/console/datasets/budget/versions/1{path}").status_code == 404, path
+    assert client_of(app, "finpub").get("/console/datasets/budget/versions/1").status_code == 200
