@@ -24,7 +24,7 @@ BUILT_IN_LINKS = (NavLink("web.home", N_("Home"), 10), NavLink("web.catalog", N_
                   NavLink("web.organizations", N_("Organizations"), 30), NavLink("web.themes", N_("Themes"), 40),
                   NavLink("/bulk", N_("Bulk downloads"), 50),
                   NavLink("web.request_form", N_("Request information"), 60),
-                  NavLink("console.home", N_("Department console"), 90))
+                  NavLink("console.sign_in", N_("Department console"), 90))  # signed in: on to the console
 
 
 PAGE_BLUEPRINTS = ("web", "preferences", "console")  # errors on their routes are HTML pages for every client
