@@ -14,12 +14,15 @@ People (password ``PASSWORD``):
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
+from werkzeug.routing import Rule
 
+from opendata.app import close_app, create_app
 from opendata.config import load_config
 from opendata.core.catalog_file import load_catalog
 from opendata.services.access import system_viewer
@@ -46,6 +49,25 @@ def docs_shot(page: Page, name: str, folder: Path) -> Path:
         DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         return shoot(page, name, DOCS_SCREENSHOTS)
     return shoot(page, name, folder)
+
+
+def console_rules(home: Path) -> list[Rule]:
+    """Every route of the console, from the app's url_map (so a page added later is checked too)."""
+    app = create_app(load_config({}, HOME=str(home)))
+    try:
+        return sorted((r for r in app.url_map.iter_rules() if r.endpoint.startswith("console.")), key=str)
+    finally:
+        close_app(app)
+
+
+def console_path(rule: Rule, values: dict[str, object]) -> str:
+    """The path of ``rule`` with its arguments taken from ``values`` (every argument must have one)."""
+    missing = rule.arguments - values.keys()
+    assert not missing, f"{rule}: no test value for {sorted(missing)}; add one to the test's values"
+    path = rule.rule
+    for name in rule.arguments:
+        path = re.sub(rf"<(?:[a-z]+:)?{name}>", str(values[name]), path)
+    return path
 
 
 def prepare_console_home(home: Path) -> None:

@@ -11,10 +11,24 @@ from __future__ import annotations
 
 import random
 import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from tests.browser.console.conftest import docs_shot, sign_in
+from opendata.config import load_config
+from opendata.services.access import ANONYMOUS, system_viewer
+from opendata.services.grants import grant_create
+from opendata.services.requests.policy import RequestPolicy
+from opendata.services.requests.submit import submit_request
+from opendata.services.runtime import Runtime
+from opendata.services.tokens import token_create
+from opendata.store.accounts import AccessGrant, ApiToken, RoleAssignment, User
+from opendata.store.db import transaction
+from opendata.store.models import Dataset, Version
+from opendata.store.requests import DisclosureRequest, RequestEvent
+from tests.browser.console.conftest import console_path, console_rules, docs_shot, sign_in
 from tests.browser.helpers import (
     WIDTHS,
     assert_no_axe_violations,
@@ -23,6 +37,8 @@ from tests.browser.helpers import (
 )
 
 DATASET = "qc-civil-relief-2024"
+TITLE = "2024年临时救助发放明细"
+A_REQUEST_SUBJECT, A_TOKEN, A_GRANT = "临时救助资金发放情况", "民政局数据同步", "低保资格核查专用"
 ID_NUMBERS = ["11010519491231002X", "440524188001010014"]
 HEADER = ["编号", "姓名", "身份证号", "救助金额", "发放日期"]
 
@@ -199,47 +215,141 @@ def test_the_public_page_shows_the_data_with_the_id_numbers_hashed(console_serve
     assert not any(re.search(r"\d{17}[\dX]", line.split(",")[2]) for line in text.splitlines()[1:])
 
 
-def test_department_b_sees_and_touches_nothing_of_department_a(console_server, signed_in):
+def _runtime(server) -> Runtime:
+    return Runtime(load_config({}, HOME=server.env["OPENDATA_HOME"]))
+
+
+@pytest.fixture(scope="module")
+def department_a(console_server):
+    """Department A's things besides its dataset: a disclosure request to it, its clerk's API token, and an
+    access grant to one of its conditional datasets (made through the services, on the server's home)."""
+    runtime = _runtime(console_server)
+    operator = system_viewer("test-setup")
+    try:
+        code = submit_request(runtime=runtime, policy=RequestPolicy.from_config(runtime.config), viewer=ANONYMOUS,
+                              form={"organization": "qc-civil", "subject": A_REQUEST_SUBJECT,
+                                    "description": "请提供2024年临时救助资金的发放汇总。", "delivery_medium": "electronic",
+                                    "delivery_channel": "online", "applicant_type": "natural-person",
+                                    "applicant_name": "李明", "id_type": "resident-id",
+                                    "id_number": "11010519491231002X", "email": "li.ming@example.cn"}).code
+        with transaction(runtime.sessions) as session:
+            token = token_create(session=session, actor=operator, username="clerk", name=A_TOKEN).token
+            grant_create(session=session, actor=operator, dataset="qc-social-assistance", purpose=A_GRANT,
+                         expires_at=datetime.now(UTC) + timedelta(days=30), username="approver1")
+            session.flush()
+            token_id = token.id
+    finally:
+        runtime.close()
+    return {"identifier": DATASET, "number": 2, "code": code, "token_id": token_id, "username": "clerk"}
+
+
+def _department_a_state(server) -> dict:
+    """Everything of department A a page could change: the dataset, its versions, the request, the clerk."""
+    runtime = _runtime(server)
+    try:
+        with runtime.sessions() as s:
+            ds = s.scalar(select(Dataset).where(Dataset.identifier == DATASET))
+            clerk = s.scalar(select(User).where(User.username == "clerk"))
+            return {
+                "dataset": (ds.title, ds.description, ds.keywords, ds.disclosure, ds.state, ds.modified_at),
+                "versions": [(v.number, v.state) for v in s.scalars(select(Version).where(Version.dataset_id == ds.id))],
+                "requests": [(r.state, r.handler_id, r.extension_days, r.outcome) for r in s.scalars(
+                    select(DisclosureRequest).where(DisclosureRequest.subject == A_REQUEST_SUBJECT))],
+                "events": len(list(s.scalars(select(RequestEvent.id)))),
+                "clerk": (clerk.active, clerk.password_hash, clerk.modified_at, sorted(
+                    (r.role, r.organization_id) for r in s.scalars(select(RoleAssignment).where(
+                        RoleAssignment.user_id == clerk.id)))),
+                "tokens": [t.revoked_at for t in s.scalars(select(ApiToken).where(ApiToken.name == A_TOKEN))],
+                "grants": [(g.purpose, g.revoked_at) for g in s.scalars(select(AccessGrant))],
+                "datasets": len(list(s.scalars(select(Dataset.id)))),
+            }
+    finally:
+        runtime.close()
+
+
+# What department A's own people would send on each console form that acts on something of theirs: the
+# refusal must come from who is asking, not from a form that does not validate.
+A_FORMS = {
+    "console.edit": {"title": "B was here", "code": "x", "publisher": "qc-health", "theme": "health",
+                     "license": "CC-BY-4.0", "frequency": "monthly", "schema": "qc-relief.json"},
+    "console.findings": {"which": "0", "finding0-field": "身份证号", "finding0-kind": "id-number",
+                         "finding0-action": "drop", "finding0-reason": "B"},
+    "console.review_version": {"which": "reject", "reject-reason": "B was here"},
+    "console.request_page": {"which": "note", "note-text": "B was here"},
+    "console.admin_set_active": {"active": "0"},
+    "console.admin_password": {"password": "B was here, B was here", "confirm": "B was here, B was here"},
+    "console.admin_users": {"which": "role", "role-username": "clerk", "role-role": "reviewer",
+                            "role-organization": "qc-civil", "role-grant": "y"},
+    "console.register": {"identifier": "qc-civil-by-b", "code": "002547958/09999", "title": "B 在甲部门名下登记",
+                         "publisher": "qc-civil", "theme": "social-assistance", "license": "CC-BY-4.0",
+                         "disclosure": "unconditional", "frequency": "monthly", "schema": "qc-relief.json"},
+}
+OWN_ACCOUNT = {  # forms that act only on the signed-in person's own account (checked in test_console_account)
+    "console.sign_in", "console.sign_out", "console.password", "console.tokens",
+    "console.new_schema",  # a Table Schema belongs to no department until a dataset uses it
+}
+
+
+def test_department_b_sees_and_touches_nothing_of_department_a(console_server, signed_in, department_a):
     page = signed_in("clerkb")
     base = console_server.base
-    page.goto(f"{base}/console/datasets")
-    assert DATASET not in page.content()
-    page.goto(f"{base}/console/review")
-    assert DATASET not in page.content()
-    for path in (f"/console/datasets/{DATASET}", f"/console/datasets/{DATASET}/edit",
-                 f"/console/datasets/{DATASET}/upload", f"/console/datasets/{DATASET}/versions/1",
-                 f"/console/datasets/{DATASET}/versions/1/report.json",
-                 f"/console/datasets/{DATASET}/versions/1/report.csv",
-                 f"/console/datasets/{DATASET}/versions/2/findings", f"/console/review/{DATASET}/2"):
-        answer = page.goto(base + path)
-        assert answer.status == 404, path
-    page.goto(f"{base}/console/account/tokens")
-    csrf = page.locator("input[name=csrf_token]").first.get_attribute("value")
-    for path, form in ((f"/console/datasets/{DATASET}/edit", {"title": "B was here"}),
-                       (f"/console/datasets/{DATASET}/versions/1/findings", {"which": "0"}),
-                       (f"/console/review/{DATASET}/1", {"which": "reject", "reject-reason": "B"})):
-        answer = page.request.post(base + path, form={**form, "csrf_token": csrf})
-        assert answer.status == 404, path
+    before = _department_a_state(console_server)
+    # not "qc-social-assistance": Table Schemas belong to no department, and that one's name may show
+    markers = (DATASET, TITLE, A_REQUEST_SUBJECT, A_TOKEN, A_GRANT, "/console/datasets/qc-social-assistance",
+               f"/console/requests/{department_a['code']}")
+    csrf = None
+    checked = []
+    for rule in console_rules(Path(console_server.env["OPENDATA_HOME"])):
+        path = console_path(rule, department_a)
+        if "GET" in rule.methods:
+            answer = page.goto(base + path)
+            page.wait_for_load_state()
+            if rule.arguments:
+                assert answer.status in (403, 404), f"GET {path}: {answer.status}"
+            elif rule.endpoint.startswith("console.admin_"):
+                assert answer.status == 403, f"GET {path}: {answer.status}"  # administrators' pages
+            else:
+                assert answer.ok, f"GET {path}: {answer.status}"
+                html = page.content()
+                assert not [m for m in markers if m in html], f"GET {path} shows department A's {markers}"
+                assert 'value="qc-civil"' not in html, f"GET {path} offers department A as publisher"
+            csrf = page.locator("input[name=csrf_token]").first.get_attribute("value") if csrf is None and \
+                page.locator("input[name=csrf_token]").count() else csrf
+        if "POST" in rule.methods and rule.endpoint not in OWN_ACCOUNT:
+            answer = page.request.post(base + path, form={**A_FORMS.get(rule.endpoint, {}), "csrf_token": csrf},
+                                       max_redirects=0)
+            assert answer.status in (403, 404, 422), f"POST {path}: {answer.status}"
+            assert answer.status != 422 or not rule.arguments, f"POST {path}: refused by the form, not by who asks"
+        checked.append(rule.endpoint)
+    assert {"console.report", "console.findings", "console.request_page", "console.revoke_token"} <= set(checked)
+    assert _department_a_state(console_server) == before
     tus = page.request.post(f"{base}/api/v1/datasets/{DATASET}/uploads/tus/",
                             headers={"Tus-Resumable": "1.0.0", "Upload-Length": "10", "X-CSRFToken": csrf})
     assert tus.status in (403, 404)
 
 
+DOWNLOADS = {"console.report_json", "console.report_csv_file"}  # files, not pages
+
+
 @pytest.mark.parametrize("width", WIDTHS)
-def test_every_console_page_of_the_path_is_accessible(console_server, signed_in, screenshots, width):
+def test_every_console_page_is_accessible(console_server, signed_in, new_page, department_a, screenshots, width):
     base = console_server.base
-    pages = {"clerk": ["/console/", "/console/datasets", "/console/datasets/new", f"/console/datasets/{DATASET}",
-                       f"/console/datasets/{DATASET}/edit", f"/console/datasets/{DATASET}/upload",
-                       f"/console/datasets/{DATASET}/versions/1", f"/console/datasets/{DATASET}/versions/2/findings",
-                       "/console/schemas/new", "/console/review", f"/console/review/{DATASET}/2", "/console/access"],
-             "admin": ["/console/admin/users", "/console/admin/audit", "/console/admin/users/clerk/password",
-                       "/console/access"]}
-    for who, paths in pages.items():
-        page = signed_in(who, width)
-        for path in paths:
-            answer = page.goto(base + path)
-            assert answer.ok, path
-            assert_no_axe_violations(page)
-            assert_no_horizontal_scroll(page)
-            shoot(page, "console" + re.sub(r"[^a-z0-9]+", "-", path.removeprefix("/console")).rstrip("-"), screenshots)
+    pages = {"clerk": signed_in("clerk", width), "admin": signed_in("admin", width), "nobody": new_page(width)}
+    visited = []
+    for rule in console_rules(Path(console_server.env["OPENDATA_HOME"])):
+        if "GET" not in rule.methods or rule.endpoint in DOWNLOADS:
+            continue
+        who = "nobody" if rule.endpoint == "console.sign_in" else \
+            "admin" if rule.endpoint.startswith("console.admin_") else "clerk"
+        number = 1 if rule.endpoint == "console.report" else 2  # the report with errors; the version with findings
+        path = console_path(rule, {**department_a, "number": number})
+        page = pages[who]
+        answer = page.goto(base + path)
+        page.wait_for_load_state()
+        assert answer.ok, f"{who} GET {path}: {answer.status}"
+        assert_no_axe_violations(page)
+        assert_no_horizontal_scroll(page)
+        shoot(page, "console" + re.sub(r"[^a-z0-9]+", "-", path.removeprefix("/console")).rstrip("-"), screenshots)
+        visited.append(rule.endpoint)
+    assert {"console.datasets", "console.request_page", "console.admin_password", "console.sign_in"} <= set(visited)
     assert sign_in  # the helper every test above signs in with
