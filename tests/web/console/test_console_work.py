@@ -89,8 +89,9 @@ def test_the_report_groups_errors_locates_bad_cells_and_downloads(app, runtime, 
     assert as_json.headers["Content-Disposition"].startswith("attachment") and json.loads(as_json.data)["valid"] is False
     as_csv = client.get("/console/datasets/budget/versions/1/report.csv").data.decode("utf-8-sig").splitlines()
     assert as_csv[0] == "rowNumber,fieldNumber,column,fieldName,type,cell,message" and len(as_csv) == 3
-    api = client.get("/api/v1/datasets/budget/versions/1").get_json()
-    assert api["report"]["valid"] is False  # the uploader's staff read it from the API before publication too
+    api = client.get("/api/v1/review/datasets/budget/versions/1").get_json()
+    assert api["report"]["valid"] is False  # through the API, staff read its summary in the review view
+    assert "report" not in client.get("/api/v1/datasets/budget/versions/1").get_json()  # the public path: with data
     for path in ("/console/datasets/budget/versions/1", "/console/datasets/budget/versions/1/report.json",
                  "/console/datasets/budget", "/console/datasets/budget/upload", "/console/datasets/budget/edit"):
         assert client_of(app, "envpub").get(path).status_code == 404, path
