@@ -6,7 +6,7 @@ import json
 import shutil
 import tempfile
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -182,15 +182,28 @@ def migrated_template(tmp_path_factory, postgres) -> Path | None:
     return path
 
 
+@pytest.fixture(scope="session")
+def migrate_home(migrated_template: Path | None, postgres) -> Callable[[Path], Path]:
+    """Give a home a migrated database: a copy of the template file, or a clone of the template on PostgreSQL.
+
+    For fixtures of any scope (a module's shared catalogue too), where ``runtime`` is per test.
+    """
+    def migrate(home: Path) -> Path:
+        home = Path(home)
+        home.mkdir(parents=True, exist_ok=True)
+        if postgres is not None:
+            postgres.migrated_for_home(home)
+        else:
+            shutil.copyfile(migrated_template, home / "opendata.db")
+        return home
+    return migrate
+
+
 @pytest.fixture
-def runtime(home: Path, migrated_template: Path | None, postgres):
+def runtime(home: Path, migrate_home):
     """A migrated database (embedded SQLite, or PostgreSQL on that pass) in a fresh OPENDATA_HOME."""
     rt = Runtime(load_config({}, HOME=str(home)))
-    rt.config.home.mkdir(parents=True, exist_ok=True)
-    if postgres is not None:
-        postgres.migrated_for_home(rt.config.home)
-    else:
-        shutil.copyfile(migrated_template, rt.config.home / "opendata.db")
+    migrate_home(rt.config.home)
     yield rt
     rt.close()
 

@@ -7,7 +7,6 @@ catalogue (catalog.yaml) with the relevance set's sample queries.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -26,9 +25,8 @@ PAGE = 20  # the portal's page size
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory, migrated_template):
-    home = tmp_path_factory.mktemp("doors")
-    shutil.copyfile(migrated_template, home / "opendata.db")
+def client(tmp_path_factory, migrate_home):
+    home = migrate_home(tmp_path_factory.mktemp("doors"))
     app = create_app(HOME=str(home), BASE_URL="http://testserver", RATE_LIMIT_ENABLED=False)
     app.config["TESTING"] = True
     runtime = app.extensions["opendata"]

@@ -6,7 +6,6 @@ through the real sync or bulk insert, the real index and ``search_datasets``.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -26,16 +25,13 @@ GENERATED = 4000
 RECALL_TARGET, MRR_TARGET = 0.95, 0.8
 
 
-def _runtime(tmp_path_factory, migrated_template: Path, name: str) -> Runtime:
-    home = tmp_path_factory.mktemp(name)
-    rt = Runtime(load_config({}, HOME=str(home)))
-    shutil.copyfile(migrated_template, home / "opendata.db")
-    return rt
+def _runtime(tmp_path_factory, migrate_home, name: str) -> Runtime:
+    return Runtime(load_config({}, HOME=str(migrate_home(tmp_path_factory.mktemp(name)))))
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory, migrated_template):
-    rt = _runtime(tmp_path_factory, migrated_template, "sample")
+def sample(tmp_path_factory, migrate_home):
+    rt = _runtime(tmp_path_factory, migrate_home, "sample")
     with transaction(rt.sessions) as session:
         sync_catalog(session=session, spec=load_catalog(ROOT / "catalog.yaml", schemas_dir=ROOT / "schemas"))
     reindex_search(runtime=rt)
@@ -44,8 +40,8 @@ def sample(tmp_path_factory, migrated_template):
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory, migrated_template):
-    rt = _runtime(tmp_path_factory, migrated_template, "generated")
+def generated(tmp_path_factory, migrate_home):
+    rt = _runtime(tmp_path_factory, migrate_home, "generated")
     entries = list(generate(GENERATED))
     insert_generated(rt, entries)
     reindex_search(runtime=rt)
