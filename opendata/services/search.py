@@ -133,7 +133,7 @@ def _write(runtime: Runtime, index: SqliteSearchIndex, changed: list[int] | None
             words = catalogue_words(session)
             large = session.scalar(select(func.count(Dataset.id))) >= PARALLEL_FROM
             load = partial(_load_docs, store=store)  # picklable: the child gets the same store
-            docs = _Counted(docs_from_child(dict(runtime.config.values), LOAD_BATCH, load) if large
+            docs = _Counted(docs_from_child(runtime.config, LOAD_BATCH, load) if large
                             else _all_docs(session, store))
             index.write(docs, replace_all=True, indexed_seq=seq, words=words)
             return docs.count

@@ -13,6 +13,8 @@ import queue as queues
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from opendata.config import Config
+
 PARALLEL_FROM = 20_000  # datasets; below this a second process costs more than it saves
 _DONE = "done"
 
@@ -21,7 +23,6 @@ def _produce(values: dict[str, Any], out: Any, batch: int, load: Callable) -> No
     """Child process: every dataset's document, in id order, ``batch`` at a time, made by ``load``."""
     from sqlalchemy import select
 
-    from opendata.config import Config
     from opendata.services.runtime import Runtime
     from opendata.store.models import Dataset
 
@@ -40,12 +41,15 @@ def _produce(values: dict[str, Any], out: Any, batch: int, load: Callable) -> No
         runtime.close()
 
 
-def docs_from_child(values: dict[str, Any], batch: int, load: Callable) -> Iterator:
-    """Documents loaded by a child process (settings ``values`` give it the same database).
+def docs_from_child(config: Config, batch: int, load: Callable) -> Iterator:
+    """Documents loaded by a child process reading the database ``config`` names.
 
     ``load(session, ids)`` makes the documents of some dataset ids; it must be a module-level
     function, which the child imports by name.
     """
+    # The child gets the URL this process resolved, not the settings to resolve it again: a spawned
+    # interpreter must land on this very database even where the URL is derived (from the home).
+    values = {**config.values, "DATABASE_URL": config.database_url}
     context = multiprocessing.get_context("spawn")
     out = context.Queue(maxsize=4)
     child = context.Process(target=_produce, args=(values, out, batch, load), daemon=True)
