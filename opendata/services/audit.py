@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, literal, select
 from sqlalchemy.orm import Session
 
 from opendata.core.errors import ValidationError
+from opendata.core.textcheck import require_text
 from opendata.services.access import Viewer
 from opendata.services.runtime import Runtime
 from opendata.store.accounts import AuditLog
@@ -91,14 +92,17 @@ def _query(f: AuditFilter):
     for column, value in ((AuditLog.actor, f.actor), (AuditLog.action, f.action),
                           (AuditLog.target_type, f.target_type), (AuditLog.target_id, f.target_id),
                           (AuditLog.source, f.source)):
-        if value is not None:
+        if value is not None:  # no stored text holds a control character; PostgreSQL refuses a NUL
+            require_text(value, column.key, multiline=True)
             query = query.where(column == value)
     if f.since is not None:
         query = query.where(AuditLog.at >= f.since)
     if f.until is not None:
         query = query.where(AuditLog.at < f.until)
     if f.after_seq is not None:
-        query = query.where(AuditLog.seq > f.after_seq)
+        # bound as a 64-bit integer: PostgreSQL's seq is 32-bit, and a cursor past its range is
+        # "after every entry" (nothing), not an error
+        query = query.where(AuditLog.seq > literal(f.after_seq, BigInteger))
     return query
 
 

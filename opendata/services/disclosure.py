@@ -330,6 +330,8 @@ def list_disclosure_changes(*, runtime: Runtime, viewer: Viewer, state: str | No
     if state is not None and state not in rules.CHANGE_STATES:
         raise _invalid([Problem("unknown-state", f"state must be one of {', '.join(rules.CHANGE_STATES)}",
                                 path="state")])
+    # a value with a character no stored text holds cannot match; PostgreSQL would refuse a NUL outright
+    require_text(dataset, "dataset", multiline=True)
     steps = _steps(runtime)
     query = (select(DisclosureChange).join(Dataset, Dataset.id == DisclosureChange.dataset_id)
              .where(staff_organization_clause(viewer, Dataset.organization_id))

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, joinedload
 from opendata.core import lifecycle
 from opendata.core.errors import NotFoundError, OpendataError, Problem, ValidationError
 from opendata.core.limits import IngestLimits
+from opendata.core.textcheck import require_text
 from opendata.services.access import Viewer
 from opendata.services.audit import audit_record
 from opendata.services.publication import move_version
@@ -143,6 +144,9 @@ class JobFilter:
 def job_list(*, session: Session, viewer: Viewer, filters: JobFilter = JobFilter(),
              limit: int = 50) -> list[IngestJob]:
     """The jobs the viewer may see, newest first; ``filters.before`` (a job id) continues a page."""
+    # a value with a character no stored text holds cannot match; PostgreSQL would refuse a NUL outright
+    require_text(filters.dataset, "dataset", multiline=True)
+    require_text(filters.before, "before", multiline=True)
     query = (select(IngestJob).join(Dataset, IngestJob.dataset_id == Dataset.id)
              .where(job_visible_clause(viewer))
              .options(joinedload(IngestJob.dataset),

@@ -24,6 +24,7 @@ from opendata.core import lifecycle
 from opendata.core.errors import ConflictError, NotFoundError, Problem, ValidationError, Warnings
 from opendata.core.requests import applicant as ap
 from opendata.core.requests import clock, states, vocab
+from opendata.core.textcheck import require_text
 from opendata.core.workdays import uncovered_warning
 from opendata.services.access import AuthenticationError, PermissionDeniedError, Viewer
 from opendata.services.requests import notices, timeline
@@ -179,6 +180,7 @@ def _target(session: Session, organization: Any, dataset: Any) -> tuple[Organiza
     if dataset not in (None, ""):
         if not isinstance(dataset, str):
             raise ap.invalid("dataset", "dataset is a dataset identifier")
+        require_text(dataset, "dataset", multiline=True)  # PostgreSQL refuses a NUL in the lookup
         ds = session.scalar(select(Dataset).where(Dataset.identifier == dataset,
                                                   Dataset.state == lifecycle.DATASET_ACTIVE))
         if ds is None:
@@ -190,6 +192,7 @@ def _target(session: Session, organization: Any, dataset: Any) -> tuple[Organiza
         return ds.organization, ds
     if not isinstance(organization, str):
         raise ap.invalid("organization", "organization is an organisation id")
+    require_text(organization, "organization", multiline=True)
     org = session.scalar(select(Organization).where(Organization.slug == organization))
     if org is None:
         raise ValidationError(f"no organisation {organization[:100]!r}",

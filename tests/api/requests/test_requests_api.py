@@ -49,6 +49,9 @@ def test_bad_fields_are_named_in_the_one_error_shape(client):
     _error(client.post("/api/v1/requests", json={**FORM, "id_number": "110105194912310021"}), 422, "id_number")
     _error(client.post("/api/v1/requests", json={**FORM, "extra": 1}), 422, "extra")
     _error(client.post("/api/v1/requests", json={**FORM, "subject": ""}), 422, "subject")
+    # a NUL names no dataset or organisation on any database (PostgreSQL refuses it in a query)
+    _error(client.post("/api/v1/requests", json={**FORM, "dataset": "sub\u0000sidies"}), 422, "dataset")
+    _error(client.post("/api/v1/requests", json={**FORM, "organization": "fin\u0000ance"}), 422, "organization")
 
 
 def test_the_idempotency_key_answers_a_repeat_with_the_first_code(client):
