@@ -164,7 +164,9 @@ CRASH = textwrap.dedent('''
 
 def test_a_crash_between_upload_and_commit_serves_nothing_new_and_clean_removes_the_objects(site, client, s3_server):
     before = client.get(CSV)
+    # the child uses the site's database as it is (SQLite, or the PostgreSQL one of --database=postgresql)
     settings = [f"{k}={v}" for k, v in s3_server.settings(site.bucket).items()]
+    settings.append(f"DATABASE_URL={site.runtime.config.database_url}")
     done = subprocess.run([sys.executable, "-c", CRASH, str(site.runtime.config.home), *settings],
                           capture_output=True, text=True, timeout=300, env={**os.environ},
                           cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
