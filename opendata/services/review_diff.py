@@ -44,8 +44,8 @@ def pending_diff(*, runtime: Runtime, viewer: Viewer, identifier: str, number: i
         hidden = set(session.scalars(select(PiiResolution.field_name).where(
             PiiResolution.version_id.in_([version.id, earlier.id]), PiiResolution.action != "confirm")))
         against = earlier.number
-        paths = {k: runtime.artifacts.path(v) for k, v in (("new", new["parquet"]), ("old", old["parquet"]))}
-        packages = {k: runtime.artifacts.path(files["datapackage"]) if "datapackage" in files else None
+        paths = {k: runtime.artifacts.local_path(v) for k, v in (("new", new["parquet"]), ("old", old["parquet"]))}
+        packages = {k: runtime.artifacts.local_path(files["datapackage"]) if "datapackage" in files else None
                     for k, files in (("new", new), ("old", old))}
     new_fields, new_key = _schema(packages["new"])
     old_fields, old_key = _schema(packages["old"])
