@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export OPENDATA_HOME ?= $(CURDIR)/var
 
-.PHONY: demo test test-postgresql scaleout scaleout-down lint venv system-packages clean
+.PHONY: demo test test-sqlite test-postgresql scaleout scaleout-down lint venv system-packages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,15 +34,21 @@ demo: $(STAMP)
 	$(BIN)/opendata sync --ingest
 	$(BIN)/opendata serve --host $(HOST) --port $(PORT)
 
-## test: set up and run the whole test suite on SQLite (browser tests included), then the store, services and
-## API suites again on a real PostgreSQL the run starts and stops itself
+## test: set up and run the whole test suite on SQLite (browser tests included) and, at the same time (one
+## core each: each pass is one process), the store, services and API suites on a real PostgreSQL the run
+## starts and stops itself; each pass's output is printed when it ends
 test: $(STAMP) system-packages $(NODE_STAMP)
+	$(MAKE) -j2 --output-sync=target test-sqlite test-postgresql
+
+## test-sqlite: the whole test suite on SQLite files
+test-sqlite: $(STAMP) system-packages $(NODE_STAMP)
 	$(BIN)/python -m pytest -q
-	$(MAKE) test-postgresql
 
 ## test-postgresql: the store, services and API suites on a PostgreSQL server started (and stopped) by pytest
+## (its own cache and temporary folders, so it can run beside test-sqlite)
 test-postgresql: $(STAMP) system-packages
-	$(BIN)/python -m pytest -q --database=postgresql tests/store tests/services tests/api
+	$(BIN)/python -m pytest -q --database=postgresql -o cache_dir=.pytest_cache/postgresql \
+		--basetemp=$(CURDIR)/var/pytest-postgresql tests/store tests/services tests/api
 
 ## scaleout: PostgreSQL, Redis, two gunicorn replicas and nginx on 127.0.0.1 (scripts/scaleout.py), files in var/scaleout
 scaleout: $(STAMP) system-packages
