@@ -157,6 +157,11 @@ class RedisServer:
               "--daemonize", "yes", "--pidfile", str(self.pidfile), "--dir", str(self.root),
               "--logfile", str(self.root / "redis.log")], log=self.root / "redis.log")
         wait_for_port(self.port)
+        deadline = time.monotonic() + 30
+        while not self.pidfile.exists():  # a daemonized redis-server may answer before it writes its pidfile
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server answers on {self.port} but wrote no {self.pidfile}")
+            time.sleep(0.05)
         return self
 
     def stop(self) -> None:
