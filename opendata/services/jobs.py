@@ -212,17 +212,18 @@ def run_job(*, runtime: Runtime, job_id: int, owner: str) -> None:
             return public_message(text, path=path, filename=filename, home=runtime.config.home)
 
         problems = [{k: _named(v) if isinstance(v, str) else v for k, v in p.to_dict().items()} for p in exc.problems]
-        _finish(runtime, job_id, "failed", error={"code": exc.code, "message": _named(exc.message),
-                                                  "problems": problems})
+        end = {"state": "failed", "error": {"code": exc.code, "message": _named(exc.message), "problems": problems}}
     except Exception as exc:  # a bug must still end the job, and never leak into the answer
         log.exception("ingest job %s failed", job_id)
-        _finish(runtime, job_id, "failed", error={"code": "internal-error", "message": (
+        end = {"state": "failed", "error": {"code": "internal-error", "message": (
             "the job failed because of an internal error; it has been logged "
-            f"({type(exc).__name__}, job {job_id})")})
+            f"({type(exc).__name__}, job {job_id})")}}
     else:
-        _finish(runtime, job_id, "succeeded", version_id=outcome.version_id, rows=outcome.row_count)
-    finally:
-        _remove(path)
+        end = {"state": "succeeded", "version_id": outcome.version_id, "rows": outcome.row_count}
+    # the upload goes before the job shows its end: whoever reads the end finds no leftover file (a crash
+    # in between leaves a running job for recovery, whose version is already linked)
+    _remove(path)
+    _finish(runtime, job_id, **end)
 
 
 def public_message(text: str, *, path: str | None, filename: str, home: Path) -> str:
@@ -258,7 +259,7 @@ def _link_version(runtime: Runtime, job_id: int, version_id: int) -> None:
         session.get(IngestJob, job_id).version_id = version_id
 
 
-def _finish(runtime: Runtime, job_id: int, state: str, *, version_id: int | None = None,
+def _finish(runtime: Runtime, job_id: int, *, state: str, version_id: int | None = None,
             rows: int | None = None, error: dict[str, Any] | None = None) -> None:
     with transaction(runtime.sessions) as session:
         job = session.get(IngestJob, job_id)
