@@ -85,6 +85,15 @@ SETTINGS: tuple[Setting, ...] = (
             "API calls (their static files are not counted), so a class behind one address can browse.", str),
     Setting("RATE_LIMIT_STORAGE_URL", "memory://", "Where rate-limit counters live: memory:// in the embedded "
             "mode (per process), redis://host:6379 when several processes serve the API.", str),
+    Setting("JOB_QUEUE_URL", "", "Redis URL of the job queue (scale-out mode, e.g. redis://host:6379/1): "
+            "ingests, publish preparation and bulk builds are sent there and run by `opendata worker` processes; "
+            "empty: each server process runs them itself (embedded mode).", str),
+    Setting("JOB_RETRIES", 3, "Times a queued job is tried again after a transient fault (database or storage "
+            "unreachable, its worker killed); a bad file is never retried. Then it fails, saying why.", int),
+    Setting("JOB_RETRY_BACKOFF_SECONDS", 5.0, "Wait before the first retry of a queued job; it doubles with each "
+            "retry (up to 5 minutes).", float),
+    Setting("JOB_QUEUE_HEARTBEAT_SECONDS", 60.0, "A worker silent for this long is taken for dead: its "
+            "unfinished jobs go back to the queue for another worker.", float),
     Setting("REVIEW_STEPS", "submit,review,approve", "Review steps (三审) a version goes through before it is "
             "published, in order, comma-separated; 'submit' is a publisher's step, the others reviewers'; the last "
             "one publishes.", str),
@@ -328,6 +337,14 @@ def check_clients(values: Mapping[str, Any]) -> None:
             module, extra = CLIENTS[scheme]
             raise ConfigError(f"OPENDATA_{setting} names {scheme}, but its client library ({module}) is not "
                               f"installed: pip install 'opendata[{extra}]'")
+    queue = str(values["JOB_QUEUE_URL"])
+    if queue:
+        if queue.split(":", 1)[0] not in ("redis", "rediss"):
+            raise ConfigError(f"OPENDATA_JOB_QUEUE_URL={queue!r} must be a redis:// or rediss:// URL (or empty)")
+        for module in ("dramatiq", "redis"):
+            if importlib.util.find_spec(module) is None:
+                raise ConfigError(f"OPENDATA_JOB_QUEUE_URL is set, but its client library ({module}) is not "
+                                  "installed: pip install 'opendata[queue]'")
 
 
 def check_accel_prefix(prefix: str) -> None:

@@ -1,12 +1,14 @@
 """The scale-out topology on one machine, from Debian and PyPI packages: PostgreSQL, Redis, two gunicorn
-replicas sharing one data folder, and nginx balancing between them, all on 127.0.0.1.
+replicas sharing one data folder, one `opendata worker` running the queued jobs, and nginx balancing
+between the replicas, all on 127.0.0.1.
 
     python scripts/scaleout.py up [--dir var/scaleout] [--port 8080]   # prints the URLs, writes DIR/scaleout.json
     python scripts/scaleout.py down [--dir var/scaleout]               # stops every process by its PID
 
 `make scaleout` and `make scaleout-down` run these. The replicas share $OPENDATA_HOME (artifacts,
 uploads, bulk files; on several machines that folder is a shared volume) and use PostgreSQL for
-metadata and Redis for rate-limit counters. Ingest runs in the replica that received the upload.
+metadata, Redis for rate-limit counters (database 0) and the job queue (database 1): uploads are
+ingested by the worker, not by the replica that received them.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ REPLICAS = 2
 def _settings(state: dict) -> dict[str, str]:
     return {"OPENDATA_HOME": state["home"], "OPENDATA_DATABASE_URL": state["database_url"],
             "OPENDATA_RATE_LIMIT_STORAGE_URL": state["redis_url"], "OPENDATA_TRUSTED_PROXIES": "1",
+            "OPENDATA_JOB_QUEUE_URL": state["redis_url"].rsplit("/", 1)[0] + "/1",
             "OPENDATA_BASE_URL": state["url"], **state["settings"]}
 
 
@@ -116,6 +119,10 @@ def up(folder: Path, port: int | None, settings: dict[str, str] | None = None) -
             state["pids"][f"replica-{i}"] = proc.pid
             state["replicas"].append(f"http://127.0.0.1:{replica_port}")
             wait_for_port(replica_port, timeout=60, alive=lambda p=proc: p.poll() is None)
+        log = open(folder / "worker.log", "ab")  # noqa: SIM115 - the child keeps it
+        worker = subprocess.Popen([sys.executable, "-c", "from opendata.cli import run; run()", "worker", "--threads", "2"],
+                                  env=env, cwd=ROOT, stdout=log, stderr=log, start_new_session=True)
+        state["pids"]["worker"] = worker.pid
         nginx_dir = folder / "nginx"
         nginx_dir.mkdir(exist_ok=True)
         conf = _nginx_conf(nginx_dir, port, [int(u.rsplit(":", 1)[1]) for u in state["replicas"]])
@@ -132,7 +139,7 @@ def up(folder: Path, port: int | None, settings: dict[str, str] | None = None) -
 
 
 def _stop(state: dict) -> None:
-    """Stop in reverse order of starting: nginx, replicas, Redis, PostgreSQL (each by its PID)."""
+    """Stop in reverse order of starting: nginx, the worker, replicas, Redis, PostgreSQL (each by its PID)."""
     for name, pid in reversed(list(state["pids"].items())):
         stop_pid(pid, signal.SIGINT if name == "postgresql" else signal.SIGTERM)
 
@@ -163,6 +170,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"replica {i}:          {url}")
     print(f"PostgreSQL:         {state['database_url']}")
     print(f"Redis:              {state['redis_url']}")
+    print(f"worker (jobs):      pid {state['pids']['worker']}, log {Path(state['folder']) / 'worker.log'}")
     print("settings for the CLI:")
     for name, value in _settings(state).items():
         print(f"  export {name}={value}")

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from opendata.config import load_config
+from opendata.config import ConfigError, load_config
 
 
 @pytest.mark.parametrize("given", ["postgresql://od@db:5432/opendata", "postgres://od@db:5432/opendata",
@@ -20,6 +20,7 @@ def test_a_postgresql_url_is_read_with_psycopg_3(given):
 @pytest.mark.parametrize(("setting", "url", "module", "extra"), [
     ("DATABASE_URL", "postgresql://od@db/opendata", "psycopg", "postgres"),
     ("RATE_LIMIT_STORAGE_URL", "redis://cache:6379", "redis", "redis"),
+    ("JOB_QUEUE_URL", "redis://cache:6379/1", "dramatiq", "queue"),
 ])
 def test_a_service_url_without_its_client_library_names_the_extra_to_install(setting, url, module, extra):
     # a fresh interpreter where the client library cannot be imported, as in a base install
@@ -36,3 +37,9 @@ def test_the_embedded_defaults_need_no_service_client():
             "from opendata.config import load_config; print(load_config({}).database_url)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.startswith("sqlite:///")
+
+
+@pytest.mark.parametrize("url", ["amqp://broker:5672", "cache:6379", "http://cache:6379"])
+def test_a_job_queue_url_that_is_not_redis_is_refused_naming_the_setting(url):
+    with pytest.raises(ConfigError, match="OPENDATA_JOB_QUEUE_URL.*redis://"):
+        load_config({"OPENDATA_JOB_QUEUE_URL": url})

@@ -66,6 +66,7 @@ def main(ctx: click.Context) -> None:
 def init(obj: _Obj) -> None:
     """Create the data folder and database of OPENDATA_HOME, migrating to the newest schema."""
     from opendata.services.jobs import recover_abandoned
+    from opendata.services.taskqueue import queue_enabled
     from opendata.store.migrate import upgrade_to_head
 
     rt = obj.runtime
@@ -76,7 +77,7 @@ def init(obj: _Obj) -> None:
         raise click.ClickException(str(exc)) from None
     upgrade_to_head(rt.config.database_url)
     # Only ingests whose process is gone (dead pid here, or a stale heartbeat): others may be running.
-    stuck = recover_abandoned(runtime=rt, stale_after=rt.config.INGEST_STALE_SECONDS)
+    stuck = recover_abandoned(runtime=rt, stale_after=rt.config.INGEST_STALE_SECONDS, queued=queue_enabled(rt))
     click.echo(f"initialized {rt.config.home} (database {rt.config.database_url})")
     if stuck:
         click.echo(f"marked {len(stuck)} interrupted ingest job(s) as failed")
@@ -238,6 +239,27 @@ def serve(obj: _Obj, host: str, port: int, debug: bool) -> None:
     start_background_work(app)
     freeze_startup_objects()
     app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
+
+
+@main.command()
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Jobs this worker runs at once (each ingest in a child process of its own).")
+@click.pass_obj
+def worker(obj: _Obj, threads: int) -> None:
+    """Run queued jobs (scale-out mode, OPENDATA_JOB_QUEUE_URL) until stopped with SIGTERM or Ctrl-C."""
+    import logging
+
+    from opendata.services.worker import Worker
+
+    rt = obj.require_initialized()
+    # a worker has no server to own the handlers: its log (and dramatiq's, retries included) goes to stderr
+    logging.basicConfig(format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("dramatiq").setLevel(rt.config.LOG_LEVEL)
+    if not rt.config.JOB_QUEUE_URL:
+        raise click.ClickException("OPENDATA_JOB_QUEUE_URL is not set: without a queue each server process "
+                                   "runs its own jobs (embedded mode), and there is nothing for a worker to do")
+    Worker(rt, threads=threads).run()
+    rt.close()
 
 
 from opendata.cli.listing import register as _register_lists  # noqa: E402

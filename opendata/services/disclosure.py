@@ -48,7 +48,7 @@ from opendata.services.review import (
 )
 from opendata.services.runtime import Runtime
 from opendata.services.search import reindex_search
-from opendata.services.standards.bulk import rebuild_bulk
+from opendata.services.standards.bulk import rebuild_bulk_soon
 from opendata.services.unit_of_work import reading, unit_of_work
 from opendata.store.disclosure import DisclosureChange, DisclosureDecision
 from opendata.store.models import ChangeRecord, Dataset, utcnow
@@ -270,7 +270,7 @@ def after_disclosure_applied(*, runtime: Runtime, dataset_id: int) -> None:
     """
     try:
         reindex_search(runtime=runtime, dataset_ids=[dataset_id])
-        rebuild_bulk(runtime=runtime)
+        rebuild_bulk_soon(runtime=runtime)
     except Exception:
         log.exception("could not refresh derived data after the disclosure change of dataset %s", dataset_id)
 

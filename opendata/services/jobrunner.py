@@ -1,5 +1,5 @@
-"""Where ingest jobs run: behind a small interface, so the embedded thread pool can later be
-swapped for a Redis-backed queue with separate worker processes (scale-out mode).
+"""Where ingest jobs run: behind a small interface, an embedded thread pool or, in the scale-out
+mode (OPENDATA_JOB_QUEUE_URL), the Redis queue that `opendata worker` processes consume.
 
 The embedded :class:`ThreadJobRunner` starts OPENDATA_INGEST_WORKERS threads on the first
 submit, refreshes the heartbeat of its jobs, and stops at process exit (or ``shutdown``). Each
@@ -19,6 +19,7 @@ from typing import Protocol
 from opendata.core.childprocess import warm_up
 from opendata.services.jobs import process_owner, run_job, touch_heartbeats
 from opendata.services.runtime import Runtime
+from opendata.services.taskqueue import INGEST, queue_enabled, send_task
 
 log = logging.getLogger(__name__)
 HEARTBEAT_INTERVAL = 5.0
@@ -121,6 +122,26 @@ class ThreadJobRunner:
                 log.exception("could not refresh ingest job heartbeats")
 
 
+class QueueJobRunner:
+    """Ingest jobs sent to the Redis queue (scale-out mode): a worker process runs them, this one none."""
+
+    def __init__(self, runtime: Runtime):
+        self.runtime = runtime
+        self.owner = process_owner()
+
+    def submit(self, job_id: int) -> None:
+        """Send the recorded job to the queue."""
+        send_task(self.runtime, INGEST, job_id)
+
+    def live_owners(self) -> set[str]:
+        return set()
+
+    def shutdown(self, *, wait: bool = True) -> None:
+        """Nothing runs here: queued jobs wait in Redis for a worker."""
+
+
 def job_runner(runtime: Runtime) -> JobRunner:
     """This process's ingest job runner (a part of the runtime: stopped when it closes)."""
+    if queue_enabled(runtime):
+        return runtime.part("jobs", lambda: QueueJobRunner(runtime))
     return runtime.part("jobs", lambda: ThreadJobRunner(runtime, workers=runtime.config.INGEST_WORKERS))

@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -190,12 +191,14 @@ def job_dict(job: IngestJob) -> dict[str, Any]:
     return out
 
 
-def run_job(*, runtime: Runtime, job_id: int, owner: str) -> None:
-    """Run one queued job to its end; every outcome is recorded on the job (never raises)."""
+def run_job(*, runtime: Runtime, job_id: int, owner: str,
+            transient: Callable[[BaseException], bool] | None = None) -> None:
+    """Run one queued job to its end; every outcome is recorded on the job (never raises), except a
+    fault ``transient`` accepts: that is raised with the upload kept, for the caller to retry."""
     with transaction(runtime.sessions) as session:
         taken = session.execute(update(IngestJob).where(IngestJob.id == job_id, IngestJob.state == "queued")
                                 .values(state="running", owner=owner, started_at=utcnow(),
-                                        heartbeat_at=utcnow())).rowcount
+                                        heartbeat_at=utcnow(), attempts=IngestJob.attempts + 1)).rowcount
         job = session.get(IngestJob, job_id)
         if not taken or job is None:
             return  # another worker took it, or it was failed meanwhile
@@ -214,6 +217,8 @@ def run_job(*, runtime: Runtime, job_id: int, owner: str) -> None:
         problems = [{k: _named(v) if isinstance(v, str) else v for k, v in p.to_dict().items()} for p in exc.problems]
         end = {"state": "failed", "error": {"code": exc.code, "message": _named(exc.message), "problems": problems}}
     except Exception as exc:  # a bug must still end the job, and never leak into the answer
+        if transient is not None and transient(exc):
+            raise  # the upload is kept: the next attempt reads it
         log.exception("ingest job %s failed", job_id)
         end = {"state": "failed", "error": {"code": "internal-error", "message": (
             "the job failed because of an internal error; it has been logged "
@@ -222,7 +227,7 @@ def run_job(*, runtime: Runtime, job_id: int, owner: str) -> None:
         end = {"state": "succeeded", "version_id": outcome.version_id, "rows": outcome.row_count}
     # the upload goes before the job shows its end: whoever reads the end finds no leftover file (a crash
     # in between leaves a running job for recovery, whose version is already linked)
-    _remove(path)
+    remove_upload(path)
     _finish(runtime, job_id, **end)
 
 
@@ -310,35 +315,40 @@ def owner_is_gone(owner: str | None, heartbeat_at, *, stale_after: float, live_o
     return heartbeat_at is None or (utcnow() - heartbeat_at) > timedelta(seconds=stale_after)
 
 
-def recover_abandoned(*, runtime: Runtime, stale_after: float, live_owners: set[str] = frozenset()) -> list[str]:
-    """Fail jobs whose owner is gone, and their versions; remove their uploads; returns job uuids."""
+def recover_abandoned(*, runtime: Runtime, stale_after: float, live_owners: set[str] = frozenset(),
+                      queued: bool = False) -> list[str]:
+    """Fail jobs whose owner is gone, and their versions; remove their uploads; returns job uuids.
+    ``queued`` (scale-out mode): jobs belong to the queue, whose workers retry or fail them."""
     failed: list[str] = []
     with transaction(runtime.sessions) as session:
-        for job in session.scalars(select(IngestJob).where(IngestJob.state.in_(["queued", "running"]))):
+        open_jobs = [] if queued else session.scalars(
+            select(IngestJob).where(IngestJob.state.in_(["queued", "running"])))
+        for job in open_jobs:
             if not owner_is_gone(job.owner, job.heartbeat_at, stale_after=stale_after, live_owners=live_owners):
                 continue
             if job.version_id is None and job.request_fingerprint:
                 # killed between the version's commit and _link_version's: the only place the bytes find it
                 job.version_id = latest_version_of(session, job.dataset_id, job.request_fingerprint)
             if job.version is not None:
-                _fail_version(session, job.version, f"interrupted: the process {job.owner} stopped during ingest")
+                fail_version(session, job.version, f"interrupted: the process {job.owner} stopped during ingest")
             job.state, job.finished_at = "failed", utcnow()
             job.error = {"code": "interrupted", "message": f"the process running this job ({job.owner}) stopped"}
-            _remove(job.source_path)
+            remove_upload(job.source_path)
             failed.append(job.uuid)
         horizon = utcnow() - timedelta(seconds=stale_after)
         jobless = select(Version).where(
             Version.state.in_([lifecycle.RECEIVED, lifecycle.VALIDATING]), Version.created_at < horizon,
             ~Version.id.in_(select(IngestJob.version_id).where(IngestJob.version_id.is_not(None))))
         for version in session.scalars(jobless):  # e.g. a command-line ingest that was killed
-            _fail_version(session, version, "interrupted: no process finished this ingest")
+            fail_version(session, version, "interrupted: no process finished this ingest")
         for upload in session.scalars(select(UploadSession).where(
                 UploadSession.completed_at.is_(None), UploadSession.expires_at < utcnow())):
-            _remove(upload.temp_path)
+            remove_upload(upload.temp_path)
     return failed
 
 
-def _fail_version(session: Session, version: Version, note: str) -> None:
+def fail_version(session: Session, version: Version, note: str) -> None:
+    """Fail a version an interrupted ingest left received or validating (others are left as they are)."""
     if version.state in (lifecycle.RECEIVED, lifecycle.VALIDATING):
         move_version(session, version, lifecycle.FAILED, RECOVERY_ACTOR, note)
 
@@ -368,7 +378,8 @@ def clean_uploads(*, runtime: Runtime, stale_after: float, dry_run: bool = False
     return removed
 
 
-def _remove(path: str | None) -> None:
+def remove_upload(path: str | None) -> None:
+    """Remove an upload's temporary file (gone already is fine)."""
     if path:
         Path(path).unlink(missing_ok=True)
 

@@ -4,7 +4,7 @@ the administrator's publish path, and what follows a publication outside its tra
 :func:`move_version` is the only way a version changes state: it refuses a move that
 opendata.core.lifecycle does not allow and records the event. After the commit, :func:`after_publish`
 builds the row-query database of the version, brings the search index up to date and rebuilds the
-bulk archives; failures there never undo a publication; they are logged and the next publication
+bulk archives (in the scale-out mode a worker builds the row database, the profile and the archives); failures there never undo a publication; they are logged and the next publication
 (or `opendata rebuild`) repairs them (the row database is also built on first use when missing).
 """
 
@@ -30,7 +30,8 @@ from opendata.services.review_outputs import (
 from opendata.services.rows import prepare_rows
 from opendata.services.runtime import Runtime
 from opendata.services.search import reindex_search
-from opendata.services.standards.bulk import rebuild_bulk
+from opendata.services.standards.bulk import rebuild_bulk_soon
+from opendata.services.taskqueue import PREPARE_PUBLISHED, queue_enabled, send_task
 from opendata.store.db import transaction
 from opendata.store.models import ChangeRecord, Version, VersionEvent, utcnow
 
@@ -143,17 +144,28 @@ def publish_if_clean(*, runtime: Runtime, version_id: int, actor: str) -> str:
 
 
 def after_publish(*, runtime: Runtime, version_id: int) -> None:
-    """Prepare derived read structures for a newly published version."""
-    try:
-        prepare_rows(runtime=runtime, version_id=version_id)
-    except Exception:
-        log.exception("could not prepare the row database of version %s", version_id)
-    try:  # column profiles and chart series for the dataset page, computed once
-        prepare_profile(runtime=runtime, version_id=version_id)
-    except Exception:
-        log.exception("could not profile version %s", version_id)
+    """Prepare derived read structures for a newly published version: here, or in the scale-out mode
+    by a worker (the search index is this process's own, so it is brought up to date here)."""
+    if queue_enabled(runtime):
+        send_task(runtime, PREPARE_PUBLISHED, version_id)
+    else:
+        prepare_published(runtime=runtime, version_id=version_id, transient=None)
     _reindex(runtime, version_id)
     _rebuild_bulk(runtime, version_id)
+
+
+def prepare_published(*, runtime: Runtime, version_id: int,
+                      transient: Callable[[BaseException], bool] | None) -> None:
+    """The row database and the profile of a published version (both idempotent); a failure is logged,
+    as a read builds the row database when missing, except a fault ``transient`` accepts: raised, to retry."""
+    for what, prepare in (("prepare the row database of", prepare_rows),
+                          ("profile", prepare_profile)):  # column profiles and chart series, computed once
+        try:
+            prepare(runtime=runtime, version_id=version_id)
+        except Exception as exc:
+            if transient is not None and transient(exc):
+                raise
+            log.exception("could not %s version %s", what, version_id)
 
 
 def after_withdraw(*, runtime: Runtime, version_id: int) -> None:
@@ -173,8 +185,9 @@ def _reindex(runtime: Runtime, version_id: int) -> None:
 
 
 def _rebuild_bulk(runtime: Runtime, version_id: int) -> None:
-    """Bulk archives hold only what anonymous callers may receive: rebuild after any change."""
+    """Bulk archives hold only what anonymous callers may receive: rebuild after any change (by a worker
+    in the scale-out mode)."""
     try:
-        rebuild_bulk(runtime=runtime)
+        rebuild_bulk_soon(runtime=runtime)
     except Exception:
         log.exception("could not rebuild the bulk archives after version %s", version_id)

@@ -180,11 +180,11 @@ def schema_register(*, session: Session, actor: Viewer, name: str, descriptor: A
 def after_dataset_change(*, runtime: Runtime, dataset_id: int) -> None:
     """Bring the search index and bulk archives up to date (after commit; failures only logged)."""
     from opendata.services.search import reindex_search
-    from opendata.services.standards.bulk import rebuild_bulk
+    from opendata.services.standards.bulk import rebuild_bulk_soon
 
     try:
         reindex_search(runtime=runtime, dataset_ids=[dataset_id])
-        rebuild_bulk(runtime=runtime)
+        rebuild_bulk_soon(runtime=runtime)
     except Exception:
         log.exception("could not refresh derived data after a change to dataset %s", dataset_id)
 

@@ -23,7 +23,7 @@ from opendata.store.db import make_engine, make_session_factory
 
 T = TypeVar("T")
 # workers stop first (they write), the usage counter flushes while the database and index are open
-CLOSE_ORDER = ("notifier", "jobs", "usage", "rows", "search")
+CLOSE_ORDER = ("notifier", "jobs", "tasks", "usage", "rows", "search")
 
 
 @dataclass(eq=False)

@@ -56,6 +56,7 @@ class IngestJob(Base):
     total_bytes: Mapped[int | None] = mapped_column(BigInteger)
     progress_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     progress_rows: Mapped[int] = mapped_column(BigInteger, default=0)
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")  # runs started (retries bound it)
     actor: Mapped[str] = mapped_column(String(200))
     idempotency_key: Mapped[str | None] = mapped_column(String(255))
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))

@@ -59,11 +59,12 @@ def _recover_abandoned_jobs(runtime) -> None:
     """Fail the ingest jobs a crashed process left behind (a database not ready yet must not stop the app)."""
     from opendata.services.jobrunner import live_owners
     from opendata.services.jobs import recover_abandoned
+    from opendata.services.taskqueue import queue_enabled
 
     try:
         if runtime.is_initialized():
             failed = recover_abandoned(runtime=runtime, stale_after=runtime.config.INGEST_STALE_SECONDS,
-                                       live_owners=live_owners())
+                                       live_owners=live_owners(), queued=queue_enabled(runtime))
             if failed:
                 log.warning("marked %d interrupted ingest job(s) as failed: %s", len(failed), ", ".join(failed))
     except Exception:

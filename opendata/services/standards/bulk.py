@@ -40,6 +40,7 @@ from opendata.services.access import ANONYMOUS
 from opendata.services.published.entries import DatasetEntry, list_entries, term
 from opendata.services.runtime import Runtime
 from opendata.services.standards.datapackage import package_descriptor, published_table_schema
+from opendata.services.taskqueue import REBUILD_BULK, queue_enabled, send_task
 
 ALL = "opendata-all.zip"
 INDEX = "bulk/index.json"  # the artifact store's shared document
@@ -276,3 +277,12 @@ def archive_file(runtime: Runtime, index: dict[str, Any], name: str) -> ArchiveF
                                       media_type="application/zip") if seconds > 0 else None
             return ArchiveFile(record, store.local_file(rel), partial(store.open, rel), url)
     return None
+
+
+def rebuild_bulk_soon(*, runtime: Runtime) -> None:
+    """Rebuild the archives after a change: here, or by a worker in the scale-out mode (reads rebuild
+    stale archives themselves meanwhile, see :func:`current_index`)."""
+    if queue_enabled(runtime):
+        send_task(runtime, REBUILD_BULK)
+    else:
+        rebuild_bulk(runtime=runtime)
