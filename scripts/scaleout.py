@@ -34,7 +34,7 @@ from scripts.services import PostgresServer, RedisServer, free_fixed_port, stop_
 REPLICAS = 2
 
 
-def _settings(state: dict) -> dict[str, str]:
+def replica_settings(state: dict) -> dict[str, str]:
     return {"OPENDATA_HOME": state["home"], "OPENDATA_DATABASE_URL": state["database_url"],
             "OPENDATA_RATE_LIMIT_STORAGE_URL": state["redis_url"], "OPENDATA_TRUSTED_PROXIES": "1",
             "OPENDATA_JOB_QUEUE_URL": state["redis_url"].rsplit("/", 1)[0] + "/1",
@@ -106,7 +106,7 @@ def up(folder: Path, port: int | None, settings: dict[str, str] | None = None) -
         state["redis_url"] = redis.url
         port = port or free_fixed_port()
         state["url"] = f"http://127.0.0.1:{port}"
-        env = {**os.environ, **_settings(state), "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, **replica_settings(state), "PYTHONPATH": str(ROOT)}
         subprocess.run([sys.executable, "-c", "from opendata.cli import run; run()", "init"], env=env, check=True,
                        cwd=ROOT, capture_output=True)
         state["replicas"] = []
@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Redis:              {state['redis_url']}")
     print(f"worker (jobs):      pid {state['pids']['worker']}, log {Path(state['folder']) / 'worker.log'}")
     print("settings for the CLI:")
-    for name, value in _settings(state).items():
+    for name, value in replica_settings(state).items():
         print(f"  export {name}={value}")
 
 

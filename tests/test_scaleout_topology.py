@@ -5,9 +5,11 @@ limit is one for both."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -19,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from scripts.scaleout import replica_settings
+from scripts.services import stop_pid
 from tests.api.write.conftest import csv_body
 from tests.conftest import BASIC_CATALOG, write_catalog
 from tests.live_server import OPENDATA, ROOT
@@ -59,15 +63,17 @@ def topology():
     finally:
         down = subprocess.run([*SCRIPT, "down", "--dir", str(folder)], capture_output=True, text=True, timeout=120)
         assert down.returncode == 0, down.stdout + down.stderr
-        assert not any(_alive(pid) for pid in state["pids"].values()), state["pids"]
+        assert not any(_alive(pid) for name, pid in state["pids"].items() if name != "worker"), state["pids"]
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def test_an_upload_through_one_replica_is_served_alike_by_the_other(topology, tmp_path):
+@pytest.fixture(scope="module")
+def portal(topology, tmp_path_factory):
+    """The basic catalogue synced into the topology, a finance publisher and its token; ``cli`` runs
+    `opendata` against the topology's database and folder."""
     env = {**os.environ, "OPENDATA_HOME": topology["home"], "OPENDATA_DATABASE_URL": topology["database_url"],
            "PYTHONPATH": str(ROOT)}
-    project = tmp_path / "project"
-    project.mkdir()
+    project = tmp_path_factory.mktemp("project")
     write_catalog(project, BASIC_CATALOG)
 
     def cli(*args: str) -> str:
@@ -78,19 +84,30 @@ def test_an_upload_through_one_replica_is_served_alike_by_the_other(topology, tm
     cli("sync")
     cli("users", "create", "fin", "--organization", "finance", "--role", "publisher")
     token = cli("tokens", "create", "fin", "--name", "upload", "--scope", "publish").splitlines()[0].strip()
-    a, b = topology["replicas"]
-    body = csv_body(500)
-    status, headers, answer = _call(f"{a}/api/v1/datasets/budget/uploads?filename=budget.csv", method="POST",
-                                    data=body, token=token,
-                                    headers={"Content-Type": "application/octet-stream"})
+    return {"cli": cli, "token": token}
+
+
+def _upload(replica: str, token: str, body: bytes, name: str) -> str:
+    status, _headers, answer = _call(f"{replica}/api/v1/datasets/budget/uploads?filename={name}", method="POST",
+                                     data=body, token=token, headers={"Content-Type": "application/octet-stream"})
     assert status == 202, answer
-    job_url = json.loads(answer)["url"]
-    deadline = time.monotonic() + 120
-    while True:  # the job, as the other replica reports it
-        job = json.loads(_call(b + job_url, token=token)[2])
+    return json.loads(answer)["url"]
+
+
+def _wait_job(replica: str, job_url: str, token: str, timeout: float = 240) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        job = json.loads(_call(replica + job_url, token=token)[2])
         if job["state"] in ("succeeded", "failed") or time.monotonic() > deadline:
-            break
+            return job
         time.sleep(0.2)
+
+
+def test_an_upload_through_one_replica_is_served_alike_by_the_other(topology, portal):
+    cli, token = portal["cli"], portal["token"]
+    a, b = topology["replicas"]
+    job_url = _upload(a, token, csv_body(500), "budget.csv")
+    job = _wait_job(b, job_url, token)  # ingested by the worker, as the other replica reports it
     assert job["state"] == "succeeded", job
     cli("publish", "budget")
     downloads = [_call(f"{r}/api/v1/datasets/budget/download.csv") for r in (a, b, topology["url"])]
@@ -120,3 +137,45 @@ def test_the_rate_limit_is_one_for_both_replicas(topology):
     assert 0 < spent <= 60 and status == 429
     other = _call((a, b)[(spent + 1) % 2] + "/api/v1/status", headers={"X-Forwarded-For": "198.51.100.7"})
     assert other[0] == 429
+
+
+def test_a_worker_killed_mid_ingest_is_replaced_and_its_job_retried_with_the_published_version_intact(
+        topology, portal, tmp_path):
+    cli, token = portal["cli"], portal["token"]
+    a, b = topology["replicas"]
+    first = _wait_job(b, _upload(a, token, csv_body(50, seed=7), "small.csv"), token)
+    assert first["state"] == "succeeded", first
+    cli("publish", "budget", str(first["version"]["number"]))
+    published = _call(b + "/api/v1/datasets/budget/download.csv", token=token)  # (anonymous reads are few here)
+    assert published[0] == 200
+
+    big = tmp_path / "big.csv"
+    with open(big, "w", encoding="utf-8") as fh:  # a few seconds of ingest: the kill lands mid-way
+        fh.write("id,name,amount\n")
+        fh.writelines(f"{i},项目{i % 997},{i % 10_007 / 100}\n" for i in range(1, 1_500_001))
+    job_url = _upload(a, token, big.read_bytes(), "big.csv")
+    deadline = time.monotonic() + 120
+    while True:
+        job = json.loads(_call(b + job_url, token=token)[2])
+        if job["state"] == "running" and job["progress"]["rows"] > 0:
+            break
+        assert job["state"] in ("queued", "running") and time.monotonic() < deadline, job
+        time.sleep(0.01)
+    os.kill(topology["pids"]["worker"], signal.SIGKILL)
+    assert json.loads(_call(a + job_url, token=token)[2])["state"] == "running"
+    env = {**os.environ, **replica_settings(topology), "PYTHONPATH": str(ROOT)}
+    with open(tmp_path / "worker.log", "ab") as log:
+        replacement = subprocess.Popen([*OPENDATA, "worker"], env=env, cwd=ROOT, stdout=log, stderr=log,
+                                       start_new_session=True)
+    try:
+        job = _wait_job(a, job_url, token)
+        assert job["state"] == "succeeded" and job["version"]["row_count"] == 1_500_000, (
+            job, (tmp_path / "worker.log").read_text(errors="replace")[-3000:])
+        for replica in (a, b):  # the published version, byte-identical on both replicas throughout
+            assert _call(replica + "/api/v1/datasets/budget/download.csv", token=token)[2] == published[2]
+        interrupted = job["version"]["number"] - 1
+        assert _call(b + f"/api/v1/datasets/budget/versions/{interrupted}/download.csv", token=token)[0] == 404
+    finally:
+        stop_pid(replacement.pid)
+        with contextlib.suppress(ProcessLookupError):  # the killed worker's fork server, left behind
+            os.killpg(topology["pids"]["worker"], signal.SIGKILL)
