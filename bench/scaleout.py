@@ -2,11 +2,13 @@
 
 Both serve the same catalogue and the same published version (N generated rows) with the same
 gunicorn settings: the embedded mode on SQLite with one data folder; the scale-out mode as
-`make scaleout` starts it (PostgreSQL, Redis rate-limit storage, two replicas, nginx in front).
+`make scaleout` starts it (PostgreSQL, Redis rate-limit storage and job queue, two replicas, one
+worker, nginx in front).
 Each read path is timed in rounds that alternate the two (A B, then B A), K requests per side per
 round; the figure is the median of the per-round ratios (scale-out rate / embedded rate) with its
 min-max, with the server-side CPU seconds of each side beside the wall seconds. Ingest is
-`opendata ingest` of one file, alternating. Publish-to-visible: `opendata publish` through the CLI,
+`opendata ingest` of one file, alternating, and an API upload until its job succeeded (the
+embedded server's own runner against the scale-out queue and worker), alternating. Publish-to-visible: `opendata publish` through the CLI,
 then the time until the other replica's search finds the new title.
 
 Run on a quiet machine: ``.venv/bin/python bench/scaleout.py [--rows 200000] [--rounds 7] [--requests 200]``
@@ -65,18 +67,50 @@ def _project(folder: Path, rows: int) -> Path:
     (folder / "schemas" / "rows.json").write_text(json.dumps(SCHEMA))
     (folder / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
     for seed in (1, 2):  # two versions: ingest is timed twice per side
-        rng = random.Random(seed)
-        with open(folder / f"data-{seed}.csv", "w", encoding="utf-8") as out:
-            out.write("id,name,amount\n")
-            for i in range(1, rows + 1):
-                out.write(f"{i},项目{rng.randrange(10**6)},{rng.randrange(10**7) / 100}\n")
+        _data(folder / f"data-{seed}.csv", rows, seed)
     return folder
+
+
+def _data(path: Path, rows: int, seed: int) -> None:
+    rng = random.Random(seed)
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("id,name,amount\n")
+        for i in range(1, rows + 1):
+            out.write(f"{i},项目{rng.randrange(10**6)},{rng.randrange(10**7) / 100}\n")
 
 
 def _cli(env: dict[str, str], cwd: Path, *args: str) -> float:
     started = time.perf_counter()
     subprocess.run([*OPENDATA, *args], env={**os.environ, **env}, cwd=cwd, check=True, capture_output=True)
     return time.perf_counter() - started
+
+
+def _cli_out(env: dict[str, str], cwd: Path, *args: str) -> str:
+    done = subprocess.run([*OPENDATA, *args], env={**os.environ, **env}, cwd=cwd, check=True, capture_output=True,
+                          text=True)
+    return done.stdout
+
+
+def _upload_to_succeeded(base: str, token: str, path: Path) -> float:
+    """Seconds from an API upload's first byte until its job has succeeded (the jobs path: the server's
+    own runner in the embedded mode, the queue and a worker in the scale-out mode)."""
+    started = time.perf_counter()
+    with open(path, "rb") as fh:
+        request = urllib.request.Request(f"{base}/api/v1/datasets/budget/uploads?filename={path.name}", data=fh,
+                                         method="POST", headers={"Authorization": f"Bearer {token}",
+                                                                 "Content-Type": "text/csv",
+                                                                 "Content-Length": str(path.stat().st_size)})
+        with urllib.request.urlopen(request, timeout=600) as r:
+            job_url = json.loads(r.read())["url"]
+    while True:
+        with urllib.request.urlopen(urllib.request.Request(
+                base + job_url, headers={"Authorization": f"Bearer {token}"}), timeout=60) as r:
+            state = json.loads(r.read())["state"]
+        if state in ("succeeded", "failed"):
+            if state == "failed":
+                raise RuntimeError(f"the bench upload failed on {base}")
+            return time.perf_counter() - started
+        time.sleep(0.02)
 
 
 def _cpu(pids: list[int]) -> float:
@@ -117,7 +151,8 @@ def main() -> None:
     work.chmod(0o755)
     project = _project(work / "project", args.rows)
     # limits on at both sides (counted in memory / in Redis), high enough never to refuse the bench
-    limits = {"OPENDATA_RATE_LIMIT_ANONYMOUS": "10000000 per minute"}
+    limits = {f"OPENDATA_RATE_LIMIT_{kind}": "10000000 per minute"
+              for kind in ("ANONYMOUS_READ", "ANONYMOUS_WRITE", "TOKEN_READ", "TOKEN_WRITE", "PAGES")}
     state = up(work / "scaleout", None, limits)
     embedded_home, port = work / "embedded", free_fixed_port()
     embedded_env = {"OPENDATA_HOME": str(embedded_home), **limits}
@@ -135,6 +170,11 @@ def main() -> None:
             ingest_ratios.append(took["embedded"] / took["scale-out"])
             for name, seconds in took.items():
                 ingest_seconds[name].append(seconds)
+        tokens = {}
+        for name, env in (("embedded", embedded_env), ("scale-out", scaleout_env)):
+            _cli(env, project, "users", "create", "bench", "--organization", "city", "--role", "publisher")
+            tokens[name] = _cli_out(env, project, "tokens", "create", "bench", "--name", "bench",
+                                    "--scope", "publish").splitlines()[0].strip()
         gunicorn = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "4",
                                      "-b", f"127.0.0.1:{port}", "opendata.wsgi:app"],
                                     env={**os.environ, **embedded_env, "PYTHONPATH": str(ROOT)}, cwd=ROOT,
@@ -143,6 +183,19 @@ def main() -> None:
         sides = {"embedded": (f"http://127.0.0.1:{port}", [gunicorn.pid]),
                  "scale-out": (state["url"], [state["pids"][k] for k in ("nginx", "replica-0", "replica-1",
                                                                          "postgresql")])}
+        # the jobs path: API upload until the job succeeded, A B then B A, files the versions do not have yet
+        upload_ratios, upload_seconds = [], {"embedded": [], "scale-out": []}
+        _data(project / "warm.csv", 10, 5)
+        for name in sides:  # the embedded runner starts its threads and fork server on its first job
+            _upload_to_succeeded(sides[name][0], tokens[name], project / "warm.csv")
+        for seed in (3, 4):
+            _data(project / f"data-{seed}.csv", args.rows, seed)
+            order = list(sides) if seed == 3 else list(sides)[::-1]
+            took = {name: _upload_to_succeeded(sides[name][0], tokens[name], project / f"data-{seed}.csv")
+                    for name in order}
+            upload_ratios.append(took["embedded"] / took["scale-out"])
+            for name, seconds in took.items():
+                upload_seconds[name].append(seconds)
         results = []
         for label, path in PATHS.items():
             for base, _ in sides.values():
@@ -184,6 +237,9 @@ def main() -> None:
     print(f"| ingest (`opendata ingest --publish`, {args.rows} rows) | {statistics.median(ingest_ratios):.2f} | "
           f"{min(ingest_ratios):.2f}-{max(ingest_ratios):.2f} | {sum(ingest_seconds['embedded']):.1f} / "
           f"{sum(ingest_seconds['scale-out']):.1f} | (CLI process) |")
+    print(f"| ingest through the API (upload until its job succeeded; scale-out: queue + worker), {args.rows} rows | "
+          f"{statistics.median(upload_ratios):.2f} | {min(upload_ratios):.2f}-{max(upload_ratios):.2f} | "
+          f"{sum(upload_seconds['embedded']):.1f} / {sum(upload_seconds['scale-out']):.1f} | (wall only) |")
     print(f"\npublish-to-visible on the other replica (sync, then search polled every 20 ms): {visible:.2f} s")
 
 
