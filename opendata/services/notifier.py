@@ -48,9 +48,8 @@ class NotificationWorker:
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):
-            if not self.runtime.is_initialized():
-                continue
-            try:
-                run_notifications_once(self.runtime)
+            try:  # the database may be restarting: that too waits for the next round
+                if self.runtime.is_initialized():
+                    run_notifications_once(self.runtime)
             except Exception:  # the next round tries again; nothing here may stop the server
                 log.exception("notification round failed")

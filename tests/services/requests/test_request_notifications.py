@@ -36,3 +36,29 @@ def test_the_acknowledgement_and_the_decision_reach_the_applicant_by_smtp(seeded
     assert any("（一）予以公开" in b for b in bodies)
     assert any("<script>alert(1)</script>" in b for b in bodies)  # plain text: shown, never run
     assert all(m["To"].addresses[0].addr_spec == FORM["email"] for m in smtp.mailbox.messages)
+
+
+def test_the_notification_thread_outlives_a_database_it_cannot_reach(tmp_path, caplog):
+    import socket
+    import time
+
+    from opendata.services.notifier import NotificationWorker
+
+    with socket.socket() as s:  # a port nothing listens on: the database is down (or restarting)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = load_config({}, HOME=str(tmp_path / "home"),
+                         DATABASE_URL=f"postgresql+psycopg://opendata@127.0.0.1:{port}/opendata")
+    runtime = Runtime(config)
+    worker = NotificationWorker(runtime, interval=0.02).start()
+    try:
+        deadline = time.monotonic() + 30
+        while "notification round failed" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.1)  # more rounds, each failing
+        assert "notification round failed" in caplog.text
+        assert worker._thread.is_alive(), "a round that cannot reach the database must not end the thread"
+    finally:
+        worker.stop()
+        runtime.close()
+    assert not worker._thread.is_alive()
