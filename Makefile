@@ -59,7 +59,7 @@ scaleout-down:
 	$(BIN)/python scripts/scaleout.py down --dir $(CURDIR)/var/scaleout
 
 lint: $(STAMP)
-	$(BIN)/ruff check opendata tests bench
+	$(BIN)/ruff check opendata tests bench examples
 
 clean:
 	rm -rf $(VENV) var .pytest_cache node_modules
