@@ -108,6 +108,7 @@ PHRASES = ["数据按季度更新", "字段含义见数据说明", "由各乡镇
            "以实际办理结果为准", "历史数据可追溯至2015年", "坐标系为CGCS2000", "金额单位为万元", "数据来源于业务系统",
            "每年第一季度发布上年数据", "涉及个人信息的字段已脱敏", "可通过接口按区县筛选", "供社会公众查询使用",
            "统计口径与统计年鉴一致", "部分字段为空表示未填报"]
+LOAD_CACHE_KIB = 256 * 1024  # SQLite page cache while a generated catalogue is inserted
 FREQUENCIES = ["daily", "weekly", "monthly", "quarterly", "annual", "irregular"]
 
 
@@ -166,8 +167,10 @@ def generate(n: int, seed: int = 42) -> Iterator[Entry]:
 def insert_generated(runtime, entries, *, batch: int = 20_000) -> int:
     """Write generated entries into the database in bulk (organizations and schemas first); returns the count.
 
-    Bulk inserts through the models, bypassing catalog.yaml: a generated catalogue is large, and
-    syncing a file of a million entries is not what is being measured.
+    Bypasses catalog.yaml and the ORM: a generated catalogue is large, and syncing a file of a
+    million entries is not what is being measured. Rows go in as plain tuples through the DBAPI's
+    ``executemany``, ``batch`` at a time, in one transaction; building each row as an ORM insert
+    cost about 2 ms a dataset, half an hour for a million.
     """
     from sqlalchemy import insert, select
 
@@ -191,24 +194,37 @@ def insert_generated(runtime, entries, *, batch: int = 20_000) -> int:
                 session.flush()
             schema_ids[s.columns] = record.id
     slugs = [slug for slug, _ in organizations()]
+    columns = ("identifier", "code", "title", "title_en", "description", "organization_id", "theme", "keywords",
+               "license", "disclosure", "legal_basis", "frequency", "contact", "schema_id", "state", "origin",
+               "mask_salt", "created_at", "modified_at")
+    table = Dataset.__table__
+    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
+           f"VALUES ({', '.join(['?'] * len(columns))})")
+    salt = random.Random(7)  # per-dataset salts, as the model's default makes them, but seeded and cheap
     count, rows = 0, []
-
-    def flush() -> None:
-        with transaction(runtime.sessions) as session:
-            session.execute(insert(Dataset), rows)
-        rows.clear()
-
-    for e in entries:
-        rows.append({
-            "identifier": e.identifier, "code": f"330100-G-{e.identifier[4:]}", "title": e.title,
-            "title_en": e.title_en, "description": e.description, "organization_id": org_ids[slugs[e.publisher]],
-            "theme": e.theme, "keywords": e.keywords, "license": "CC-BY-4.0", "disclosure": e.disclosure,
-            "legal_basis": None if e.disclosure == "unconditional" else "《政府信息公开条例》第十五条",
-            "frequency": e.frequency, "contact": {}, "schema_id": schema_ids[e.columns], "state": "active",
-            "origin": "api", "created_at": e.modified, "modified_at": e.modified})
-        count += 1
-        if len(rows) >= batch:
-            flush()
-    if rows:
-        flush()
+    with transaction(runtime.sessions) as session:
+        dialect = session.get_bind().dialect
+        if dialect.name != "sqlite":  # the statement above uses SQLite's placeholders
+            raise NotImplementedError(f"insert_generated writes SQLite databases, not {dialect.name}")
+        # the columns' own bind processors (JSON, UTC timestamps): rows stored exactly as the ORM stores them
+        process = [table.c[c].type._cached_bind_processor(dialect) or (lambda v: v) for c in columns]
+        cursor = session.connection().connection.driver_connection.cursor()
+        # a page cache that holds the dataset table's indexes: with SQLite's default 2 MB, each insert
+        # into the organization and schema indexes of a large table reads and rewrites scattered pages
+        cache = cursor.execute("PRAGMA cache_size").fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size = {-LOAD_CACHE_KIB}")
+        for e in entries:
+            values = (
+                e.identifier, f"330100-G-{e.identifier[4:]}", e.title, e.title_en, e.description,
+                org_ids[slugs[e.publisher]], e.theme, e.keywords, "CC-BY-4.0", e.disclosure,
+                None if e.disclosure == "unconditional" else "《政府信息公开条例》第十五条", e.frequency, {},
+                schema_ids[e.columns], "active", "api", f"{salt.getrandbits(256):064x}", e.modified, e.modified)
+            rows.append(tuple(f(v) for f, v in zip(process, values, strict=True)))
+            count += 1
+            if len(rows) >= batch:
+                cursor.executemany(sql, rows)
+                rows.clear()
+        if rows:
+            cursor.executemany(sql, rows)
+        cursor.execute(f"PRAGMA cache_size = {cache}")
     return count
