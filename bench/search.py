@@ -4,10 +4,12 @@ Run by hand (not part of the test suite), on a quiet machine::
 
     .venv/bin/python bench/search.py                 # build (or reuse) the catalogue, index, measure
     .venv/bin/python bench/search.py --write         # also write the section of docs/benchmarks.md
+    .venv/bin/python bench/search.py --prepare-only  # only build the catalogue (about a minute for 1M)
+    .venv/bin/python bench/search.py --in-process    # CPU ms per search through the service, no HTTP
 
 Needs ``wrk`` (apt-get install -y wrk) and GNU time (/usr/bin/time). The catalogue comes from
 tests/search_catalogue.py (seeded), bulk-inserted into a fresh OPENDATA_HOME under --workdir and
-reused on later runs. The index is built by ``opendata reindex`` run as its own process under
+reused (migrated to this tree's head) on later runs. The index is built by ``opendata reindex`` run as its own process under
 ``/usr/bin/time -v`` (wall time, CPU seconds, peak RSS). Then gunicorn serves the API as
 deployed (2 workers, gthread, 4 threads each) and wrk runs 8 connections over a few thousand
 distinct searches (more than the answer cache keeps, so answers are computed), in --rounds rounds;
@@ -144,6 +146,45 @@ def search_paths(count: int, seed: int = 5) -> list[str]:
     out = sorted(paths)
     rnd.shuffle(out)
     return out + ["/api/v1/datasets", "/api/v1/datasets?theme=fiscal&sort=modified"]
+
+
+def in_process(home: Path, paths: list[str]) -> dict:
+    """Each search once through ``search_datasets`` in this process: CPU and wall ms per search.
+
+    The service as the API calls it (filters, sort, page as the API maps them; summaries decoded),
+    without HTTP, after a warm-up that loads the index; each search is distinct, so its answer is
+    computed (a later search may reuse the text matches of an earlier one with the same words, as a
+    server does). Labelled in-process: it leaves out gunicorn, Flask and JSON encoding.
+    """
+    from urllib.parse import parse_qsl, urlsplit
+
+    from opendata.config import load_config
+    from opendata.services.runtime import Runtime
+    from opendata.services.search import FACETS, search_datasets
+
+    runtime = Runtime(load_config({}, HOME=str(home), RATE_LIMIT_ENABLED=False))
+    started = time.perf_counter()
+    search_datasets(runtime=runtime, q="ready")
+    warm = time.perf_counter() - started
+    cpu_ms, wall_ms = [], []
+    try:
+        for path in paths:
+            args = dict(parse_qsl(urlsplit(path).query))
+            page = int(args.get("page", 1))
+            c, w = time.thread_time(), time.perf_counter()
+            search_datasets(runtime=runtime, q=args.get("q"), filters={k: [args[k]] for k in FACETS if k in args},
+                            sort=args.get("sort", "relevance"), offset=(page - 1) * 20, limit=20)
+            cpu_ms.append((time.thread_time() - c) * 1000)
+            wall_ms.append((time.perf_counter() - w) * 1000)
+    finally:
+        runtime.close()
+
+    def pct(xs: list[float], q: float) -> float:
+        return sorted(xs)[min(len(xs) - 1, int(q * len(xs)))]
+
+    return {"searches": len(paths), "load_s": warm, **{f"cpu_{k}": pct(cpu_ms, q) for k, q in
+                                                       (("p50", 0.5), ("p95", 0.95), ("p99", 0.99), ("max", 1.0))},
+            "cpu_mean": statistics.mean(cpu_ms), "wall_p50": pct(wall_ms, 0.5), "wall_p95": pct(wall_ms, 0.95)}
 
 
 def memory(pids: list[int]) -> dict:
@@ -303,11 +344,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/opendata-bench-search"))
     parser.add_argument("--no-peer", dest="peer", action="store_false", help="skip the SQLite FTS5 peer")
     parser.add_argument("--write", action="store_true", help="write the section into docs/benchmarks.md")
+    parser.add_argument("--in-process", action="store_true",
+                        help="only time each search through the service in this process (CPU ms), no HTTP")
     parser.add_argument("--prepare-only", action="store_true",
                         help="only build (or migrate) the generated catalogue under --workdir, for a later run")
     args = parser.parse_args(argv)
     if args.prepare_only:
         prepare(args.workdir, args.datasets)
+        return 0
+    if args.in_process:
+        home = prepare(args.workdir, args.datasets)
+        if not (home / "search.sqlite3").exists():
+            build_index(home, args.workdir)
+        figures = in_process(home, search_paths(args.searches))
+        print("in-process, per search: " + ", ".join(f"{k} {v:.1f}" for k, v in figures.items()), flush=True)
         return 0
     results = run(args)
     text = render(results, args)

@@ -57,7 +57,7 @@ def search_index(runtime: Runtime) -> SqliteSearchIndex:
 
 def _columns(ds: Dataset, store: ArtifactStore) -> list[str]:
     out = []  # the published fields only: a column a reviewer dropped is not searchable
-    for f in dataset_table_schema(store, ds).get("fields", []):
+    for f in dataset_table_schema(store, ds, shared=True).get("fields", []):
         out.extend(str(f.get(k) or "") for k in ("name", "title", "description"))
     return [c for c in out if c]
 

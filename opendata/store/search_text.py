@@ -99,7 +99,7 @@ def add_words(words: Iterable[str]) -> int:
             if word not in _taught:
                 tokenizer.add_word(word, None, None)
                 _taught.add(word)
-    _short_tokens.cache_clear()  # cuts made before the word was known
+    _run_tokens.cache_clear()  # cuts made before the word was known
     return len(fresh)
 
 
@@ -110,12 +110,13 @@ def index_tokens(text: str | None) -> list[str]:
     """Index tokens of a document field: jieba's search-mode words of CJK runs, other words as they are."""
     if not text:
         return []
-    if len(text) <= _CACHED_CHARS:  # keywords, column names: the same few strings again and again
-        return list(_short_tokens(text))
-    return _tokens(text)
-
-
-_CACHED_CHARS = 64
+    tokens: list[str] = []
+    for match in _SPLIT.finditer(unicodedata.normalize("NFKC", text).lower()):
+        if match.group(1):
+            tokens.extend(_run_tokens(match.group(1)))
+        else:
+            tokens.append(match.group(0))
+    return tokens
 
 
 def _longer_inner(tokenizer, word: str) -> list[str]:
@@ -124,25 +125,21 @@ def _longer_inner(tokenizer, word: str) -> list[str]:
             if j - i < len(word) and tokenizer.has_word(word[i:j])]
 
 
-@lru_cache(maxsize=1 << 16)
-def _short_tokens(text: str) -> tuple[str, ...]:
-    return tuple(_tokens(text))
+@lru_cache(maxsize=1 << 18)
+def _run_tokens(run: str) -> tuple[str, ...]:
+    """Index tokens of one normalized CJK run, stop words left out.
 
-
-def _tokens(text: str) -> list[str]:
-    tokens: list[str] = []
-    with _lock:  # once per field: this runs for every field of every dataset of a rebuild
+    Cached per run, not per field: a catalogue's descriptions repeat the same phrases (发布的,
+    年度, 条记录 ...) between their numbers, so a rebuild of a million datasets cuts each phrase once.
+    """
+    with _lock:
         tokenizer = _jieba()
-        for match in _SPLIT.finditer(unicodedata.normalize("NFKC", text).lower()):
-            if match.group(1):
-                words = tokenizer.cut_for_search(match.group(1), False)
-                tokens.extend(words)
-                # search mode finds two- and three-character words inside a longer one; a taught word
-                # such as 义务教育招生 also holds longer ones (义务教育) that a query may name
-                tokens.extend(inner for w in words if len(w) > 4 for inner in _longer_inner(tokenizer, w))
-            else:
-                tokens.append(match.group(0))
-    return [t for t in tokens if t not in STOPWORDS] if _STOP_CHARS.intersection(text) else tokens
+        words = tokenizer.cut_for_search(run, False)
+        # search mode finds two- and three-character words inside a longer one; a taught word such
+        # as 义务教育招生 also holds longer ones (义务教育) that a query may name
+        inner = [i for w in words if len(w) > 4 for i in _longer_inner(tokenizer, w)]
+    tokens = [*words, *inner]
+    return tuple(t for t in tokens if t not in STOPWORDS) if _STOP_CHARS.intersection(run) else tuple(tokens)
 
 
 # -- queries ---------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ before publication), not to the dataset's registered schema; so the registered s
 a column the published files no longer hold. Every view of a dataset's schema (the API, the
 page, datapackage.json, CKAN datastore fields, bulk archives, the search index) reads it from the
 version's ``datapackage`` artifact. Artifacts never change once written, so the parsed schema is
-cached by the artifact's sha256.
+cached by the artifact's sha256 (a registered schema's published form by the schema's sha256).
 """
 
 from __future__ import annotations
@@ -27,15 +27,18 @@ _cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
 _lock = threading.Lock()
 
 
-def version_table_schema(store: ArtifactStore, version: Version) -> dict[str, Any] | None:
-    """The Table Schema of a version's files (dropped fields gone, masked ones as strings), if it has them."""
+def version_table_schema(store: ArtifactStore, version: Version, *, shared: bool = False
+                         ) -> dict[str, Any] | None:
+    """The Table Schema of a version's files (dropped fields gone, masked ones as strings), if it has them.
+
+    ``shared`` returns the cached descriptor itself (the caller only reads it) instead of a copy.
+    """
     art = next((a for a in version.artifacts if a.kind == "datapackage"), None)
     if art is None:
         return None
-    with _lock:
-        if art.sha256 in _cache:
-            _cache.move_to_end(art.sha256)
-            return copy.deepcopy(_cache[art.sha256])
+    hit = _cached(art.sha256, shared)
+    if hit is not None:
+        return hit
     if not store.exists(art.path):
         return None
     descriptor = json.loads(store.read_bytes(art.path).decode("utf-8"))
@@ -43,18 +46,40 @@ def version_table_schema(store: ArtifactStore, version: Version) -> dict[str, An
                    if r.get("name") == "data" and isinstance(r.get("schema"), dict)), None)
     if schema is None:
         return None
-    with _lock:
-        _cache[art.sha256] = schema
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return copy.deepcopy(schema)
+    return _keep(art.sha256, schema, shared)
 
 
-def dataset_table_schema(store: ArtifactStore, ds: Dataset) -> dict[str, Any]:
-    """The schema of the dataset's newest published version; before any, the registered schema as it would publish."""
+def dataset_table_schema(store: ArtifactStore, ds: Dataset, *, shared: bool = False) -> dict[str, Any]:
+    """The schema of the dataset's newest published version; before any, the registered schema as it would publish.
+
+    The registered schema's published form is cached by its name and sha256: a rebuild of the
+    search index asks for it once per dataset, and many datasets share one schema.
+    """
     for version in sorted(ds.versions, key=lambda v: v.number, reverse=True):
         if version.state == lifecycle.PUBLISHED:
-            schema = version_table_schema(store, version)
+            schema = version_table_schema(store, version, shared=shared)
             if schema is not None:
                 return schema
-    return published_schema(load_table_schema(ds.table_schema.descriptor, name=ds.table_schema.name))
+    record = ds.table_schema
+    key = f"registered:{record.name}:{record.sha256}"
+    hit = _cached(key, shared)
+    if hit is not None:
+        return hit
+    return _keep(key, published_schema(load_table_schema(record.descriptor, name=record.name)), shared)
+
+
+def _cached(key: str, shared: bool) -> dict[str, Any] | None:
+    with _lock:
+        hit = _cache.get(key)
+        if hit is None:
+            return None
+        _cache.move_to_end(key)
+    return hit if shared else copy.deepcopy(hit)
+
+
+def _keep(key: str, schema: dict[str, Any], shared: bool) -> dict[str, Any]:
+    with _lock:
+        _cache[key] = schema
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return schema if shared else copy.deepcopy(schema)
