@@ -408,7 +408,7 @@ class SqliteSearchIndex:
         with self._lock:
             hit = self._facets.get(key)
         if hit is None:
-            hit = {name: snap.facet_counts(name, idx, query.facet_limit) for name in FACETS}
+            hit = snap.all_facet_counts(FACETS, idx, query.facet_limit)
             with self._lock:
                 self._facets[key] = hit
                 while len(self._facets) > CACHE_SIZE:

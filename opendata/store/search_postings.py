@@ -175,7 +175,7 @@ class Postings:
             lo, hi = self.offsets[term_id], self.offsets[term_id + 1]
             if lo == hi:
                 continue
-            docs = self.docs[lo:hi]
+            docs = self.docs[lo:hi].astype(np.intp)  # indexing casts int32 anyway: once, not per array
             score[docs] += np.float32(weight) * self.weights[lo:hi]
             if bits:
                 cover[docs] |= np.uint32(bits)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from opendata.store.search_facets import FacetMatrix, top_values
+
 SINGLE_FACETS = ("theme", "publisher", "frequency", "disclosure", "license")
 MULTI_FACETS = ("format", "keyword")
 IDENTIFIER = "identifier"  # usable in clauses like a facet, never counted
@@ -82,6 +84,7 @@ class Snapshot:
         self._by_id: np.ndarray | None = None
         self._ranks: dict[str, np.ndarray] = {}
         self._lookups: dict[str, dict[str, int]] = {}
+        self._matrix: FacetMatrix | None = None
 
     # -- building --------------------------------------------------------------------------------
     @classmethod
@@ -209,11 +212,17 @@ class Snapshot:
                 lengths = ends - starts
                 flat = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
                 selected = codes[flat]
-        counts = np.bincount(selected, minlength=len(values))
-        nonzero = np.flatnonzero(counts)
-        ranks = self._value_ranks(name)
-        best = nonzero[np.lexsort((ranks[nonzero], -counts[nonzero]))[:limit]]  # most first, then A to Z
-        return [(values[i], int(counts[i])) for i in best]
+        return top_values(values, np.bincount(selected, minlength=len(values)), self._value_ranks(name), limit)
+
+    def all_facet_counts(self, names: Sequence[str], idx: np.ndarray, limit: int) -> dict[str, list[tuple[str, int]]]:
+        """:meth:`facet_counts` of several facets at once, counted in one pass (:mod:`search_facets`)."""
+        matrix = self._matrix
+        if matrix is None:  # built on first use, once per snapshot (two threads may both build one: same result)
+            matrix = self._matrix = FacetMatrix({n: self.codes[n] for n in SINGLE_FACETS}, self.multi,
+                                                {n: len(self.values[n]) for n in (*SINGLE_FACETS, *MULTI_FACETS)},
+                                                len(self.ids))
+        counts = matrix.counts(idx)
+        return {name: top_values(self.values[name], counts[name], self._value_ranks(name), limit) for name in names}
 
     def _lookup(self, name: str) -> dict[str, int]:
         """Value -> code of a facet, built once per snapshot (a million identifiers take a while)."""

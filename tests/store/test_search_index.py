@@ -168,3 +168,25 @@ def test_an_incremental_write_is_searchable_at_once_and_a_removal_is_gone(tmp_pa
     idx.write([], remove=[9])
     assert _found(idx, RANKED, "耕地") == []
     idx.close()
+
+
+def test_keyword_counts_include_datasets_with_more_keywords_than_a_facet_row_holds(tmp_path):
+    """Past MULTI_COLUMNS keywords a dataset's others are counted from the facet's own arrays."""
+    import random
+
+    from opendata.store.search_facets import MULTI_COLUMNS
+
+    rnd = random.Random(42)
+    words = [f"词{i}" for i in range(12)]
+    docs = [SearchDoc(id=i + 1, identifier=f"d{i}", title=f"数据{i}", keywords=rnd.sample(words, rnd.randint(0, 9)),
+                      formats=["CSV"] if i % 2 else [], modified=float(i)) for i in range(60)]
+    assert max(len(d.keywords) for d in docs) > MULTI_COLUMNS
+    idx = SqliteSearchIndex(tmp_path / "search.sqlite3")
+    idx.write(docs, replace_all=True)
+    for wanted in (None, ["词3"]):  # every dataset (counted as all less none), then a few of them
+        hits = idx.search(SearchQuery(limit=0, facet_limit=100, filters={"keyword": wanted} if wanted else {}))
+        kept = [d for d in docs if wanted is None or wanted[0] in d.keywords]
+        expected = {w: sum(w in d.keywords for d in kept) for w in words}
+        assert dict(hits.facets["keyword"]) == {w: n for w, n in expected.items() if n}
+        assert dict(hits.facets["format"]) == {"CSV": sum(1 for d in kept if d.formats)}
+    idx.close()
