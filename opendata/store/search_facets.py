@@ -34,7 +34,9 @@ class FacetMatrix:
         self.sizes = sizes
         widths = {name: min(MULTI_COLUMNS, int(np.diff(offsets).max(initial=0)))
                   for name, (offsets, _, _) in multi.items()}
-        rows = np.full((n_docs, len(singles) + sum(widths.values())), self.empty, dtype=np.int32)
+        # the narrowest codes that hold every value: a search gathers its matches' rows
+        dtype = np.int16 if self.empty < np.iinfo(np.int16).max else np.int32
+        rows = np.full((n_docs, len(singles) + sum(widths.values())), self.empty, dtype=dtype)
         for col, (name, codes) in enumerate(singles.items()):
             rows[:, col] = np.where(codes >= 0, codes + self.start[name], self.empty)
         col = len(singles)

@@ -190,3 +190,15 @@ def test_keyword_counts_include_datasets_with_more_keywords_than_a_facet_row_hol
         assert dict(hits.facets["keyword"]) == {w: n for w, n in expected.items() if n}
         assert dict(hits.facets["format"]) == {"CSV": sum(1 for d in kept if d.formats)}
     idx.close()
+
+
+def test_facet_codes_past_the_narrow_range_are_counted_exactly():
+    """A facet of more values than 16-bit codes hold (a large catalogue's keywords) still counts each one."""
+    import numpy as np
+
+    from opendata.store.search_facets import FacetMatrix
+
+    codes = np.array([39_999, 0, 39_999, -1, 35_000], dtype=np.int32)
+    matrix = FacetMatrix({"publisher": codes}, {}, {"publisher": 40_000}, len(codes))
+    counts = matrix.counts(np.array([0, 1, 2, 3]))["publisher"]
+    assert (counts[39_999], counts[0], counts[35_000], counts.sum()) == (2, 1, 0, 3)
