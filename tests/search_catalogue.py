@@ -204,27 +204,32 @@ def insert_generated(runtime, entries, *, batch: int = 20_000) -> int:
     count, rows = 0, []
     with transaction(runtime.sessions) as session:
         dialect = session.get_bind().dialect
-        if dialect.name != "sqlite":  # the statement above uses SQLite's placeholders
-            raise NotImplementedError(f"insert_generated writes SQLite databases, not {dialect.name}")
-        # the columns' own bind processors (JSON, UTC timestamps): rows stored exactly as the ORM stores them
-        process = [table.c[c].type._cached_bind_processor(dialect) or (lambda v: v) for c in columns]
-        cursor = session.connection().connection.driver_connection.cursor()
-        # a page cache that holds the dataset table's indexes: with SQLite's default 2 MB, each insert
-        # into the organization and schema indexes of a large table reads and rewrites scattered pages
-        cache = cursor.execute("PRAGMA cache_size").fetchone()[0]
-        cursor.execute(f"PRAGMA cache_size = {-LOAD_CACHE_KIB}")
+        if dialect.name == "sqlite":  # plain tuples through the DBAPI, as the ORM would store them
+            # the columns' own bind processors (JSON, UTC timestamps): rows stored exactly as the ORM stores them
+            process = [table.c[c].type._cached_bind_processor(dialect) or (lambda v: v) for c in columns]
+            cursor = session.connection().connection.driver_connection.cursor()
+            # a page cache that holds the dataset table's indexes: with SQLite's default 2 MB, each insert
+            # into the organization and schema indexes of a large table reads and rewrites scattered pages
+            cache = cursor.execute("PRAGMA cache_size").fetchone()[0]
+            cursor.execute(f"PRAGMA cache_size = {-LOAD_CACHE_KIB}")
+
+            def write(batch: list[tuple]) -> None:
+                cursor.executemany(sql, [tuple(f(v) for f, v in zip(process, row, strict=True)) for row in batch])
+        else:  # PostgreSQL: SQLAlchemy Core's executemany (the tests run on both)
+            def write(batch: list[tuple]) -> None:
+                session.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in batch])
         for e in entries:
-            values = (
+            rows.append((
                 e.identifier, f"330100-G-{e.identifier[4:]}", e.title, e.title_en, e.description,
                 org_ids[slugs[e.publisher]], e.theme, e.keywords, "CC-BY-4.0", e.disclosure,
                 None if e.disclosure == "unconditional" else "《政府信息公开条例》第十五条", e.frequency, {},
-                schema_ids[e.columns], "active", "api", f"{salt.getrandbits(256):064x}", e.modified, e.modified)
-            rows.append(tuple(f(v) for f, v in zip(process, values, strict=True)))
+                schema_ids[e.columns], "active", "api", f"{salt.getrandbits(256):064x}", e.modified, e.modified))
             count += 1
             if len(rows) >= batch:
-                cursor.executemany(sql, rows)
+                write(rows)
                 rows.clear()
         if rows:
-            cursor.executemany(sql, rows)
-        cursor.execute(f"PRAGMA cache_size = {cache}")
+            write(rows)
+        if dialect.name == "sqlite":
+            cursor.execute(f"PRAGMA cache_size = {cache}")
     return count
