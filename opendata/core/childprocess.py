@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 PRELOAD = ["opendata.core.pipeline", "opendata.core.pipeline_preload", "opendata.core.readers", "opendata.core.readers.delimited",
            "opendata.core.readers.xlsx", "opendata.core.readers.xls", "opendata.core.readers.jsonl",
            "opendata.core.validation", "opendata.core.pii", "opendata.core.writers", "opendata.core.rowquery.prepare",
-           "opendata.core.profile", "pyarrow.parquet",
+           "opendata.core.profile", "opendata.core.readback", "pyarrow.parquet",
            "pyarrow.csv", "duckdb", "openpyxl", "frictionless"]
 ADDRESS_SPACE_FACTOR = 4
 SAMPLE_SECONDS = 0.05

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from opendata.core import lifecycle, vocab
+from opendata.core.childprocess import run_in_child
 from opendata.core.errors import ConflictError
 from opendata.core.limits import IngestLimits
 from opendata.core.pipeline_child import run_pipeline_in_child
@@ -145,7 +146,11 @@ def check_files_read_back(*, runtime: Runtime, version_id: int, prepared: Prepar
     local = runtime.artifacts.local_path
     files = PublishedFiles(parquet=local(paths["parquet"]), csv=local(paths["csv"]),
                            datapackage=local(paths["datapackage"]), row_count=rows)
-    problems = check_readback(files, frictionless_rows=runtime.config.READBACK_FRICTIONLESS_ROWS)
+    # in a child, like the ingest: pandas and frictionless are loaded there (by the fork server), never in
+    # the serving process, where importing them held the interpreter lock while it answered requests
+    problems = run_in_child(check_readback, files, frictionless_rows=runtime.config.READBACK_FRICTIONLESS_ROWS,
+                            memory_bytes=IngestLimits.from_settings(runtime.config.values).memory_bytes,
+                            what=f"reading back the files of {ref}")
     if problems:
         raise ConflictError(f"{ref} cannot be published: its files do not read back ({problems[0].message})",
                             problems=problems)
