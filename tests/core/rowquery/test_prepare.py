@@ -189,3 +189,40 @@ def test_duckdb_gets_a_quarter_of_the_ingest_memory_limit():
 
     assert IngestLimits(memory_bytes=2048 * 1024**2).duckdb_memory_mb == 512
     assert IngestLimits(memory_bytes=100 * 1024**2).duckdb_memory_mb == 64  # DuckDB needs a little to work at all
+
+
+def test_default_copies_stop_at_twice_the_parquet_size_and_named_copies_are_always_built(versions, tmp_path,
+                                                                                         monkeypatch):
+    from opendata.core.rowquery import prepare
+    from tests.core.rowquery.builders import WIDE_SCHEMA, build_version, make_wide_table
+
+    assert list(read_meta(duckdb.connect(str(versions["wide"]), read_only=True))["sorted"]) == ["amount"]
+    monkeypatch.setattr(prepare, "MIN_SIZE_CAP", 0)  # the cap as a large version meets it
+    capped = build_version(tmp_path, "capped", make_wide_table(300_000), WIDE_SCHEMA)
+    named = build_version(tmp_path, "named", make_wide_table(300_000), WIDE_SCHEMA, sort_columns=["amount"])
+    metas = {}
+    for name, path in (("capped", capped), ("named", named)):
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            metas[name] = read_meta(con)
+        finally:
+            con.close()
+    assert metas["capped"]["sorted"] == {} and metas["capped"]["clustered"] == {}
+    assert metas["capped"]["skipped_copies"] == [{"copy": "sorted", "column": "amount"},
+                                                 {"copy": "clustered", "column": "cat"}]
+    assert capped.stat().st_size <= 2 * (tmp_path / "capped.parquet").stat().st_size
+    assert list(metas["named"]["sorted"]) == ["amount"]  # asked for: built whatever it costs
+    # without its copies a version answers the same rows, in the same order
+    engine = RowQueryEngine({"capped": capped, "full": versions["wide"]}.get, SECRET, result_cache=0)
+    try:
+        for args in ({"sort": "-amount", "cat": "c", "limit": "500"}, {"sort": "amount", "limit": "700"}):
+            pages = {}
+            for version in ("capped", "full"):
+                walk, pages[version] = dict(args), []
+                for _ in range(3):  # three pages, each after the cursor of the one before
+                    result = engine.query(version, walk)
+                    pages[version].append((result.rows, result.total))
+                    walk["next"] = result.next_cursor
+            assert pages["capped"] == pages["full"]
+    finally:
+        engine.close()
