@@ -11,6 +11,7 @@ bulk archives (in the scale-out mode a worker builds the row database, the profi
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 
 from sqlalchemy import select
@@ -148,10 +149,20 @@ def after_publish(*, runtime: Runtime, version_id: int) -> None:
     by a worker (the search index is this process's own, so it is brought up to date here)."""
     if queue_enabled(runtime):
         send_task(runtime, PREPARE_PUBLISHED, version_id)
-    else:
+        _reindex(runtime, version_id)
+        _rebuild_bulk(runtime, version_id)
+        return
+    # The bulk archives read only the published CSV and Parquet files: they are compressed on a
+    # thread of this process (zlib lets go of the GIL) while the row database and the profile are
+    # built in a child, so the two cores share the work. Those two stay one after the other, so
+    # that at most one memory-limited child runs at a time.
+    bulk = threading.Thread(target=_rebuild_bulk, args=(runtime, version_id), name="bulk-rebuild", daemon=True)
+    bulk.start()
+    try:
         prepare_published(runtime=runtime, version_id=version_id, transient=None)
-    _reindex(runtime, version_id)
-    _rebuild_bulk(runtime, version_id)
+        _reindex(runtime, version_id)
+    finally:
+        bulk.join()
 
 
 def prepare_published(*, runtime: Runtime, version_id: int,
