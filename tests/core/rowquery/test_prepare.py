@@ -226,3 +226,18 @@ def test_default_copies_stop_at_twice_the_parquet_size_and_named_copies_are_alwa
             assert pages["capped"] == pages["full"]
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("ids", [[1, 2, 5, 9, 10], [1, 2, 9, 5, 10], [1, 2, 2, 5, 9], [1, None, 2, 5, 9]],
+                         ids=["in key order", "one step down", "a repeat", "a missing key"])
+def test_row_ids_follow_the_primary_key_whether_or_not_the_file_is_in_its_order(tmp_path, ids):
+    parquet = _parquet(tmp_path, pa.table({"id": pa.array(ids, pa.int64()), "v": ["a", "b", "c", "d", "e"]}))
+    schema = load_table_schema({"fields": [{"name": "id", "type": "integer"}, {"name": "v"}], "primaryKey": "id"})
+    out = prepare_version(parquet, schema, tmp_path / "v.duckdb")
+    con = duckdb.connect(str(out), read_only=True)
+    try:
+        stored = con.execute("SELECT __od_rid, id, v FROM __od_rows").fetchall()  # physical order
+    finally:
+        con.close()
+    in_key_order = sorted(zip(ids, "abcde", strict=True), key=lambda r: (r[0] is None, r[0] or 0))  # stable
+    assert stored == [(rid, k, v) for rid, (k, v) in enumerate(in_key_order)]
