@@ -67,7 +67,8 @@ print(json.dumps({"frozen": gc.get_freeze_count(), "tracked": len(gc.get_objects
 
 def _python(runtime, script: str, *args: str) -> dict:
     """The last line of ``script``'s output (JSON), run by a fresh interpreter over the runtime's home."""
-    env = {**os.environ, "OPENDATA_HOME": str(runtime.config.home),
+    # the home's database as this test sees it (its own PostgreSQL database on that pass)
+    env = {**os.environ, "OPENDATA_HOME": str(runtime.config.home), "OPENDATA_DATABASE_URL": runtime.config.database_url,
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     done = subprocess.run([sys.executable, "-c", script, *args], env=env, cwd=ROOT, capture_output=True, text=True,
                           timeout=300)

@@ -200,6 +200,7 @@ def test_a_bad_file_fails_once_and_is_never_retried(runtime, app, workers):
     assert "Retrying" not in workers.log(0)
 
 
+@pytest.mark.sqlite_only  # it locks the home's SQLite file to make the fault
 def test_a_transient_fault_is_retried_after_a_back_off_until_it_passes(runtime, app, workers, settings):
     client = app.test_client()
     token = make_token(runtime, "finclerk", scopes=["publish"])
