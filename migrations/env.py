@@ -8,6 +8,7 @@ import opendata.store.accounts  # noqa: F401  (registers the accounts tables on 
 import opendata.store.disclosure  # noqa: F401  (registers the disclosure change tables)
 import opendata.store.jobs  # noqa: F401  (registers the ingest job and upload session tables)
 import opendata.store.outbox  # noqa: F401  (registers the outbox of notifications)
+import opendata.store.reports  # noqa: F401  (registers the annual report tables)
 import opendata.store.requests  # noqa: F401  (registers the disclosure request tables)
 import opendata.store.review  # noqa: F401  (registers the review decision and PII resolution tables)
 import opendata.store.sessions  # noqa: F401  (registers the console sessions and sign-in throttle)

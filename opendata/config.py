@@ -162,6 +162,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SEARCH_SYNONYMS_FILE", "", "A file of search synonyms added to the built-in table "
             "(opendata/store/data/search_synonyms.txt, same format: one group per line, comma-separated; "
             "`a => b, c` for one way). Read when the server starts.", str),
+    Setting("REPORTS_REQUEST_KINDS", "disclosure,data-access", "Kinds of request table 三 of the annual report "
+            "counts (comma-separated: disclosure, data-access). Data-access applications concern conditional "
+            "(依申请公开) datasets and are counted by default.", str),
     Setting("TRUSTED_PROXIES", 0, "Reverse proxies in front of the app whose X-Forwarded-For is trusted for the "
             "caller's address (0: use the connection's address).", int),
     Setting("SESSION_IDLE_MINUTES", 60, "Minutes without a request after which a console session ends (the "

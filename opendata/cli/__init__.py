@@ -290,6 +290,10 @@ from opendata.cli.disclosure import register as _register_disclosure  # noqa: E4
 
 _register_disclosure(main)
 
+from opendata.cli.reports import register as _register_reports  # noqa: E402
+
+_register_reports(main)
+
 
 @main.command("settings")
 def settings_cmd() -> None:

@@ -73,5 +73,19 @@ class Links:
         """Where an applicant follows a request for disclosure (tracking code and contact)."""
         return self.url("/requests/status")
 
+    def report_page(self, slug: str, year: int, number: int | None = None) -> str:
+        """An annual disclosure report's page (the latest version, or one version)."""
+        page = self.url(f"/reports/{quote(slug)}/{int(year)}")
+        return page if number is None else f"{page}/versions/{int(number)}"
+
+    def report_api(self, slug: str, year: int, number: int | None = None) -> str:
+        """An annual disclosure report in the API (the latest version, or one version)."""
+        root = self.url(f"{API}/reports/{quote(slug)}/{int(year)}")
+        return root if number is None else f"{root}/versions/{int(number)}"
+
+    def report_file(self, slug: str, year: int, number: int, kind: str) -> str:
+        """A published report's file: json (the bytes its sha256 is of), xlsx or docx."""
+        return f"{self.report_api(slug, year, number)}/report.{kind}"
+
 
 SITE = Links("")  # site-relative links: for answers whose caller gives no base, and work outside a request

@@ -24,6 +24,7 @@ from opendata.services.publication import move_version
 from opendata.store.artifacts import ArtifactStore
 from opendata.store.db import transaction
 from opendata.store.models import Artifact, Dataset, Version, VersionEvent
+from opendata.store.reports import ReportVersion
 from opendata.store.requests import RequestAttachment
 
 
@@ -184,5 +185,7 @@ def _outcome(sessions: sessionmaker[Session], version_id: int, *, created: bool,
 
 
 def referenced_artifacts(session: Session) -> set[str]:
-    """Every artifact path the database points to (for orphan cleaning): versions' files and request attachments."""
-    return set(session.scalars(select(Artifact.path))) | set(session.scalars(select(RequestAttachment.path)))
+    """Every artifact path the database points to (for orphan cleaning): versions' files, request attachments
+    and published reports' files."""
+    reports = {p for row in session.execute(select(ReportVersion.xlsx_path, ReportVersion.docx_path)) for p in row}
+    return set(session.scalars(select(Artifact.path))) | set(session.scalars(select(RequestAttachment.path))) | reports

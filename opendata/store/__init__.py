@@ -5,5 +5,6 @@ from opendata.store import accounts as _accounts  # noqa: E402,F401
 from opendata.store import disclosure as _disclosure  # noqa: E402,F401
 from opendata.store import jobs as _jobs  # noqa: E402,F401
 from opendata.store import outbox as _outbox  # noqa: E402,F401
+from opendata.store import reports as _reports  # noqa: E402,F401
 from opendata.store import requests as _requests  # noqa: E402,F401
 from opendata.store import review as _review  # noqa: E402,F401

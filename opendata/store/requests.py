@@ -35,6 +35,11 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+def _first_receipt_date(context) -> date:
+    """A new request's first receipt day is its receipt day (set once, at insert)."""
+    return context.get_current_parameters()["receipt_date"]
+
+
 class DisclosureRequest(Base):
     """One request for disclosure or data-access application, with its current clock and outcome."""
 
@@ -61,6 +66,9 @@ class DisclosureRequest(Base):
         Index("ix_disclosure_request_receipt", "organization_id", "receipt_date"),
         # the queue's calendar warning counts open requests by calendar version without reading rows
         Index("ix_disclosure_request_calendar", "organization_id", "state", "calendar_version", "calendar_warning"),
+        # the annual report: an organisation's requests by year of arrival, with what table 三 needs
+        Index("ix_disclosure_request_report", "organization_id", "first_receipt_date", "decided_at",
+              "applicant_type", "outcome"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,6 +104,9 @@ class DisclosureRequest(Base):
     handler_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"), index=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     receipt_date: Mapped[date] = mapped_column(Date)
+    # the day the request was first counted as received: the annual report's year. A correction
+    # restarts the clock (receipt_date) but the request still arrived in its first year.
+    first_receipt_date: Mapped[date] = mapped_column(Date, default=_first_receipt_date)
     due_date: Mapped[date] = mapped_column(Date)
     extension_days: Mapped[int] = mapped_column(Integer, default=0)
     paused_days: Mapped[int] = mapped_column(Integer, default=0)
