@@ -165,6 +165,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REPORTS_REQUEST_KINDS", "disclosure,data-access", "Kinds of request table 三 of the annual report "
             "counts (comma-separated: disclosure, data-access). Data-access applications concern conditional "
             "(依申请公开) datasets and are counted by default.", str),
+    Setting("TIMELINESS_NOTICE_DAYS", 7, "Days before a dataset falls due (its update frequency's maximum age "
+            "after its last publication) that it counts as due soon on the timeliness board and its publishers get "
+            "a notice (0 to 366).", int),
     Setting("TRUSTED_PROXIES", 0, "Reverse proxies in front of the app whose X-Forwarded-For is trusted for the "
             "caller's address (0: use the connection's address).", int),
     Setting("SESSION_IDLE_MINUTES", 60, "Minutes without a request after which a console session ends (the "

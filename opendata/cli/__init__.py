@@ -294,6 +294,10 @@ from opendata.cli.reports import register as _register_reports  # noqa: E402
 
 _register_reports(main)
 
+from opendata.cli.timeliness import register as _register_timeliness  # noqa: E402
+
+_register_timeliness(main)
+
 
 @main.command("settings")
 def settings_cmd() -> None:

@@ -1,4 +1,5 @@
-"""The server's notification worker: every interval, the request deadline sweep, then the outbox.
+"""The server's notification worker: every interval, the request deadline sweep, the datasets due for an
+update (once a day), then the outbox.
 
 One daemon thread per process (``opendata serve`` and ``opendata.wsgi`` start it when
 ``OPENDATA_OUTBOX_INTERVAL_SECONDS`` > 0). Several processes may run it at once: the sweep's
@@ -16,6 +17,7 @@ from opendata.services.requests.policy import RequestPolicy
 from opendata.services.requests.sweep import sweep_requests
 from opendata.services.runtime import Runtime
 from opendata.services.smtp import SmtpTransport
+from opendata.services.timeliness.notices import send_daily_timeliness_notices
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +25,10 @@ log = logging.getLogger(__name__)
 def run_notifications_once(runtime: Runtime) -> None:
     """One round: deadlines first (they queue messages), then delivery when SMTP is configured."""
     sweep_requests(runtime=runtime, policy=RequestPolicy.from_config(runtime.config))
+    try:  # datasets due for an update: once a day; a failure here must not hold up the requests' messages
+        send_daily_timeliness_notices(runtime)
+    except Exception:
+        log.exception("timeliness notices failed; the next round tries again")
     transport = SmtpTransport.from_config(runtime.config)
     if transport is not None:
         outbox_deliver(sessions=runtime.sessions, transport=transport,
