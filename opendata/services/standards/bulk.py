@@ -114,19 +114,24 @@ def metadata_xlsx(rows: list[dict[str, Any]]) -> bytes:
 
     Every text cell is a string cell, never a formula, and characters XLSX (XML) cannot hold are
     replaced by U+FFFD, so a title such as ``=HYPERLINK(…)`` or one with a control character
-    stays inert text."""
+    stays inert text. Line ends become LF, Excel's line break in a cell: a CR would otherwise come back
+    as CR or as LF depending on whether openpyxl writes through lxml."""
     wb = Workbook()
     ws = wb.active
     ws.title = "catalog"
     ws.append(list(COLUMNS))
     for row in rows:
-        ws.append([xml_text(row[c]) if isinstance(row[c], str) else row[c] for c in COLUMNS])
+        ws.append([_cell_text(row[c]) if isinstance(row[c], str) else row[c] for c in COLUMNS])
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # text stays text: openpyxl would store '=…' as a formula
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _cell_text(value: str) -> str:
+    return xml_text(value).replace("\r\n", "\n").replace("\r", "\n")
 
 
 @contextmanager
