@@ -298,6 +298,10 @@ from opendata.cli.timeliness import register as _register_timeliness  # noqa: E4
 
 _register_timeliness(main)
 
+from opendata.cli.quality import register as _register_quality  # noqa: E402
+
+_register_quality(main)
+
 
 @main.command("settings")
 def settings_cmd() -> None:

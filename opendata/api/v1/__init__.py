@@ -3,9 +3,9 @@
 ``organizations``, ``datasets/`` (``read``: search, detail, versions; ``write``: registration and
 schemas; ``downloads``; ``rows``; ``grants``), ``uploads/`` (``direct`` and ``tus``), ``jobs``,
 ``review``, ``disclosure`` (disclosure changes: asked for, reviewed), ``tokens``, ``audit``,
-``changes``, ``requests/`` (requests for disclosure) ``reports/`` (annual disclosure reports) and
-``timeliness`` (the timeliness board); ``common`` holds the per-request helpers and ``schemas`` the
-read API's marshmallow schemas.
+``changes``, ``requests/`` (requests for disclosure) ``reports/`` (annual disclosure reports)
+``timeliness`` (the timeliness board) and ``quality`` (quality scores); ``common`` holds the per-
+request helpers and ``schemas`` the read API's marshmallow schemas.
 """
 
 from __future__ import annotations
@@ -20,7 +20,16 @@ log = logging.getLogger(__name__)
 
 def register(app: Flask, api: Api) -> None:
     """Register the /api/v1 blueprints and the feed alias; fail the jobs a crashed process left behind."""
-    from opendata.api.v1 import audit, changes, disclosure, jobs, organizations, review, timeliness, tokens
+    from opendata.api.v1 import (
+        audit,
+        changes,
+        jobs,
+        organizations,
+        quality,
+        review,
+        timeliness,
+        tokens,
+    )
     from opendata.api.v1.datasets import downloads, grants, read, rows, write
     from opendata.api.v1.reports import views as reports
     from opendata.api.v1.requests import public as requests_public
@@ -32,7 +41,7 @@ def register(app: Flask, api: Api) -> None:
         api.spec.components.security_scheme(
             "bearerAuth", {"type": "http", "scheme": "bearer", "description": "an API token: od_<prefix>_<secret>"})
     for module in (organizations, read, downloads, rows, changes, write, direct, jobs, tus, review,
-                   disclosure, tokens, audit, grants, requests_public, reports, timeliness):
+                   disclosure, tokens, audit, grants, requests_public, reports, timeliness, quality):
         api.register_blueprint(module.blp)
     _document_error_shape(api)
     _recover_abandoned_jobs(runtime)

@@ -284,6 +284,54 @@ class UsageSchema(ma.Schema):
     daily = fields.List(fields.Nested(DailyUsageSchema))
 
 
+class QualityDimensionSchema(ma.Schema):
+    key = fields.String()
+    name = fields.String()
+    name_en = fields.String()
+    points = fields.Float()
+    max_points = fields.Integer()
+
+
+class QualityCheckSchema(QualityDimensionSchema):
+    dimension = fields.String()
+    passed = fields.Boolean()
+    hint = fields.String()
+    hint_en = fields.String()
+
+
+class QualityImprovementSchema(ma.Schema):
+    key = fields.String()
+    name = fields.String()
+    name_en = fields.String()
+    points = fields.Float(metadata={"description": "points this check would add"})
+    score = fields.Float(metadata={"description": "what it would add to the score (0-100)"})
+    hint = fields.String()
+    hint_en = fields.String()
+
+
+class QualitySchema(ma.Schema):
+    """The quality score (0-100) with its breakdown and what would raise it (docs/reports.md)."""
+
+    score = fields.Integer()
+    rating = fields.String(metadata={"description": "excellent, good, sufficient or bad"})
+    rating_name = fields.String()
+    rating_name_en = fields.String()
+    points = fields.Float()
+    max_points = fields.Integer()
+    dimensions = fields.List(fields.Nested(QualityDimensionSchema))
+    checks = fields.List(fields.Nested(QualityCheckSchema))
+    improvements = fields.List(fields.Nested(QualityImprovementSchema))
+
+
+class TimelinessStandingSchema(ma.Schema):
+    status = fields.String(metadata={"description": "overdue, due-soon, on-time or no-schedule"})
+    status_name = fields.String()
+    last_update = fields.Date()
+    due = fields.Date(**_S)
+    days_left = fields.Integer(**_S)
+    never_published = fields.Boolean()
+
+
 class DatasetDetailSchema(DatasetSummarySchema):
     """Everything about a dataset the caller may see."""
 
@@ -296,6 +344,9 @@ class DatasetDetailSchema(DatasetSummarySchema):
     versions = fields.List(fields.Nested(VersionSchema))
     download = fields.Nested(DownloadSchema, **_S)
     usage = fields.Nested(UsageSchema)
+    quality = fields.Nested(QualitySchema)
+    timeliness = fields.Nested(TimelinessStandingSchema, **_S, metadata={
+        "description": "null for closed or withdrawn datasets, which are not on the timeliness board"})
 
 
 # -- rows, changes --------------------------------------------------------------------------------

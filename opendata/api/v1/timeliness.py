@@ -9,7 +9,7 @@ from opendata.api.urls import links
 from opendata.api.v1.common import make_blueprint, runtime
 from opendata.core.timeliness import DUE_SOON, NO_SCHEDULE, ON_TIME, OVERDUE
 from opendata.services.timeliness.board import MAX_LIMIT, timeliness_board
-from opendata.services.timeliness.policy import MAX_WITHIN, TimelinessPolicy
+from opendata.services.timeliness.policy import MAX_WITHIN, TimelinessPolicy, timeliness_policy
 
 blp = make_blueprint("timeliness", "Timeliness (栏目不逾期): datasets overdue or due for an update by their "
                                    "frequency, per organisation and tree, with on-time rates.")
@@ -82,8 +82,7 @@ class TimelinessBoardSchema(Schema):
 
 def policy() -> TimelinessPolicy:
     """This process's timeliness policy (a runtime part)."""
-    rt = runtime()
-    return rt.part("timeliness.policy", lambda: TimelinessPolicy.from_config(rt.config))
+    return timeliness_policy(runtime())
 
 
 @blp.route("/timeliness")

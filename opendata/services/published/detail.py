@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from opendata.core import vocab
 from opendata.core.errors import NotFoundError
+from opendata.core.quality import assess
 from opendata.core.report import public_report
 from opendata.core.urls import SITE, Links
 from opendata.services.access import (
@@ -29,11 +30,13 @@ from opendata.services.access import (
 )
 from opendata.services.published.entries import contact_of, load_catalog_info, make_entry
 from opendata.services.published.schema import dataset_table_schema
+from opendata.services.quality import dataset_standing, quality_facts
 from opendata.services.runtime import Runtime
 from opendata.services.search import (
     dataset_summary,
 )
 from opendata.services.standards.datajson import schema_org_dataset
+from opendata.services.timeliness.policy import TimelinessPolicy, timeliness_policy
 from opendata.services.usage import usage_totals
 from opendata.store.artifacts import ArtifactStore
 from opendata.store.models import Artifact, Dataset, Version
@@ -92,7 +95,7 @@ def dataset_detail(*, runtime: Runtime, identifier: str, viewer: Viewer = ANONYM
     """All metadata of a dataset with Chinese vocabulary names, schema, versions, files and usage."""
     with runtime.sessions() as session:
         return _detail(session, runtime.artifacts, _get_dataset(session, identifier, viewer), viewer, links,
-                       pending_usage)
+                       pending_usage, timeliness_policy(runtime))
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ def dataset_view(*, runtime: Runtime, identifier: str, viewer: Viewer, links: Li
     catalogue entry for the viewer, and the schema.org document anyone may fetch (absolute ``links``)."""
     with runtime.sessions() as session:
         ds = _get_dataset(session, identifier, viewer)
-        detail = _detail(session, runtime.artifacts, ds, viewer, SITE, (0, 0))
+        detail = _detail(session, runtime.artifacts, ds, viewer, SITE, (0, 0), timeliness_policy(runtime))
         entry = make_entry(viewer, ds, links)
         jsonld = None
         if can_see_dataset(ANONYMOUS, ds):
@@ -120,7 +123,7 @@ def dataset_view(*, runtime: Runtime, identifier: str, viewer: Viewer, links: Li
 
 
 def _detail(session: Session, store: ArtifactStore, ds: Dataset, viewer: Viewer, links: Links,
-            pending_usage: tuple[int, int]) -> dict[str, Any]:
+            pending_usage: tuple[int, int], policy: TimelinessPolicy) -> dict[str, Any]:
     out = dataset_summary(ds, viewer)
     law = vocab.DISCLOSURE_LAW_NAMES.get(ds.disclosure)
     out["disclosure"] = {**out["disclosure"], "law_name": law}
@@ -148,6 +151,9 @@ def _detail(session: Session, store: ArtifactStore, ds: Dataset, viewer: Viewer,
     usage["downloads"] += pending_usage[0]
     usage["api_calls"] += pending_usage[1]
     out["usage"] = usage
+    today = policy.today()
+    out["quality"] = assess(quality_facts(ds, policy, today))
+    out["timeliness"] = dataset_standing(ds, policy, today)
     return out
 
 

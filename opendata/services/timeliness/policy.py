@@ -39,5 +39,10 @@ class TimelinessPolicy:
         return moment.astimezone(self.timezone).date()
 
 
+def timeliness_policy(runtime) -> TimelinessPolicy:
+    """The runtime's policy, read from its configuration once (a runtime part)."""
+    return runtime.part("timeliness.policy", lambda: TimelinessPolicy.from_config(runtime.config))
+
+
 def _invalid(setting: str, message: str) -> ValidationError:
     return ValidationError(message, problems=[Problem("invalid-setting", message, path=setting)])
