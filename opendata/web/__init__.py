@@ -39,6 +39,7 @@ def register(app: Flask, *, limit_per_address: Callable[[str, str], None]) -> No
     from opendata.core.escaping import html_text
     from opendata.web import (
         console,
+        figure_pages,  # noqa: F401  (adds the figure pages to the blueprint)
         requests,  # noqa: F401  (adds the request pages to the blueprint)
     )
     from opendata.web.views import blp
@@ -53,6 +54,7 @@ def register(app: Flask, *, limit_per_address: Callable[[str, str], None]) -> No
     app.jinja_env.finalize = html_text
     for link in BUILT_IN_LINKS:
         add_nav_link(app, link)
+    figure_pages.register(app)
     set_request_form(app, "web.request_form")  # "Request this data" on conditional and closed datasets
 
     @app.context_processor

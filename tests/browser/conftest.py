@@ -9,6 +9,7 @@ other areas (the department console, the request forms) reuse these.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -32,13 +33,31 @@ def publish_second_version(server: LiveServer, folder: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+REPORT = ("qc-finance", "2025")  # the organisation and year of the published annual report
+
+
+def publish_sample_report(server: LiveServer, folder: Path) -> None:
+    """Publish qc-finance's 2025 annual report (texts and tables 二 and 四 entered; table 三 from no requests)."""
+    entry = {"sections": {"overview": "2025年，本局坚持以公开为常态、不公开为例外。\n全年主动公开政府信息 120 条。",
+                          "problems": "部分栏目更新不够及时。", "other": "无。"},
+             "table_two": {"regulations": {"issued": 1, "repealed": 0, "in-force": 5}, "licensing": {"decisions": 12},
+                           "fees": {"amount": 3.25}},
+             "table_four": {"reconsideration": {"upheld": 1, "total": 1}}}
+    path = folder / "report-entry.json"
+    path.write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
+    for args in (("reports", "enter", *REPORT, str(path)), ("reports", "publish", *REPORT)):
+        done = server.cli(*args)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
 @pytest.fixture(scope="session")
 def portal(tmp_path_factory) -> Iterator[LiveServer]:
-    """The portal over the published sample catalogue, qc-debt with two versions (read-only: tests
-    must not change it)."""
+    """The portal over the published sample catalogue, qc-debt with two versions, qc-finance's 2025 annual
+    report (read-only: tests must not change it)."""
     folder = tmp_path_factory.mktemp("portal")
     server = start_sample_portal(folder / "home")
     publish_second_version(server, folder)
+    publish_sample_report(server, folder)
     yield server
     server.stop()
 

@@ -30,6 +30,10 @@ PAGE_TYPES = {
     "request-form": "/requests/new?dataset=qc-hotline-tickets",
     "request-status": "/requests/status",
     "not-found": "/datasets/no-such-dataset",
+    "reports-board": "/reports?year=2025",
+    "report": "/reports/qc-finance/2025",
+    "timeliness": "/timeliness",
+    "quality": "/quality",
 }
 
 

@@ -23,6 +23,7 @@ def register(app: Flask, api: Api) -> None:
     from opendata.api.v1 import (
         audit,
         changes,
+        disclosure,
         jobs,
         organizations,
         quality,

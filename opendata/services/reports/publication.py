@@ -134,6 +134,17 @@ def published_report(*, runtime: Runtime, organization: str, year: int, number: 
         return {**version_dict(version, node.slug), "report": json.loads(version.document)}
 
 
+def report_with_versions(*, runtime: Runtime, organization: str, year: int,
+                         number: int | None = None) -> dict[str, Any]:
+    """A published version with its document, and every published version of the report (the report's page)."""
+    with reading(runtime) as session:
+        node, version = _version(session, organization, year, number)
+        versions = session.scalars(select(ReportVersion).where(
+            ReportVersion.organization_id == node.id, ReportVersion.year == year).order_by(ReportVersion.number))
+        return {**version_dict(version, node.slug), "report": json.loads(version.document),
+                "versions": [version_dict(v, node.slug) for v in versions]}
+
+
 def report_versions(*, runtime: Runtime, organization: str, year: int) -> list[dict[str, Any]]:
     """Every published version of a report, oldest first (an empty list when none)."""
     with reading(runtime) as session:
