@@ -302,6 +302,10 @@ from opendata.cli.quality import register as _register_quality  # noqa: E402
 
 _register_quality(main)
 
+from opendata.cli.statistics import register as _register_statistics  # noqa: E402
+
+_register_statistics(main)
+
 
 @main.command("settings")
 def settings_cmd() -> None:

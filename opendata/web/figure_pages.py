@@ -2,8 +2,8 @@
 
 ``/reports`` (the year's publication board and the published reports), ``/reports/<org>/<year>``
 (a published report: its sections, tables 二, 三 and 四 as the 2021 template lays them out, its
-files with their sha256 and its versions), ``/timeliness`` (栏目不逾期) and ``/quality`` (the
-ranking). Each view calls one read service; the tables are laid out from core.reports.template.
+files with their sha256 and its versions), ``/timeliness`` (栏目不逾期), ``/quality`` (the
+ranking) and ``/statistics`` (use by month). Each view calls one read service; the tables are laid out from core.reports.template.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from opendata.services.reports.policy import ReportPolicy
 from opendata.services.reports.publication import list_published_reports, report_with_versions
 from opendata.services.timeliness.board import timeliness_board
 from opendata.services.timeliness.policy import timeliness_policy
+from opendata.services.usage_statistics import usage_statistics
 from opendata.web.context import links, runtime
 from opendata.web.i18n import N_
 from opendata.web.navigation import NavLink, add_nav_link
@@ -28,7 +29,7 @@ from opendata.web.views import _here, _html, _positive_int, blp
 
 TIMELINESS_PAGE = 50  # datasets per page of the board
 NAV_LINKS = (NavLink("web.reports", N_("Annual reports"), 70), NavLink("web.timeliness", N_("Timeliness"), 80),
-             NavLink("web.quality", N_("Quality"), 90))
+             NavLink("web.quality", N_("Quality"), 90), NavLink("web.statistics", N_("Statistics"), 95))
 
 
 def register(app: Flask) -> None:
@@ -87,6 +88,15 @@ def quality():
     ranking = quality_ranking(runtime=runtime(), policy=timeliness_policy(runtime()), organization=_organization(),
                               limit=10)
     return _html(render_template("web/quality.html", q=ranking))
+
+
+@blp.get("/statistics")
+def statistics():
+    """Downloads and API calls by month (a chart and its table), and the most used datasets."""
+    found = usage_statistics(runtime=runtime(), organization=_organization(),
+                             first=request.args.get("from") or None, last=request.args.get("to") or None)
+    chart = {"kind": "timeseries", "points": [(m["month"], m["downloads"]) for m in found["months"]]}
+    return _html(render_template("web/statistics.html", s=found, chart=chart))
 
 
 def report_tables(doc: dict[str, Any]) -> dict[str, Any]:

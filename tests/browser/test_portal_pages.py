@@ -34,6 +34,7 @@ PAGE_TYPES = {
     "report": "/reports/qc-finance/2025",
     "timeliness": "/timeliness",
     "quality": "/quality",
+    "statistics": "/statistics",
 }
 
 

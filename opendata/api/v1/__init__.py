@@ -3,9 +3,9 @@
 ``organizations``, ``datasets/`` (``read``: search, detail, versions; ``write``: registration and
 schemas; ``downloads``; ``rows``; ``grants``), ``uploads/`` (``direct`` and ``tus``), ``jobs``,
 ``review``, ``disclosure`` (disclosure changes: asked for, reviewed), ``tokens``, ``audit``,
-``changes``, ``requests/`` (requests for disclosure) ``reports/`` (annual disclosure reports)
-``timeliness`` (the timeliness board) and ``quality`` (quality scores); ``common`` holds the per-
-request helpers and ``schemas`` the read API's marshmallow schemas.
+``changes``, ``requests/`` (requests for disclosure) ``reports/`` (annual disclosure reports),
+``timeliness`` (the timeliness board), ``quality`` (quality scores) and ``statistics`` (usage by
+month); ``common`` holds the per-request helpers and ``schemas`` the read API's marshmallow schemas.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ def register(app: Flask, api: Api) -> None:
         organizations,
         quality,
         review,
+        statistics,
         timeliness,
         tokens,
     )
@@ -42,7 +43,8 @@ def register(app: Flask, api: Api) -> None:
         api.spec.components.security_scheme(
             "bearerAuth", {"type": "http", "scheme": "bearer", "description": "an API token: od_<prefix>_<secret>"})
     for module in (organizations, read, downloads, rows, changes, write, direct, jobs, tus, review,
-                   disclosure, tokens, audit, grants, requests_public, reports, timeliness, quality):
+                   disclosure, tokens, audit, grants, requests_public, reports, timeliness, quality,
+                   statistics):
         api.register_blueprint(module.blp)
     _document_error_shape(api)
     _recover_abandoned_jobs(runtime)
