@@ -104,6 +104,8 @@ def test_the_timeliness_and_quality_pages_list_the_catalogue(client):
     ranked = tables_of(quality)[0][1:]
     assert [row[0] for row in ranked] == [str(n) for n in range(1, len(ranking["ranking"]) + 1)]
     assert ranking["best"][0]["title"] in quality
+    english = client.get("/quality", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f'<span lang="zh-CN">{ranking["best"][0]["title"]}</span>' in english  # WCAG 3.1.2
     assert client.get("/timeliness?page=0").status_code == 422
     assert client.get("/quality?organization=nowhere").status_code == 404
 
