@@ -13,6 +13,7 @@ from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -26,6 +27,7 @@ from opendata.services.runtime import Runtime
 from opendata.services.timeliness.policy import TimelinessPolicy
 from opendata.services.unit_of_work import reading
 from opendata.store.models import Dataset, Version
+from opendata.store.search_snapshot import ScoreTable
 
 MAX_LIMIT = 500  # datasets in a ranking's best and lowest lists
 
@@ -87,6 +89,22 @@ def all_scores(runtime: Runtime, policy: TimelinessPolicy, today: date) -> list[
         scores = _scores(session, policy, today)
     runtime.read_cache.store(key, scores, version)
     return scores
+
+
+def quality_score_table(runtime: Runtime, policy: TimelinessPolicy, now: datetime | None = None) -> ScoreTable:
+    """Every active dataset's score as the search index takes it (sort=quality, quality__gte); cached until a
+    commit, and made again on a new day (timeliness moves with the date)."""
+    today = policy.today(now)
+    key = ("quality-score-table", today)
+    found, version = runtime.read_cache.lookup(key)
+    if found:
+        return version
+    scores = all_scores(runtime, policy, today)
+    # the token names this table in the index's caches: a new one after any commit (none known: every time)
+    table = ScoreTable(token=(today, version) if version is not None else object(), ids=np.array([s[0] for s in scores], dtype=np.int64),
+                       scores=np.array([s[4] for s in scores], dtype=np.int64))
+    runtime.read_cache.store(key, table, version)
+    return table
 
 
 def quality_ranking(*, runtime: Runtime, policy: TimelinessPolicy, organization: str | None = None,

@@ -22,8 +22,10 @@ from opendata.core import lifecycle, vocab
 from opendata.core.errors import Problem, ValidationError
 from opendata.services.access import ANONYMOUS, Viewer, latest_served_version
 from opendata.services.published.schema import dataset_table_schema
+from opendata.services.quality import quality_score_table
 from opendata.services.runtime import Runtime
 from opendata.services.search_loader import PARALLEL_FROM, docs_from_child
+from opendata.services.timeliness.policy import timeliness_policy
 from opendata.store.artifacts import ArtifactStore
 from opendata.store.models import ChangeRecord, Dataset, Organization, UsageDaily, Version
 from opendata.store.search import (  # noqa: F401  (FACETS, IDENTIFIER, SORTS, Clause: the search vocabulary)
@@ -234,14 +236,15 @@ def search_datasets(*, runtime: Runtime, viewer: Viewer = ANONYMOUS, q: str | No
                     filters: dict[str, Sequence[str]] | None = None, sort: str = "relevance",
                     offset: int = 0, limit: int = 20, facet_limit: int = 50, clauses: Sequence[Clause] = (),
                     modified: tuple[float | None, float | None] = (None, None),
-                    descending: bool | None = None) -> dict[str, Any]:
+                    descending: bool | None = None, quality_min: int | None = None) -> dict[str, Any]:
     """Search the catalogue: {total, offset, limit, results: [dataset summaries], facets}.
 
     ``filters`` maps a facet (theme, publisher, format, disclosure, frequency, keyword, license) to
     accepted values (OR within a facet, AND across facets); vocabulary facets accept keys or Chinese
     names. ``clauses`` add conditions that may be negated (also on ``identifier``), ``modified``
     bounds the modification time (POSIX seconds, inclusive) and ``descending`` sets the direction
-    of the sort. Facet counts are over every match. Only datasets the viewer may see are counted or
+    of the sort. ``sort="quality"`` puts the best quality score first and ``quality_min`` keeps the
+    datasets scoring at least that (0-100; opendata.services.quality). Facet counts are over every match. Only datasets the viewer may see are counted or
     returned.
     """
     if sort not in SORTS:
@@ -250,12 +253,19 @@ def search_datasets(*, runtime: Runtime, viewer: Viewer = ANONYMOUS, q: str | No
     if not (0 <= offset <= 10**9 and 0 <= limit <= MAX_PAGE_SIZE):
         raise ValidationError("invalid page", problems=[Problem("invalid-parameter",
                                                                 f"limit must be 0..{MAX_PAGE_SIZE}", path="limit")])
+    if quality_min is not None and not 0 <= quality_min <= 100:
+        raise ValidationError("invalid quality__gte", problems=[Problem(
+            "invalid-parameter", "quality__gte must be a score from 0 to 100", path="quality__gte")])
+    scores = None
+    if sort == "quality" or quality_min is not None:
+        scores = quality_score_table(runtime, timeliness_policy(runtime))
     index = search_index(runtime)
     _catch_up(runtime, index)
     hits = index.search(SearchQuery(q=(q or "").strip() or None, filters=_normalize_filters(filters), sort=sort,
                                     offset=offset, limit=limit, include_unlisted=viewer.is_admin,
                                     facet_limit=facet_limit, clauses=tuple(_normalize_clause(c) for c in clauses),
-                                    modified_from=modified[0], modified_to=modified[1], descending=descending))
+                                    modified_from=modified[0], modified_to=modified[1], descending=descending,
+                                    scores=scores, score_min=quality_min))
     if _plain_anonymous(viewer):  # the stored list form is the anonymous one
         results = [json.loads(hits.summaries[i]) for i in hits.ids if i in hits.summaries]
     else:

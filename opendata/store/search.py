@@ -35,7 +35,7 @@ from opendata.store.search_segments import (
     open_base,
     prune_bases,
 )
-from opendata.store.search_snapshot import IDENTIFIER, SEP, Snapshot, top
+from opendata.store.search_snapshot import IDENTIFIER, SEP, ScoreTable, Snapshot, scores_at, top
 from opendata.store.search_terms import (
     TERMS_DDL,
     TermIds,
@@ -49,7 +49,7 @@ from opendata.store.search_vocab import Vocabulary
 from opendata.store.search_words import synonym_words
 
 FACETS = ("theme", "publisher", "format", "disclosure", "frequency", "keyword", "license")
-SORTS = ("relevance", "modified", "title", "downloads", "identifier")
+SORTS = ("relevance", "modified", "title", "downloads", "identifier", "quality")
 FORMAT = "5"  # bump when the tables change: an older index file is rebuilt from the database
 CACHE_SIZE = 512  # answers kept per process; keyed by the index generation, so never stale
 MATCH_CACHE_BYTES = 64 * 2**20  # text matches kept per process (queries share a few common words)
@@ -122,11 +122,13 @@ class SearchQuery:
     modified_from: float | None = None
     modified_to: float | None = None
     descending: bool | None = None
+    scores: ScoreTable | None = None  # each dataset's quality score, for sort="quality" and score_min
+    score_min: int | None = None
 
     def cache_key(self) -> tuple:
         return (self.q, tuple(sorted((k, tuple(v)) for k, v in self.filters.items())), self.sort, self.offset,
                 self.limit, self.include_unlisted, self.facet_limit, self.clauses, self.modified_from,
-                self.modified_to, self.descending)
+                self.modified_to, self.descending, self.scores.token if self.scores else None, self.score_min)
 
 
 @dataclass
@@ -395,7 +397,10 @@ class SqliteSearchIndex:
             narrow(snap.modified[idx] >= query.modified_from)
         if query.modified_to is not None:
             narrow(snap.modified[idx] <= query.modified_to)
-        primary, secondary = self._sort_keys(snap, idx, query, found, at)
+        scores = scores_at(snap, query.scores) if query.score_min is not None or query.sort == "quality" else None
+        if query.score_min is not None:
+            narrow(scores[idx] >= query.score_min)
+        primary, secondary = self._sort_keys(snap, idx, query, found, at, scores)
         page = top(idx, primary, secondary, query.offset, query.limit)
         ids = [int(i) for i in snap.ids[page]]
         return SearchHits(ids=ids, total=int(len(idx)), facets=self._facet_counts(snap, idx, query),
@@ -404,7 +409,8 @@ class SqliteSearchIndex:
     def _facet_counts(self, snap: Snapshot, idx: np.ndarray, query: SearchQuery) -> dict:
         """Facet counts of the matches (kept per generation: the pages of one search share them)."""
         key = (snap.generation, query.q, tuple(sorted((k, tuple(v)) for k, v in query.filters.items())),
-               query.clauses, query.modified_from, query.modified_to, query.include_unlisted, query.facet_limit)
+               query.clauses, query.modified_from, query.modified_to, query.include_unlisted, query.facet_limit,
+               query.scores.token if query.scores and query.score_min is not None else None, query.score_min)
         with self._lock:
             hit = self._facets.get(key)
         if hit is None:
@@ -416,7 +422,8 @@ class SqliteSearchIndex:
         return hit
 
     def _sort_keys(self, snap: Snapshot, idx: np.ndarray, query: SearchQuery, found: Matches | None,
-                   at: np.ndarray | None) -> tuple[np.ndarray, Callable[[np.ndarray], list[np.ndarray]]]:
+                   at: np.ndarray | None, scores: np.ndarray | None = None,
+                   ) -> tuple[np.ndarray, Callable[[np.ndarray], list[np.ndarray]]]:
         """The primary sort key of ``idx`` (ascending), and the tie-breaking keys of some positions, for
         np.lexsort (the last is most significant; ties fall back to newest, then id). The tie-breakers
         are read only for the candidates of the page: a million of them cost more than the search."""
@@ -426,6 +433,8 @@ class SqliteSearchIndex:
         if query.sort == IDENTIFIER:
             return snap.ident_key[idx] * sign, lambda pos: [snap.ident_sub[pos] * sign]
         sign = 1 if query.descending is False else -1  # the others are newest / most first by nature
+        if query.sort == "quality" and scores is not None:  # best first; unscored datasets (-1) last
+            return scores[idx] * sign, lambda pos: [snap.ids[pos], -snap.modified[pos]]
         if query.sort == "downloads":
             downloads = self._fresh_downloads(snap)
             return downloads[idx] * sign, lambda pos: [snap.ids[pos], -snap.modified[pos]]

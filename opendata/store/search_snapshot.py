@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import bisect
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +83,7 @@ class Snapshot:
         self.titles: SortedTexts | None = None
         self.identifiers: SortedTexts | None = None
         self._by_id: np.ndarray | None = None
+        self.scores: tuple[Hashable, np.ndarray] | None = None  # (table token, scores by position): scores_at
         self._ranks: dict[str, np.ndarray] = {}
         self._lookups: dict[str, dict[str, int]] = {}
         self._matrix: FacetMatrix | None = None
@@ -291,3 +293,29 @@ def top(idx: np.ndarray, primary: np.ndarray, secondary: Callable[[np.ndarray], 
         idx, primary = idx[keep], primary[keep]
     order = np.lexsort([*secondary(idx), primary])
     return idx[order[offset:k]]
+
+
+@dataclass(frozen=True)
+class ScoreTable:
+    """A score per dataset id from outside the index (the quality score, which changes with the date and
+    with what is committed); ``token`` names this table, so answers cached with it are never stale."""
+
+    token: Hashable
+    ids: np.ndarray  # int64 dataset ids
+    scores: np.ndarray  # int64, in the order of ids
+
+
+def scores_at(snap: Snapshot, table: ScoreTable | None) -> np.ndarray:
+    """The table's scores at the snapshot's positions (-1 where a dataset has none), kept on the snapshot
+    for the newest table."""
+    token = table.token if table is not None else None
+    kept = snap.scores
+    if kept is not None and kept[0] == token:
+        return kept[1]
+    out = np.full(len(snap.ids), -1, dtype=np.int64)
+    if table is not None and len(table.ids):
+        pos, known = snap.locate(table.ids)
+        out[pos[known]] = table.scores[known]
+    snap.scores = (token, out)
+    return out
+

@@ -128,7 +128,10 @@ class DatasetSearchQueryArgsSchema(ArgumentsSchema):
     license = fields.List(fields.String(), metadata={"description": "licence id, e.g. CC-BY-4.0"})
     sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS),
                          metadata={"description": "relevance (newest first without q), modified, title, downloads, "
-                                                  "identifier"})
+                                                  "identifier, quality (the best quality score first)"})
+    quality__gte = fields.Integer(validate=validate.Range(min=0, max=100),
+                                  metadata={"description": "only datasets whose quality score (0-100) is at least "
+                                                           "this"})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     page_size = fields.Integer(load_default=20, validate=validate.Range(min=0, max=100))
 

@@ -33,7 +33,7 @@ class Datasets(MethodView):
         found = search_datasets(
             runtime=runtime(), viewer=viewer(), q=args.get("q"),
             filters={name: args[name] for name in FACETS if args.get(name)},
-            sort=args["sort"], offset=(page - 1) * size, limit=size)
+            sort=args["sort"], offset=(page - 1) * size, limit=size, quality_min=args.get("quality__gte"))
         # the body already has DatasetSearchSchema's shape (checked by the schema tests); dumping it
         # through marshmallow again would double the time of the busiest endpoint
         return jsonify({"total": found["total"], "page": page, "page_size": size, "results": found["results"],
