@@ -12,6 +12,7 @@ import opendata.store.reports  # noqa: F401  (registers the annual report tables
 import opendata.store.requests  # noqa: F401  (registers the disclosure request tables)
 import opendata.store.review  # noqa: F401  (registers the review decision and PII resolution tables)
 import opendata.store.sessions  # noqa: F401  (registers the console sessions and sign-in throttle)
+import opendata.store.showcases  # noqa: F401  (registers the reuse showcase tables)
 from opendata.config import load_config
 from opendata.store.db import make_engine
 from opendata.store.models import Base, UTCDateTime

@@ -168,6 +168,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TIMELINESS_NOTICE_DAYS", 7, "Days before a dataset falls due (its update frequency's maximum age "
             "after its last publication) that it counts as due soon on the timeliness board and its publishers get "
             "a notice (0 to 366).", int),
+    Setting("SHOWCASE_SCREENSHOT_MAX_BYTES", 2 * 1024**2, "Largest showcase screenshot in bytes (PNG, JPEG or "
+            "WebP; 413 beyond it).", int),
+    Setting("SHOWCASE_SUBMIT_RATE_LIMIT", "5 per hour;20 per day", "Showcase submissions allowed per address "
+            "(Flask-Limiter syntax).", str),
     Setting("TRUSTED_PROXIES", 0, "Reverse proxies in front of the app whose X-Forwarded-For is trusted for the "
             "caller's address (0: use the connection's address).", int),
     Setting("SESSION_IDLE_MINUTES", 60, "Minutes without a request after which a console session ends (the "

@@ -32,6 +32,7 @@ from opendata.core.errors import (
     StorageFullError,
     ValidationError,
 )
+from opendata.core.showcase import ScreenshotTooLargeError
 from opendata.services.access import AuthenticationError, PermissionDeniedError
 from opendata.services.requests.attachments import AttachmentTooLargeError
 from opendata.services.uploads import (
@@ -77,6 +78,7 @@ STATUS: dict[type[OpendataError], int] = {
     IncompleteUploadError: 400,
     PayloadTooLargeError: 413,
     AttachmentTooLargeError: 413,
+    ScreenshotTooLargeError: 413,
     TusVersionError: 412,
     ChecksumMismatchError: 460,  # tus checksum extension
     QueryTimeoutError: 503,

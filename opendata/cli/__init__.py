@@ -306,6 +306,10 @@ from opendata.cli.statistics import register as _register_statistics  # noqa: E4
 
 _register_statistics(main)
 
+from opendata.cli.showcases import register as _register_showcases  # noqa: E402
+
+_register_showcases(main)
+
 
 @main.command("settings")
 def settings_cmd() -> None:

@@ -87,5 +87,17 @@ class Links:
         """A published report's file: json (the bytes its sha256 is of), xlsx or docx."""
         return f"{self.report_api(slug, year, number)}/report.{kind}"
 
+    def showcase_page(self, name: str) -> str:
+        """A published reuse showcase's page."""
+        return self.url(f"/showcases/{quote(name)}")
+
+    def showcase_api(self, name: str) -> str:
+        """A reuse showcase in the API."""
+        return self.url(f"{API}/showcases/{quote(name)}")
+
+    def showcase_screenshot(self, name: str) -> str:
+        """A showcase's screenshot (its ETag is the image's sha256)."""
+        return f"{self.showcase_api(name)}/screenshot"
+
 
 SITE = Links("")  # site-relative links: for answers whose caller gives no base, and work outside a request

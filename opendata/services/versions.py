@@ -26,6 +26,7 @@ from opendata.store.db import transaction
 from opendata.store.models import Artifact, Dataset, Version, VersionEvent
 from opendata.store.reports import ReportVersion
 from opendata.store.requests import RequestAttachment
+from opendata.store.showcases import Showcase
 
 
 @dataclass
@@ -185,7 +186,9 @@ def _outcome(sessions: sessionmaker[Session], version_id: int, *, created: bool,
 
 
 def referenced_artifacts(session: Session) -> set[str]:
-    """Every artifact path the database points to (for orphan cleaning): versions' files, request attachments
-    and published reports' files."""
+    """Every artifact path the database points to (for orphan cleaning): versions' files, request attachments,
+    published reports' files and showcases' screenshots."""
     reports = {p for row in session.execute(select(ReportVersion.xlsx_path, ReportVersion.docx_path)) for p in row}
-    return set(session.scalars(select(Artifact.path))) | set(session.scalars(select(RequestAttachment.path))) | reports
+    screenshots = set(session.scalars(select(Showcase.screenshot_path).where(Showcase.screenshot_path.is_not(None))))
+    return (set(session.scalars(select(Artifact.path))) | set(session.scalars(select(RequestAttachment.path)))
+            | reports | screenshots)

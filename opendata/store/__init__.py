@@ -8,3 +8,4 @@ from opendata.store import outbox as _outbox  # noqa: E402,F401
 from opendata.store import reports as _reports  # noqa: E402,F401
 from opendata.store import requests as _requests  # noqa: E402,F401
 from opendata.store import review as _review  # noqa: E402,F401
+from opendata.store import showcases as _showcases  # noqa: E402,F401

@@ -41,6 +41,7 @@ def register(app: Flask, *, limit_per_address: Callable[[str, str], None]) -> No
         console,
         figure_pages,  # noqa: F401  (adds the figure pages to the blueprint)
         requests,  # noqa: F401  (adds the request pages to the blueprint)
+        showcase_pages,
     )
     from opendata.web.views import blp
 
@@ -55,6 +56,7 @@ def register(app: Flask, *, limit_per_address: Callable[[str, str], None]) -> No
     for link in BUILT_IN_LINKS:
         add_nav_link(app, link)
     figure_pages.register(app)
+    showcase_pages.register(app)  # the showcase pages, their navigation link and the home page's section
     set_request_form(app, "web.request_form")  # "Request this data" on conditional and closed datasets
 
     @app.context_processor

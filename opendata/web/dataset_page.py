@@ -18,6 +18,7 @@ from flask import current_app, url_for
 
 from opendata.core import lifecycle
 from opendata.core.errors import NotFoundError
+from opendata.core.urls import SITE
 from opendata.services.access import ANONYMOUS, Viewer
 from opendata.services.profiles import load_profile
 from opendata.services.published.detail import dataset_detail
@@ -25,12 +26,14 @@ from opendata.services.published.downloads import resolve_download
 from opendata.services.published.entries import Links, read_published
 from opendata.services.rows import query_rows
 from opendata.services.runtime import Runtime
+from opendata.services.showcases.reading import list_showcases
 from opendata.services.standards.datajson import dataset_jsonld
 from opendata.services.version_diff import diff_versions
 from opendata.web.i18n import N_
 from opendata.web.navigation import REQUEST_FORM
 
 PREVIEW_ROWS = 20
+SHOWCASES = 6  # the newest showcases shown on a dataset's page
 MAX_PREVIEW_PAGE = 500  # deeper pages are for the rows API and the downloads
 DOWNLOADS = (("csv", N_("CSV (UTF-8)"), "csv"), ("csv-excel", N_("CSV for Excel (UTF-8 with BOM)"), "csv_excel"),
              ("parquet", N_("Apache Parquet"), "parquet"))
@@ -92,6 +95,7 @@ def _dataset_facts(runtime: Runtime, viewer: Viewer, links: Links, identifier: s
         "profiles": (profile or {}).get("fields", {}),
         "charts": (profile or {}).get("charts", []),
         "examples": api_examples(links.url(""), identifier) if served else None,
+        "showcases": _showcases(runtime, identifier),
     }
     runtime.read_cache.store(key, facts, cached)
     return facts
@@ -102,6 +106,15 @@ def _profile(runtime: Runtime, identifier: str, served: dict[str, Any] | None, v
         return None
     found = resolve_download(runtime=runtime, identifier=identifier, kind="parquet", viewer=viewer)
     return load_profile(runtime=runtime, version_id=found.version_id) if found is not None else None
+
+
+def _showcases(runtime: Runtime, identifier: str) -> dict[str, Any]:
+    """The newest published showcases that use the dataset (none for a dataset withdrawn from the catalogue);
+    site-relative links, so screenshots come from the page's own origin."""
+    try:
+        return list_showcases(runtime=runtime, links=SITE, dataset=identifier, limit=SHOWCASES)
+    except NotFoundError:
+        return {"total": 0, "results": []}
 
 
 def _preview(runtime: Runtime, identifier: str, viewer: Viewer, args: PreviewArgs,

@@ -96,9 +96,11 @@ def test_api_v1_conforms_to_its_openapi_document(case, fuzzed_app):
 # Operations whose schema-valid input can still be refused (422) for reasons the document cannot state:
 # an identity card's check character and birth date, an organisation or dataset that must exist, the
 # span of the working-day calendar, "days or until" of the calculator, usage statistics' `from` after `to`
-# or more than 120 months. Every other check runs on them, and tests/api/requests/ and
+# or more than 120 months, a showcase's datasets and its screenshot (an image), or a dataset filter that names
+# no dataset. Every other check runs on them, and tests/api/requests/ and
 # tests/services/test_usage_statistics.py cover what they accept.
-CHECKED_AGAINST_DATA = {("POST", "/api/v1/requests"), ("GET", "/api/v1/workdays"), ("GET", "/api/v1/statistics")}
+CHECKED_AGAINST_DATA = {("POST", "/api/v1/requests"), ("GET", "/api/v1/workdays"), ("GET", "/api/v1/statistics"),
+                        ("POST", "/api/v1/showcases"), ("GET", "/api/v1/showcases")}
 
 
 # Row-query parameters whose valid values the document cannot state: a 'next' cursor is signed by

@@ -14,7 +14,8 @@ from tests.web.conftest import LISTED
 from tests.web.pagecheck import local_path, read_page
 
 PAGES = ["/", "/catalog", "/catalog?q=预算", "/themes", "/organizations", "/bulk", "/organizations/city", "/organizations/finance", "/organizations/transport",
-         *[f"/datasets/{i}" for i in LISTED], "/datasets/nosuch", "/requests/new", "/requests/status"]
+         *[f"/datasets/{i}" for i in LISTED], "/datasets/nosuch", "/requests/new", "/requests/status",
+         "/showcases", "/showcases/new"]
 
 
 @pytest.fixture(scope="module")

@@ -28,6 +28,12 @@ from opendata.api.ckan.protocol import (
     resource_dict,
 )
 from opendata.api.ckan.search_query import FIELDS, parse_package_query, parse_sort
+from opendata.api.ckan.showcases import (
+    ckanext_package_showcase_list,
+    ckanext_showcase_list,
+    ckanext_showcase_package_list,
+    ckanext_showcase_show,
+)
 from opendata.core.errors import NotFoundError, ValidationError
 from opendata.core.urls import Links
 from opendata.services.access import Viewer
@@ -52,7 +58,7 @@ def status_show(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         info = published.catalog_info()
     return {"site_title": info.title, "site_description": info.description, "site_url": ctx.links.url(""),
             "ckan_version": "2.10.0", "opendata_version": __version__, "locale_default": "zh_Hans_CN",
-            "extensions": ["datastore"]}
+            "extensions": ["datastore", "showcase"]}
 
 
 def package_list(ctx: Context, data: dict[str, Any]) -> list[str]:
@@ -172,5 +178,7 @@ ACTIONS: dict[str, Callable[[Context, dict[str, Any]], Any]] = {
     "package_search": package_search, "organization_list": organization_list,
     "organization_show": organization_show, "resource_show": resource_show,
     "datastore_search": datastore_search, "help_show": help_show, "group_list": group_list,
-    "group_show": group_show,
+    "group_show": group_show, "ckanext_showcase_list": ckanext_showcase_list,
+    "ckanext_showcase_show": ckanext_showcase_show, "ckanext_showcase_package_list": ckanext_showcase_package_list,
+    "ckanext_package_showcase_list": ckanext_package_showcase_list,
 }

@@ -4,8 +4,8 @@
 schemas; ``downloads``; ``rows``; ``grants``), ``uploads/`` (``direct`` and ``tus``), ``jobs``,
 ``review``, ``disclosure`` (disclosure changes: asked for, reviewed), ``tokens``, ``audit``,
 ``changes``, ``requests/`` (requests for disclosure) ``reports/`` (annual disclosure reports),
-``timeliness`` (the timeliness board), ``quality`` (quality scores) and ``statistics`` (usage by
-month); ``common`` holds the per-request helpers and ``schemas`` the read API's marshmallow schemas.
+``timeliness`` (the timeliness board), ``quality`` (quality scores), ``statistics`` (usage by
+month) and ``showcases`` (reuse showcases); ``common`` holds the per-request helpers and ``schemas`` the read API's marshmallow schemas.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ def register(app: Flask, api: Api) -> None:
         organizations,
         quality,
         review,
+        showcases,
         statistics,
         timeliness,
         tokens,
@@ -44,7 +45,7 @@ def register(app: Flask, api: Api) -> None:
             "bearerAuth", {"type": "http", "scheme": "bearer", "description": "an API token: od_<prefix>_<secret>"})
     for module in (organizations, read, downloads, rows, changes, write, direct, jobs, tus, review,
                    disclosure, tokens, audit, grants, requests_public, reports, timeliness, quality,
-                   statistics):
+                   statistics, showcases):
         api.register_blueprint(module.blp)
     _document_error_shape(api)
     _recover_abandoned_jobs(runtime)
