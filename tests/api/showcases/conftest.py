@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from opendata.config import load_config
+from opendata.services.runtime import Runtime
 from tests.accounts_fixtures import bearer, make_token, seed_accounts
 from tests.conftest import running_app
 
@@ -34,3 +37,18 @@ def tokens(seeded):
     return {"finclerk": bearer(make_token(seeded, "finclerk", scopes=["publish"])),
             "reviewer": bearer(make_token(seeded, "reviewer", scopes=["review"])),
             "admin": bearer(make_token(seeded, "admin", scopes=["admin"]))}
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory, migrated_template):
+    """One app for the tests that store nothing (refused submissions): (app, client, tokens)."""
+    home = tmp_path_factory.mktemp("showcases-shared") / "home"
+    rt = Runtime(load_config({}, HOME=str(home)))
+    rt.config.home.mkdir(parents=True)
+    shutil.copyfile(migrated_template, rt.config.home / "opendata.db")
+    seed_accounts(rt, home.parent / "project")
+    admin = bearer(make_token(rt, "admin", scopes=["admin"]))
+    config = load_config({}, **{**rt.config.values, "RATE_LIMIT_ENABLED": False, "SHOWCASE_SCREENSHOT_MAX_BYTES": 20_000})
+    rt.close()
+    with running_app(config) as app:
+        yield app, app.test_client(), {"admin": admin}

@@ -68,7 +68,8 @@ def test_a_submission_waits_for_a_publisher_then_everyone_sees_it_with_its_scree
     ("kind", "game", "invalid"),
     ("author_email", "not an address", "invalid-email"),
 ])
-def test_a_bad_field_is_a_422_naming_it_and_nothing_is_stored(app, client, tokens, field, value, code):
+def test_a_bad_field_is_a_422_naming_it_and_nothing_is_stored(shared, field, value, code):
+    app, client, tokens = shared
     before = _stored_files(app)
     response = _submit(client, {field: value}, screenshot=screenshot_png())
     body = response.get_json()
@@ -85,7 +86,8 @@ def test_a_bad_field_is_a_422_naming_it_and_nothing_is_stored(app, client, token
     (pixel_bomb_png(), "bomb.png", "image-too-large"),
     (b"", "empty.png", "empty-file"),
 ])
-def test_a_screenshot_that_is_no_sound_image_is_a_422_naming_it(app, client, tokens, content, filename, code):
+def test_a_screenshot_that_is_no_sound_image_is_a_422_naming_it(shared, content, filename, code):
+    app, client, tokens = shared
     before = _stored_files(app)
     response = _submit(client, screenshot=content, filename=filename)
     body = response.get_json()
@@ -95,7 +97,8 @@ def test_a_screenshot_that_is_no_sound_image_is_a_422_naming_it(app, client, tok
     assert _stored_files(app) == before
 
 
-def test_an_oversized_screenshot_is_a_413_naming_it(app, client, tokens):
+def test_an_oversized_screenshot_is_a_413_naming_it(shared):
+    app, client, tokens = shared
     big = screenshot_png(200, 200)  # about 120 KB of random pixels, over the test's 20,000 bytes
     response = _submit(client, screenshot=big)
     body = response.get_json()
@@ -104,7 +107,8 @@ def test_an_oversized_screenshot_is_a_413_naming_it(app, client, tokens):
     assert client.get("/api/v1/showcases/moderation", headers=tokens["admin"]).get_json() == []
 
 
-def test_every_bad_field_is_named_at_once(client):
+def test_every_bad_field_is_named_at_once(shared):
+    _app, client, _tokens = shared
     response = _submit(client, {"url": "data:,x", "title": "", "datasets": ""}, screenshot=b"not an image")
     assert response.status_code == 422
     assert {e["path"] for e in response.get_json()["errors"]} == {"url", "title", "datasets", "screenshot"}
