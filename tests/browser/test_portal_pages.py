@@ -35,6 +35,8 @@ PAGE_TYPES = {
     "timeliness": "/timeliness",
     "quality": "/quality",
     "statistics": "/statistics",
+    "showcases": "/showcases",
+    "showcase-form": "/showcases/new?dataset=qc-air-quality-hourly",
 }
 
 
