@@ -20,7 +20,7 @@ _REQUEST = {"code": "ABCDEFGHJKMNPQRS", "organization_id": 1, "kind": "disclosur
 
 def test_requests_stored_before_keep_the_receipt_day_of_their_submission(tmp_path):
     url = f"sqlite:///{tmp_path / 'm.db'}"
-    command.upgrade(alembic_config(url), "0013")  # the revision before 0014_annual_reports
+    command.upgrade(alembic_config(url), "0014")  # the revision before 0015_annual_reports
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO organization (id, slug, name, level, division_code, contact, origin, "
