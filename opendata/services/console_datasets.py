@@ -2,7 +2,9 @@
 
 A user sees the datasets of the organizations they are staff of (publishers and reviewers, with
 sub-organizations; administrators see all), in any state, with every version. Any other dataset
-reads as missing, exactly as one that does not exist.
+reads as missing, exactly as one that does not exist. The list gives each dataset's timeliness
+(services.timeliness) and the quality score the public sees (services.quality), so a department
+knows what to update and what to describe better before the boards say so.
 """
 
 from __future__ import annotations
@@ -16,10 +18,14 @@ from sqlalchemy.orm import Session, selectinload
 from opendata.core import lifecycle, vocab
 from opendata.core.cataloguerules import publisher_codes
 from opendata.core.errors import NotFoundError
+from opendata.core.quality import quality_score, rating
+from opendata.core.timeliness import STATUS_NAMES
 from opendata.services.access import Viewer, is_staff_of, staff_organization_clause
+from opendata.services.quality import dataset_standing, quality_facts
 from opendata.services.registry import dataset_entry
 from opendata.services.review import next_step, parse_review_steps
 from opendata.services.runtime import Runtime
+from opendata.services.timeliness.policy import timeliness_policy
 from opendata.services.unit_of_work import reading
 from opendata.store.jobs import IngestJob
 from opendata.store.models import Dataset, Organization, TableSchemaRecord, Version
@@ -53,11 +59,16 @@ def _review_state(session: Session, steps: tuple[str, ...], v: Version | None) -
 
 
 def my_datasets(*, runtime: Runtime, viewer: Viewer) -> list[dict[str, Any]]:
-    """The datasets of the viewer's organizations with their latest version and review state, by title."""
+    """The datasets of the viewer's organizations with their latest version, review state, timeliness and
+    quality score, by title."""
     steps = _steps(runtime)
+    policy = timeliness_policy(runtime)
+    today = policy.today()
     with reading(runtime) as session:
         rows = session.scalars(select(Dataset).where(staff_organization_clause(viewer, Dataset.organization_id))
-                               .options(selectinload(Dataset.organization), selectinload(Dataset.versions))
+                               .options(selectinload(Dataset.organization), selectinload(Dataset.table_schema),
+                                        selectinload(Dataset.versions).selectinload(Version.artifacts),
+                                        selectinload(Dataset.versions).selectinload(Version.report_record))
                                .order_by(Dataset.title, Dataset.identifier))
         out = []
         for ds in rows:
@@ -68,8 +79,25 @@ def my_datasets(*, runtime: Runtime, viewer: Viewer) -> list[dict[str, Any]]:
                         "disclosure": ds.disclosure, "frequency": ds.frequency,
                         "latest": _version_brief(latest),
                         "published": published.number if published else None,
-                        "review": _review_state(session, steps, latest)})
+                        "review": _review_state(session, steps, latest),
+                        "timeliness": _timeliness(ds, policy, today),
+                        "quality": _quality(ds, policy, today)})
         return out
+
+
+def _timeliness(ds: Dataset, policy, today) -> dict[str, Any] | None:
+    """Where the dataset stands on the timeliness board, with the status's Chinese and English names."""
+    standing = dataset_standing(ds, policy, today)
+    return {**standing, "status_names": STATUS_NAMES[standing["status"]]} if standing else None
+
+
+def _quality(ds: Dataset, policy, today) -> dict[str, Any] | None:
+    """The score the public sees with its rating (None for a withdrawn dataset, which is not scored)."""
+    if ds.state != lifecycle.DATASET_ACTIVE:
+        return None
+    score = quality_score(quality_facts(ds, policy, today))
+    key, zh, en = rating(score)
+    return {"score": score, "rating": key, "rating_name": (zh, en)}
 
 
 def _get(session: Session, viewer: Viewer, identifier: str) -> Dataset:

@@ -12,7 +12,10 @@ from sqlalchemy import select
 
 from opendata.services.disclosure import request_disclosure_change
 from opendata.services.grants import grant_create
+from opendata.services.quality import dataset_quality
 from opendata.services.review import review_step
+from opendata.services.timeliness.board import dataset_timeliness
+from opendata.services.timeliness.policy import timeliness_policy
 from opendata.store.accounts import AuditLog
 from opendata.store.db import transaction
 from opendata.store.models import Dataset
@@ -221,3 +224,35 @@ def test_another_departments_published_report_is_not_in_the_console(app, runtime
     for path in ("", "/report.json", "/report.csv"):  # public data: the API gives its report, not env's console
         assert client.get(f"/console/datasets/budget/versions/1{path}").status_code == 404, path
     assert client_of(app, "finpub").get("/console/datasets/budget/versions/1").status_code == 200
+
+
+def _row(html: str, identifier: str) -> str:
+    """The My datasets table row of one dataset."""
+    return next(r for r in html.split("<tr>") if f"/console/datasets/{identifier}\"" in r)
+
+
+def test_my_datasets_shows_each_datasets_timeliness_and_quality(app, runtime):
+    ingest_rows(runtime, "budget", generate_rows(5))
+    for user, step in (("finpub", "submit"), ("finrev1", "review"), ("finrev2", "approve")):
+        review_step(runtime=runtime, viewer=viewer_of(runtime, user), identifier="budget", number=1, step=step)
+    with transaction(runtime.sessions) as session:  # payees: monthly, registered 400 days ago, never published
+        payees = session.scalar(select(Dataset).where(Dataset.identifier == "payees"))
+        payees.frequency, payees.created_at = "monthly", payees.created_at - timedelta(days=400)
+        budget = session.scalar(select(Dataset).where(Dataset.identifier == "budget"))
+        budget.frequency = "annual"
+        ids = {"payees": payees.id, "budget": budget.id}
+    policy = timeliness_policy(runtime)
+    html = client_of(app, "finpub").get("/console/datasets").get_data(as_text=True)
+    late = dataset_timeliness(runtime=runtime, policy=policy, dataset_id=ids["payees"])
+    assert late["status"] == "overdue" and late["never_published"]
+    assert "已逾期" in _row(html, "payees") and f"逾期 {-late['days_left']} 天" in _row(html, "payees")
+    assert "尚未发布过" in _row(html, "payees")
+    due = dataset_timeliness(runtime=runtime, policy=policy, dataset_id=ids["budget"])
+    assert due["status"] == "on-time" and f"下次应于 {due['due']} 前更新" in _row(html, "budget")
+    for identifier in ids:  # the score the public sees on the dataset's page
+        score = dataset_quality(runtime=runtime, policy=policy, identifier=identifier)
+        assert f"{score['score']} 分（满分 100）" in _row(html, identifier)
+    published = dataset_quality(runtime=runtime, policy=policy, identifier="budget")["score"]
+    assert published > dataset_quality(runtime=runtime, policy=policy, identifier="payees")["score"]
+    english = client_of(app, "finpub").get("/console/datasets?lang=en").get_data(as_text=True)
+    assert "Overdue" in _row(english, "payees") and f"{published} of 100" in _row(english, "budget")
