@@ -59,6 +59,9 @@ class StatisticsSchema(Schema):
 class Statistics(MethodView):
     @blp.arguments(StatisticsQueryArgsSchema, location="query")
     @blp.response(200, StatisticsSchema)
+    @blp.doc(responses={"200": {"description": "OK", "content": {  # the JSON figures, or ?format=csv
+        "application/json": {"schema": StatisticsSchema},
+        "text/csv": {"schema": {"type": "string", "description": "one row per month and dataset, as an attachment"}}}}})
     def get(self, args):
         """Downloads and API calls by month, totals and the most used datasets; ?format=csv for every dataset."""
         if args.pop("format") == "csv":
