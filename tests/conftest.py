@@ -199,6 +199,24 @@ def migrate_home(migrated_template: Path | None, postgres) -> Callable[[Path], P
     return migrate
 
 
+@pytest.fixture(scope="session")
+def copy_home_database(postgres) -> Callable[[Path, Path], Path]:
+    """Give a home a copy of another home's database: the file, or a clone on PostgreSQL.
+
+    For data made once per run (in a home migrated by ``migrate_home``) that each test gets fresh; the
+    source's runtime must be closed and the target's engine disposed.
+    """
+    def copy(source: Path, home: Path) -> Path:
+        home = Path(home)
+        home.mkdir(parents=True, exist_ok=True)
+        if postgres is not None:
+            postgres.copied_for_home(Path(source), home)
+        else:
+            shutil.copyfile(Path(source) / "opendata.db", home / "opendata.db")
+        return home
+    return copy
+
+
 @pytest.fixture
 def runtime(home: Path, migrate_home):
     """A migrated database (embedded SQLite, or PostgreSQL on that pass) in a fresh OPENDATA_HOME."""

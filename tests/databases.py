@@ -70,6 +70,19 @@ class PostgresDatabases:
             self._made[name] = Path(home)
         return self.server.url(name)
 
+    def copied_for_home(self, source: Path, home: Path) -> str:
+        """A copy of ``source``'s database for the home (CREATE DATABASE ... TEMPLATE), replacing any it had.
+
+        Nothing may be connected to the source's database (close its runtime first).
+        """
+        name, original = name_for(home), name_for(source)
+        with self._lock:
+            if name in self._made:
+                self.server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            self.server.execute(f'CREATE DATABASE "{name}" TEMPLATE "{original}"')
+            self._made[name] = Path(home)
+        return self.server.url(name)
+
     def _take(self, template: str | None, name: str) -> None:
         """Rename a database made ahead (empty, or cloned from ``template``) to ``name``."""
         ready = self._ready.get(template)

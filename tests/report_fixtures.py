@@ -8,7 +8,6 @@ requests subsystem stored. The expected tables are counted by hand in tests/serv
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -86,24 +85,23 @@ def seeded(runtime, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def two_years_database(tmp_path_factory, migrated_template) -> Path:
-    """A database holding the two years of requests, made once per test run (it takes seconds)."""
-    home = tmp_path_factory.mktemp("two-years")
+def two_years_database(tmp_path_factory, migrate_home) -> Path:
+    """A home holding the two years of requests, made once per test run (it takes seconds)."""
+    home = migrate_home(tmp_path_factory.mktemp("two-years") / "home")
     runtime = Runtime(load_config({}, HOME=str(home)))
-    shutil.copyfile(migrated_template, home / "opendata.db")
     try:
-        seed_accounts(runtime, home / "project")
+        seed_accounts(runtime, home.parent / "project")
         _make_two_years(runtime)
     finally:
         runtime.close()
-    return home / "opendata.db"
+    return home
 
 
 @pytest.fixture
-def two_years(runtime, two_years_database):
-    """A fresh copy of the two years of requests in this test's OPENDATA_HOME."""
+def two_years(runtime, two_years_database, copy_home_database):
+    """A fresh copy of the two years of requests in this test's OPENDATA_HOME (on either database)."""
     runtime.engine.dispose()
-    shutil.copyfile(two_years_database, runtime.config.home / "opendata.db")
+    copy_home_database(two_years_database, runtime.config.home)
     return runtime
 
 

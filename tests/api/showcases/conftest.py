@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from opendata.config import load_config
@@ -40,12 +38,10 @@ def tokens(seeded):
 
 
 @pytest.fixture(scope="module")
-def shared(tmp_path_factory, migrated_template):
+def shared(tmp_path_factory, migrate_home):
     """One app for the tests that store nothing (refused submissions): (app, client, tokens)."""
-    home = tmp_path_factory.mktemp("showcases-shared") / "home"
+    home = migrate_home(tmp_path_factory.mktemp("showcases-shared") / "home")
     rt = Runtime(load_config({}, HOME=str(home)))
-    rt.config.home.mkdir(parents=True)
-    shutil.copyfile(migrated_template, rt.config.home / "opendata.db")
     seed_accounts(rt, home.parent / "project")
     admin = bearer(make_token(rt, "admin", scopes=["admin"]))
     config = load_config({}, **{**rt.config.values, "RATE_LIMIT_ENABLED": False, "SHOWCASE_SCREENSHOT_MAX_BYTES": 20_000})

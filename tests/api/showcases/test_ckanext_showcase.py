@@ -8,7 +8,6 @@ only the published ones exist for CKAN.
 from __future__ import annotations
 
 import io
-import shutil
 
 import ckanapi
 import pytest
@@ -35,11 +34,9 @@ SHOWCASES = [  # (name, datasets, decision)
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory, migrated_template):
-    home = tmp_path_factory.mktemp("showcase-ckan") / "home"
+def home(tmp_path_factory, migrate_home):
+    home = migrate_home(tmp_path_factory.mktemp("showcase-ckan") / "home")
     rt = Runtime(load_config({}, HOME=str(home)))
-    rt.config.home.mkdir(parents=True)
-    shutil.copyfile(migrated_template, rt.config.home / "opendata.db")
     seed_accounts(rt, home.parent / "project")
     links = Links("http://data.example.gov.cn")
     for name, datasets, decision in SHOWCASES:
