@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from scripts.services import PostgresServer, RedisServer, free_fixed_port, stop_pid, wait_for_port  # noqa: E402
 
 REPLICAS = 2
+REPLICA_KEEPALIVE = 75  # seconds gunicorn keeps an idle connection from nginx open (its default is 2)
 
 
 def replica_settings(state: dict) -> dict[str, str]:
@@ -69,11 +70,18 @@ http {{
 {temp}
     upstream opendata {{
 {upstream}
+        # idle connections kept open to the replicas (per nginx worker): a request no longer pays a TCP
+        # connect, an accept and a new gthread connection on the replica; closed here before gunicorn's
+        # --keep-alive ({REPLICA_KEEPALIVE} s) closes them, so nginx never sends on a connection being shut
+        keepalive 16;
+        keepalive_timeout {REPLICA_KEEPALIVE - 15}s;
     }}
     server {{
         listen 127.0.0.1:{port};
         location / {{
             proxy_pass http://opendata;
+            proxy_http_version 1.1;  # keep-alive to the upstream needs HTTP/1.1 without "Connection: close"
+            proxy_set_header Connection "";
             proxy_set_header Host $host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto $scheme;
@@ -114,6 +122,7 @@ def up(folder: Path, port: int | None, settings: dict[str, str] | None = None) -
             replica_port = free_fixed_port()
             log = open(folder / f"replica-{i}.log", "ab")  # noqa: SIM115 - the child keeps it
             proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "4",
+                                     "--keep-alive", str(REPLICA_KEEPALIVE),
                                      "-b", f"127.0.0.1:{replica_port}", "opendata.wsgi:app"],
                                     env=env, cwd=ROOT, stdout=log, stderr=log, start_new_session=True)
             state["pids"][f"replica-{i}"] = proc.pid

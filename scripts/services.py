@@ -158,7 +158,8 @@ class RedisServer:
               "--logfile", str(self.root / "redis.log")], log=self.root / "redis.log")
         wait_for_port(self.port)
         deadline = time.monotonic() + 30
-        while not self.pidfile.exists():  # a daemonized redis-server may answer before it writes its pidfile
+        # a daemonized redis-server may answer before it has written its pidfile, or while it is still empty
+        while not (self.pidfile.exists() and self.pidfile.read_text().strip().isdigit()):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"redis-server answers on {self.port} but wrote no {self.pidfile}")
             time.sleep(0.05)

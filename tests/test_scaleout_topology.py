@@ -139,6 +139,29 @@ def test_the_rate_limit_is_one_for_both_replicas(topology):
     assert other[0] == 429
 
 
+def _tcp_states(ports: set[int]) -> dict[str, int]:
+    """How many IPv4 TCP sockets with one end on ``ports`` are in each state (01 established, 06 time-wait)."""
+    counts: dict[str, int] = {}
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, remote, state = line.split()[1:4]
+        if int(local.rsplit(":", 1)[1], 16) in ports or int(remote.rsplit(":", 1)[1], 16) in ports:
+            counts[state] = counts.get(state, 0) + 1
+    return counts
+
+
+def test_nginx_keeps_its_connections_to_the_replicas_open_between_requests(topology):
+    replicas = {int(url.rsplit(":", 1)[1]) for url in topology["replicas"]}
+    closed_before = _tcp_states(replicas).get("06", 0)
+    for _ in range(40):  # a static file: not counted against the rate limit the other tests spend
+        status, _headers, body = _call(topology["url"] + "/assets/portal.css")
+        assert status == 200 and body
+    states = _tcp_states(replicas)
+    # idle connections from nginx stay open on both ends (without keep-alive every request through nginx
+    # opens a connection to a replica and closes it, leaving none open and one socket in TIME_WAIT each)
+    assert states.get("01", 0) >= 2, states
+    assert states.get("06", 0) - closed_before < 10, (closed_before, states)
+
+
 def test_a_worker_killed_mid_ingest_is_replaced_and_its_job_retried_with_the_published_version_intact(
         topology, portal, tmp_path):
     cli, token = portal["cli"], portal["token"]
