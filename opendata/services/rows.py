@@ -99,8 +99,14 @@ def _first(args: Mapping[str, Any], key: str) -> str | None:
 def _servable_versions(runtime: Runtime, identifier: str, viewer: Viewer) -> list[tuple[int, int, bool]]:
     """(version id, number, prepared) of the dataset's versions whose data the viewer may receive, newest first.
 
-    One SQL query (the hot path of every row request) with the same rules as ``can_receive_data``.
+    One SQL query (the hot path of every row request) with the same rules as ``can_receive_data``, kept
+    in the commit cache until anything is committed (a publication, a withdrawal, a grant, a prepared
+    row database: any replica's commit drops it), so a repeated query costs the cache's check only.
     """
+    key = ("rows.servable", identifier, viewer)
+    found, cached = runtime.read_cache.lookup(key)
+    if found:
+        return cached
     stmt = _STATEMENTS.get(viewer)
     if stmt is None:
         prepared = (select(Artifact.id).where(Artifact.version_id == Version.id, Artifact.kind == ROWS_KIND)
@@ -114,7 +120,9 @@ def _servable_versions(runtime: Runtime, identifier: str, viewer: Viewer) -> lis
         _STATEMENTS[viewer] = stmt
     with runtime.sessions() as session:
         rows = session.execute(stmt, {"identifier": identifier})
-        return [(vid, number, bool(ready)) for vid, number, ready in rows]
+        servable = [(vid, number, bool(ready)) for vid, number, ready in rows]
+    runtime.read_cache.store(key, servable, cached)
+    return servable
 
 
 _STATEMENTS: dict[Viewer, Any] = {}  # built once per kind of caller: statement building is costly

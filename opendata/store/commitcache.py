@@ -27,7 +27,8 @@ import threading
 from collections.abc import Hashable
 from typing import Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Engine
+from sqlalchemy.pool import PoolProxiedConnection
 
 _MISSING = object()
 
@@ -40,7 +41,7 @@ class CommitCache:
         self._path = url.database if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
             else None
         self._engine = engine if url.get_backend_name() == "postgresql" else None
-        self._watch: Connection | None = None
+        self._watch: PoolProxiedConnection | None = None
         self._max = max_entries
         self._lock = threading.Lock()
         self._entries: dict[Hashable, Any] = {}
@@ -76,7 +77,7 @@ class CommitCache:
                 self._con.close()
                 self._con = None
             if self._watch is not None:
-                self._watch.close()
+                self._watch.invalidate()  # closes the driver's connection instead of pooling it in autocommit
                 self._watch = None
             self._entries.clear()
 
@@ -93,12 +94,25 @@ class CommitCache:
     def _snapshot(self) -> str:
         """PostgreSQL's current snapshot as text: it moves when any writing transaction ends."""
         if self._watch is None or self._pid != os.getpid():  # a connection never crosses a fork
-            self._watch = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            self._watch = self._open_watch()
             self._pid = os.getpid()
         try:
-            return self._watch.execute(text("SELECT pg_current_snapshot()::text")).scalar_one()
+            return self._read_snapshot()
         except Exception:
             # the server restarted or the connection dropped: reconnect once; a second failure propagates
             self._watch.invalidate()
-            self._watch = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            return self._watch.execute(text("SELECT pg_current_snapshot()::text")).scalar_one()
+            self._watch = self._open_watch()
+            return self._read_snapshot()
+
+    def _open_watch(self) -> PoolProxiedConnection:
+        # The driver's own connection in autocommit, read without SQLAlchemy's statement layers: this
+        # check runs on every cached read, and through Connection.execute it cost several times the
+        # round trip itself. Taken from the engine's pool (its connect arguments and events apply) and
+        # never given back: close() discards it, so no autocommit connection returns to the pool.
+        raw = self._engine.raw_connection()
+        raw.driver_connection.autocommit = True
+        return raw
+
+    def _read_snapshot(self) -> str:
+        cursor = self._watch.driver_connection.execute("SELECT pg_current_snapshot()::text")
+        return cursor.fetchone()[0]

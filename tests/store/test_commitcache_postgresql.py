@@ -103,3 +103,15 @@ def test_the_watch_reconnects_after_the_server_drops_its_connection(engine):
     _write(engine, 6)
     assert cache.lookup("k")[0] is False
     cache.close()
+
+
+def test_closing_the_cache_gives_no_autocommit_connection_back_to_the_pool(engine):
+    cache = CommitCache(engine)
+    cache.store("k", "answer", cache.lookup("k")[1])
+    assert cache.lookup("k") == (True, "answer")
+    cache.close()
+    # the watch's connection is in autocommit: were it pooled, a transaction on it would commit each statement
+    pooled = [engine.connect() for _ in range(engine.pool.checkedin())]
+    assert pooled and [c.connection.driver_connection.autocommit for c in pooled] == [False] * len(pooled)
+    for conn in pooled:
+        conn.close()
