@@ -14,6 +14,7 @@ ingested by the worker, not by the replica that received them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import pwd
@@ -25,6 +26,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -107,7 +110,9 @@ def up(folder: Path, port: int | None, settings: dict[str, str] | None = None) -
         pg = PostgresServer(folder / "postgresql").start()
         state["pids"]["postgresql"] = pg.pid
         state["postgresql_data"] = str(pg.data)
-        pg.execute("CREATE DATABASE opendata")
+        # a topology brought up again in its folder keeps its data (`opendata init` below migrates it)
+        with contextlib.suppress(psycopg.errors.DuplicateDatabase):
+            pg.execute("CREATE DATABASE opendata")
         state["database_url"] = pg.url("opendata")
         redis = RedisServer(folder / "redis").start()
         state["pids"]["redis"] = int(redis.pidfile.read_text().strip())
