@@ -233,8 +233,10 @@ def validate(file: str, schema_path: str, sheet: str | None, as_json: bool) -> N
 def serve(obj: _Obj, host: str, port: int, debug: bool) -> None:
     """Serve the API and portal (development server; use gunicorn in production)."""
     from opendata.app import create_app, freeze_startup_objects, start_background_work
+    from opendata.core.allocator import keep_freed_memory
 
     obj.require_initialized()
+    keep_freed_memory()
     app = create_app()
     start_background_work(app)
     freeze_startup_objects()
