@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from opendata.core.errors import OpendataError
 
@@ -337,6 +338,29 @@ def with_psycopg(url: str) -> str:
         if url.startswith(bare):
             return "postgresql+psycopg://" + url[len(bare):]
     return url
+
+
+# settings whose value is never printed, and URLs whose password is not
+_SECRETS = frozenset({"SECRET_KEY", "S3_SECRET_ACCESS_KEY", "SMTP_PASSWORD"})
+_URLS = frozenset({"DATABASE_URL", "RATE_LIMIT_STORAGE_URL", "JOB_QUEUE_URL"})
+
+
+def without_password(url: str) -> str:
+    """``url`` with the password of its user part replaced by ``***`` (for output and logs)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc or ":" not in parts.netloc.rsplit("@", 1)[0]:
+        return url
+    userinfo, host = parts.netloc.rsplit("@", 1)
+    return urlunsplit(parts._replace(netloc=f"{userinfo.split(':', 1)[0]}:***@{host}"))
+
+
+def shown_value(name: str, value: Any, default: Any = None) -> Any:
+    """A setting's value as commands print it: a secret as ``(set)`` (the public default as it is), a URL's password as ``***``."""
+    if name in _SECRETS:
+        return "(set)" if value and value != default else value
+    if name in _URLS and isinstance(value, str):
+        return without_password(value)
+    return value
 
 
 def check_clients(values: Mapping[str, Any]) -> None:

@@ -13,6 +13,8 @@ from opendata.config import (
     check_accel_prefix,
     configure_logging,
     load_config,
+    shown_value,
+    without_password,
 )
 from opendata.core.errors import InputError, OpendataError
 
@@ -78,7 +80,7 @@ def init(obj: _Obj) -> None:
     upgrade_to_head(rt.config.database_url)
     # Only ingests whose process is gone (dead pid here, or a stale heartbeat): others may be running.
     stuck = recover_abandoned(runtime=rt, stale_after=rt.config.INGEST_STALE_SECONDS, queued=queue_enabled(rt))
-    click.echo(f"initialized {rt.config.home} (database {rt.config.database_url})")
+    click.echo(f"initialized {rt.config.home} (database {without_password(rt.config.database_url)})")
     if stuck:
         click.echo(f"marked {len(stuck)} interrupted ingest job(s) as failed")
 
@@ -319,7 +321,7 @@ def settings_cmd() -> None:
     config = load_config()
     for s in SETTINGS:
         value = config.values[s.name]
-        shown = "(set)" if s.name == "SECRET_KEY" and value != s.default else value
+        shown = shown_value(s.name, value, s.default)
         click.echo(f"OPENDATA_{s.name}={shown}\n    default: {s.default!r}\n    {s.help}")
 
 

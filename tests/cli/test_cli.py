@@ -104,3 +104,26 @@ def test_reindex_rebuilds_the_search_index_and_says_how_many(synced_cli, home):
 def test_reindex_before_init_names_the_missing_database(cli):
     result = cli("reindex", code=1)
     assert "opendata init" in result.output
+
+
+def test_settings_and_init_print_no_password_or_secret_key(cli, monkeypatch, home):
+    monkeypatch.setenv("OPENDATA_S3_SECRET_ACCESS_KEY", "s3-secret-4f1")
+    monkeypatch.setenv("OPENDATA_SMTP_PASSWORD", "smtp-secret-9c2")
+    monkeypatch.setenv("OPENDATA_JOB_QUEUE_URL", "redis://:redis-secret-77@127.0.0.1:6390/1")
+    out = cli("settings").output
+    assert "s3-secret-4f1" not in out and "smtp-secret-9c2" not in out and "redis-secret-77" not in out
+    assert "OPENDATA_S3_SECRET_ACCESS_KEY=(set)" in out and "OPENDATA_SMTP_PASSWORD=(set)" in out
+    assert "OPENDATA_JOB_QUEUE_URL=redis://:***@127.0.0.1:6390/1" in out
+    assert "OPENDATA_SECRET_KEY=dev-insecure-change-me" in out  # the public default is shown as it is
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("postgresql://opendata:pw%40x:1@db.example:5432/opendata", "postgresql://opendata:***@db.example:5432/opendata"),
+    ("postgresql://opendata@127.0.0.1/opendata", "postgresql://opendata@127.0.0.1/opendata"),
+    ("sqlite:////srv/opendata/opendata.db", "sqlite:////srv/opendata/opendata.db"),
+    ("redis://:secret@cache:6379/0", "redis://:***@cache:6379/0"),
+])
+def test_a_url_is_printed_without_its_password(url, shown):
+    from opendata.config import without_password
+
+    assert without_password(url) == shown
