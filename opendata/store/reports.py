@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from opendata.store.models import Base, Organization, utcnow
-from opendata.store.requests import postgresql_guards, sqlite_guards
+from opendata.store.record_guards import postgresql_guards, sqlite_guards
 
 YEAR_CHECK = "year BETWEEN 2008 AND 2999"  # the disclosure regulation took effect in 2008
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from opendata.core.requests import states, vocab
 from opendata.core.requests.fees import BASES
 from opendata.store.models import Base, Dataset, Organization, utcnow
+from opendata.store.record_guards import postgresql_guards, sqlite_guards
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -212,25 +213,6 @@ class RequestReply(Base):
 # Records are added, never changed; requests are never deleted. The same statements are in the
 # migration (migrations never import models); here they serve metadata.create_all().
 RECORD_TABLES = ("request_event", "request_attachment", "request_reply")
-
-
-def sqlite_guards(table: str, *, updates: bool) -> list[str]:
-    """Triggers that refuse DELETE (and UPDATE when ``updates`` is False) on a SQLite table."""
-    out = [f"CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table} "
-           f"BEGIN SELECT RAISE(ABORT, '{table} rows are never deleted'); END"]
-    if not updates:
-        out.append(f"CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table} "
-                   f"BEGIN SELECT RAISE(ABORT, '{table} rows are never changed'); END")
-    return out
-
-
-def postgresql_guards(table: str, *, updates: bool) -> list[str]:
-    """The PostgreSQL equivalent of :func:`sqlite_guards`."""
-    verbs = "DELETE" if updates else "UPDATE OR DELETE"
-    return [f"CREATE OR REPLACE FUNCTION {table}_guard() RETURNS trigger LANGUAGE plpgsql AS "
-            f"$$ BEGIN RAISE EXCEPTION '{table} is a record: rows are not changed or deleted'; END $$",
-            f"CREATE TRIGGER {table}_guard BEFORE {verbs} ON {table} FOR EACH STATEMENT "
-            f"EXECUTE FUNCTION {table}_guard()"]
 
 
 for _table, _updates in (("disclosure_request", True), *((t, False) for t in RECORD_TABLES)):

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
-from opendata.core.timeliness import DUE_SOON, NO_SCHEDULE, ON_TIME, OVERDUE, standing, tally_tree
+from opendata.core.timeliness import (
+    DUE_SOON,
+    NO_SCHEDULE,
+    ON_TIME,
+    OVERDUE,
+    LocalDays,
+    place_days,
+    standing,
+    tally_tree,
+)
 
 TODAY = date(2026, 3, 1)
 
@@ -46,3 +56,33 @@ def test_rates_roll_up_the_tree_and_leave_out_datasets_without_schedule():
     assert city["on_time_rate"] == round(2 / 3, 4)
     assert tallies.tree[4].as_dict()["datasets"] == 1 and tallies.tree[2].as_dict()["datasets"] == 3
     assert ON_TIME == "on-time"
+
+
+def test_local_days_of_many_instants_equal_converting_each_one():
+    """Across midnight in Beijing and daylight-saving changes (New York, Lord Howe's half hour, Kathmandu's
+    +05:45), the day found with one offset per UTC day is the day of converting each instant on its own."""
+    starts = [datetime(2026, 2, 27, 15, 0, tzinfo=UTC), datetime(2026, 3, 8, 0, 0, tzinfo=UTC),
+              datetime(2026, 11, 1, 0, 0, tzinfo=UTC), datetime(2026, 4, 4, 12, 0, tzinfo=UTC),
+              datetime(2026, 10, 3, 12, 0, tzinfo=UTC), datetime(1969, 12, 31, 12, 0, tzinfo=UTC)]
+    instants = [int(start.timestamp()) + step * 599 for start in starts for step in range(300)]
+    for zone in ("Asia/Shanghai", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu", "UTC"):
+        local = LocalDays(ZoneInfo(zone))
+        assert [local(s) for s in instants] == [datetime.fromtimestamp(s, ZoneInfo(zone)).toordinal()
+                                                for s in instants], zone
+
+
+def test_one_second_before_midnight_in_beijing_is_still_that_day():
+    local = LocalDays(ZoneInfo("Asia/Shanghai"))
+    before = int(datetime(2026, 2, 27, 15, 59, 59, tzinfo=UTC).timestamp())  # 23:59:59 in Beijing
+    assert date.fromordinal(local(before)) == date(2026, 2, 27)
+    assert date.fromordinal(local(before + 1)) == date(2026, 2, 28)
+
+
+def test_placing_many_datasets_at_once_agrees_with_the_rule_for_each():
+    frequencies = ["monthly", "monthly", "weekly", "irregular", "daily", "annual"]
+    lasts = [date(2026, 1, 30), date(2026, 2, 20), date(2026, 2, 10), date(2020, 5, 1), date(2026, 2, 28),
+             date(2025, 1, 1)]
+    statuses, dues = place_days(frequencies, [d.toordinal() for d in lasts], TODAY.toordinal(), 7)
+    each = [standing(f, d, d, TODAY, 7) for f, d in zip(frequencies, lasts, strict=True)]
+    assert statuses == [s.status for s in each] == [DUE_SOON, ON_TIME, OVERDUE, NO_SCHEDULE, DUE_SOON, OVERDUE]
+    assert [None if d is None else date.fromordinal(d) for d in dues] == [s.due for s in each]

@@ -1,18 +1,22 @@
 """The timeliness board: each active, non-closed dataset's due date, per organisation and tree.
 
-One query gives every dataset's frequency, registration and newest publication (an aggregate over
-the published versions' index); the rule of :mod:`opendata.core.timeliness` does the rest in
-memory. The rows are kept in the process's read cache until the next commit, so a board asked again
+One Core query gives every dataset's frequency, registration and newest publication as whole
+seconds (the database turns its timestamps into integers: no Python datetime per row, no ORM
+object), then the rule of :mod:`opendata.core.timeliness` runs over columns of local day numbers.
+The facts are kept in the process's read cache until the next commit, so a board asked again
 costs only the classification. Public: it holds catalogue metadata only.
+
+This path imports neither the ORM models nor the access rules: ``opendata timeliness`` over 50,000
+datasets is a whole command that must answer within a second (bench/reports.py).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from opendata.core import lifecycle
 from opendata.core.errors import Problem, ValidationError
@@ -22,64 +26,106 @@ from opendata.core.timeliness import (
     ON_TIME,
     OVERDUE,
     STATUS_NAMES,
+    LocalDays,
     Standing,
     Tally,
-    standing,
-    tally_tree,
+    place_days,
+    tally_columns,
 )
 from opendata.services.org_tree import find_organization, load_org_tree
 from opendata.services.runtime import Runtime
 from opendata.services.timeliness.policy import MAX_WITHIN, TimelinessPolicy
-from opendata.services.unit_of_work import reading
-from opendata.store.models import Dataset, Version
+from opendata.store.catalogue_columns import DATASET, VERSION, epoch_seconds
 
 STATUSES = (OVERDUE, DUE_SOON, ON_TIME, NO_SCHEDULE)
 MAX_LIMIT = 1000
+_NO_DUE = date.max.toordinal() + 1  # sorts after every due day
 
 
 class DatasetFacts(NamedTuple):
-    """What the rule needs of one dataset."""
+    """One dataset as the board lists it and the notices name it."""
 
     id: int
     identifier: str
     title: str
     organization_id: int
     frequency: str
-    registered: datetime
-    last_published: datetime | None
 
 
-def dataset_facts(session: Session, dataset_ids: list[int] | None = None) -> list[DatasetFacts]:
+@dataclass(frozen=True)
+class BoardFacts:
+    """What the rule needs of every dataset, as columns: row ``i`` of each list is one dataset."""
+
+    ids: list[int]
+    identifiers: list[str]
+    titles: list[str]
+    organization_ids: list[int]
+    frequencies: list[str]
+    registered: list[int]  # seconds since 1970 (UTC)
+    published: list[int | None]  # the newest published version's, or None
+
+    def row(self, i: int) -> DatasetFacts:
+        return DatasetFacts(self.ids[i], self.identifiers[i], self.titles[i], self.organization_ids[i],
+                            self.frequencies[i])
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where every dataset of :class:`BoardFacts` stands on ``today`` (date ordinals, same rows)."""
+
+    facts: BoardFacts
+    today: int
+    last: list[int]
+    statuses: list[str]
+    dues: list[int | None]
+
+    def standing(self, i: int) -> Standing:
+        due = self.dues[i]
+        return Standing(self.statuses[i], date.fromordinal(self.last[i]),
+                        None if due is None else date.fromordinal(due), None if due is None else due - self.today,
+                        self.facts.published[i] is None)
+
+
+def dataset_facts(connection, dataset_ids: list[int] | None = None) -> BoardFacts:
     """Every active dataset that publishes data (or those of ``dataset_ids``), with its newest publication."""
-    newest = select(Version.dataset_id, func.max(Version.published_at).label("at")).where(
-        Version.state == lifecycle.PUBLISHED)
-    query = select(Dataset.id, Dataset.identifier, Dataset.title, Dataset.organization_id, Dataset.frequency,
-                   Dataset.created_at).where(Dataset.state == lifecycle.DATASET_ACTIVE, Dataset.disclosure != "closed")
+    newest = select(VERSION.c.dataset_id, func.max(epoch_seconds(VERSION.c.published_at)).label("at")).where(
+        VERSION.c.state == lifecycle.PUBLISHED)
+    d = DATASET.c
+    query = select(d.id, d.identifier, d.title, d.organization_id, d.frequency, epoch_seconds(d.created_at)).where(
+        d.state == lifecycle.DATASET_ACTIVE, d.disclosure != "closed")
     if dataset_ids is not None:
-        newest = newest.where(Version.dataset_id.in_(dataset_ids))
-        query = query.where(Dataset.id.in_(dataset_ids))
-    newest = newest.group_by(Version.dataset_id).subquery()
-    rows = session.execute(query.add_columns(newest.c.at).outerjoin(newest, newest.c.dataset_id == Dataset.id))
-    return [DatasetFacts(*row) for row in rows]
+        newest = newest.where(VERSION.c.dataset_id.in_(dataset_ids))
+        query = query.where(d.id.in_(dataset_ids))
+    newest = newest.group_by(VERSION.c.dataset_id).subquery()
+    rows = connection.execute(query.add_columns(newest.c.at).outerjoin(newest, newest.c.dataset_id == d.id)).all()
+    columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(7)]
+    return BoardFacts(*columns)
 
 
-def place(f: DatasetFacts, policy: TimelinessPolicy, today: date, within: int) -> Standing:
-    """Where one dataset stands on ``today``."""
-    local = policy.local_date
-    return standing(f.frequency, local(f.last_published) if f.last_published else None, local(f.registered),
-                    today, within)
+def place(facts: BoardFacts, policy: TimelinessPolicy, today: date, within: int) -> Placed:
+    """Where every dataset stands on ``today``: its last update's local day, status and due day."""
+    local = LocalDays(policy.timezone)
+    last = [local(p if p is not None else r) for p, r in zip(facts.published, facts.registered, strict=True)]
+    statuses, dues = place_days(facts.frequencies, last, today.toordinal(), within)
+    return Placed(facts, today.toordinal(), last, statuses, dues)
 
 
-def standings(runtime: Runtime, policy: TimelinessPolicy, today: date, within: int) -> list[tuple[DatasetFacts, Standing]]:
-    """Each dataset with where it stands today (the facts come from the read cache when nothing changed)."""
-    found, version = runtime.read_cache.lookup("timeliness-facts")
-    if not found:
-        with reading(runtime) as session:
-            facts = dataset_facts(session)
-        runtime.read_cache.store("timeliness-facts", facts, version)
-    else:
-        facts = version
-    return [(f, place(f, policy, today, within)) for f in facts]
+def board_facts(runtime: Runtime) -> BoardFacts:
+    """Every dataset's facts (from the read cache when nothing was committed since they were read)."""
+    found, value = runtime.read_cache.lookup("timeliness-facts")
+    if found:
+        return value
+    with runtime.engine.connect() as connection:
+        facts = dataset_facts(connection)
+    runtime.read_cache.store("timeliness-facts", facts, value)
+    return facts
+
+
+def standings(runtime: Runtime, policy: TimelinessPolicy, today: date,
+              within: int) -> list[tuple[DatasetFacts, Standing]]:
+    """Each dataset with where it stands today."""
+    placed = place(board_facts(runtime), policy, today, within)
+    return [(placed.facts.row(i), placed.standing(i)) for i in range(len(placed.statuses))]
 
 
 def timeliness_board(*, runtime: Runtime, policy: TimelinessPolicy, organization: str | None = None,
@@ -89,16 +135,20 @@ def timeliness_board(*, runtime: Runtime, policy: TimelinessPolicy, organization
     within = policy.notice_days if within is None else within
     _check(within, status, page, limit)
     today = policy.today(now)
-    with reading(runtime) as session:
-        tree = load_org_tree(session)
+    with runtime.engine.connect() as connection:
+        tree = load_org_tree(connection)
     root = find_organization(tree, organization) if organization is not None else None
-    placed = standings(runtime, policy, today, within)
-    tallies = tally_tree(((f.organization_id, s) for f, s in placed),
-                         {n.id: n.parent_id for n in tree.nodes.values()})
+    placed = place(board_facts(runtime), policy, today, within)
+    facts = placed.facts
+    never = [p is None for p in facts.published]
+    tallies = tally_columns(facts.organization_ids, placed.statuses, never,
+                            {n.id: n.parent_id for n in tree.nodes.values()})
     scope = set(tree.subtree_ids(root.id)) if root is not None else set(tree.nodes)
     wanted = set(status)
-    items = [(f, s) for f, s in placed if f.organization_id in scope and s.status in wanted]
-    items.sort(key=lambda pair: (pair[1].due or date.max, pair[0].identifier))
+    items = [i for i, (org, s) in enumerate(zip(facts.organization_ids, placed.statuses, strict=True))
+             if s in wanted and org in scope]
+    dues, identifiers = placed.dues, facts.identifiers
+    items.sort(key=lambda i: (_NO_DUE if dues[i] is None else dues[i], identifiers[i]))
     start = (page - 1) * limit
     orgs = [{"organization": node.slug, "name": node.name, "depth": depth, "parent": _slug(tree, node.parent_id),
              "own": tallies.own[node.id].as_dict(), "tree": tallies.tree[node.id].as_dict()}
@@ -109,17 +159,17 @@ def timeliness_board(*, runtime: Runtime, policy: TimelinessPolicy, organization
                     "+ the frequency's maximum age; overdue after that day",
             "summary": summary.as_dict(), "organizations": orgs, "status": sorted(wanted),
             "total": len(items), "page": page, "limit": limit,
-            "items": [_item(f, s, tree) for f, s in items[start:start + limit]]}
+            "items": [_item(facts.row(i), placed.standing(i), tree) for i in items[start:start + limit]]}
 
 
 def dataset_timeliness(*, runtime: Runtime, policy: TimelinessPolicy, dataset_id: int,
                        now: datetime | None = None) -> dict[str, Any] | None:
     """Where one dataset stands (for its page and the quality score); None for closed or withdrawn ones."""
-    with reading(runtime) as session:
-        facts = dataset_facts(session, [dataset_id])
-    if not facts:
+    with runtime.engine.connect() as connection:
+        facts = dataset_facts(connection, [dataset_id])
+    if not facts.ids:
         return None
-    return _standing_dict(place(facts[0], policy, policy.today(now), policy.notice_days))
+    return _standing_dict(place(facts, policy, policy.today(now), policy.notice_days).standing(0))
 
 
 def _platform(tallies, tree) -> Tally:
