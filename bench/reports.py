@@ -129,7 +129,9 @@ def prepare(workdir: Path, orgs: int, requests: int, datasets: int) -> dict[str,
 
 
 def environment(workdir: Path) -> dict[str, str]:
-    return {"OPENDATA_HOME": str(workdir / "home"), "OPENDATA_RATE_LIMIT_ENABLED": "false"}
+    # this checkout first on the path: the commands measure its code whatever the editable install points at
+    return {"OPENDATA_HOME": str(workdir / "home"), "OPENDATA_RATE_LIMIT_ENABLED": "false",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 
 
 def insert_requests(rt, n: int) -> None:
@@ -263,7 +265,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="write the section of docs/benchmarks.md")
     args = parser.parse_args()
     env = environment(args.workdir) if args.reuse else prepare(args.workdir, args.orgs, args.requests, args.datasets)
-    cli = [str(Path(sys.executable).parent / "opendata")]
+    cli = [sys.executable, "-c", "from opendata.cli import run; run()"]  # what the `opendata` script runs
     report = compare([*cli, "reports", "show", "city", "2025", "--draft", "--json"],
                      [sys.executable, "-c", PEER_REPORT], env, args.rounds)
     board = compare([*cli, "timeliness", "--json", "--limit", "100"], [sys.executable, "-c", PEER_TIMELINESS], env,
