@@ -11,17 +11,15 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, inspect
+from sqlalchemy.orm import Session, sessionmaker
 
 from opendata.config import Config
 from opendata.store.artifacts import ArtifactStore, LocalArtifactStore
 from opendata.store.commitcache import CommitCache
 from opendata.store.db import make_engine, make_session_factory
-
-if TYPE_CHECKING:  # the ORM loads with the first session (see opendata.store.db)
-    from sqlalchemy.orm import Session, sessionmaker
 
 T = TypeVar("T")
 # workers stop first (they write), the usage counter flushes while the database and index are open

@@ -5,15 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
 from opendata.core.errors import Problem, StorageFullError
-
-if TYPE_CHECKING:  # the ORM loads with the first session, not with the engine (fast read-only commands)
-    from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 10_000, echo: bool = False) -> Engine:
@@ -40,8 +37,6 @@ def make_engine(url: str, *, busy_timeout_ms: int = 10_000, echo: bool = False) 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """A session factory whose objects stay usable after commit (read-mostly services)."""
-    from sqlalchemy.orm import sessionmaker
-
     return sessionmaker(engine, expire_on_commit=False)
 
 

@@ -299,18 +299,3 @@ class CatalogInfoRecord(Base):
     homepage: Mapped[str | None] = mapped_column(String(500))
     language: Mapped[str | None] = mapped_column(String(20))
     modified_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-
-# Every table module registers its tables on Base.metadata wherever the models are used (relationships
-# are resolved by class name; create_all() and the migrations' comparison see every table). Here rather
-# than in the package, so that opendata.store.db, .artifacts and .commitcache load without the ORM's
-# classes (a command reading a few columns starts faster). The table modules import only this module
-# (and opendata.store.record_guards), never each other: any of them may be the first one imported.
-from opendata.store import accounts as _accounts  # noqa: E402,F401
-from opendata.store import disclosure as _disclosure  # noqa: E402,F401
-from opendata.store import jobs as _jobs  # noqa: E402,F401
-from opendata.store import outbox as _outbox  # noqa: E402,F401
-from opendata.store import reports as _reports  # noqa: E402,F401
-from opendata.store import requests as _requests  # noqa: E402,F401
-from opendata.store import review as _review  # noqa: E402,F401
-from opendata.store import showcases as _showcases  # noqa: E402,F401
