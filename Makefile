@@ -47,6 +47,7 @@ test-sqlite: $(STAMP) system-packages $(NODE_STAMP)
 ## test-postgresql: the store, services and API suites on a PostgreSQL server started (and stopped) by pytest
 ## (its own cache and temporary folders, so it can run beside test-sqlite)
 test-postgresql: $(STAMP) system-packages
+	mkdir -p $(CURDIR)/var  # pytest makes --basetemp but not its parent, which a clean clone lacks
 	$(BIN)/python -m pytest -q --database=postgresql -o cache_dir=.pytest_cache/postgresql \
 		--basetemp=$(CURDIR)/var/pytest-postgresql tests/store tests/services tests/api
 
