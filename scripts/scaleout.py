@@ -1,6 +1,6 @@
 """The scale-out topology on one machine, from Debian and PyPI packages: PostgreSQL, Redis, two gunicorn
 replicas sharing one data folder, one `opendata worker` running the queued jobs, and nginx balancing
-between the replicas, all on 127.0.0.1.
+between the replicas (and, on one more port per replica, passing to that replica only), all on 127.0.0.1.
 
     python scripts/scaleout.py up [--dir var/scaleout] [--port 8080]   # prints the URLs, writes DIR/scaleout.json
     python scripts/scaleout.py down [--dir var/scaleout]               # stops every process by its PID
@@ -8,7 +8,9 @@ between the replicas, all on 127.0.0.1.
 `make scaleout` and `make scaleout-down` run these. The replicas share $OPENDATA_HOME (artifacts,
 uploads, bulk files; on several machines that folder is a shared volume) and use PostgreSQL for
 metadata, Redis for rate-limit counters (database 0) and the job queue (database 1): uploads are
-ingested by the worker, not by the replica that received them.
+ingested by the worker, not by the replica that received them. Downloads and bulk archives leave
+through nginx: a replica checks the request (disclosure, grants, conditional headers, usage counts) and
+answers with X-Accel-Redirect (OPENDATA_ACCEL_REDIRECT_PREFIX), nginx sends the file from the folder.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 import urllib.error
 import urllib.request
@@ -32,17 +35,19 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from opendata.api.files import nginx_location  # noqa: E402
 from scripts.services import PostgresServer, RedisServer, free_fixed_port, stop_pid, wait_for_port  # noqa: E402
 
 REPLICAS = 2
 REPLICA_KEEPALIVE = 75  # seconds gunicorn keeps an idle connection from nginx open (its default is 2)
+FILES_PREFIX = "/_opendata_files/"  # nginx's internal location for the shared folder (X-Accel-Redirect)
 
 
 def replica_settings(state: dict) -> dict[str, str]:
     return {"OPENDATA_HOME": state["home"], "OPENDATA_DATABASE_URL": state["database_url"],
             "OPENDATA_RATE_LIMIT_STORAGE_URL": state["redis_url"], "OPENDATA_TRUSTED_PROXIES": "1",
             "OPENDATA_JOB_QUEUE_URL": state["redis_url"].rsplit("/", 1)[0] + "/1",
-            "OPENDATA_BASE_URL": state["url"], **state["settings"]}
+            "OPENDATA_BASE_URL": state["url"], "OPENDATA_ACCEL_REDIRECT_PREFIX": FILES_PREFIX, **state["settings"]}
 
 
 def _wait_http(url: str, timeout: float = 60.0) -> None:
@@ -57,12 +62,43 @@ def _wait_http(url: str, timeout: float = 60.0) -> None:
             time.sleep(0.2)
 
 
-def _nginx_conf(folder: Path, port: int, replicas: list[int]) -> Path:
+def _nginx_conf(folder: Path, home: Path, port: int, replicas: list[int], pinned: list[int]) -> Path:
+    """nginx balancing ``port`` between the replicas, and on each of ``pinned`` passing to one replica only
+    (to reach a given replica as a client sees it); every server sends the shared folder's files for the
+    replicas' X-Accel-Redirect answers (downloads and bulk archives: the app checks the disclosure rules,
+    nginx sends the bytes with sendfile)."""
     user = f"user {pwd.getpwuid(os.geteuid()).pw_name};\n" if os.geteuid() == 0 else ""
     temp = "\n".join(f"    {kind}_temp_path {folder / kind};" for kind in ("client_body", "proxy", "fastcgi",
                                                                          "uwsgi", "scgi"))
-    upstream = "\n".join(f"        server 127.0.0.1:{p};" for p in replicas)
+    files = textwrap.indent(nginx_location(FILES_PREFIX, home), " " * 8)
+
+    def upstream(name: str, ports: list[int]) -> str:
+        servers = "\n".join(f"        server 127.0.0.1:{p};" for p in ports)
+        # idle connections kept open to the replicas (per nginx worker): a request no longer pays a TCP
+        # connect, an accept and a new gthread connection on the replica; closed here before gunicorn's
+        # --keep-alive closes them, so nginx never sends on a connection being shut
+        return (f"    upstream {name} {{\n{servers}\n        keepalive 16;\n"
+                f"        keepalive_timeout {REPLICA_KEEPALIVE - 15}s;\n    }}")
+
+    def server(listen: int, name: str) -> str:
+        return f"""    server {{
+        listen 127.0.0.1:{listen};
+        location / {{
+            proxy_pass http://{name};
+            proxy_http_version 1.1;  # keep-alive to the upstream needs HTTP/1.1 without "Connection: close"
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_request_buffering off;
+        }}
+{files}    }}"""
+
+    blocks = [upstream("opendata", replicas), server(port, "opendata")]
+    for i, (listen, replica) in enumerate(zip(pinned, replicas, strict=True)):
+        blocks += [upstream(f"replica{i}", [replica]), server(listen, f"replica{i}")]
     conf = folder / "nginx.conf"
+    body = "\n".join(blocks)
     conf.write_text(f"""{user}worker_processes 1;
 pid {folder / "nginx.pid"};
 error_log {folder / "error.log"} warn;
@@ -71,26 +107,7 @@ http {{
     access_log off;
     client_max_body_size 0;
 {temp}
-    upstream opendata {{
-{upstream}
-        # idle connections kept open to the replicas (per nginx worker): a request no longer pays a TCP
-        # connect, an accept and a new gthread connection on the replica; closed here before gunicorn's
-        # --keep-alive ({REPLICA_KEEPALIVE} s) closes them, so nginx never sends on a connection being shut
-        keepalive 16;
-        keepalive_timeout {REPLICA_KEEPALIVE - 15}s;
-    }}
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{
-            proxy_pass http://opendata;
-            proxy_http_version 1.1;  # keep-alive to the upstream needs HTTP/1.1 without "Connection: close"
-            proxy_set_header Connection "";
-            proxy_set_header Host $host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
-            proxy_request_buffering off;
-        }}
-    }}
+{body}
 }}
 """)
     return conf
@@ -139,11 +156,17 @@ def up(folder: Path, port: int | None, settings: dict[str, str] | None = None) -
         state["pids"]["worker"] = worker.pid
         nginx_dir = folder / "nginx"
         nginx_dir.mkdir(exist_ok=True)
-        conf = _nginx_conf(nginx_dir, port, [int(u.rsplit(":", 1)[1]) for u in state["replicas"]])
+        pinned: list[int] = []
+        while len(pinned) < len(state["replicas"]):
+            if (candidate := free_fixed_port()) != port and candidate not in pinned:
+                pinned.append(candidate)
+        state["pinned"] = [f"http://127.0.0.1:{p}" for p in pinned]
+        conf = _nginx_conf(nginx_dir, Path(state["home"]), port, [int(u.rsplit(":", 1)[1]) for u in state["replicas"]],
+                           pinned)
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         subprocess.run([nginx, "-p", str(nginx_dir), "-c", str(conf)], check=True, capture_output=True)
         state["pids"]["nginx"] = int((nginx_dir / "nginx.pid").read_text().strip())
-        for url in [*state["replicas"], state["url"]]:
+        for url in [*state["replicas"], state["url"], *state["pinned"]]:
             _wait_http(url + "/api/v1/status")
     except BaseException:
         _stop(state)
@@ -180,8 +203,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     state = up(args.dir, args.port, dict(item.split("=", 1) for item in args.set))
     print(f"opendata (nginx):   {state['url']}")
-    for i, url in enumerate(state["replicas"]):
-        print(f"replica {i}:          {url}")
+    for i, (url, pinned) in enumerate(zip(state["replicas"], state["pinned"], strict=True)):
+        print(f"replica {i}:          {url} (through nginx: {pinned})")
     print(f"PostgreSQL:         {state['database_url']}")
     print(f"Redis:              {state['redis_url']}")
     print(f"worker (jobs):      pid {state['pids']['worker']}, log {Path(state['folder']) / 'worker.log'}")

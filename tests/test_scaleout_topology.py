@@ -1,11 +1,13 @@
 """The scale-out topology end to end (`make scaleout`): PostgreSQL, Redis, two gunicorn replicas and nginx,
 started by scripts/scaleout.py and stopped by their PIDs. An upload through replica A is ingested and its
-files downloaded byte-identical through replica B; search and CKAN answer the same on both; the rate
-limit is one for both."""
+files downloaded byte-identical through replica B (nginx sending the shared folder's file for the
+replica's X-Accel-Redirect answer); search and CKAN answer the same on both; the rate limit is one for
+both."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -110,10 +112,16 @@ def test_an_upload_through_one_replica_is_served_alike_by_the_other(topology, po
     job = _wait_job(b, job_url, token)  # ingested by the worker, as the other replica reports it
     assert job["state"] == "succeeded", job
     cli("publish", "budget")
-    downloads = [_call(f"{r}/api/v1/datasets/budget/download.csv") for r in (a, b, topology["url"])]
+    # each replica checks the request and hands the file to nginx; it never sends the bytes itself
+    direct = [_call(f"{r}/api/v1/datasets/budget/download.csv") for r in (a, b)]
+    assert [d[0] for d in direct] == [200, 200] and [d[2] for d in direct] == [b"", b""]
+    assert direct[0][1]["X-Accel-Redirect"] == direct[1][1]["X-Accel-Redirect"]
+    assert direct[0][1]["X-Accel-Redirect"].startswith("/_opendata_files/artifacts/")
+    downloads = [_call(f"{r}/api/v1/datasets/budget/download.csv") for r in (*topology["pinned"], topology["url"])]
     assert {d[0] for d in downloads} == {200}
-    assert len({d[2] for d in downloads}) == 1 and len({d[1]["ETag"] for d in downloads}) == 1
-    assert downloads[0][2].count(b"\n") == 501
+    assert len({d[2] for d in downloads}) == 1 and len({d[1]["ETag"] for d in downloads} | {direct[0][1]["ETag"]}) == 1
+    assert downloads[0][2].count(b"\n") == 501 and "X-Accel-Redirect" not in downloads[0][1]
+    assert hashlib.sha256(downloads[0][2]).hexdigest() in downloads[0][1]["ETag"]
     for path in ("/api/v1/datasets/budget/versions/1/rows?limit=5", "/api/3/action/package_show?id=budget"):
         answers = [_call(r + path) for r in (a, b)]
         assert [s for s, _, _ in answers] == [200, 200] and answers[0][2] == answers[1][2], path
@@ -169,8 +177,9 @@ def test_a_worker_killed_mid_ingest_is_replaced_and_its_job_retried_with_the_pub
     first = _wait_job(b, _upload(a, token, csv_body(50, seed=7), "small.csv"), token)
     assert first["state"] == "succeeded", first
     cli("publish", "budget", str(first["version"]["number"]))
-    published = _call(b + "/api/v1/datasets/budget/download.csv", token=token)  # (anonymous reads are few here)
-    assert published[0] == 200
+    # through nginx pinned to replica B (anonymous reads are few here)
+    published = _call(topology["pinned"][1] + "/api/v1/datasets/budget/download.csv", token=token)
+    assert published[0] == 200 and published[2].count(b"\n") == 51
 
     big = tmp_path / "big.csv"
     with open(big, "w", encoding="utf-8") as fh:  # a few seconds of ingest: the kill lands mid-way
@@ -194,7 +203,7 @@ def test_a_worker_killed_mid_ingest_is_replaced_and_its_job_retried_with_the_pub
         job = _wait_job(a, job_url, token)
         assert job["state"] == "succeeded" and job["version"]["row_count"] == 1_500_000, (
             job, (tmp_path / "worker.log").read_text(errors="replace")[-3000:])
-        for replica in (a, b):  # the published version, byte-identical on both replicas throughout
+        for replica in topology["pinned"]:  # the published version, byte-identical on both replicas throughout
             assert _call(replica + "/api/v1/datasets/budget/download.csv", token=token)[2] == published[2]
         interrupted = job["version"]["number"] - 1
         assert _call(b + f"/api/v1/datasets/budget/versions/{interrupted}/download.csv", token=token)[0] == 404
