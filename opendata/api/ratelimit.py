@@ -19,11 +19,13 @@ with a bad token are counted (against the address) before they are refused.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 from flask import Flask, current_app, request
 from flask_limiter import ApplicationLimit, Limiter
 from limits import parse_many
+from limits.storage import RedisStorage
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -51,6 +53,67 @@ def request_class() -> str:
     return "write"
 
 
+class CountingRedisStorage(RedisStorage):
+    """Redis counters in one round trip a request instead of three.
+
+    Flask-Limiter's fixed window counts a request with ``incr`` (a script: INCRBY, EXPIRE on a new
+    key), then reads the same key's count (GET) and expiry (TTL) for the ``X-RateLimit-*`` headers:
+    three round trips, about half a millisecond of each API call in the scale-out mode. Here the
+    script returns the count and the TTL together and the thread keeps them for the reads that
+    follow in the same request (at most a second: later reads go to Redis). The headers then show
+    the count this request made, as the memory storage does. URLs ``opendata+redis://`` (and
+    ``opendata+rediss://``, ``opendata+redis+unix://``), which init_app makes of the setting's.
+    """
+
+    STORAGE_SCHEME = ["opendata+redis", "opendata+rediss", "opendata+redis+unix"]
+    SCRIPT_INCR_EXPIRE_TTL = """
+local current = redis.call("incrby", KEYS[1], ARGV[2])
+if tonumber(current) == tonumber(ARGV[2]) then
+    redis.call("expire", KEYS[1], ARGV[1])
+end
+return {current, redis.call("ttl", KEYS[1])}
+"""
+    FRESH_SECONDS = 1.0
+
+    def __init__(self, uri: str, **options) -> None:
+        self._counted = threading.local()
+        super().__init__(uri.removeprefix("opendata+"), **options)
+
+    def initialize_storage(self, uri: str) -> None:
+        super().initialize_storage(uri)
+        self.lua_incr_expire_ttl = self.get_connection().register_script(self.SCRIPT_INCR_EXPIRE_TTL)
+
+    def _last(self, key: str) -> tuple[int, float] | None:
+        """The count and expiry this thread's last ``incr`` of ``key`` left, if it was just now."""
+        last = getattr(self._counted, "last", None)
+        if last is None or last[0] != key or time.monotonic() - last[3] > self.FRESH_SECONDS:
+            return None
+        return last[1], last[2]
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        count, ttl = self.lua_incr_expire_ttl([self.prefixed_key(key)], [expiry, amount])
+        self._counted.last = (key, int(count), max(int(ttl), 0) + time.time(), time.monotonic())
+        return int(count)
+
+    def get(self, key: str) -> int:
+        last = self._last(key)
+        return last[0] if last is not None else super().get(key)
+
+    def get_expiry(self, key: str) -> float:
+        last = self._last(key)
+        return last[1] if last is not None else super().get_expiry(key)
+
+    def clear(self, key: str) -> None:
+        self._counted.last = None
+        super().clear(key)
+
+
+def storage_url(url: str) -> str:
+    """The limits URL for the setting: Redis through CountingRedisStorage, anything else as given."""
+    scheme = url.split("://", 1)[0]
+    return f"opendata+{url}" if scheme in ("redis", "rediss", "redis+unix") else url
+
+
 def init_app(app: Flask, config: Config) -> Limiter:
     """Install the limiter with the configured limits (disabled when OPENDATA_RATE_LIMIT_ENABLED is off)."""
     if config.TRUSTED_PROXIES > 0:
@@ -73,7 +136,7 @@ def init_app(app: Flask, config: Config) -> Limiter:
         # one counter per class and caller, shared by every route of the class
         application_limits=[ApplicationLimit(_limit, scope=lambda _endpoint: request_class(),
                                              exempt_when=lambda: request_class() == "static")],
-        storage_uri=config.RATE_LIMIT_STORAGE_URL,
+        storage_uri=storage_url(config.RATE_LIMIT_STORAGE_URL),
         headers_enabled=True,
         enabled=config.RATE_LIMIT_ENABLED,
         key_prefix="opendata",
