@@ -67,3 +67,13 @@ def test_an_unusual_cell_is_still_judged_by_frictionless(tmp_path):
     errors = json.loads(out)["tasks"][0]["errors"]
     assert [(e["type"], e["rowNumber"], e["cell"]) for e in errors] == [("type-error", 3, "x")]
     assert "frictionless" in loaded and "pandas" not in loaded
+
+
+
+def test_the_cli_starts_numpy_without_a_thread_pool_of_its_own(tmp_path):
+    """pyarrow imports numpy, whose OpenBLAS starts a thread per core on import (tens of ms of each
+    command's start-up, for linear algebra no command does); the CLI keeps it to the main thread."""
+    probe = "import os, opendata.cli, numpy; print(len(os.listdir('/proc/self/task')), os.environ['OPENBLAS_NUM_THREADS'])"
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False, cwd=tmp_path,
+                          timeout=120, env={"OPENDATA_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"})
+    assert proc.stdout.split() == ["1", "1"], proc.stdout + proc.stderr
