@@ -79,6 +79,8 @@ class DateCaster(Caster):
                 # Arrow also reads year 0000, which Python (so frictionless) rejects: leave it to the reader
                 handled = pc.fill_null(pc.greater_equal(pc.year(typed), 1), False)
                 return Fast(pc.if_else(handled, typed, pa.scalar(None, pa.date32())), handled)
+            if (sliced := self.fast_by_slices(arr)) is not None:
+                return sliced
         fmt = "%Y-%m-%d" if self.spec.format == "default" else self.spec.format
         regex = _fixed_format_regex(fmt) if self.spec.format != "any" else None
         if regex is None or any(d in fmt for d in ("%H", "%M", "%S")):

@@ -54,6 +54,13 @@ def _match(arr: pa.Array, pattern: str) -> pa.Array:
     return pc.fill_null(pc.match_substring_regex(arr, pattern), False)
 
 
+PIECE = 4096  # cells per slice when a batch's strict cast fails (see Caster.fast_by_slices)
+
+
+def _array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
 def _try_cast(arr: pa.Array, to: pa.DataType) -> pa.Array | None:
     """Arrow's strict cast of a whole batch, or None when any cell does not parse."""
     try:
@@ -76,6 +83,16 @@ class Caster:
 
     def fast(self, arr: pa.Array) -> Fast:
         return Fast(pa.nulls(len(arr), self.storage), pc.fill_null(pc.and_(pc.is_valid(arr), False), False))
+
+    def fast_by_slices(self, arr: pa.Array) -> Fast | None:
+        """``fast`` slice by slice, for a batch whose strict cast failed: a few bad cells then send
+        only their slices down the slower checked path (a date column with a bad cell in most
+        batches cost a third of validating a 1M-row file). None for a batch of one slice."""
+        if len(arr) <= PIECE:
+            return None
+        parts = [self.fast(arr.slice(i, PIECE)) for i in range(0, len(arr), PIECE)]
+        return Fast(pa.concat_arrays([_array(p.typed) for p in parts]),
+                    pa.concat_arrays([_array(p.handled) for p in parts]))
 
     def to_storage(self, value: Any) -> Any:
         return value
@@ -130,6 +147,8 @@ class IntegerCaster(Caster):
             typed = _try_cast(arr, pa.int64())
             if typed is not None:
                 return Fast(typed, pc.is_valid(arr))
+            if (sliced := self.fast_by_slices(arr)) is not None:
+                return sliced
         work = arr
         if not bare:
             # frictionless: strip(), then drop non-digits before the number and after it
@@ -174,6 +193,8 @@ class NumberCaster(Caster):
                 ok = pc.and_(ok, pc.or_(zero, pc.greater_equal(pc.abs(typed), 1e-300)))
                 ok = pc.fill_null(ok, False)
                 return Fast(pc.if_else(ok, typed, pa.scalar(None, pa.float64())), ok)
+            if (sliced := self.fast_by_slices(arr)) is not None:
+                return sliced
         if processed:
             ascii_ = pc.fill_null(pc.string_is_ascii(arr), False)
             work = pc.utf8_trim_whitespace(arr)

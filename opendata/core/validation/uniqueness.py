@@ -153,12 +153,14 @@ def _still_increasing(table: pa.Table, last: object) -> tuple[bool, object]:
 
 def _duplicates_arrow(table: pa.Table) -> pa.Table:
     """The same answer as the SQL query, in Arrow, for one non-null key that fits one flush."""
-    counts = table.group_by("k0", use_threads=False).aggregate([("rn", "count")])
-    dup_keys = counts.filter(pc.greater(counts.column("rn_count"), 1)).drop_columns(["rn_count"])
-    if dup_keys.num_rows == 0:
+    # one hash kernel (a quarter of an Acero group-by's time on 1M keys), then only the repeating rows
+    counts = pc.value_counts(table.column("k0"))
+    dup_keys = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+    if len(dup_keys) == 0:
         return pa.table({"rn": pa.array([], pa.int64()), "prev": pa.array([], pa.int64()),
                          "k0": pa.array([], table.schema.field("k0").type)})
-    rows = table.join(dup_keys, "k0", join_type="inner").sort_by([("k0", "ascending"), ("rn", "ascending")])
+    rows = table.filter(pc.is_in(table.column("k0"), value_set=dup_keys)).sort_by(
+        [("k0", "ascending"), ("rn", "ascending")])
     rn = rows.column("rn").combine_chunks()
     key = rows.column("k0").combine_chunks()
     prev = rn.slice(0, len(rn) - 1)

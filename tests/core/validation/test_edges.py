@@ -24,6 +24,7 @@ from opendata.core.pipeline import run_pipeline
 from opendata.core.readback import PublishedFiles, check_readback
 from opendata.core.tableschema import load_table_schema
 from opendata.core.validation import validate_reader, validate_table
+from opendata.core.validation.types import PIECE
 from tests.core.validation.csv_batches import CsvModuleReader
 from tests.core.validation.edges import EdgeCase, make_edge_cases
 from tests.core.validation.test_differential import comparable
@@ -140,3 +141,27 @@ def test_a_value_frictionless_cannot_compare_with_a_bound_is_refused_with_a_note
     errors = validate_table(path, load_table_schema(descriptor)).to_descriptor()["tasks"][0]["errors"]
     assert [(e["type"], e["rowNumber"], e["fieldName"]) for e in errors] == [("constraint-error", 2, "v")]
     assert "cannot be compared" in errors[0]["message"]
+
+
+SLICED = {"integer": "7", "integer-bounds": "-12", "number": "2.5", "number-bounds": "3", "date": "2024-02-29",
+          "date-bounds": "1999-12-31"}
+
+
+@pytest.mark.parametrize("name", sorted(SLICED))
+def test_edge_values_among_many_valid_cells_get_the_same_verdict_as_frictionless(tmp_path, name):
+    """In a batch of many slices (types.PIECE cells), a few bad cells send only their slices down the
+    checked path: the verdicts are still frictionless' for every cell, bad or good, wherever it sits."""
+    case = next(c for c in CASES if c.name == name)
+    cells = [c for c in case.cells if c not in FRICTIONLESS_RAISES.get(case.name, ())]
+    spread = [SLICED[name]] * (3 * PIECE + 100)
+    for i, cell in enumerate(cells):  # one edge cell every few hundred rows, across every slice
+        spread[(i * 277 + 13) % len(spread)] = cell
+    path = _write(tmp_path / f"{name}.csv", spread)
+    descriptor = _descriptor(case)
+    theirs, _ = _frictionless(path, descriptor)
+    report = validate_reader(CsvModuleReader(path, batch_rows=len(spread)), load_table_schema(descriptor),
+                             name=name, place=str(path))
+    ours = {tuple(e) for e in report.flatten(KEYS)}
+    assert theirs, "the case has no refused value"
+    assert comparable(ours, theirs) == theirs, (
+        f"missing: {sorted(theirs - ours, key=str)}\nextra: {sorted(comparable(ours, theirs) - theirs, key=str)}")
