@@ -60,6 +60,16 @@ def test_validate_of_a_small_file_loads_only_pyarrow(tmp_path):
     assert loaded == ["pyarrow"]
 
 
+def test_validate_decides_impossible_iso_dates_without_frictionless(tmp_path):
+    rows = [f"{i},{i * 1.5},2024-01-{i:02d},a" for i in range(1, 10)] + ["10,1,2024-13-45,a", "11,1,2023-02-29,b"]
+    csv_path, schema_path = _files(tmp_path, rows)
+    loaded, out = _loaded(tmp_path, "validate", csv_path, "--schema", schema_path, "--json")
+    report = json.loads(out)
+    assert [(e["type"], e["rowNumber"], e["fieldName"]) for e in report["tasks"][0]["errors"]] == [
+        ("type-error", 11, "day"), ("type-error", 12, "day")]
+    assert loaded == ["pyarrow"]  # frictionless' reader was not needed to refuse them
+
+
 def test_an_unusual_cell_is_still_judged_by_frictionless(tmp_path):
     # a full-width number is for frictionless' own reader to judge: it is loaded for that cell
     csv_path, schema_path = _files(tmp_path, ["1,１２,2024-01-01,a", "2,x,2024-01-02,b"])
