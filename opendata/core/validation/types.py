@@ -189,7 +189,10 @@ class NumberCaster(Caster):
                 # and tell apart exactly what Decimal does; other cells go to frictionless' reader
                 ok = pc.and_(pc.is_finite(typed), pc.less_equal(pc.utf8_length(arr), 15))
                 # a zero only when the text is one: Arrow reads 1e-400 as 0.0 where Decimal keeps it
-                zero = pc.and_(pc.equal(typed, 0), pc.invert(_match(arr, "^[^eE]*[1-9]")))
+                zero = pc.fill_null(pc.equal(typed, 0), False)
+                if zero.true_count:  # the regex only where Arrow read a zero (it cost a third of a valid file's time)
+                    zero = pc.and_(zero, pc.invert(_match(pc.if_else(zero, arr, pa.scalar(None, pa.string())),
+                                                          "^[^eE]*[1-9]")))
                 ok = pc.and_(ok, pc.or_(zero, pc.greater_equal(pc.abs(typed), 1e-300)))
                 ok = pc.fill_null(ok, False)
                 return Fast(pc.if_else(ok, typed, pa.scalar(None, pa.float64())), ok)
