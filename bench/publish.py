@@ -108,6 +108,17 @@ def _stored(home: Path) -> dict:
     return {"kinds": by_kind, "distinct_bytes": sum(inodes.values()), "artifacts_folder_bytes": on_disk}
 
 
+def _label(pid: int) -> str:
+    """A process's name for the peak's breakdown: its command line's last words, else its name."""
+    try:
+        words = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+        name = Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return str(pid)
+    shown = " ".join(Path(w).name if w.startswith("/") else w for w in words if w)[:60]
+    return f"{pid} {name}: {shown}" if shown else f"{pid} {name}"
+
+
 class TreeSampler:
     """Samples every 0.1 s the processes descending from one pid (/proc): the peak of their summed
     proportional set size (PSS: shared pages split between the processes sharing them), and each
@@ -116,6 +127,7 @@ class TreeSampler:
 
     def __init__(self, root: int):
         self.root, self.peak_sum_mb, self.peak_one_mb, self.cpu = root, 0.0, 0.0, {}
+        self.peak_parts: list[tuple[str, float]] = []  # (process, PSS MB) at the peak of the sum
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._tick = os.sysconf("SC_CLK_TCK")
@@ -139,7 +151,7 @@ class TreeSampler:
 
     def _run(self) -> None:
         while not self._stop.wait(0.1):
-            total = 0.0
+            total, parts = 0.0, []
             for pid in self._tree():
                 try:
                     # PSS: pages the fork server's children share with it are counted once, not per process
@@ -149,13 +161,15 @@ class TreeSampler:
                     continue
                 self.cpu[pid] = (int(fields[11]) + int(fields[12])) / self._tick
                 total += rss
+                parts.append((_label(pid), rss))
                 self.peak_one_mb = max(self.peak_one_mb, rss)
-            self.peak_sum_mb = max(self.peak_sum_mb, total)
+            if total > self.peak_sum_mb:
+                self.peak_sum_mb, self.peak_parts = total, sorted(parts, key=lambda p: -p[1])
 
     def stop(self) -> dict[str, float]:
         self._stop.set()
         self._thread.join()
-        return {"tree_rss_mb": self.peak_sum_mb, "tree_max_one_mb": self.peak_one_mb,
+        return {"tree_rss_mb": self.peak_sum_mb, "tree_max_one_mb": self.peak_one_mb, "peak_parts": self.peak_parts,
                 "tree_cpu": sum(self.cpu.values())}
 
 
@@ -214,6 +228,9 @@ def render(results: dict) -> str:
         first = seen.setdefault(info["path"], kind)
         where = "its own" if first == kind else f"the {first} file (stored once)"
         lines.append(f"| {kind} | {info['bytes'] / 1e6:,.1f} | {where} |")
+    if last.get("peak_parts"):
+        lines += ["", "At the peak of the tree's memory (last run), by process (PSS MB): "
+                  + "; ".join(f"{label} {mb:.0f}" for label, mb in last["peak_parts"]) + "."]
     if len(runs) > 1:
         lines += ["", "Each run: " + "; ".join(f"{r['wall']:.1f} s, {r['tree_cpu']:.1f} s CPU, {r['tree_rss_mb']:.0f} MB"
                                                for r in runs) + "."]
