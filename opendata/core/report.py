@@ -226,8 +226,8 @@ class ReportBuilder:
             counted = Counter(zip(*(table.column(c).to_pylist() for c in columns), strict=True)).items()
         else:
             grouped = table.group_by(list(columns), use_threads=False).aggregate([([], "count_all")])
-            counted = ((key[:3], key[3]) for key in zip(*(grouped.column(i).to_pylist() for i in range(4)),
-                                                         strict=True))
+            keys = zip(*(grouped.column(c).to_pylist() for c in columns), strict=True)
+            counted = zip(keys, grouped.column("count_all").to_pylist(), strict=True)
         for (kind, number, name), n in counted:
             self.counts[kind] += n
             self.field_counts[(kind, number, name)] += n

@@ -57,10 +57,6 @@ def _match(arr: pa.Array, pattern: str) -> pa.Array:
 PIECE = 4096  # cells per slice when a batch's strict cast fails (see Caster.fast_by_slices)
 
 
-def _array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
-    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-
-
 def _try_cast(arr: pa.Array, to: pa.DataType) -> pa.Array | None:
     """Arrow's strict cast of a whole batch, or None when any cell does not parse."""
     try:
@@ -91,8 +87,7 @@ class Caster:
         if len(arr) <= PIECE:
             return None
         parts = [self.fast(arr.slice(i, PIECE)) for i in range(0, len(arr), PIECE)]
-        return Fast(pa.concat_arrays([_array(p.typed) for p in parts]),
-                    pa.concat_arrays([_array(p.handled) for p in parts]))
+        return Fast(pa.concat_arrays([p.typed for p in parts]), pa.concat_arrays([p.handled for p in parts]))
 
     def to_storage(self, value: Any) -> Any:
         return value
