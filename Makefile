@@ -7,6 +7,7 @@ STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+STORE  ?= s3
 export OPENDATA_HOME ?= $(CURDIR)/var
 
 .PHONY: demo test test-sqlite test-postgresql scaleout scaleout-down lint venv system-packages clean
@@ -51,11 +52,13 @@ test-postgresql: $(STAMP) system-packages
 	$(BIN)/python -m pytest -q --database=postgresql -o cache_dir=.pytest_cache/postgresql \
 		--basetemp=$(CURDIR)/var/pytest-postgresql tests/store tests/services tests/api
 
-## scaleout: PostgreSQL, Redis, two gunicorn replicas and nginx on 127.0.0.1 (scripts/scaleout.py), files in var/scaleout
+## scaleout: PostgreSQL, Redis, an S3 server (moto), two gunicorn replicas, a worker and nginx on 127.0.0.1
+## (scripts/scaleout.py; `make scaleout STORE=folder` keeps the artifacts in the shared folder), files in var/scaleout
 scaleout: $(STAMP) system-packages
-	$(BIN)/python scripts/scaleout.py up --dir $(CURDIR)/var/scaleout
+	$(BIN)/python scripts/scaleout.py up --dir $(CURDIR)/var/scaleout --store $(STORE)
 
-## scaleout-down: stop what `make scaleout` started, by the PIDs it recorded (the data stays)
+## scaleout-down: stop what `make scaleout` started, by the PIDs it recorded (the database and folder stay;
+## moto's objects do not)
 scaleout-down:
 	$(BIN)/python scripts/scaleout.py down --dir $(CURDIR)/var/scaleout
 

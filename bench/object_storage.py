@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.s3_server import start_s3_server  # noqa: E402
+from scripts.services import S3Server  # noqa: E402
 
 URL = "/api/v1/datasets/budget/download.csv"
 
@@ -128,7 +128,7 @@ def main() -> None:
     parser.add_argument("--downloads", type=int, default=20, help="sequential downloads per side and round")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-objstore-"))
-    s3 = start_s3_server()
+    s3 = S3Server(work / "s3-server").start()
     procs: list[subprocess.Popen] = []
     try:
         bucket = s3.new_bucket()

@@ -3,7 +3,8 @@
 Both serve the same catalogue and the same published version (N generated rows) with the same
 gunicorn settings: the embedded mode on SQLite with one data folder; the scale-out mode as
 `make scaleout` starts it (PostgreSQL, Redis rate-limit storage and job queue, two replicas, one
-worker, nginx in front).
+worker, nginx in front), its artifacts in the shared folder (``--store folder``, the default here:
+nginx sends downloads) or in a bucket of moto's S3 server (``--store s3``: the replicas stream them).
 Each read path is timed in rounds that alternate the two (A B, then B A), K requests per side per
 round; the figure is the median of the per-round ratios (scale-out rate / embedded rate) with its
 min-max, with the server-side CPU seconds of each side beside the wall seconds. Ingest is
@@ -146,6 +147,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--store", choices=("folder", "s3"), default="folder",
+                        help="where the scale-out topology keeps artifacts (scripts/scaleout.py --store)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="opendata-bench-scaleout-"))
     work.chmod(0o755)
@@ -153,12 +156,13 @@ def main() -> None:
     # limits on at both sides (counted in memory / in Redis), high enough never to refuse the bench
     limits = {f"OPENDATA_RATE_LIMIT_{kind}": "10000000 per minute"
               for kind in ("ANONYMOUS_READ", "ANONYMOUS_WRITE", "TOKEN_READ", "TOKEN_WRITE", "PAGES")}
-    state = up(work / "scaleout", None, limits)
+    state = up(work / "scaleout", None, limits, args.store)
     embedded_home, port = work / "embedded", free_fixed_port()
     embedded_env = {"OPENDATA_HOME": str(embedded_home), **limits}
     gunicorn = None
     try:
-        scaleout_env = {"OPENDATA_HOME": state["home"], "OPENDATA_DATABASE_URL": state["database_url"]}
+        scaleout_env = {"OPENDATA_HOME": state["home"], "OPENDATA_DATABASE_URL": state["database_url"],
+                        **state.get("store_settings", {})}
         _cli(embedded_env, project, "init")
         for env in (embedded_env, scaleout_env):
             _cli(env, project, "sync")
@@ -182,7 +186,7 @@ def main() -> None:
         wait_for_port(port, timeout=60)
         sides = {"embedded": (f"http://127.0.0.1:{port}", [gunicorn.pid]),
                  "scale-out": (state["url"], [state["pids"][k] for k in ("nginx", "replica-0", "replica-1",
-                                                                         "postgresql")])}
+                                                                         "postgresql", "s3") if k in state["pids"]])}
         # the jobs path: API upload until the job succeeded, A B then B A, files the versions do not have yet
         upload_ratios, upload_seconds = [], {"embedded": [], "scale-out": []}
         _data(project / "warm.csv", 10, 5)
@@ -227,7 +231,8 @@ def main() -> None:
     load = os.getloadavg()
     print(f"# scale-out vs embedded — {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
           f"{os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    print(f"{args.rows} rows, {args.rounds} rounds x {args.requests} requests per side, alternating\n")
+    print(f"{args.rows} rows, {args.rounds} rounds x {args.requests} requests per side, alternating; "
+          f"scale-out artifacts: {'S3 bucket (moto)' if args.store == 's3' else 'shared folder'}\n")
     print("| path | scale-out / embedded (median) | min-max | wall s embedded / scale-out | "
           "server CPU s embedded / scale-out |")
     print("|---|---|---|---|---|")

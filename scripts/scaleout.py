@@ -1,22 +1,28 @@
-"""The scale-out topology on one machine, from Debian and PyPI packages: PostgreSQL, Redis, two gunicorn
-replicas sharing one data folder, one `opendata worker` running the queued jobs, and nginx balancing
-between the replicas (and, on one more port per replica, passing to that replica only), all on 127.0.0.1.
+"""The scale-out topology on one machine, from Debian and PyPI packages: PostgreSQL, Redis, an S3 server
+(moto's), two gunicorn replicas, one `opendata worker` running the queued jobs, and nginx balancing between
+the replicas (and, on one more port per replica, passing to that replica only), all on 127.0.0.1.
 
-    python scripts/scaleout.py up [--dir var/scaleout] [--port 8080]   # prints the URLs, writes DIR/scaleout.json
+    python scripts/scaleout.py up [--dir var/scaleout] [--port 8080] [--store s3|folder]   # writes DIR/scaleout.json
     python scripts/scaleout.py down [--dir var/scaleout]               # stops every process by its PID
 
-`make scaleout` and `make scaleout-down` run these. The replicas share $OPENDATA_HOME (artifacts,
-uploads, bulk files; on several machines that folder is a shared volume) and use PostgreSQL for
-metadata, Redis for rate-limit counters (database 0) and the job queue (database 1): uploads are
-ingested by the worker, not by the replica that received them. Downloads and bulk archives leave
-through nginx: a replica checks the request (disclosure, grants, conditional headers, usage counts) and
-answers with X-Accel-Redirect (OPENDATA_ACCEL_REDIRECT_PREFIX), nginx sends the file from the folder.
+`make scaleout` and `make scaleout-down` run these. The replicas use PostgreSQL for metadata, Redis for
+rate-limit counters (database 0) and the job queue (database 1): uploads are ingested by the worker, not by
+the replica that received them. Where the artifacts live is --store:
+
+- s3 (the default): every artifact (sources, versions' files, row databases, bulk archives) is an object in
+  one bucket of the S3 server, as on several machines; the replicas stream downloads from it (Range, ETag =
+  sha256) after checking the disclosure rules. moto keeps its objects in memory: they are gone after
+  `down`, so `up` again in a folder whose database outlived them refuses to start.
+- folder: the artifacts are files of the shared $OPENDATA_HOME (on several machines a shared volume) and
+  downloads leave through nginx: a replica checks the request (disclosure, grants, conditional headers,
+  usage counts) and answers with X-Accel-Redirect (OPENDATA_ACCEL_REDIRECT_PREFIX), nginx sends the file.
+
+Either way $OPENDATA_HOME holds the uploads being received (tus), which every replica and the worker share.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import pwd
@@ -36,18 +42,27 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from opendata.api.files import nginx_location  # noqa: E402
-from scripts.services import PostgresServer, RedisServer, free_fixed_port, stop_pid, wait_for_port  # noqa: E402
+from scripts.services import (  # noqa: E402
+    PostgresServer,
+    RedisServer,
+    S3Server,
+    free_fixed_port,
+    stop_pid,
+    wait_for_port,
+)
 
 REPLICAS = 2
 REPLICA_KEEPALIVE = 75  # seconds gunicorn keeps an idle connection from nginx open (its default is 2)
 FILES_PREFIX = "/_opendata_files/"  # nginx's internal location for the shared folder (X-Accel-Redirect)
+BUCKET = "opendata-artifacts"
 
 
 def replica_settings(state: dict) -> dict[str, str]:
     return {"OPENDATA_HOME": state["home"], "OPENDATA_DATABASE_URL": state["database_url"],
             "OPENDATA_RATE_LIMIT_STORAGE_URL": state["redis_url"], "OPENDATA_TRUSTED_PROXIES": "1",
             "OPENDATA_JOB_QUEUE_URL": state["redis_url"].rsplit("/", 1)[0] + "/1",
-            "OPENDATA_BASE_URL": state["url"], "OPENDATA_ACCEL_REDIRECT_PREFIX": FILES_PREFIX, **state["settings"]}
+            "OPENDATA_BASE_URL": state["url"], "OPENDATA_ACCEL_REDIRECT_PREFIX": FILES_PREFIX,
+            **state.get("store_settings", {}), **state["settings"]}
 
 
 def _wait_http(url: str, timeout: float = 60.0) -> None:
@@ -113,27 +128,38 @@ http {{
     return conf
 
 
-def up(folder: Path, port: int | None, settings: dict[str, str] | None = None) -> dict:
+def up(folder: Path, port: int | None, settings: dict[str, str] | None = None, store: str = "s3") -> dict:
     """Start everything (or fail, stopping what was started) and write the state file; ``settings`` are
-    more OPENDATA_ variables for the replicas."""
+    more OPENDATA_ variables for the replicas, ``store`` where the artifacts live (s3 or folder)."""
     folder = folder.resolve()
     state_file = folder / "scaleout.json"
     if state_file.exists():
         raise SystemExit(f"{state_file} exists: the topology is up (`scaleout.py down --dir {folder}` first)")
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o755)  # the postgres user enters it to reach its cluster
-    state: dict = {"folder": str(folder), "home": str(folder / "home"), "pids": {}, "settings": dict(settings or {})}
+    state: dict = {"folder": str(folder), "home": str(folder / "home"), "pids": {}, "store": store,
+                   "settings": dict(settings or {})}
     try:
         pg = PostgresServer(folder / "postgresql").start()
         state["pids"]["postgresql"] = pg.pid
         state["postgresql_data"] = str(pg.data)
         # a topology brought up again in its folder keeps its data (`opendata init` below migrates it)
-        with contextlib.suppress(psycopg.errors.DuplicateDatabase):
+        try:
             pg.execute("CREATE DATABASE opendata")
+        except psycopg.errors.DuplicateDatabase:
+            if store == "s3":
+                raise SystemExit(f"{folder} holds the database of an earlier topology whose objects were in "
+                                 "moto's memory and are gone: remove the folder, or use --store folder") from None
         state["database_url"] = pg.url("opendata")
         redis = RedisServer(folder / "redis").start()
         state["pids"]["redis"] = int(redis.pidfile.read_text().strip())
         state["redis_url"] = redis.url
+        if store == "s3":
+            s3 = S3Server(folder / "s3").start()
+            state["pids"]["s3"] = s3.pid
+            state["s3_endpoint"] = s3.endpoint
+            state["store_settings"] = {f"OPENDATA_{k}": str(v) for k, v in s3.settings(s3.new_bucket(BUCKET)).items()
+                                       if k != "S3_PART_MB"}  # parts of the default size (tests use small ones)
         port = port or free_fixed_port()
         state["url"] = f"http://127.0.0.1:{port}"
         env = {**os.environ, **replica_settings(state), "PYTHONPATH": str(ROOT)}
@@ -176,7 +202,7 @@ def up(folder: Path, port: int | None, settings: dict[str, str] | None = None) -
 
 
 def _stop(state: dict) -> None:
-    """Stop in reverse order of starting: nginx, the worker, replicas, Redis, PostgreSQL (each by its PID)."""
+    """Stop in reverse order of starting: nginx, the worker, replicas, S3, Redis, PostgreSQL (each by its PID)."""
     for name, pid in reversed(list(state["pids"].items())):
         stop_pid(pid, signal.SIGINT if name == "postgresql" else signal.SIGTERM)
 
@@ -195,18 +221,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("command", choices=("up", "down"))
     parser.add_argument("--dir", type=Path, default=ROOT / "var" / "scaleout", help="where every service keeps its files")
     parser.add_argument("--port", type=int, default=None, help="nginx's port (default: a free one below 32768)")
+    parser.add_argument("--store", choices=("s3", "folder"), default="s3",
+                        help="artifacts in a bucket of an S3 server (default) or in the shared folder")
     parser.add_argument("--set", action="append", default=[], metavar="OPENDATA_NAME=VALUE",
                         help="another setting for the replicas (repeatable)")
     args = parser.parse_args(argv)
     if args.command == "down":
         down(args.dir)
         return
-    state = up(args.dir, args.port, dict(item.split("=", 1) for item in args.set))
+    state = up(args.dir, args.port, dict(item.split("=", 1) for item in args.set), args.store)
     print(f"opendata (nginx):   {state['url']}")
     for i, (url, pinned) in enumerate(zip(state["replicas"], state["pinned"], strict=True)):
         print(f"replica {i}:          {url} (through nginx: {pinned})")
     print(f"PostgreSQL:         {state['database_url']}")
     print(f"Redis:              {state['redis_url']}")
+    if "s3_endpoint" in state:
+        print(f"S3 (moto):          {state['s3_endpoint']} bucket {BUCKET}")
     print(f"worker (jobs):      pid {state['pids']['worker']}, log {Path(state['folder']) / 'worker.log'}")
     print("settings for the CLI:")
     for name, value in replica_settings(state).items():

@@ -1,8 +1,9 @@
-"""Real PostgreSQL and Redis servers on 127.0.0.1, started from Debian's packages and stopped by their PIDs.
-Used by the tests (the PostgreSQL pass, shared rate limits, the job queue).
+"""Real PostgreSQL and Redis servers on 127.0.0.1, started from Debian's packages, and an S3 endpoint (moto's
+server mode, from PyPI), each stopped by its PID. Used by the tests (the PostgreSQL pass, shared rate limits,
+the job queue, object storage) and by the scale-out topology (scripts/scaleout.py).
 
 Each server keeps its files in a folder of its own; ``stop()`` signals the PID the server wrote
-(PostgreSQL's postmaster.pid, Redis's pidfile) and waits until it is gone.
+(PostgreSQL's postmaster.pid, Redis's pidfile) or the one it was started as, and waits until it is gone.
 Fixed ports are chosen below 32768 (outside Linux's ephemeral range, so no client socket takes them).
 """
 
@@ -14,7 +15,10 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
+import urllib.request
+import uuid
 from pathlib import Path
 
 PG_BIN = Path(os.environ.get("OPENDATA_PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -168,3 +172,65 @@ class RedisServer:
     def stop(self) -> None:
         if self.pidfile.exists():
             stop_pid(int(self.pidfile.read_text().strip()))
+
+
+class S3Server:
+    """moto's S3 server (``moto[server]``) on 127.0.0.1: a real S3 endpoint (ranged GETs, multipart uploads,
+    presigned URLs) that keeps its objects in memory, so they are gone when it stops."""
+
+    ACCESS = {"S3_ACCESS_KEY_ID": "testing", "S3_SECRET_ACCESS_KEY": "testing", "S3_REGION": "us-east-1"}
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.process: subprocess.Popen | None = None
+        self.endpoint = ""
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    def start(self, timeout: float = 60.0) -> S3Server:
+        """Start on a free port below 32768 and wait until it answers; another port if one is taken first."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+        problems = []
+        for _attempt in range(5):
+            port = free_fixed_port()
+            log = self.root / "s3.log"
+            with open(log, "ab") as out:  # its request log: a pipe would fill and block it
+                self.process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                                                stdout=subprocess.DEVNULL, stderr=out, env=env, start_new_session=True)
+            self.endpoint = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline and self.process.poll() is None:
+                try:
+                    with urllib.request.urlopen(f"{self.endpoint}/moto-api/", timeout=2):
+                        return self
+                except OSError:
+                    time.sleep(0.2)
+            self.stop()
+            problems.append(f"port {port}: exit {self.process.poll()}, {log.read_text(errors='replace')[-500:]}")
+        raise RuntimeError("could not start moto's S3 server: " + "; ".join(problems))
+
+    def client(self):
+        """A boto3 client of this server."""
+        import boto3
+
+        return boto3.session.Session().client(
+            "s3", endpoint_url=self.endpoint, region_name="us-east-1", aws_access_key_id="testing",
+            aws_secret_access_key="testing")
+
+    def new_bucket(self, name: str | None = None) -> str:
+        """A new, empty bucket (a fresh name unless one is given)."""
+        name = name or f"t-{uuid.uuid4().hex[:20]}"
+        self.client().create_bucket(Bucket=name)
+        return name
+
+    def settings(self, bucket: str, **more) -> dict:
+        """The OPENDATA_* settings (without the prefix) of an artifact store in ``bucket``."""
+        return {"ARTIFACT_STORE": "s3", "S3_BUCKET": bucket, "S3_ENDPOINT_URL": self.endpoint, "S3_PART_MB": 5,
+                **self.ACCESS, **more}
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            stop_pid(self.process.pid, timeout=10)

@@ -238,10 +238,10 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def s3_server():
-    """moto's S3 server, started once per session on 127.0.0.1 and stopped by its PID."""
-    from tests.s3_server import start_s3_server
+def s3_server(tmp_path_factory):
+    """moto's S3 server, started once per session on 127.0.0.1 and stopped by its PID (it fails when it cannot start)."""
+    from scripts.services import S3Server
 
-    server = start_s3_server()
+    server = S3Server(tmp_path_factory.mktemp("s3")).start()
     yield server
     server.stop()
