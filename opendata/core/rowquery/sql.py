@@ -5,6 +5,8 @@ is a bound parameter. Pages in row-id order, or in the order of a physically sor
 read without ORDER BY: with ``preserve_insertion_order`` DuckDB returns them in table order and
 stops scanning once the page is full. A descending page reads the ascending copy with ORDER BY:
 the copy's row groups have narrow min/max ranges, so DuckDB's top-N reads only the last few.
+A thin sorted copy (large versions) answers the same way with the row ids of the page only; a
+second query reads their rows through the row id's index (``Plan.fetch``).
 """
 
 from __future__ import annotations
@@ -21,11 +23,26 @@ _AGG_SQL = {"sum": "sum", "avg": "avg", "min": "min", "max": "max", "count": "co
 
 
 @dataclass(frozen=True)
+class Fetch:
+    """The second step of a page read from a thin sorted copy: the rows of the row ids the first found."""
+
+    select: str
+
+    def sql(self, n_rids: int) -> str:
+        """The query for ``n_rids`` row ids; its rows come in table order (the caller puts them back in its own)."""
+        if not n_rids:
+            return f"{self.select} WHERE FALSE"
+        # a list of constants: DuckDB looks each up in the row id's index (a join would scan every column)
+        return f"{self.select} WHERE {RID} IN ({', '.join('?' * n_rids)})"
+
+
+@dataclass(frozen=True)
 class Plan:
     sql: str
     params: list[Any]
     columns: list[str]  # the output columns, in order
     keys: list[str]  # hidden trailing columns: sort keys, then the row id (rows only)
+    fetch: Fetch | None = None  # set when ``sql`` finds only the row ids of the page (a thin copy)
 
 
 def column_sql(name: str, meta: Mapping[str, Any]) -> str:
@@ -112,6 +129,9 @@ def rows_plan(query: RowQuery, meta: Mapping[str, Any], *, after: Sequence[Any] 
     """The page query: projected columns, then hidden sort-key columns and the row id."""
     out = list(query.fields) or [c["name"] for c in meta["columns"]]
     sort = effective_sort(query, meta["primary_key"], meta.get("row_id"))
+    thin = thin_copy(query, meta, sort)
+    if thin is not None:
+        return _thin_plan(query, meta, sort, thin, out, after, after_rid)
     table, ordered = ROWS_TABLE, False
     copies = meta["sorted"].get(sort[0].column, {}) if len(sort) == 1 and not query.q else {}
     if copies and not sort[0].desc:
@@ -143,6 +163,42 @@ def rows_plan(query: RowQuery, meta: Mapping[str, Any], *, after: Sequence[Any] 
     if query.offset:
         sql += f" OFFSET {int(query.offset)}"
     return Plan(sql, params, out, keys)
+
+
+def thin_copy(query: RowQuery, meta: Mapping[str, Any], sort: Sequence[SortKey]) -> dict[str, Any] | None:
+    """The thin sorted copy that answers a page sorted by one column, if every filter is on its columns."""
+    if len(sort) != 1 or query.q or sort[0].column in meta["sorted"]:
+        return None  # a full sorted copy, where there is one, needs no second step
+    thin = (meta.get("thin") or {}).get(sort[0].column)
+    virtual = meta.get("virtual") or {}  # the row id is in every copy
+    if thin is None or any(f.column not in thin["columns"] and f.column not in virtual for f in query.filters):
+        return None
+    return thin
+
+
+def _thin_plan(query: RowQuery, meta: Mapping[str, Any], sort: Sequence[SortKey], thin: Mapping[str, Any],
+               out: list[str], after: Sequence[Any] | None, after_rid: int | None) -> Plan:
+    """A page in two steps: its row ids from the thin copy (filtered, in order, after the cursor), then
+    their rows from the row table by its row-id index, put back in the same order."""
+    conds, params = where_clause(query, meta)
+    if after_rid is not None:
+        not_null = {c["name"] for c in meta["columns"] if c.get("nulls") == 0}
+        cond, values = _keyset(sort, after or [], after_rid, not_null, meta)
+        conds.append(cond)
+        params.extend(values)
+    key = sort[0]
+    col = column_sql(key.column, meta)
+    sql = f"SELECT {col}, {RID} FROM {thin['table']}"
+    if conds:
+        sql += " WHERE " + " AND ".join(f"({c})" for c in conds)
+    if key.desc:  # ascending, the copy streams in order (see rows_plan)
+        sql += f" ORDER BY {_order(key, meta)}, {RID}"
+    sql += f" LIMIT {int(query.limit) + 1}"
+    if query.offset:
+        sql += f" OFFSET {int(query.offset)}"
+    keys = [key.column, RID]
+    select = ", ".join(_select_sql(c, meta) for c in out) + f", {col}, {RID}"
+    return Plan(sql, params, out, keys, Fetch(f"SELECT {select} FROM {ROWS_TABLE}"))
 
 
 def _order(k: SortKey, meta: Mapping[str, Any]) -> str:
@@ -188,7 +244,7 @@ def count_plan(query: RowQuery, meta: Mapping[str, Any]) -> Plan:
     """Count of the rows (or groups) the query matches, ignoring paging."""
     conds, params = where_clause(query, meta)
     where = (" WHERE " + " AND ".join(f"({c})" for c in conds)) if conds else ""
-    table = _clustered_table(query, meta, keep_row_order=False) or ROWS_TABLE
+    table = _clustered_table(query, meta, keep_row_order=False) or _thin_count_table(query, meta) or ROWS_TABLE
     if query.group_by:
         groups = ", ".join(column_sql(c, meta) for c in query.group_by)
         sql = f"SELECT count(*) FROM (SELECT 1 FROM {table}{where} GROUP BY {groups})"
@@ -198,6 +254,19 @@ def count_plan(query: RowQuery, meta: Mapping[str, Any]) -> Plan:
     else:
         sql = f"SELECT count(*) FROM {table}{where}"
     return Plan(sql, params, ["count"], [])
+
+
+def _thin_count_table(query: RowQuery, meta: Mapping[str, Any]) -> str | None:
+    """A thin copy holding every filtered column, one filter on its sort column: the count reads only
+    the row groups whose min/max reach that filter."""
+    if query.q or query.group_by or query.aggregates:
+        return None
+    virtual = meta.get("virtual") or {}
+    for column, thin in (meta.get("thin") or {}).items():
+        if (any(f.column == column for f in query.filters)
+                and all(f.column in thin["columns"] or f.column in virtual for f in query.filters)):
+            return thin["table"]
+    return None
 
 
 def aggregate_plan(query: RowQuery, meta: Mapping[str, Any]) -> Plan:
