@@ -216,16 +216,16 @@ class RowQueryEngine:
             if payload is not None:
                 after, after_rid = self._cursor_position(types, payload, digest, sort)
             plan = sqlgen.rows_plan(query, meta, after=after, after_rid=after_rid)
-            sql, params = plan.sql, plan.params
+            sql, params, rids = plan.sql, plan.params, None
             if plan.fetch is not None:  # the page's row ids from a thin copy, then their rows
-                params = [r[-1] for r in self._execute(version, sql, params)]
-                sql = plan.fetch.sql(len(params))
+                rids = [r[-1] for r in self._execute(version, sql, params)]
+                sql, params = plan.fetch.query(rids)
             if query.format == "parquet":
                 table = self._execute(version, sql, params, arrow=True)
             else:
                 rows = self._execute(version, sql, params)
-            if plan.fetch is not None and params:  # back in the thin copy's order (cheaper than in SQL)
-                at = {rid: i for i, rid in enumerate(params)}
+            if rids:  # back in the thin copy's order (cheaper than in SQL)
+                at = {rid: i for i, rid in enumerate(rids)}
                 if table is not None:
                     rids = table.column(table.num_columns - 1).to_pylist()
                     table = table.take(sorted(range(len(rids)), key=lambda i: at[rids[i]]))

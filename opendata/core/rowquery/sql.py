@@ -27,13 +27,18 @@ class Fetch:
     """The second step of a page read from a thin sorted copy: the rows of the row ids the first found."""
 
     select: str
+    max_lookups: int = 2048  # row ids looked up one by one in the index; more are joined
 
-    def sql(self, n_rids: int) -> str:
-        """The query for ``n_rids`` row ids; its rows come in table order (the caller puts them back in its own)."""
-        if not n_rids:
-            return f"{self.select} WHERE FALSE"
-        # a list of constants: DuckDB looks each up in the row id's index (a join would scan every column)
-        return f"{self.select} WHERE {RID} IN ({', '.join('?' * n_rids)})"
+    def query(self, rids: Sequence[int]) -> tuple[str, list[Any]]:
+        """SQL and parameters for these row ids; the rows come in table order (the caller puts them back)."""
+        if not rids:
+            return f"{self.select} WHERE FALSE", []
+        if len(rids) <= self.max_lookups:
+            # a list of constants: DuckDB looks each up in the row id's index (about 25 CPU us a row at
+            # 10M rows, against 17 ms for the join below at 100 rows)
+            return f"{self.select} WHERE {RID} IN ({', '.join('?' * len(rids))})", list(rids)
+        # a join reads every column of the row table, which costs less from about 3,000 rows up
+        return f"{self.select} SEMI JOIN (SELECT unnest(?::BIGINT[]) AS __od_page) ON {RID} = __od_page", [list(rids)]
 
 
 @dataclass(frozen=True)

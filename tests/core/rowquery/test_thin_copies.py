@@ -153,3 +153,12 @@ def test_an_empty_page_from_a_thin_copy(engine):
     for fmt in ("json", "parquet"):
         result = engine.query("thin", {**args, "format": fmt})
         assert result.rows == () and result.total == 0 and result.next_cursor is None
+
+
+def test_a_large_page_joins_its_row_ids_instead_of_looking_each_up(engine, thin_meta):
+    args = {"sort": "-amount", "grp": "b", "limit": "5000"}
+    fetch = _plan(thin_meta, args)[0].fetch
+    assert "SEMI JOIN" in fetch.query(range(5001))[0] and "SEMI JOIN" not in fetch.query(range(100))[0]
+    assert _pages(engine, "thin", args, 3) == _pages(engine, "plain", args, 3)
+    parquet = {**args, "format": "parquet"}
+    assert engine.query("thin", parquet).body == engine.query("plain", parquet).body
