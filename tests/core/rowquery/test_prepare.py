@@ -268,3 +268,25 @@ def test_when_full_sorted_copies_do_not_all_fit_the_default_sort_columns_get_thi
         assert page == ((299.0,), (299.0,), (299.0,))
     finally:
         engine.close()
+
+
+def test_a_row_id_index_beyond_half_the_memory_limit_leaves_the_plain_plans(tmp_path, monkeypatch):
+    from opendata.core.rowquery import prepare
+    from tests.core.rowquery.builders import THIN_SCHEMA, build_version, make_thin_table
+
+    monkeypatch.setattr(prepare, "INDEX_BYTES_PER_ROW", 200)  # 30 MB for 150,000 rows, over half of 48 MB
+    out = build_version(tmp_path, "v", make_thin_table(150_000), THIN_SCHEMA, thin_columns=["amount"],
+                        memory_limit_mb=48)
+    con = duckdb.connect(str(out), read_only=True)
+    try:
+        meta = read_meta(con)
+        assert con.execute("SELECT count(*) FROM duckdb_indexes()").fetchone() == (0,)
+    finally:
+        con.close()
+    assert meta["thin"] == {}
+    assert {"copy": "thin", "column": "amount", "reason": "memory"} in meta["skipped_copies"]
+    engine = RowQueryEngine(lambda v: out, SECRET, result_cache=0)
+    try:
+        assert engine.query("v", {"sort": "-amount", "limit": "2", "fields": "amount"}).rows == ((299.0,), (299.0,))
+    finally:
+        engine.close()
