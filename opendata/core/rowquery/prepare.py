@@ -24,6 +24,9 @@ copy and then its rows by the index (sql.py). At 10M rows a thin copy took 41-51
 against 185 MiB and 17 s for a full one, the index 77 MiB and 2.1 s; a page sorted by amount and
 filtered by category took 1.5 + 3 CPU ms against 115 without a copy, while a full copy saves only
 the 3 ms of the second step (measured: 1.0 against 3.8 ms for a date range sorted by date).
+Each thin copy keeps row counts per block of its rows and values of its other columns (at most
+``MAX_BLOCK_CELLS`` cells), so a total filtered on those columns and a range of its sort column
+sums blocks and counts only the rows at the range's ends: 2 CPU ms against 7-38 at 10M rows.
 The index is built in memory (it failed under a 64 MB limit at 10M rows): one that would take
 more than half of ``memory_limit_mb`` is not built, nor are the thin copies, and the publication
 goes on with the plain plans.
@@ -44,6 +47,7 @@ from typing import Any
 import duckdb
 
 from opendata.core.errors import Problem, SchemaError
+from opendata.core.rowquery.cursor import value_to_text
 from opendata.core.tableschema import TableSchema
 
 FORMAT_VERSION = 1
@@ -56,6 +60,8 @@ DEFAULT_SORTED_COLUMNS = 2  # sortable columns chosen when the schema marks none
 DEFAULT_CLUSTERED_COLUMNS, MAX_CLUSTER_DISTINCT = 2, 64
 THIN_FILTER_COLUMNS = 4  # columns with the fewest (2 to 64) values that a thin sorted copy carries
 RID_INDEX, INDEX_BYTES_PER_ROW = "__od_rid_index", 10  # its ART index took 8.1 bytes a row at 10M rows
+BLOCK_ROWS = 122_880  # rows of a thin copy per counted block: a DuckDB row group, which a rowid range skips
+MAX_BLOCK_CELLS = 200_000  # counted (block, values) cells of a thin copy at most
 DEFAULT_MEMORY_LIMIT_MB = 512  # DuckDB's own buffers; it spills beyond (its default is 80% of the machine)
 MAX_SIZE_RATIO = 2.0  # default copies stop before the database outgrows this many times the Parquet file
 MIN_SIZE_CAP = 16 * 2**20  # ...or this many bytes: below it a copy costs little whatever the ratio
@@ -268,9 +274,41 @@ def _build_thin(con: duckdb.DuckDBPyConnection, budget: _Budget, chosen: list[st
         table = f"__od_thin_{i}"
         con.execute(f"""CREATE TABLE {table} AS SELECT {", ".join(quote_ident(c) for c in kept)}, {RID}
             FROM {ROWS_TABLE} ORDER BY {quote_ident(col)} ASC NULLS LAST, {RID}""")
-        last = budget.spent(full=False)
         thin[col] = {"table": table, "columns": kept}
+        blocks = _build_blocks(con, table, col, kept[1:], names, distinct, n_rows)
+        if blocks:
+            thin[col]["blocks"] = blocks
+        last = budget.spent(full=False)
     return thin
+
+
+def _build_blocks(con: duckdb.DuckDBPyConnection, table: str, col: str, columns: list[str], names: list[str],
+                  distinct: dict[str, int], n_rows: int) -> dict[str, Any] | None:
+    """Row counts of a thin copy per block of ``BLOCK_ROWS`` rows (in its order) and values of its other
+    columns, with each block's range of the sort column: a count filtered on those columns and by a
+    range of the sort column sums the blocks inside the range and counts the rows of the others only
+    (at 10M rows, a category and an amount range counted 1.2M rows of category, 25 CPU ms, in the copy)."""
+    if any(n.lower() == "rowid" for n in names):
+        return None  # "rowid" would name the column, not the row's position
+    kept, cells = [], -(-n_rows // BLOCK_ROWS)
+    for c in columns:
+        if cells * distinct[c] > MAX_BLOCK_CELLS:
+            break
+        kept.append(c)
+        cells *= distinct[c]
+    s = quote_ident(col)
+    bounds = con.execute(f"""SELECT rowid // {BLOCK_ROWS} AS b, min({s}), max({s}), count({s}) < count(*)
+        FROM {table} GROUP BY b ORDER BY b""").fetchall()
+    # the row ids of a table written in one statement are the rows' positions, so blocks follow the sort
+    ranges = [(lo, hi) for _, lo, hi, _ in bounds if lo is not None]
+    if [b[0] for b in bounds] != list(range(len(bounds))) or any(
+            a[1] > b[0] for a, b in zip(ranges, ranges[1:], strict=False)):
+        return None
+    cols = "".join(f", {quote_ident(c)}" for c in kept)
+    con.execute(f"""CREATE TABLE {table}_blocks AS SELECT rowid // {BLOCK_ROWS} AS __od_block{cols},
+        count(*)::BIGINT AS __od_n FROM {table} GROUP BY ALL ORDER BY ALL""")
+    return {"table": f"{table}_blocks", "rows": BLOCK_ROWS, "columns": kept,
+            "bounds": [[value_to_text(lo), value_to_text(hi), bool(nulls)] for _, lo, hi, nulls in bounds]}
 
 
 def _in_file_order(con: duckdb.DuckDBPyConnection, pk: list[str]) -> bool:

@@ -11,11 +11,12 @@ second query reads their rows through the row id's index (``Plan.fetch``).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from opendata.core.rowquery.params import Filter, RowQuery, SortKey
+from opendata.core.rowquery.params import Filter, RowQuery, SortKey, converter
 from opendata.core.rowquery.prepare import RID, ROWS_TABLE, TEXT, quote_ident
 
 _COMPARE = {"eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "ne": "IS DISTINCT FROM"}
@@ -247,6 +248,9 @@ def _keyset(sort: Sequence[SortKey], values: Sequence[Any], rid: int, not_null: 
 
 def count_plan(query: RowQuery, meta: Mapping[str, Any]) -> Plan:
     """Count of the rows (or groups) the query matches, ignoring paging."""
+    by_blocks = _count_by_blocks(query, meta)
+    if by_blocks is not None:
+        return by_blocks
     conds, params = where_clause(query, meta)
     where = (" WHERE " + " AND ".join(f"({c})" for c in conds)) if conds else ""
     table = _clustered_table(query, meta, keep_row_order=False) or _thin_count_table(query, meta) or ROWS_TABLE
@@ -259,6 +263,64 @@ def count_plan(query: RowQuery, meta: Mapping[str, Any]) -> Plan:
     else:
         sql = f"SELECT count(*) FROM {table}{where}"
     return Plan(sql, params, ["count"], [])
+
+
+_RANGE = {"gt": lambda v, x: v > x, "gte": lambda v, x: v >= x, "lt": lambda v, x: v < x, "lte": lambda v, x: v <= x}
+
+
+def _count_by_blocks(query: RowQuery, meta: Mapping[str, Any]) -> Plan | None:
+    """The count from a thin copy's block counts, when every filter is on their columns or a range of
+    its sort column: the blocks wholly inside the range are summed, the rows of the others counted."""
+    if query.q or query.group_by or query.aggregates or not query.filters:
+        return None
+    types = {c["name"]: c["type"] for c in meta["columns"]}
+    for column, thin in (meta.get("thin") or {}).items():
+        blocks = thin.get("blocks")
+        ranges = tuple(f for f in query.filters if f.column == column and f.op in _RANGE)
+        others = tuple(f for f in query.filters if f not in ranges)
+        if not blocks or any(f.column not in blocks["columns"] for f in others):
+            continue
+        inner = _inner_blocks(blocks, ranges, types[column])
+        if inner is None:
+            continue
+        def where(conds: list[str]) -> str:
+            return (" WHERE " + " AND ".join(f"({c})" for c in conds)) if conds else ""
+        conds, params = where_clause(query, meta)
+        if not inner:  # no block wholly inside: the range's rows only (their row groups)
+            return Plan(f"SELECT count(*) FROM {thin['table']}{where(conds)}", params, ["count"], [])
+        cube_conds, cube_params = where_clause(dataclasses.replace(query, filters=others), meta)
+        first, last, size = inner[0], inner[-1], int(blocks["rows"])
+        parts = [f"SELECT sum(__od_n) AS n FROM {blocks['table']}"
+                 + where([*cube_conds, f"__od_block BETWEEN {first} AND {last}"])]
+        values = list(cube_params)
+        if first > 0:
+            parts.append(f"SELECT count(*) FROM {thin['table']}{where([*conds, f'rowid < {first * size}'])}")
+            values += params
+        if last < len(blocks["bounds"]) - 1:
+            parts.append(f"SELECT count(*) FROM {thin['table']}{where([*conds, f'rowid >= {(last + 1) * size}'])}")
+            values += params
+        return Plan(f"SELECT coalesce(sum(n), 0)::BIGINT FROM ({' UNION ALL '.join(parts)})", values, ["count"], [])
+    return None
+
+
+def _inner_blocks(blocks: Mapping[str, Any], ranges: Sequence[Filter], duck_type: str) -> list[int] | None:
+    """The blocks whose every row is inside the ranges (a contiguous run, as the copy is sorted)."""
+    if not ranges:
+        return list(range(len(blocks["bounds"])))
+    convert = float if duck_type in ("FLOAT", "DOUBLE") else converter(duck_type)
+    inner = []
+    try:
+        for i, (lo, hi, nulls) in enumerate(blocks["bounds"]):
+            if nulls or lo is None:
+                continue
+            lo, hi = convert(lo), convert(hi)
+            if all(_RANGE[f.op](lo, f.value) and _RANGE[f.op](hi, f.value) for f in ranges):
+                inner.append(i)
+    except (TypeError, ValueError):  # values Python cannot order as DuckDB does (time zones): count plainly
+        return None
+    if inner and inner != list(range(inner[0], inner[-1] + 1)):
+        return []  # not one run (a sorted copy gives one): count the rows
+    return inner
 
 
 def _thin_count_table(query: RowQuery, meta: Mapping[str, Any]) -> str | None:

@@ -9,7 +9,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from opendata.core.rowquery import RowQueryEngine
+from opendata.core.rowquery import RowQueryEngine, prepare
 from opendata.core.rowquery import sql as sqlgen
 from opendata.core.rowquery.params import parse_query
 from opendata.core.rowquery.prepare import RID_INDEX, read_meta
@@ -33,7 +33,16 @@ def thin_versions(tmp_path_factory):
                               thin_columns=["amount", "d"]),
         "plain": build_version(tmp, "plain", table, THIN_SCHEMA, sort_columns=[], cluster_columns=[],
                                thin_columns=[]),
+        "blocks": _with_small_blocks(lambda: build_version(tmp, "blocks", table, THIN_SCHEMA, sort_columns=[],
+                                                           cluster_columns=[], thin_columns=["amount", "d"])),
     }
+
+
+def _with_small_blocks(build):
+    """Blocks of 10,000 rows: 15 of them, so counts sum some and count the rows of others."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(prepare, "BLOCK_ROWS", 10_000)
+        return build()
 
 
 @pytest.fixture(scope="module")
@@ -162,3 +171,40 @@ def test_a_large_page_joins_its_row_ids_instead_of_looking_each_up(engine, thin_
     assert _pages(engine, "thin", args, 3) == _pages(engine, "plain", args, 3)
     parquet = {**args, "format": "parquet"}
     assert engine.query("thin", parquet).body == engine.query("plain", parquet).body
+
+
+COUNTS = [
+    {"cat": "甲类", "amount__gte": "150"},
+    {"cat": "乙类", "grp": "b", "amount__gt": "37", "amount__lte": "250"},
+    {"cat__in": "甲类,丙类", "amount__lt": "100"},
+    {"cat__isnull": "true", "amount__gte": "0"},
+    {"grp__ne": "a", "amount__gte": "299"},  # one value of many ties: no block wholly inside
+    {"grp": "c", "amount__gt": "-1"},  # every block with an amount, none of the missing ones
+    {"cat": "丙类", "grp": "a"},  # no range: every block summed, missing amounts included
+    {"d__gte": "2020-06-01", "d__lt": "2021-09-30", "cat": "乙类"},
+    {"cat__startswith": "甲", "d__lte": "2021-01-01"},
+    {"amount__gte": "500"},  # no row: no block inside either, and the zone maps skip every row group
+]
+
+
+@pytest.mark.parametrize("args", COUNTS, ids=[str(sorted(a.items())) for a in COUNTS])
+def test_totals_from_block_counts_are_the_plain_counts(engine, thin_versions, args):
+    con = duckdb.connect(str(thin_versions["blocks"]), read_only=True)
+    try:
+        meta = read_meta(con)
+    finally:
+        con.close()
+    column = "d" if any(k.startswith("d__") for k in args) else "amount"
+    assert len(meta["thin"][column]["blocks"]["bounds"]) == 15
+    count = _plan(meta, args)[1].sql
+    assert meta["thin"][column]["table"] in count
+    assert (meta["thin"][column]["blocks"]["table"] in count) is (args.get("amount__gte") not in ("299", "500"))
+    args = {**args, "limit": "1"}  # a page shorter than the matches: the total is counted
+    counted = {v: engine.query(v, args) for v in ("blocks", "thin", "plain")}
+    assert counted["blocks"].total == counted["thin"].total == counted["plain"].total
+    assert counted["blocks"].total_exact and counted["blocks"].rows == counted["plain"].rows
+
+
+def test_a_filter_the_block_counts_do_not_hold_is_counted_on_the_rows(thin_meta):
+    for args in ({"note": "abc", "amount__gte": "3"}, {"amount": "3"}, {"cat": "甲类", "q": "ab"}):
+        assert "_blocks" not in _plan(thin_meta, args)[1].sql
