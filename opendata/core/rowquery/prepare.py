@@ -16,20 +16,16 @@ replace a sort of every match by a streamed read, a gain that grows with the row
 rows, in-process: a date range sorted by date 2.8 against 19 CPU ms), then grouped copies, which
 save a constant share of a scan (2.4-2.5x on an equality filter with a sort or a group-by).
 
-When a full sorted copy of every default sort column would not fit (large versions: at 10M rows of
-the benchmark only one did), each gets a thin sorted copy instead: the sort column, the row id and
-the (up to four) columns with the fewest values, sorted like a full copy, plus one ART index on the
-row id of the row table. A sorted page filtered on those columns reads its row ids from the thin
-copy and then its rows by the index (sql.py). At 10M rows a thin copy took 41-51 MiB and 3.5-4.4 s
-against 185 MiB and 17 s for a full one, the index 77 MiB and 2.1 s; a page sorted by amount and
-filtered by category took 1.5 + 3 CPU ms against 115 without a copy, while a full copy saves only
-the 3 ms of the second step (measured: 1.0 against 3.8 ms for a date range sorted by date).
-Each thin copy keeps row counts per block of its rows and values of its other columns (at most
-``MAX_BLOCK_CELLS`` cells), so a total filtered on those columns and a range of its sort column
-sums blocks and counts only the rows at the range's ends: 2 CPU ms against 7-38 at 10M rows.
-The index is built in memory (it failed under a 64 MB limit at 10M rows): one that would take
-more than half of ``memory_limit_mb`` is not built, nor are the thin copies, and the publication
-goes on with the plain plans.
+When full sorted copies of the default sort columns do not all fit (at 10M rows of the benchmark
+only one did), each gets a thin copy instead: the sort column, the row id and up to four columns of
+2 to 64 values, sorted like a full copy, with row counts per block of it and values of those
+columns; plus one ART index on the row table's row id. A sorted page filtered on those columns reads
+its row ids from the thin copy, then its rows by the index; its total sums the blocks (sql.py). At
+10M rows a thin copy took 41-51 MiB and 3.5-4.4 s against 185 MiB and 17 s for a full one, the
+index 77 MiB and 2.1 s; a page by category sorted by amount took 1.5 + 3 CPU ms against 115, while
+a full copy saves only the 3 ms of the second step; totals took 1-2 CPU ms against 7-38. DuckDB
+builds the index in memory (it failed under 64 MB at 10M rows): one estimated over half of
+``memory_limit_mb`` is left out with the thin copies, and the version keeps the plain plans.
 Copies a schema or the caller names (``x-sortable``, ``x-cluster``, the arguments) are always built.
 """
 
