@@ -5,6 +5,7 @@ Run by hand on a quiet machine (not part of the test suite)::
     .venv/bin/python bench/rows_http.py                          # 10M rows, 3 rounds of 10 s per query
     .venv/bin/python bench/rows_http.py --rows 20000 --seconds 2 # a small proof that it runs
     .venv/bin/python bench/rows_http.py --write                  # record in docs/benchmarks.md
+    .venv/bin/python bench/rows_http.py --cpu path/to/rows.duckdb # CPU ms per query in-process, no HTTP
 
 The benchmark CSV of bench/ingest.py (9 fields, government-style) is ingested and published
 through the real services into a fresh OPENDATA_HOME under --workdir (kept for later runs: the
@@ -13,6 +14,11 @@ through the real services into a fresh OPENDATA_HOME under --workdir (kept for l
 4,000 distinct URLs (the filter values vary, so no answer is a repeat of the one before), in
 --rounds rounds; the figure is the median of the rounds' p95, with every round shown. Target
 (issue 16): p95 < 100 ms for a filter + sort page.
+
+``--cpu`` runs the same query kinds through ``RowQueryEngine`` against one prepared row database
+(e.g. the ``duckdb`` artifact of the home above), with no result or count cache: the median CPU ms
+per query (DuckDB's threads included) of --runs queries each, to compare two trees or two prepared
+databases on a busy machine, where CPU time moves far less than latency.
 """
 
 from __future__ import annotations
@@ -91,6 +97,32 @@ def run(args) -> dict:
     return results
 
 
+def cpu_per_query(db: Path, runs: int) -> dict[str, float]:
+    """Median CPU ms per query of each kind, in-process, every total counted (no cache)."""
+    import time
+    from urllib.parse import parse_qs, urlsplit
+
+    from opendata.core.rowquery import RowQueryEngine
+
+    engine = RowQueryEngine(lambda v: db, b"bench-secret", result_cache=0, count_cache=0, timeout=60)
+    out = {}
+    try:
+        for name, paths in query_kinds(runs + 5).items():
+            args = [parse_qs(urlsplit(p).query) for p in paths]
+            for a in args[:5]:  # warm up: the version opened, its blocks read once
+                engine.query("v", a)
+            samples = []
+            for a in args[5:]:
+                started = time.process_time()
+                engine.query("v", a)
+                samples.append((time.process_time() - started) * 1000)
+            out[name] = statistics.median(samples)
+            print(f"{name}: {out[name]:.2f} CPU ms", flush=True)
+    finally:
+        engine.close()
+    return out
+
+
 def render(r: dict, seconds: int) -> str:
     lines = [HEADING, "",
              f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by `bench/rows_http.py --rows {r['rows']}` on "
@@ -127,7 +159,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=None,
                         help="where the published home is kept (default bench/data/rows-http-<rows>)")
     parser.add_argument("--write", action="store_true", help="record the results in docs/benchmarks.md")
+    parser.add_argument("--cpu", type=Path, default=None, metavar="DB",
+                        help="instead: CPU ms per query in-process against this prepared row database")
+    parser.add_argument("--runs", type=int, default=100, help="queries per kind with --cpu")
     args = parser.parse_args(argv)
+    if args.cpu:
+        sys.path.insert(0, str(ROOT))
+        cpu_per_query(args.cpu, args.runs)
+        return 0
     args.workdir = args.workdir or ROOT / "bench" / "data" / f"rows-http-{args.rows}"
     results = run(args)
     section = render(results, args.seconds)

@@ -216,10 +216,21 @@ class RowQueryEngine:
             if payload is not None:
                 after, after_rid = self._cursor_position(types, payload, digest, sort)
             plan = sqlgen.rows_plan(query, meta, after=after, after_rid=after_rid)
+            sql, params, rids = plan.sql, plan.params, None
+            if plan.fetch is not None:  # the page's row ids from a thin copy, then their rows
+                rids = [r[-1] for r in self._execute(version, sql, params)]
+                sql, params = plan.fetch.query(rids)
             if query.format == "parquet":
-                table = self._execute(version, plan.sql, plan.params, arrow=True)
+                table = self._execute(version, sql, params, arrow=True)
             else:
-                rows = self._execute(version, plan.sql, plan.params)
+                rows = self._execute(version, sql, params)
+            if rids:  # back in the thin copy's order (cheaper than in SQL)
+                at = {rid: i for i, rid in enumerate(rids)}
+                if table is not None:
+                    rids = table.column(table.num_columns - 1).to_pylist()
+                    table = table.take(sorted(range(len(rids)), key=lambda i: at[rids[i]]))
+                else:
+                    rows.sort(key=lambda r: at[r[-1]])
         width = len(plan.columns)
         n_fetched = table.num_rows if table is not None else len(rows)
         has_more = n_fetched > query.limit

@@ -95,3 +95,25 @@ def all_rows(engine: RowQueryEngine, version: str, args: dict) -> list[tuple]:
         if result.next_cursor is None:
             return out
         args["next"] = result.next_cursor
+
+
+THIN_SCHEMA = {"fields": [{"name": "id", "type": "integer"}, {"name": "cat", "type": "string"},
+                          {"name": "grp", "type": "string"}, {"name": "amount", "type": "number"},
+                          {"name": "d", "type": "date"}, {"name": "note", "type": "string"}],
+               "primaryKey": "id"}
+
+
+def make_thin_table(n: int, seed: int = 42) -> pa.Table:
+    """Rows over two DuckDB row groups with few-valued columns, many ties and missing values."""
+    rng = random.Random(seed)
+    ids = list(range(n))
+    rng.shuffle(ids)
+    return pa.table({
+        "id": pa.array(ids, pa.int64()),
+        "cat": pa.array([rng.choice(["甲类", "乙类", "丙类", None]) for _ in range(n)]),
+        "grp": pa.array([rng.choice("abc") for _ in range(n)]),
+        "amount": pa.array([None if rng.random() < 0.1 else float(rng.randrange(300)) for _ in range(n)]),
+        "d": pa.array([None if rng.random() < 0.05 else dt.date(2020, 1, 1) + dt.timedelta(days=rng.randrange(900))
+                       for _ in range(n)], pa.date32()),
+        "note": pa.array(["".join(rng.choice("abcdefghij") for _ in range(12)) for _ in range(n)]),
+    })

@@ -208,7 +208,9 @@ def test_default_copies_stop_at_twice_the_parquet_size_and_named_copies_are_alwa
         finally:
             con.close()
     assert metas["capped"]["sorted"] == {} and metas["capped"]["clustered"] == {}
-    assert metas["capped"]["skipped_copies"] == [{"copy": "sorted", "column": "amount"},
+    # three columns: a thin copy of amount is most of a full one, and with the index it does not fit
+    assert metas["capped"]["thin"] == {}
+    assert metas["capped"]["skipped_copies"] == [{"copy": "thin", "column": "amount"},
                                                  {"copy": "clustered", "column": "cat"}]
     assert capped.stat().st_size <= 2 * (tmp_path / "capped.parquet").stat().st_size
     assert list(metas["named"]["sorted"]) == ["amount"]  # asked for: built whatever it costs
@@ -241,3 +243,50 @@ def test_row_ids_follow_the_primary_key_whether_or_not_the_file_is_in_its_order(
         con.close()
     in_key_order = sorted(zip(ids, "abcde", strict=True), key=lambda r: (r[0] is None, r[0] or 0))  # stable
     assert stored == [(rid, k, v) for rid, (k, v) in enumerate(in_key_order)]
+
+
+def test_when_full_sorted_copies_do_not_all_fit_the_default_sort_columns_get_thin_copies(tmp_path, monkeypatch):
+    from opendata.core.rowquery import prepare
+    from tests.core.rowquery.builders import THIN_SCHEMA, build_version, make_thin_table
+
+    # a cap (four times the Parquet file: at this size blocks and the spare megabyte weigh) that the
+    # row table, the index and two thin copies fit, and two full copies do not
+    monkeypatch.setattr(prepare, "MIN_SIZE_CAP", 0)
+    monkeypatch.setattr(prepare, "MAX_SIZE_RATIO", 4.0)
+    out = build_version(tmp_path, "v", make_thin_table(150_000), THIN_SCHEMA)
+    con = duckdb.connect(str(out), read_only=True)
+    try:
+        meta = read_meta(con)
+    finally:
+        con.close()
+    assert meta["sorted"] == {} and list(meta["thin"]) == ["amount", "d"]
+    assert {"copy": "sorted", "column": "amount"} not in meta["skipped_copies"]
+    assert out.stat().st_size <= 4 * (tmp_path / "v.parquet").stat().st_size
+    engine = RowQueryEngine(lambda v: out, SECRET, result_cache=0)
+    try:
+        page = engine.query("v", {"sort": "-amount", "grp": "a", "limit": "3", "fields": "amount"}).rows
+        assert page == ((299.0,), (299.0,), (299.0,))
+    finally:
+        engine.close()
+
+
+def test_a_row_id_index_beyond_half_the_memory_limit_leaves_the_plain_plans(tmp_path, monkeypatch):
+    from opendata.core.rowquery import prepare
+    from tests.core.rowquery.builders import THIN_SCHEMA, build_version, make_thin_table
+
+    monkeypatch.setattr(prepare, "INDEX_BYTES_PER_ROW", 200)  # 30 MB for 150,000 rows, over half of 48 MB
+    out = build_version(tmp_path, "v", make_thin_table(150_000), THIN_SCHEMA, thin_columns=["amount"],
+                        memory_limit_mb=48)
+    con = duckdb.connect(str(out), read_only=True)
+    try:
+        meta = read_meta(con)
+        assert con.execute("SELECT count(*) FROM duckdb_indexes()").fetchone() == (0,)
+    finally:
+        con.close()
+    assert meta["thin"] == {}
+    assert {"copy": "thin", "column": "amount", "reason": "memory"} in meta["skipped_copies"]
+    engine = RowQueryEngine(lambda v: out, SECRET, result_cache=0)
+    try:
+        assert engine.query("v", {"sort": "-amount", "limit": "2", "fields": "amount"}).rows == ((299.0,), (299.0,))
+    finally:
+        engine.close()
