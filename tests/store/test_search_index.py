@@ -202,3 +202,36 @@ def test_facet_codes_past_the_narrow_range_are_counted_exactly():
     matrix = FacetMatrix({"publisher": codes}, {}, {"publisher": 40_000}, len(codes))
     counts = matrix.counts(np.array([0, 1, 2, 3]))["publisher"]
     assert (counts[39_999], counts[0], counts[35_000], counts.sum()) == (2, 1, 0, 3)
+
+
+def test_facet_counts_through_profiles_equal_the_counts_of_every_row():
+    """Counting the matches' profiles (distinct rows) gives each value's count exactly, overflow included."""
+    import numpy as np
+
+    from opendata.store.search_facets import MULTI_COLUMNS, PROFILE_SHARE, FacetMatrix
+
+    rnd = np.random.default_rng(42)
+    n = 5000
+    singles = {"theme": rnd.integers(-1, 6, n).astype(np.int32), "publisher": rnd.integers(0, 30, n).astype(np.int32)}
+    lengths = rnd.choice([0, 1, 2, MULTI_COLUMNS + 3], n, p=[0.2, 0.4, 0.38, 0.02])  # a few overflow the row
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    owners = np.repeat(np.arange(n, dtype=np.int32), lengths)
+    codes = np.concatenate([rnd.choice(12, k, replace=False) for k in lengths]).astype(np.int32)
+    sizes = {"theme": 6, "publisher": 30, "keyword": 12}
+
+    def build(profiles):
+        return FacetMatrix(singles, {"keyword": (offsets, owners, codes)}, sizes, n, profiles=profiles)
+
+    by_rows, by_profiles, chosen = build(False), build(True), build(None)
+    assert by_rows.profile is None and by_profiles.profile is not None
+    assert len(by_profiles.profile_rows) < n  # documents share rows
+    assert (chosen.profile is not None) == (len(by_profiles.profile_rows) * PROFILE_SHARE <= n)
+    for size in (0, 1, 700, 4000):  # 4000: more than half, counted as everything less the others
+        idx = np.sort(rnd.choice(n, size, replace=False))
+        expected = {"theme": np.bincount(singles["theme"][idx][singles["theme"][idx] >= 0], minlength=6),
+                    "publisher": np.bincount(singles["publisher"][idx], minlength=30),
+                    "keyword": np.bincount(codes[np.isin(owners, idx)], minlength=12)}
+        for matrix in (by_rows, by_profiles):
+            got = matrix.counts(idx)
+            assert all(np.array_equal(got[name], expected[name]) for name in expected)
