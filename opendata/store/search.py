@@ -400,8 +400,11 @@ class SqliteSearchIndex:
         scores = scores_at(snap, query.scores) if query.score_min is not None or query.sort == "quality" else None
         if query.score_min is not None:
             narrow(scores[idx] >= query.score_min)
-        primary, secondary = self._sort_keys(snap, idx, query, found, at, scores)
-        page = top(idx, primary, secondary, query.offset, query.limit)
+        ranked, ranked_at = idx, at
+        if query.sort == "relevance" and found is not None:
+            ranked, ranked_at = _most_atoms(idx, at, found.atoms, query.offset + query.limit)
+        primary, secondary = self._sort_keys(snap, ranked, query, found, ranked_at, scores)
+        page = top(ranked, primary, secondary, query.offset, query.limit)
         ids = [int(i) for i in snap.ids[page]]
         return SearchHits(ids=ids, total=int(len(idx)), facets=self._facet_counts(snap, idx, query),
                           summaries=self._summaries(ids), labels={"publisher": snap.publisher_names})
@@ -440,7 +443,7 @@ class SqliteSearchIndex:
             return downloads[idx] * sign, lambda pos: [snap.ids[pos], -snap.modified[pos]]
         if query.sort == "relevance" and found is not None:
             # atoms held first, then score, as one key: the page is found by one partition
-            rank = found.atoms[at].astype(np.float64) * 1e6 + found.score[at]
+            rank = found.atoms[at].astype(np.float64) * 1e6 + found.score(at)
             return -rank, lambda pos: [snap.ids[pos], -snap.modified[pos]]
         # modified (also relevance without a text query)
         return snap.modified[idx] * sign, lambda pos: [snap.ids[pos]]
@@ -451,6 +454,21 @@ class SqliteSearchIndex:
         marks = ", ".join("?" * len(ids))
         return {r[0]: r[1] for r in self._con().execute(
             f"SELECT id, summary FROM doc WHERE id IN ({marks}) AND summary IS NOT NULL", ids)}
+
+
+def _most_atoms(idx: np.ndarray, at: np.ndarray, atoms: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The matches that can be among the first ``k`` by relevance: those holding the most atoms, down
+    to the fewest atoms that still leave ``k`` of them (atoms held rank before any score)."""
+    held = atoms[at]
+    if k <= 0 or len(held) <= k:
+        return idx, at
+    counts = np.bincount(held)
+    fewest = int(np.flatnonzero(np.cumsum(counts[::-1]) >= k)[0])  # counted from the most atoms down
+    least = len(counts) - 1 - fewest
+    if least <= int(held.min()):
+        return idx, at
+    keep = held >= least
+    return idx[keep], at[keep]
 
 
 def _field_texts(d: SearchDoc) -> list[str]:

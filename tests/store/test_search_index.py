@@ -235,3 +235,59 @@ def test_facet_counts_through_profiles_equal_the_counts_of_every_row():
         for matrix in (by_rows, by_profiles):
             got = matrix.counts(idx)
             assert all(np.array_equal(got[name], expected[name]) for name in expected)
+
+
+def _generated_index(tmp_path, count: int = 600) -> SqliteSearchIndex:
+    """A small generated catalogue (tests/search_catalogue.py) with a few documents written after its base."""
+    import random
+
+    from tests.search_catalogue import PLACES, SUBJECTS
+
+    rnd = random.Random(7)
+    docs = []
+    for i in range(count):
+        (place, place_en), subject, year = rnd.choice(PLACES[:4]), rnd.choice(SUBJECTS[:6]), rnd.randint(2019, 2023)
+        docs.append(SearchDoc(id=i + 1, identifier=f"g{i}", title=f"{place}{year}年{subject.zh}",
+                              title_en=f"{place_en} {subject.en} {year}", keywords=list(subject.keywords),
+                              description=f"{place}{subject.department}发布的{subject.zh}数据", theme=subject.theme,
+                              modified=float(rnd.randint(0, 50)), words=[place, *subject.keywords]))
+    idx = SqliteSearchIndex(tmp_path / "search.sqlite3")
+    idx.write(docs[:-40], replace_all=True)
+    idx.write(docs[-40:])  # documents written since the base: a second part of the postings
+    return idx
+
+
+def test_scores_computed_for_a_page_s_candidates_equal_the_scores_of_a_full_pass(tmp_path, monkeypatch):
+    """A match's score is the same summed over every posting or looked up for a few candidates, in either part."""
+    import numpy as np
+
+    from opendata.store import search_query
+    from opendata.store.search_text import plan_query
+
+    idx = _generated_index(tmp_path)
+    state = idx._current()
+    assert len(state.postings.parts) == 2
+    for q in ("西湖区空气质量", "财政预算2021", "Xihu budget", "xihu"):
+        found = search_query.evaluate(search_query.resolve(plan_query(q, idx.synonyms), idx._vocab, state.postings,
+                                                           pinyin=True), state.postings)
+        assert len(found.positions) > 20
+        score, cover = np.zeros(state.postings.n_docs, np.float32), np.zeros(state.postings.n_docs, np.uint32)
+        state.postings.accumulate(found.resolved.weighted, score, cover)
+        every = np.arange(len(found.positions))
+        some = every[::3]
+        for dense in (0, 10**6):  # looked up per candidate, then summed over every posting
+            monkeypatch.setattr(search_query, "DENSE_SCORING", dense)
+            assert np.array_equal(found.score(every), score[found.positions])
+            assert np.array_equal(found.score(some), score[found.positions[some]])
+    idx.close()
+
+
+def test_relevance_pages_follow_one_another_as_one_long_page(tmp_path):
+    """Each page ranks only the matches holding the most atoms; page after page gives the full ranking."""
+    idx = _generated_index(tmp_path)
+    for q in ("西湖区空气质量", "上城区2020年财政预算", "Xihu budget"):
+        whole = idx.search(SearchQuery(q=q, limit=1000))
+        assert whole.total > 60
+        paged = [i for offset in range(0, whole.total, 7) for i in idx.search(SearchQuery(q=q, offset=offset, limit=7)).ids]
+        assert paged == whole.ids
+    idx.close()
