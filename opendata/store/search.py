@@ -385,7 +385,8 @@ class SqliteSearchIndex:
 
         def narrow(keep: np.ndarray) -> None:
             nonlocal idx, at
-            idx, at = idx[keep], (None if at is None else at[keep])
+            kept = np.flatnonzero(keep)  # then a gather: several times faster than indexing by the mask
+            idx, at = idx[kept], (None if at is None else at[kept])
 
         for name, wanted in query.filters.items():
             if wanted:
@@ -462,13 +463,14 @@ def _most_atoms(idx: np.ndarray, at: np.ndarray, atoms: np.ndarray, k: int) -> t
     held = atoms[at]
     if k <= 0 or len(held) <= k:
         return idx, at
-    counts = np.bincount(held)
-    fewest = int(np.flatnonzero(np.cumsum(counts[::-1]) >= k)[0])  # counted from the most atoms down
-    least = len(counts) - 1 - fewest
+    least = int(held.max())
+    if np.count_nonzero(held == least) < k:  # the most atoms are too few: go down as far as needed
+        counts = np.bincount(held)
+        least = len(counts) - 1 - int(np.flatnonzero(np.cumsum(counts[::-1]) >= k)[0])
     if least <= int(held.min()):
         return idx, at
-    keep = held >= least
-    return idx[keep], at[keep]
+    kept = np.flatnonzero(held >= least)
+    return idx[kept], at[kept]
 
 
 def _field_texts(d: SearchDoc) -> list[str]:

@@ -259,7 +259,7 @@ class PostingsGroup:
         start = 0
         for part in self.parts:
             lo, hi = np.searchsorted(positions, [start, start + part.n_docs])
-            if hi > lo:
-                out[lo:hi] = part.score_at(weighted, positions[lo:hi] - start)
+            if hi > lo:  # int32 like the postings' documents: searching them needs no conversion
+                out[lo:hi] = part.score_at(weighted, (positions[lo:hi] - start).astype(np.int32))
             start += part.n_docs
         return out

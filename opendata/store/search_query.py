@@ -116,7 +116,7 @@ class Matches:
     """
 
     positions: np.ndarray
-    atoms: np.ndarray
+    atoms: np.ndarray  # uint8
     resolved: Resolved
     postings: PostingsGroup
 
@@ -165,6 +165,8 @@ def evaluate(resolved: Resolved, postings: PostingsGroup) -> Matches:
     else:
         cover[:] = 0
     if resolved.atoms == 1:
-        return Matches(touched, np.ones(len(touched), dtype=np.int16), resolved, postings)
-    keep = (held & np.uint32(resolved.required)) != 0
-    return Matches(touched[keep], np.bitwise_count(held[keep]).astype(np.int16), resolved, postings)
+        return Matches(touched, np.ones(len(touched), dtype=np.uint8), resolved, postings)
+    if resolved.required != (1 << resolved.atoms) - 1:  # some atoms are common: they match nothing alone
+        kept = np.flatnonzero((held & np.uint32(resolved.required)) != 0)
+        touched, held = touched[kept], held[kept]
+    return Matches(touched, np.bitwise_count(held), resolved, postings)  # uint8: at most 32 atoms

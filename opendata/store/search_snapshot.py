@@ -195,9 +195,11 @@ class Snapshot:
 
     def facet_filter(self, name: str, wanted: Sequence[str], idx: np.ndarray) -> np.ndarray:
         """Which of the documents at ``idx`` have any of the ``wanted`` values."""
-        if name in self.codes:
+        if name in self.codes:  # a table of the values wanted, read at each document's code (-1: the last, False)
             lookup = self._lookup(name)
-            return np.isin(self.codes[name][idx], [lookup[v] for v in wanted if v in lookup])
+            table = np.zeros(len(self.values[name]) + 1, dtype=bool)
+            table[[lookup[v] for v in wanted if v in lookup]] = True
+            return table[self.codes[name][idx]]
         if name == IDENTIFIER:
             return np.isin(idx, self.identifier_positions(wanted))
         return self.facet_mask(name, wanted)[idx]
