@@ -193,7 +193,7 @@ class Postings:
             if same:
                 cover[docs] = bits
             else:
-                cover[docs] |= np.uint32(bits)
+                cover[docs] |= cover.dtype.type(bits)
 
     def score_at(self, weighted: Sequence[tuple[int, float, int]], positions: np.ndarray) -> np.ndarray:
         """The score of the documents at sorted ``positions``: what :meth:`accumulate` would sum for them
@@ -207,7 +207,7 @@ class Postings:
                 continue
             docs = self.docs[lo:hi]
             at = np.minimum(np.searchsorted(docs, positions), hi - lo - 1)
-            held = docs[at] == positions
+            held = np.flatnonzero(docs[at] == positions)
             score[held] += np.float32(weight) * self.weights[lo + at[held]]
         return score
 

@@ -129,8 +129,8 @@ class Matches:
         positions = self.positions[at]
         if len(at) <= DENSE_SCORING:
             return self.postings.score_at(self.resolved.weighted, positions)
-        score, cover = _scratch(self.postings.n_docs)
-        try:
+        score, cover = _scratch(self.postings.n_docs), _scratch(self.postings.n_docs, np.uint32)
+        try:  # without atom bits, cover is not written
             self.postings.accumulate([(t, w, 0) for t, w, _ in self.resolved.weighted], score, cover)
             return score[positions]
         finally:
@@ -140,19 +140,26 @@ class Matches:
 _buffers = threading.local()
 
 
-def _scratch(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Zeroed score and cover arrays of ``n`` documents, kept per thread: allocating and zeroing
-    fresh ones for a million documents on every search costs more than the search."""
-    score, cover = getattr(_buffers, "score", None), getattr(_buffers, "cover", None)
-    if score is None or len(score) != n:
-        score, cover = np.zeros(n, dtype=np.float32), np.zeros(n, dtype=np.uint32)
-        _buffers.score, _buffers.cover = score, cover
-    return score, cover
+def _scratch(n: int, dtype=np.float32) -> np.ndarray:
+    """A zeroed array of ``n`` documents, kept per thread and dtype (a caller leaves it zeroed):
+    allocating and zeroing one for a million documents on every search costs more than the search."""
+    kept = getattr(_buffers, "arrays", None)
+    if kept is None:
+        kept = _buffers.arrays = {}
+    array = kept.get(np.dtype(dtype))
+    if array is None or len(array) != n:
+        array = kept[np.dtype(dtype)] = np.zeros(n, dtype=dtype)
+    return array
+
+
+def _cover_dtype(atoms: int):
+    """The narrowest unsigned integer holding a bit per atom: a narrower array is gathered and scattered faster."""
+    return np.uint8 if atoms <= 8 else np.uint16 if atoms <= 16 else np.uint32
 
 
 def evaluate(resolved: Resolved, postings: PostingsGroup) -> Matches:
     """Every document holding a required atom, with how many atoms it holds (scores come later)."""
-    _, cover = _scratch(postings.n_docs)
+    cover = _scratch(postings.n_docs, _cover_dtype(resolved.atoms))
     try:
         postings.mark(resolved.weighted, cover)
     except BaseException:
@@ -167,6 +174,6 @@ def evaluate(resolved: Resolved, postings: PostingsGroup) -> Matches:
     if resolved.atoms == 1:
         return Matches(touched, np.ones(len(touched), dtype=np.uint8), resolved, postings)
     if resolved.required != (1 << resolved.atoms) - 1:  # some atoms are common: they match nothing alone
-        kept = np.flatnonzero((held & np.uint32(resolved.required)) != 0)
+        kept = np.flatnonzero((held & held.dtype.type(resolved.required)) != 0)
         touched, held = touched[kept], held[kept]
     return Matches(touched, np.bitwise_count(held), resolved, postings)  # uint8: at most 32 atoms

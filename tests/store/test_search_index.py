@@ -291,3 +291,41 @@ def test_relevance_pages_follow_one_another_as_one_long_page(tmp_path):
         paged = [i for offset in range(0, whole.total, 7) for i in idx.search(SearchQuery(q=q, offset=offset, limit=7)).ids]
         assert paged == whole.ids
     idx.close()
+
+
+@pytest.mark.parametrize("words", [3, 12, 20])  # atoms held in 8, 16 and 32 bits
+def test_atoms_held_are_counted_whatever_the_width_of_the_marks(tmp_path, words):
+    import numpy as np
+
+    from opendata.store import search_query
+    from opendata.store.search_text import plan_query
+    from tests.search_catalogue import PLACES, SUBJECTS
+
+    idx = _generated_index(tmp_path)
+    state = idx._current()
+    q = " ".join([p for p, _ in PLACES[:4]] + [s.zh for s in SUBJECTS[:6]] + [s.en for s in SUBJECTS[:6]])
+    plan = plan_query(q, idx.synonyms)
+    resolved = search_query.resolve(plan, idx._vocab, state.postings, pinyin=True)
+    kept = [t for t in resolved.weighted if t[2] < 1 << words]
+    resolved = search_query.Resolved(kept, words, (1 << words) - 1)
+    assert len(plan.atoms) >= words and {t[2].bit_length() for t in kept} >= {words}
+    found = search_query.evaluate(resolved, state.postings)
+    cover = np.zeros(state.postings.n_docs, dtype=np.uint64)
+    for term_id, _, bits in kept:  # the reference: every term's bits OR-ed, one document at a time
+        for position in np.flatnonzero(np.isin(np.arange(len(cover)), _docs_of(state.postings, term_id))):
+            cover[position] |= np.uint64(bits)
+    expected = np.flatnonzero(cover)
+    assert np.array_equal(found.positions, expected)
+    assert found.atoms.tolist() == [bin(int(c)).count("1") for c in cover[expected]]
+    idx.close()
+
+
+def _docs_of(group, term_id):
+    import numpy as np
+
+    out, start = [], 0
+    for part in group.parts:
+        if term_id < len(part.offsets) - 1:
+            out.append(part.docs[part.offsets[term_id]:part.offsets[term_id + 1]].astype(np.int64) + start)
+        start += part.n_docs
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
