@@ -5,8 +5,8 @@ taught the catalogue's own words) and stored as term ids per field; the term tab
 text and pinyin keys. The index is its own SQLite file (``$OPENDATA_HOME/search.sqlite3``), shared
 by every server process; each process keeps in memory, per index generation, the facet columns as
 numpy arrays (:mod:`opendata.store.search_snapshot`) and the postings with BM25F weights
-(:mod:`opendata.store.search_postings`), so a search is a few array passes: match and score
-(:mod:`opendata.store.search_query`), filter, count facets, sort.
+(:mod:`opendata.store.search_postings`), so a search is a few array passes: match
+(:mod:`opendata.store.search_query`), filter, count facets, score the page's candidates, sort.
 
 The interface (:class:`SearchDoc`, :class:`SearchQuery`, :class:`SearchHits` and the methods of
 :class:`SqliteSearchIndex`) is what a PostgreSQL implementation would provide too.
@@ -321,6 +321,9 @@ class SqliteSearchIndex:
         state.snapshot.generation = meta.get("generation", "0")
         state.snapshot.downloads_gen = ""  # the base's counts are as compiled: read them again when sorted by
         self._state, self._generation = state, (state.snapshot.generation, state.snapshot.downloads_gen)
+        # matches of an older generation are never asked for again, and each holds that generation's postings
+        self._matches.clear()
+        self._matches_bytes = 0
 
     def _fresh_downloads(self, snap: Snapshot) -> np.ndarray:
         """Download counts as the usage counter last added them (read again when they changed)."""

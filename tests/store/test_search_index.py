@@ -329,3 +329,16 @@ def _docs_of(group, term_id):
             out.append(part.docs[part.offsets[term_id]:part.offsets[term_id + 1]].astype(np.int64) + start)
         start += part.n_docs
     return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+
+def test_a_new_generation_lets_go_of_the_matches_of_the_old_one(tmp_path):
+    """Matches hold their generation's postings; once the index changes they are dropped, not aged out."""
+    idx = _generated_index(tmp_path)
+    idx.search(SearchQuery(q="西湖区空气质量"))
+    old = idx._current().snapshot.generation
+    assert [key[0] for key in idx._matches] == [old]
+    idx.write([SearchDoc(id=10_001, identifier="later", title="西湖区空气质量补充")])
+    hits = idx.search(SearchQuery(q="西湖区空气质量", limit=1000))
+    assert 10_001 in hits.ids
+    assert [key[0] for key in idx._matches] == [idx._current().snapshot.generation] != [old]
+    idx.close()
