@@ -5,8 +5,8 @@ taught the catalogue's own words) and stored as term ids per field; the term tab
 text and pinyin keys. The index is its own SQLite file (``$OPENDATA_HOME/search.sqlite3``), shared
 by every server process; each process keeps in memory, per index generation, the facet columns as
 numpy arrays (:mod:`opendata.store.search_snapshot`) and the postings with BM25F weights
-(:mod:`opendata.store.search_postings`), so a search is a few array passes: match and score
-(:mod:`opendata.store.search_query`), filter, count facets, sort.
+(:mod:`opendata.store.search_postings`), so a search is a few array passes: match
+(:mod:`opendata.store.search_query`), filter, count facets, score the page's candidates, sort.
 
 The interface (:class:`SearchDoc`, :class:`SearchQuery`, :class:`SearchHits` and the methods of
 :class:`SqliteSearchIndex`) is what a PostgreSQL implementation would provide too.
@@ -321,6 +321,9 @@ class SqliteSearchIndex:
         state.snapshot.generation = meta.get("generation", "0")
         state.snapshot.downloads_gen = ""  # the base's counts are as compiled: read them again when sorted by
         self._state, self._generation = state, (state.snapshot.generation, state.snapshot.downloads_gen)
+        # matches of an older generation are never asked for again, and each holds that generation's postings
+        self._matches.clear()
+        self._matches_bytes = 0
 
     def _fresh_downloads(self, snap: Snapshot) -> np.ndarray:
         """Download counts as the usage counter last added them (read again when they changed)."""
@@ -385,7 +388,8 @@ class SqliteSearchIndex:
 
         def narrow(keep: np.ndarray) -> None:
             nonlocal idx, at
-            idx, at = idx[keep], (None if at is None else at[keep])
+            kept = np.flatnonzero(keep)  # then a gather: several times faster than indexing by the mask
+            idx, at = idx[kept], (None if at is None else at[kept])
 
         for name, wanted in query.filters.items():
             if wanted:
@@ -400,8 +404,11 @@ class SqliteSearchIndex:
         scores = scores_at(snap, query.scores) if query.score_min is not None or query.sort == "quality" else None
         if query.score_min is not None:
             narrow(scores[idx] >= query.score_min)
-        primary, secondary = self._sort_keys(snap, idx, query, found, at, scores)
-        page = top(idx, primary, secondary, query.offset, query.limit)
+        ranked, ranked_at = idx, at
+        if query.sort == "relevance" and found is not None:
+            ranked, ranked_at = _most_atoms(idx, at, found.atoms, query.offset + query.limit)
+        primary, secondary = self._sort_keys(snap, ranked, query, found, ranked_at, scores)
+        page = top(ranked, primary, secondary, query.offset, query.limit)
         ids = [int(i) for i in snap.ids[page]]
         return SearchHits(ids=ids, total=int(len(idx)), facets=self._facet_counts(snap, idx, query),
                           summaries=self._summaries(ids), labels={"publisher": snap.publisher_names})
@@ -440,7 +447,7 @@ class SqliteSearchIndex:
             return downloads[idx] * sign, lambda pos: [snap.ids[pos], -snap.modified[pos]]
         if query.sort == "relevance" and found is not None:
             # atoms held first, then score, as one key: the page is found by one partition
-            rank = found.atoms[at].astype(np.float64) * 1e6 + found.score[at]
+            rank = found.atoms[at].astype(np.float64) * 1e6 + found.score(at)
             return -rank, lambda pos: [snap.ids[pos], -snap.modified[pos]]
         # modified (also relevance without a text query)
         return snap.modified[idx] * sign, lambda pos: [snap.ids[pos]]
@@ -451,6 +458,22 @@ class SqliteSearchIndex:
         marks = ", ".join("?" * len(ids))
         return {r[0]: r[1] for r in self._con().execute(
             f"SELECT id, summary FROM doc WHERE id IN ({marks}) AND summary IS NOT NULL", ids)}
+
+
+def _most_atoms(idx: np.ndarray, at: np.ndarray, atoms: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The matches that can be among the first ``k`` by relevance: those holding the most atoms, down
+    to the fewest atoms that still leave ``k`` of them (atoms held rank before any score)."""
+    held = atoms[at]
+    if k <= 0 or len(held) <= k:
+        return idx, at
+    least = int(held.max())
+    if np.count_nonzero(held == least) < k:  # the most atoms are too few: go down as far as needed
+        counts = np.bincount(held)
+        least = len(counts) - 1 - int(np.flatnonzero(np.cumsum(counts[::-1]) >= k)[0])
+    if least <= int(held.min()):
+        return idx, at
+    kept = np.flatnonzero(held >= least)
+    return idx[kept], at[kept]
 
 
 def _field_texts(d: SearchDoc) -> list[str]:

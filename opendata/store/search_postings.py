@@ -180,6 +180,37 @@ class Postings:
             if bits:
                 cover[docs] |= np.uint32(bits)
 
+    def mark(self, weighted: Sequence[tuple[int, float, int]], cover: np.ndarray) -> None:
+        """OR the atom bits of each term into ``cover`` at the documents holding it (scores are left out)."""
+        same = len({bits for _, _, bits in weighted if bits}) == 1  # one mask: OR-ing it is setting it
+        for term_id, _, bits in weighted:
+            if not bits or not 0 <= term_id < len(self.offsets) - 1:
+                continue
+            lo, hi = self.offsets[term_id], self.offsets[term_id + 1]
+            if lo == hi:
+                continue
+            docs = self.docs[lo:hi].astype(np.intp)
+            if same:
+                cover[docs] = bits
+            else:
+                cover[docs] |= cover.dtype.type(bits)
+
+    def score_at(self, weighted: Sequence[tuple[int, float, int]], positions: np.ndarray) -> np.ndarray:
+        """The score of the documents at sorted ``positions``: what :meth:`accumulate` would sum for them
+        (the same float32 additions in the same order), found by binary search in each term's documents."""
+        score = np.zeros(len(positions), dtype=np.float32)
+        for term_id, weight, _ in weighted:
+            if not 0 <= term_id < len(self.offsets) - 1:
+                continue
+            lo, hi = int(self.offsets[term_id]), int(self.offsets[term_id + 1])
+            if lo == hi:
+                continue
+            docs = self.docs[lo:hi]
+            at = np.minimum(np.searchsorted(docs, positions), hi - lo - 1)
+            held = np.flatnonzero(docs[at] == positions)
+            score[held] += np.float32(weight) * self.weights[lo + at[held]]
+        return score
+
     def save(self, folder) -> None:
         for name in ("offsets", "docs", "weights", "named", "average"):
             np.save(folder / f"postings-{name}.npy", getattr(self, name))
@@ -215,3 +246,20 @@ class PostingsGroup:
         for part in self.parts:
             part.accumulate(weighted, score[start:start + part.n_docs], cover[start:start + part.n_docs])
             start += part.n_docs
+
+    def mark(self, weighted: Sequence[tuple[int, float, int]], cover: np.ndarray) -> None:
+        start = 0
+        for part in self.parts:
+            part.mark(weighted, cover[start:start + part.n_docs])
+            start += part.n_docs
+
+    def score_at(self, weighted: Sequence[tuple[int, float, int]], positions: np.ndarray) -> np.ndarray:
+        """Scores of the documents at sorted ``positions`` (see :meth:`Postings.score_at`)."""
+        out = np.zeros(len(positions), dtype=np.float32)
+        start = 0
+        for part in self.parts:
+            lo, hi = np.searchsorted(positions, [start, start + part.n_docs])
+            if hi > lo:  # int32 like the postings' documents: searching them needs no conversion
+                out[lo:hi] = part.score_at(weighted, (positions[lo:hi] - start).astype(np.int32))
+            start += part.n_docs
+        return out

@@ -7,6 +7,10 @@ rank of datasets that match through a rarer atom but matches nothing by itself, 
 the query is common (Elasticsearch's common-terms rule). Without it, 青川市公交 would list every
 dataset of 青川市. An atom's reach is the sum of its words' document counts: 区, looked for inside
 every district's name, is common although no single district is.
+
+Matching marks the atoms each document holds (one pass over the terms' postings); the BM25F score
+is summed later, only for the matches that can make the page asked for: those holding the most
+atoms (:meth:`Matches.score`). The count, the facets and the other sorts need no score at all.
 """
 
 from __future__ import annotations
@@ -99,51 +103,77 @@ def _add_pinyin(plan: QueryPlan, token: str, weight: float, bit: int, vocab: Voc
         add([t for t in vocab.by_pinyin(piece) if postings.is_named(t)], weight, piece_bit, EXPANSIONS)
 
 
+DENSE_SCORING = 4096  # more candidates than this are scored in one pass over the postings
+
+
 @dataclass
 class Matches:
-    """Positions of matching documents with their atom count and score (parallel arrays)."""
+    """Positions of matching documents (ascending) with how many atoms each holds (parallel arrays).
+
+    Scores are computed when asked, for the candidates of a page only (:meth:`score`): the ranking
+    puts atoms held first, so the page's candidates are few of the matches, and most searches need
+    no score beyond them (the count, the facets and the other sorts need none).
+    """
 
     positions: np.ndarray
-    atoms: np.ndarray
-    score: np.ndarray
+    atoms: np.ndarray  # uint8
+    resolved: Resolved
+    postings: PostingsGroup
 
     @property
     def nbytes(self) -> int:
-        return self.positions.nbytes + self.atoms.nbytes + self.score.nbytes
+        return self.positions.nbytes + self.atoms.nbytes
+
+    def score(self, at: np.ndarray) -> np.ndarray:
+        """BM25F scores (float32) of the matches at indexes ``at`` (ascending) of :attr:`positions`."""
+        positions = self.positions[at]
+        if len(at) <= DENSE_SCORING:
+            return self.postings.score_at(self.resolved.weighted, positions)
+        score, cover = _scratch(self.postings.n_docs), _scratch(self.postings.n_docs, np.uint32)
+        try:  # without atom bits, cover is not written
+            self.postings.accumulate([(t, w, 0) for t, w, _ in self.resolved.weighted], score, cover)
+            return score[positions]
+        finally:
+            score[:] = 0
 
 
 _buffers = threading.local()
 
 
-def _scratch(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Zeroed score and cover arrays of ``n`` documents, kept per thread: allocating and zeroing
-    fresh ones for a million documents on every search costs more than the search."""
-    score, cover = getattr(_buffers, "score", None), getattr(_buffers, "cover", None)
-    if score is None or len(score) != n:
-        score, cover = np.zeros(n, dtype=np.float32), np.zeros(n, dtype=np.uint32)
-        _buffers.score, _buffers.cover = score, cover
-    return score, cover
+def _scratch(n: int, dtype=np.float32) -> np.ndarray:
+    """A zeroed array of ``n`` documents, kept per thread and dtype (a caller leaves it zeroed):
+    allocating and zeroing one for a million documents on every search costs more than the search."""
+    kept = getattr(_buffers, "arrays", None)
+    if kept is None:
+        kept = _buffers.arrays = {}
+    array = kept.get(np.dtype(dtype))
+    if array is None or len(array) != n:
+        array = kept[np.dtype(dtype)] = np.zeros(n, dtype=dtype)
+    return array
+
+
+def _cover_dtype(atoms: int):
+    """The narrowest unsigned integer holding a bit per atom: a narrower array is gathered and scattered faster."""
+    return np.uint8 if atoms <= 8 else np.uint16 if atoms <= 16 else np.uint32
 
 
 def evaluate(resolved: Resolved, postings: PostingsGroup) -> Matches:
-    """Every document holding a required atom, with how many atoms it holds and its score."""
-    score, cover = _scratch(postings.n_docs)
-    single = resolved.atoms == 1  # one atom: holding it is having a score, no bits to keep
+    """Every document holding a required atom, with how many atoms it holds (scores come later)."""
+    cover = _scratch(postings.n_docs, _cover_dtype(resolved.atoms))
     try:
-        postings.accumulate([(t, w, 0) for t, w, _ in resolved.weighted] if single else resolved.weighted,
-                            score, cover)
+        postings.mark(resolved.weighted, cover)
     except BaseException:
-        score[:], cover[:] = 0, 0
+        cover[:] = 0
         raise
-    if single:
-        positions = np.flatnonzero(score != 0)  # a boolean pass first: three times faster than on floats
-        found = Matches(positions, np.ones(len(positions), dtype=np.int16), score[positions])
-        score[positions] = 0
-        return found
-    touched = np.flatnonzero(cover != 0)  # every document a term reached
+    touched = np.flatnonzero(cover != 0)  # every document a term reached (a boolean pass is the fast one)
     held = cover[touched]
-    keep = (held & np.uint32(resolved.required)) != 0
-    positions = touched[keep]
-    found = Matches(positions, np.bitwise_count(held[keep]).astype(np.int16), score[positions])
-    score[touched], cover[touched] = 0, 0  # ready for the next search of this thread
-    return found
+    if 16 * len(touched) < len(cover):  # ready for the next search of this thread
+        cover[touched] = 0
+    else:
+        cover[:] = 0
+    if resolved.atoms == 1:
+        return Matches(touched, np.ones(len(touched), dtype=np.uint8), resolved, postings)
+    if resolved.required != (1 << resolved.atoms) - 1:  # some atoms are common: they match nothing alone
+        kept = np.flatnonzero((held & held.dtype.type(resolved.required)) != 0)
+        touched, held = touched[kept], held[kept]
+    return Matches(touched, np.bitwise_count(held), resolved, postings)  # uint8: at most 32 atoms

@@ -4,7 +4,9 @@ A :class:`Snapshot` holds one column per facet (integer codes into a list of val
 keys and who may see each document. The compiled base of the index is saved as ``.npy`` files and
 memory-mapped by every process (:meth:`Snapshot.load`); documents written since form a small
 snapshot of their own that :func:`combine` appends, hiding the base's copies of changed or removed
-documents. Filters and facet counts are array passes; sorting is one ``lexsort``.
+documents. Filters and facet counts are array passes; sorting is one ``lexsort``. Identifiers (a
+clause may name them) are not facet values: the base's are found by binary search in their sorted,
+memory-mapped texts, so no process holds a million identifier strings.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ SNAPSHOT_COLUMNS = ("id", "title", "modified", "listed", "downloads", IDENTIFIER
                     *SINGLE_FACETS, *MULTI_FACETS)
 SNAPSHOT_SELECT = ("SELECT id, title, modified, listed, downloads, identifier, publisher_name, "
                    f"{', '.join(SINGLE_FACETS)}, formats, keywords FROM doc")
-_CODED = (*SINGLE_FACETS, IDENTIFIER)
+_CODED = SINGLE_FACETS
 _ARRAYS = ("ids", "modified", "listed", "alive", "downloads", "title_key", "title_sub", "ident_key", "ident_sub")
 
 
@@ -81,7 +83,10 @@ class Snapshot:
         self.values: dict[str, list[str]] = {}
         self.publisher_names: dict[str, str] = {}
         self.titles: SortedTexts | None = None
-        self.identifiers: SortedTexts | None = None
+        self.identifiers: SortedTexts | None = None  # of the first ``base_docs`` positions, sorted
+        self.base_docs = 0
+        self.late_identifiers: dict[str, list[int]] = {}  # identifier -> positions, past the base
+        self._ident_order: np.ndarray | None = None
         self._by_id: np.ndarray | None = None
         self.scores: tuple[Hashable, np.ndarray] | None = None  # (table token, scores by position): scores_at
         self._ranks: dict[str, np.ndarray] = {}
@@ -131,6 +136,10 @@ class Snapshot:
         if keep_texts:
             snap.titles = SortedTexts.build(cols["title"], title_order)
             snap.identifiers = SortedTexts.build(identifiers, ident_order)
+            snap.base_docs = len(identifiers)
+        else:
+            for position, identifier in enumerate(identifiers):
+                snap.late_identifiers.setdefault(identifier, []).append(position)
         return snap
 
     def save(self, folder: Path) -> None:
@@ -165,10 +174,16 @@ class Snapshot:
         snap.identifiers = SortedTexts(arr("identifiers-blob"), arr("identifiers-offsets"))
         saved = json.loads((folder / "values.json").read_text(encoding="utf-8"))
         snap.values, snap.publisher_names = saved["values"], saved["publisher_names"]
+        snap.values.pop(IDENTIFIER, None)  # a base compiled before identifiers were looked up in their sorted texts
+        snap.base_docs = len(snap.ids)
         return snap
 
     # -- reading ---------------------------------------------------------------------------------
     def facet_mask(self, name: str, wanted: Sequence[str]) -> np.ndarray:
+        if name == IDENTIFIER:
+            mask = np.zeros(len(self.ids), dtype=bool)
+            mask[self.identifier_positions(wanted)] = True
+            return mask
         lookup = self._lookup(name)
         codes = [lookup[v] for v in wanted if v in lookup]
         if name in self.codes:
@@ -180,10 +195,36 @@ class Snapshot:
 
     def facet_filter(self, name: str, wanted: Sequence[str], idx: np.ndarray) -> np.ndarray:
         """Which of the documents at ``idx`` have any of the ``wanted`` values."""
-        if name in self.codes:
+        if name in self.codes:  # a table of the values wanted, read at each document's code (-1: the last, False)
             lookup = self._lookup(name)
-            return np.isin(self.codes[name][idx], [lookup[v] for v in wanted if v in lookup])
+            table = np.zeros(len(self.values[name]) + 1, dtype=bool)
+            table[[lookup[v] for v in wanted if v in lookup]] = True
+            return table[self.codes[name][idx]]
+        if name == IDENTIFIER:
+            return np.isin(idx, self.identifier_positions(wanted))
         return self.facet_mask(name, wanted)[idx]
+
+    def identifier_positions(self, wanted: Sequence[str]) -> np.ndarray:
+        """Positions of the documents with these identifiers (hidden copies too: the caller filters).
+
+        The base's identifiers are found by binary search in their sorted texts (memory-mapped), so no
+        process keeps a million identifier strings; those written since are in a small dict.
+        """
+        found: list[int] = []
+        texts = self.identifiers
+        if self.base_docs and texts is not None:
+            order = self._ident_order
+            if order is None:  # sorted rank -> position, from the base's ranks (built on first use)
+                order = np.empty(self.base_docs, dtype=np.int64)
+                order[(self.ident_key[:self.base_docs] - 1) // 2] = np.arange(self.base_docs)
+                self._ident_order = order
+            for value in wanted:
+                rank = texts.before(value)
+                if rank < len(texts) and texts[rank] == value:
+                    found.append(int(order[rank]))
+        for value in wanted:
+            found.extend(self.late_identifiers.get(value, ()))
+        return np.array(found, dtype=np.int64)
 
     def locate(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Positions of the visible-to-someone (alive) documents with these ids, and which were found."""
@@ -227,7 +268,7 @@ class Snapshot:
         return {name: top_values(self.values[name], counts[name], self._value_ranks(name), limit) for name in names}
 
     def _lookup(self, name: str) -> dict[str, int]:
-        """Value -> code of a facet, built once per snapshot (a million identifiers take a while)."""
+        """Value -> code of a facet, built once per snapshot."""
         lookup = self._lookups.get(name)
         if lookup is None or len(lookup) != len(self.values[name]):
             lookup = self._lookups[name] = {v: i for i, v in enumerate(self.values[name])}
@@ -257,6 +298,8 @@ def combine(base: Snapshot, rows: Sequence[tuple], dead_ids: Iterable[int]) -> S
     n = len(base.ids)
     out = Snapshot()
     out.values, out.titles, out.identifiers = delta.values, base.titles, base.identifiers
+    out.base_docs = base.base_docs
+    out.late_identifiers = {k: [p + n for p in v] for k, v in delta.late_identifiers.items()}
     out.publisher_names = {**base.publisher_names, **delta.publisher_names}
     gone = np.zeros(n, dtype=bool)
     if len(dead) and n:

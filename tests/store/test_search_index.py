@@ -202,3 +202,143 @@ def test_facet_codes_past_the_narrow_range_are_counted_exactly():
     matrix = FacetMatrix({"publisher": codes}, {}, {"publisher": 40_000}, len(codes))
     counts = matrix.counts(np.array([0, 1, 2, 3]))["publisher"]
     assert (counts[39_999], counts[0], counts[35_000], counts.sum()) == (2, 1, 0, 3)
+
+
+def test_facet_counts_through_profiles_equal_the_counts_of_every_row():
+    """Counting the matches' profiles (distinct rows) gives each value's count exactly, overflow included."""
+    import numpy as np
+
+    from opendata.store.search_facets import MULTI_COLUMNS, PROFILE_SHARE, FacetMatrix
+
+    rnd = np.random.default_rng(42)
+    n = 5000
+    singles = {"theme": rnd.integers(-1, 6, n).astype(np.int32), "publisher": rnd.integers(0, 30, n).astype(np.int32)}
+    lengths = rnd.choice([0, 1, 2, MULTI_COLUMNS + 3], n, p=[0.2, 0.4, 0.38, 0.02])  # a few overflow the row
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    owners = np.repeat(np.arange(n, dtype=np.int32), lengths)
+    codes = np.concatenate([rnd.choice(12, k, replace=False) for k in lengths]).astype(np.int32)
+    sizes = {"theme": 6, "publisher": 30, "keyword": 12}
+
+    def build(profiles):
+        return FacetMatrix(singles, {"keyword": (offsets, owners, codes)}, sizes, n, profiles=profiles)
+
+    by_rows, by_profiles, chosen = build(False), build(True), build(None)
+    assert by_rows.profile is None and by_profiles.profile is not None
+    assert len(by_profiles.profile_rows) < n  # documents share rows
+    assert (chosen.profile is not None) == (len(by_profiles.profile_rows) * PROFILE_SHARE <= n)
+    for size in (0, 1, 700, 4000):  # 4000: more than half, counted as everything less the others
+        idx = np.sort(rnd.choice(n, size, replace=False))
+        expected = {"theme": np.bincount(singles["theme"][idx][singles["theme"][idx] >= 0], minlength=6),
+                    "publisher": np.bincount(singles["publisher"][idx], minlength=30),
+                    "keyword": np.bincount(codes[np.isin(owners, idx)], minlength=12)}
+        for matrix in (by_rows, by_profiles):
+            got = matrix.counts(idx)
+            assert all(np.array_equal(got[name], expected[name]) for name in expected)
+
+
+def _generated_index(tmp_path, count: int = 600) -> SqliteSearchIndex:
+    """A small generated catalogue (tests/search_catalogue.py) with a few documents written after its base."""
+    import random
+
+    from tests.search_catalogue import PLACES, SUBJECTS
+
+    rnd = random.Random(7)
+    docs = []
+    for i in range(count):
+        (place, place_en), subject, year = rnd.choice(PLACES[:4]), rnd.choice(SUBJECTS[:6]), rnd.randint(2019, 2023)
+        docs.append(SearchDoc(id=i + 1, identifier=f"g{i}", title=f"{place}{year}年{subject.zh}",
+                              title_en=f"{place_en} {subject.en} {year}", keywords=list(subject.keywords),
+                              description=f"{place}{subject.department}发布的{subject.zh}数据", theme=subject.theme,
+                              modified=float(rnd.randint(0, 50)), words=[place, *subject.keywords]))
+    idx = SqliteSearchIndex(tmp_path / "search.sqlite3")
+    idx.write(docs[:-40], replace_all=True)
+    idx.write(docs[-40:])  # documents written since the base: a second part of the postings
+    return idx
+
+
+def test_scores_computed_for_a_page_s_candidates_equal_the_scores_of_a_full_pass(tmp_path, monkeypatch):
+    """A match's score is the same summed over every posting or looked up for a few candidates, in either part."""
+    import numpy as np
+
+    from opendata.store import search_query
+    from opendata.store.search_text import plan_query
+
+    idx = _generated_index(tmp_path)
+    state = idx._current()
+    assert len(state.postings.parts) == 2
+    for q in ("西湖区空气质量", "财政预算2021", "Xihu budget", "xihu"):
+        found = search_query.evaluate(search_query.resolve(plan_query(q, idx.synonyms), idx._vocab, state.postings,
+                                                           pinyin=True), state.postings)
+        assert len(found.positions) > 20
+        score, cover = np.zeros(state.postings.n_docs, np.float32), np.zeros(state.postings.n_docs, np.uint32)
+        state.postings.accumulate(found.resolved.weighted, score, cover)
+        every = np.arange(len(found.positions))
+        some = every[::3]
+        for dense in (0, 10**6):  # looked up per candidate, then summed over every posting
+            monkeypatch.setattr(search_query, "DENSE_SCORING", dense)
+            assert np.array_equal(found.score(every), score[found.positions])
+            assert np.array_equal(found.score(some), score[found.positions[some]])
+    idx.close()
+
+
+def test_relevance_pages_follow_one_another_as_one_long_page(tmp_path):
+    """Each page ranks only the matches holding the most atoms; page after page gives the full ranking."""
+    idx = _generated_index(tmp_path)
+    for q in ("西湖区空气质量", "上城区2020年财政预算", "Xihu budget"):
+        whole = idx.search(SearchQuery(q=q, limit=1000))
+        assert whole.total > 60
+        paged = [i for offset in range(0, whole.total, 7) for i in idx.search(SearchQuery(q=q, offset=offset, limit=7)).ids]
+        assert paged == whole.ids
+    idx.close()
+
+
+@pytest.mark.parametrize("words", [3, 12, 20])  # atoms held in 8, 16 and 32 bits
+def test_atoms_held_are_counted_whatever_the_width_of_the_marks(tmp_path, words):
+    import numpy as np
+
+    from opendata.store import search_query
+    from opendata.store.search_text import plan_query
+    from tests.search_catalogue import PLACES, SUBJECTS
+
+    idx = _generated_index(tmp_path)
+    state = idx._current()
+    q = " ".join([p for p, _ in PLACES[:4]] + [s.zh for s in SUBJECTS[:6]] + [s.en for s in SUBJECTS[:6]])
+    plan = plan_query(q, idx.synonyms)
+    resolved = search_query.resolve(plan, idx._vocab, state.postings, pinyin=True)
+    kept = [t for t in resolved.weighted if t[2] < 1 << words]
+    resolved = search_query.Resolved(kept, words, (1 << words) - 1)
+    assert len(plan.atoms) >= words and {t[2].bit_length() for t in kept} >= {words}
+    found = search_query.evaluate(resolved, state.postings)
+    cover = np.zeros(state.postings.n_docs, dtype=np.uint64)
+    for term_id, _, bits in kept:  # the reference: every term's bits OR-ed, one document at a time
+        for position in np.flatnonzero(np.isin(np.arange(len(cover)), _docs_of(state.postings, term_id))):
+            cover[position] |= np.uint64(bits)
+    expected = np.flatnonzero(cover)
+    assert np.array_equal(found.positions, expected)
+    assert found.atoms.tolist() == [bin(int(c)).count("1") for c in cover[expected]]
+    idx.close()
+
+
+def _docs_of(group, term_id):
+    import numpy as np
+
+    out, start = [], 0
+    for part in group.parts:
+        if term_id < len(part.offsets) - 1:
+            out.append(part.docs[part.offsets[term_id]:part.offsets[term_id + 1]].astype(np.int64) + start)
+        start += part.n_docs
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+
+def test_a_new_generation_lets_go_of_the_matches_of_the_old_one(tmp_path):
+    """Matches hold their generation's postings; once the index changes they are dropped, not aged out."""
+    idx = _generated_index(tmp_path)
+    idx.search(SearchQuery(q="西湖区空气质量"))
+    old = idx._current().snapshot.generation
+    assert [key[0] for key in idx._matches] == [old]
+    idx.write([SearchDoc(id=10_001, identifier="later", title="西湖区空气质量补充")])
+    hits = idx.search(SearchQuery(q="西湖区空气质量", limit=1000))
+    assert 10_001 in hits.ids
+    assert [key[0] for key in idx._matches] == [idx._current().snapshot.generation] != [old]
+    idx.close()

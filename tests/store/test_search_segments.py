@@ -144,3 +144,30 @@ def test_a_base_that_fails_to_compile_leaves_no_folder_and_the_old_base_answers(
     monkeypatch.undo()
     assert index.search(SearchQuery(q="公交", limit=1000)).ids == before.ids
     index.close()
+
+
+def test_identifier_clauses_after_the_base_answer_as_a_rebuild_would(tmp_path):
+    """Identifiers are looked up in the base's sorted texts and among documents written since: a rewritten
+    document is found once (its base copy hidden), a removed one not at all, a renamed one by its new name."""
+    rnd = random.Random(5)
+    docs = {i: _doc(rnd, i) for i in range(1, 201)}
+    index = SqliteSearchIndex(tmp_path / "a" / "search.sqlite3")
+    index.write(docs.values(), replace_all=True)
+    rewritten = {i: SearchDoc(**{**docs[i].__dict__, "title": "改写" + docs[i].title, "listed": True}) for i in (3, 4)}
+    renamed = {5: SearchDoc(**{**docs[5].__dict__, "identifier": "renamed-5"})}
+    added = {i: _doc(rnd, i) for i in (201, 202)}
+    index.write([*rewritten.values(), *renamed.values(), *added.values()], remove=[6])
+    final = {**docs, **rewritten, **renamed, **added}
+    final.pop(6)
+    fresh = SqliteSearchIndex(tmp_path / "b" / "search.sqlite3")
+    fresh.write(final.values(), replace_all=True)
+    asked = [docs[i].identifier for i in (1, 3, 4, 5, 6)] + ["renamed-5", added[201].identifier, "unknown"]
+    for wanted in [*([w] for w in asked), asked]:
+        for negated in (False, True):
+            query = SearchQuery(clauses=(Clause("identifier", tuple(wanted), negated),), include_unlisted=True,
+                                limit=1000)
+            got, expected = index.search(query), fresh.search(query)
+            assert (got.ids, got.total) == (expected.ids, expected.total), (wanted, negated)
+    assert index.search(SearchQuery(clauses=(Clause("identifier", tuple(asked)),), include_unlisted=True)).total == 5
+    index.close()
+    fresh.close()
