@@ -1,7 +1,10 @@
 """Unique fields and the primary key, checked across a whole file in bounded memory.
 
 Each batch appends ``(row_number, key...)`` to an in-memory list; past ``flush_rows`` rows the
-list goes to a Parquet file in a temporary directory, so memory stays bounded while streaming.
+list goes to a Parquet file in a temporary directory, and every later batch goes straight to
+that file as a row group of its own, so memory stays bounded while streaming. The file is written
+without dictionary encoding: keys are mostly distinct, and the writer's dictionary of a million
+keys took about 60 MB that the process kept after the file was closed.
 ``duplicates`` then finds, per key, the rows after the first and the row each repeats (the first
 ``limit`` of them, and how many in all): in Arrow
 when everything stayed in memory, else with DuckDB over the Parquet files (DuckDB itself spills
@@ -21,6 +24,7 @@ import pyarrow.compute as pc
 
 if TYPE_CHECKING:
     import duckdb
+    import pyarrow.parquet as pq
 
 
 @dataclass
@@ -30,6 +34,7 @@ class KeySpill:
     name: str
     arity: int
     files: list[str] = field(default_factory=list)
+    writer: pq.ParquetWriter | None = None  # open on files[-1] once the keys spilled
     pending: list[pa.Table] = field(default_factory=list)
     pending_rows: int = 0
     used: list[bool] = field(default_factory=list)  # key parts ever non-null
@@ -81,20 +86,30 @@ class UniquenessTracker:
             spill.increasing, spill.last = _still_increasing(table, spill.last)
         spill.pending.append(table)
         spill.pending_rows += table.num_rows
-        if spill.pending_rows > self._flush_rows:
+        if spill.writer is not None or spill.pending_rows > self._flush_rows:
             self._flush(spill)
 
     def _flush(self, spill: KeySpill) -> None:
+        """Write the pending keys to the key's spill file (opened on the first flush), batch by batch."""
         if not spill.pending:
             return
-        import pyarrow.parquet as pq
+        if spill.writer is None:
+            import pyarrow.parquet as pq
 
-        self._files += 1
-        path = os.path.join(self._folder(), f"keys-{self._files}.parquet")
-        pq.write_table(pa.concat_tables(spill.pending), path, compression="lz4")
-        spill.files.append(path)
+            self._files += 1
+            path = os.path.join(self._folder(), f"keys-{self._files}.parquet")
+            spill.writer = pq.ParquetWriter(path, spill.pending[0].schema, compression="lz4",
+                                            use_dictionary=False)
+            spill.files.append(path)
+        for table in spill.pending:  # no concatenated copy
+            spill.writer.write_table(table)
         spill.pending = []
         spill.pending_rows = 0
+
+    def _close_writer(self, spill: KeySpill) -> None:
+        if spill.writer is not None:
+            spill.writer.close()
+            spill.writer = None
 
     def duplicates(self, name: str, limit: int | None = None) -> tuple[pa.Table, int]:
         """The first ``limit`` rows repeating an earlier key (columns ``rn``, ``prev`` and the key
@@ -114,6 +129,7 @@ class UniquenessTracker:
                 found = _duplicates_sorted(pending, used)
             return (found if limit is None else found.slice(0, limit)), found.num_rows
         self._flush(spill)
+        self._close_writer(spill)
         keys = ", ".join(used)
         table = "read_parquet([" + ", ".join(f"'{f}'" for f in spill.files) + "])"
         # PARTITION BY groups NULLs together, as Python compares (None, 1) == (None, 1)
@@ -129,6 +145,8 @@ class UniquenessTracker:
         return first.to_arrow_table(), int(total)
 
     def close(self) -> None:
+        for spill in self.spills.values():
+            self._close_writer(spill)
         if self._con is not None:
             self._con.close()
             self._con = None
