@@ -1,9 +1,9 @@
-"""The key spill: what stays in memory and what the spill file looks like."""
+"""The key spill: what stays in memory, what goes to disk, and the same duplicates either way."""
 
 from __future__ import annotations
 
 import pyarrow as pa
-import pyarrow.parquet as pq
+import pytest
 
 from opendata.core.validation.uniqueness import UniquenessTracker
 
@@ -13,33 +13,38 @@ def _add(tracker: UniquenessTracker, start: int, n: int) -> None:
     tracker.add("k", numbers, [pa.array([(start + i) % 70 for i in range(n)], pa.int64())])
 
 
-def test_after_the_first_flush_each_batch_goes_to_the_one_spill_file_at_once():
-    tracker = UniquenessTracker(flush_rows=50)
+def _expected() -> list[tuple[int, int]]:
+    last, out = {}, []
+    for i in range(200):
+        if i % 70 in last:
+            out.append((i + 2, last[i % 70]))
+        last[i % 70] = i + 2
+    return out
+
+
+@pytest.mark.parametrize("flush_rows", [10, 1_000])  # searched with DuckDB, and read back into Arrow
+def test_past_the_spill_size_every_batch_goes_to_one_file_and_the_duplicates_are_the_same(flush_rows):
+    tracker = UniquenessTracker(flush_rows=flush_rows, spill_rows=50)
     try:
         for start in range(0, 200, 20):
             _add(tracker, start, 20)
             spill = tracker.spills["k"]
-            if start + 20 > 50:
-                assert spill.pending_rows == 0  # nothing waits in memory once the keys spilled
-        assert len(spill.files) == 1
+            assert spill.pending_rows == (start + 20 if start + 20 <= 50 else 0)  # nothing waits once spilled
+        assert spill.spilled_rows == 200 and spill.path.endswith(".arrow")
         found, total = tracker.duplicates("k")
-        assert total == 130 and found.column("prev").to_pylist()[:2] == [2, 3]
-        assert pq.ParquetFile(spill.files[0]).metadata.num_rows == 200
+        assert total == 130
+        assert list(zip(found.column("rn").to_pylist(), found.column("prev").to_pylist(), strict=True)) == _expected()
     finally:
         tracker.close()
 
 
-def test_spilled_keys_are_not_dictionary_encoded():
-    # a dictionary of a million distinct keys cost the writer about 60 MB that the process kept
-    tracker = UniquenessTracker(flush_rows=10)
+def test_keys_of_a_small_file_never_touch_the_disk():
+    tracker = UniquenessTracker(flush_rows=10, spill_rows=1_000)  # found with DuckDB: written at the end
     try:
-        for start in range(0, 100, 25):
-            _add(tracker, start, 25)
-        path = tracker.spills["k"].files[0]
-        tracker.duplicates("k")  # closes the file
-        meta = pq.ParquetFile(path).metadata
-        for g in range(meta.num_row_groups):
-            for c in range(meta.num_columns):
-                assert not any("DICTIONARY" in e for e in meta.row_group(g).column(c).encodings)
+        for start in range(0, 200, 20):
+            _add(tracker, start, 20)
+        assert tracker.spills["k"].path is None and tracker._tmp is None
+        found, total = tracker.duplicates("k")
+        assert total == 130 and found.column("prev").to_pylist()[:2] == [2, 3]
     finally:
         tracker.close()
