@@ -5,10 +5,10 @@ list goes to an Arrow IPC file in a temporary directory, and every later batch g
 that file, so memory stays bounded while streaming. ``duplicates`` then finds, per key, the rows
 after the first and the row each repeats (the first ``limit`` of them, and how many in all): in
 Arrow while there are at most ``flush_rows`` keys (the file is read back, memory-mapped), else
-with DuckDB over a Parquet copy of the file (DuckDB itself spills beyond its memory limit). Keys that only ever
-increased (sequential ids) need no search at all. Like frictionless, the later row is blamed, and
-the note names the most recent earlier row with the same key ("the same as in the row at
-position N").
+with DuckDB over a Parquet copy of the file (DuckDB itself spills beyond its memory limit). Keys
+that only ever increased (sequential ids) need no search at all. Like frictionless, the later row
+is blamed, and the note names the most recent earlier row with the same key ("the same as in the
+row at position N").
 
 The file is plain Arrow IPC, uncompressed: writing it costs about 8 ms of CPU a million keys, loads
 no library (the Parquet writer it replaced cost about 25 MB of memory for its code and buffers,
