@@ -133,6 +133,21 @@ def test_sync_ingest_publishes_sources(cli):
     assert "budget: unchanged version 1" in cli("sync", "--ingest").output
 
 
+def test_sync_ingest_rebuilds_the_search_index_after_the_ingests(run_cli, project, monkeypatch):
+    # the index's word lists stay in the process: built first, they sat beside every child it waited for
+    from opendata.services import catalog_sources, search
+
+    calls = []
+    ingest, reindex = catalog_sources.ingest_catalog_sources, search.reindex_search
+    monkeypatch.setattr(catalog_sources, "ingest_catalog_sources",
+                        lambda **kw: calls.append("ingest") or ingest(**kw))
+    monkeypatch.setattr(search, "reindex_search", lambda **kw: calls.append("reindex") or reindex(**kw))
+    monkeypatch.chdir(project)
+    run_cli("init")
+    assert "budget: ingested version 1 (2 rows); published version 1" in run_cli("sync", "--ingest").output
+    assert calls[:2] == ["ingest", "reindex"] and calls.count("reindex") >= 1
+
+
 def test_jobs_lists_uploads_newest_first_with_their_outcome(cli, home, tmp_path):
     import hashlib
 

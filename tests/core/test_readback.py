@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import random
@@ -49,3 +50,38 @@ def test_files_every_reader_reads_have_no_problems(tmp_path):
     rng = random.Random(42)
     days = [rng.randrange(-700_000, 2_900_000) for _ in range(2 * BATCH_ROWS + 5)]  # years 53 to 9909
     assert check_readback(_files(tmp_path, days), frictionless_rows=100) == []
+
+
+def test_the_parquet_check_keeps_no_row_group_it_has_read(tmp_path, monkeypatch):
+    # pyarrow's pre-buffering kept the compressed bytes of every row group read so far until the
+    # end: for 10M rows about the file's size (240 MB) on top of the batches
+    from opendata.core import readback
+
+    rng = random.Random(42)
+    n, group = 24 * 16_384, 16_384
+    text = pa.array([rng.randbytes(96).hex() for _ in range(n)], pa.string())  # incompressible
+    table = pa.table({"id": pa.array(range(1, n + 1), pa.int64()), "day": pa.array([18_000] * n, pa.int32()).cast(
+        pa.date32()), "text": text})
+    pq.write_table(table, tmp_path / "data.parquet", row_group_size=group, compression="zstd")
+    size = (tmp_path / "data.parquet").stat().st_size
+    del table, text
+    held: list[int] = []
+    ends_convert = readback._ends_convert
+
+    def allocated() -> int:  # every pool: pyarrow reads ahead through the one it started with
+        pools = [pa.system_memory_pool()]
+        for name in ("jemalloc_memory_pool", "mimalloc_memory_pool"):
+            with contextlib.suppress(NotImplementedError, AttributeError):
+                pools.append(getattr(pa, name)())
+        return sum(p.bytes_allocated() for p in pools)
+
+    def sampled(column: pa.Array) -> bool:  # called once a batch after the first
+        held.append(allocated())
+        return ends_convert(column)
+
+    monkeypatch.setattr(readback, "_ends_convert", sampled)
+    monkeypatch.setattr(readback, "BATCH_ROWS", group)
+    files = PublishedFiles(tmp_path / "data.parquet", tmp_path / "data.csv", tmp_path / "datapackage.json", n)
+    before = allocated()
+    assert readback._check_parquet(files) == []
+    assert len(held) == 23 and max(held) - before < size / 4, (before, held, size)

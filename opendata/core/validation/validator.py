@@ -36,7 +36,7 @@ class ValidationLimits:
 
     key_memory: str = "128MB"  # DuckDB memory before key spills go to disk
     temp_dir: str | None = None
-    key_flush_rows: int = 1_000_000  # keys kept in Arrow before moving to DuckDB
+    key_flush_rows: int = 1_000_000  # keys searched for duplicates in Arrow; beyond, with DuckDB
 
 
 @dataclass
