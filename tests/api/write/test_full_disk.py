@@ -3,9 +3,11 @@ nothing half-stored, nothing published, and what was published still served unch
 
 The server runs with a file size limit (RLIMIT_FSIZE, SIGXFSZ ignored), so writing a file beyond
 it fails exactly as a full disk fails (the write returns an error); no root or small filesystem
-is needed. The 8 MiB limit leaves room for the database and for a 7.8 MB upload, but not for a
-9 MB upload nor for the Excel-friendly copy of a 7.8 MB file whose every name is formula-like (the
-apostrophe before each makes it 8.5 MB; without such cells that copy is never written).
+is needed. The 8 MiB limit leaves room for the database and for an 8.1 MB upload, but not for a
+9 MB upload nor for the Excel-friendly copy of an 8.1 MB file whose every name is formula-like (the
+apostrophe before each of its 386,000 rows makes it 8.5 MB; without such cells that copy is never
+written). Its lines are long enough that the validator's spill of the primary key (16 bytes a row,
+6 MB) fits: with more, shorter rows that spill is what fails (the second test).
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def test_a_full_disk_fails_the_upload_or_its_job_naming_what_could_not_be_writte
     assert answer["message"] == "the server could not write the uploaded file: file too large; nothing was changed"
     assert not list((runtime.config.home / "uploads").glob("*.upload")), "a half-written upload was left behind"
 
-    status, job = _post(server, token, _csv(7_800_000, name="=x"), "seven.csv")
+    status, job = _post(server, token, _csv(8_100_000, name="=" + "x" * 11), "eight.csv")
     assert status == 202, job
     deadline = time.monotonic() + 120
     while job["state"] not in ("succeeded", "failed"):
@@ -95,3 +97,21 @@ def test_a_full_disk_fails_the_upload_or_its_job_naming_what_could_not_be_writte
     assert server.get("/api/v1/datasets/budget/download.csv") == (200, before)
     listed = json.loads(server.get("/api/v1/datasets/subsidies/versions", token)[1])["versions"]
     assert [v["state"] for v in listed if v["state"] == "published"] == []
+
+
+def test_a_full_disk_while_the_primary_key_is_checked_fails_the_job_naming_the_working_files(full, runtime):
+    """780,000 short rows: the spill of their keys (16 bytes a row, 12 MB) is the first file past the limit."""
+    server, token = full
+    before = server.get("/api/v1/datasets/budget/download.csv")[1]
+    status, job = _post(server, token, _csv(7_800_000, name="x"), "short-rows.csv")
+    assert status == 202, job
+    deadline = time.monotonic() + 120
+    while job["state"] not in ("succeeded", "failed"):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.1)
+        job = json.loads(server.get(job["url"], token)[1])
+    assert job["state"] == "failed" and job["error"]["code"] == "storage-full", job
+    assert job["error"]["message"] == ("the server could not write the working files of this ingest (temporary "
+                                       "copies and key spills): file too large; nothing was changed")
+    assert not [p for p in runtime.artifacts.tmp.rglob("*") if p.is_file()], "half-written outputs were left"
+    assert server.get("/api/v1/datasets/budget/download.csv") == (200, before)
