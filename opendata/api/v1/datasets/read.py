@@ -23,11 +23,12 @@ from opendata.services.search import FACETS, search_datasets_encoded
 from opendata.services.version_diff import diff_versions
 
 blp = make_blueprint("datasets", "The catalogue: search, facets, dataset metadata and versions.")
+SEARCH_ARGS = DatasetSearchQueryArgsSchema()  # one instance: webargs would build one per request from the class
 
 
 @blp.route("/datasets")
 class Datasets(MethodView):
-    @blp.arguments(DatasetSearchQueryArgsSchema, location="query")
+    @blp.arguments(SEARCH_ARGS, location="query")
     @blp.response(200, DatasetSearchSchema)
     def get(self, args):
         """Search datasets: full text, facet filters and counts, sort, pages with a total."""
