@@ -34,6 +34,7 @@ from opendata.store.search import (  # noqa: F401  (FACETS, IDENTIFIER, SORTS, C
     SORTS,
     Clause,
     SearchDoc,
+    SearchHits,
     SearchQuery,
     SqliteSearchIndex,
 )
@@ -96,8 +97,7 @@ def _doc(ds: Dataset, downloads: int, store: ArtifactStore) -> SearchDoc:
         publisher=ds.organization.slug, frequency=ds.frequency, disclosure=ds.disclosure,
         formats=dataset_formats(ds), modified=ds.modified_at.timestamp(),
         listed=ds.state == lifecycle.DATASET_ACTIVE, downloads=downloads, publisher_name=ds.organization.name,
-        license=ds.license,
-        summary=json.dumps(dataset_summary(ds, ANONYMOUS), ensure_ascii=False))
+        license=ds.license, summary=encode_summary(dataset_summary(ds, ANONYMOUS)))
 
 
 def _load_docs(session: Session, ids: Sequence[int], store: ArtifactStore) -> list[SearchDoc]:
@@ -232,11 +232,7 @@ def _normalize_filters(filters: dict[str, Sequence[str]] | None) -> dict[str, li
     return out
 
 
-def search_datasets(*, runtime: Runtime, viewer: Viewer = ANONYMOUS, q: str | None = None,
-                    filters: dict[str, Sequence[str]] | None = None, sort: str = "relevance",
-                    offset: int = 0, limit: int = 20, facet_limit: int = 50, clauses: Sequence[Clause] = (),
-                    modified: tuple[float | None, float | None] = (None, None),
-                    descending: bool | None = None, quality_min: int | None = None) -> dict[str, Any]:
+def search_datasets(*, runtime: Runtime, viewer: Viewer = ANONYMOUS, **search: Any) -> dict[str, Any]:
     """Search the catalogue: {total, offset, limit, results: [dataset summaries], facets}.
 
     ``filters`` maps a facet (theme, publisher, format, disclosure, frequency, keyword, license) to
@@ -247,6 +243,54 @@ def search_datasets(*, runtime: Runtime, viewer: Viewer = ANONYMOUS, q: str | No
     datasets scoring at least that (0-100; opendata.services.quality). Facet counts are over every match. Only datasets the viewer may see are counted or
     returned.
     """
+    hits, offset, limit = _find(runtime, viewer, **search)
+    if _plain_anonymous(viewer):  # the stored list form is the anonymous one
+        results = [json.loads(hits.summaries[i]) for i in hits.ids if i in hits.summaries]
+    else:
+        results = _viewer_summaries(runtime, viewer, hits.ids)
+    return _answer(hits, offset, limit, results)
+
+
+def search_datasets_encoded(*, runtime: Runtime, viewer: Viewer = ANONYMOUS, **search: Any) -> dict[str, Any]:
+    """:func:`search_datasets` with each result, and the facets, already JSON as the API sends it
+    (:func:`encode_summary`).
+
+    For an anonymous caller the results are the texts the index stores, so a page of results is
+    joined, not decoded and encoded again (about a third of the API's time on a search answered
+    from cache); the facets' items are made of encoded parts kept per value.
+    """
+    hits, offset, limit = _find(runtime, viewer, **search)
+    if _plain_anonymous(viewer):
+        results = [hits.summaries[i] for i in hits.ids if i in hits.summaries]
+    else:
+        results = [encode_summary(s) for s in _viewer_summaries(runtime, viewer, hits.ids)]
+    names = hits.labels.get("publisher", {})
+    facets = ",".join(f'{_encode(name)}:[' + ",".join(
+        f'{{"count":{n:d},{_encoded_label_and_value(_facet_label(name, value, names), value)}}}'
+        for value, n in hits.facets[name]) + "]" for name in sorted(hits.facets))
+    return {"total": hits.total, "offset": offset, "limit": limit, "results": results, "facets": f"{{{facets}}}"}
+
+
+def encode_summary(summary: dict[str, Any]) -> str:
+    """A dataset summary as JSON the way the API encodes its answers (Flask's: sorted keys, no spaces,
+    characters as they are); the index stores it so for the anonymous list form."""
+    return json.dumps(summary, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _encode(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+@lru_cache(maxsize=16384)
+def _encoded_label_and_value(label: str, value: str) -> str:
+    """The end of a facet item as encode_summary writes it: its keys sort as count, label, value."""
+    return f'"label":{_encode(label)},"value":{_encode(value)}'
+
+
+def _find(runtime: Runtime, viewer: Viewer, q: str | None = None, filters: dict[str, Sequence[str]] | None = None,
+          sort: str = "relevance", offset: int = 0, limit: int = 20, facet_limit: int = 50,
+          clauses: Sequence[Clause] = (), modified: tuple[float | None, float | None] = (None, None),
+          descending: bool | None = None, quality_min: int | None = None) -> tuple[SearchHits, int, int]:
     if sort not in SORTS:
         raise ValidationError("invalid sort", problems=[Problem("invalid-parameter",
                                                                 f"sort must be one of {', '.join(SORTS)}", path="sort")])
@@ -266,15 +310,20 @@ def search_datasets(*, runtime: Runtime, viewer: Viewer = ANONYMOUS, q: str | No
                                     facet_limit=facet_limit, clauses=tuple(_normalize_clause(c) for c in clauses),
                                     modified_from=modified[0], modified_to=modified[1], descending=descending,
                                     scores=scores, score_min=quality_min))
-    if _plain_anonymous(viewer):  # the stored list form is the anonymous one
-        results = [json.loads(hits.summaries[i]) for i in hits.ids if i in hits.summaries]
-    else:
-        with runtime.sessions() as session:
-            datasets = {ds.id: ds for ds in session.scalars(
-                select(Dataset).where(Dataset.id.in_(hits.ids)).options(
-                    selectinload(Dataset.organization),
-                    selectinload(Dataset.versions).selectinload(Version.artifacts)))}
-            results = [dataset_summary(datasets[i], viewer) for i in hits.ids if i in datasets]
+    return hits, offset, limit
+
+
+def _viewer_summaries(runtime: Runtime, viewer: Viewer, ids: list[int]) -> list[dict[str, Any]]:
+    """The list form of the page's datasets as ``viewer`` sees them (read from the database)."""
+    with runtime.sessions() as session:
+        datasets = {ds.id: ds for ds in session.scalars(
+            select(Dataset).where(Dataset.id.in_(ids)).options(
+                selectinload(Dataset.organization),
+                selectinload(Dataset.versions).selectinload(Version.artifacts)))}
+        return [dataset_summary(datasets[i], viewer) for i in ids if i in datasets]
+
+
+def _answer(hits: SearchHits, offset: int, limit: int, results: list) -> dict[str, Any]:
     names = hits.labels.get("publisher", {})
     return {"total": hits.total, "offset": offset, "limit": limit, "results": results,
             "facets": {name: [_facet_item(name, value, n, names) for value, n in items]
@@ -292,13 +341,13 @@ def _vocab_label(name: str, value: str) -> str:
 
 
 def _facet_item(name: str, value: str, count: int, org_names: dict[str, str]) -> dict[str, Any]:
+    return {"value": value, "label": _facet_label(name, value, org_names), "count": count}
+
+
+def _facet_label(name: str, value: str, org_names: dict[str, str]) -> str:
     if name in VOCAB_FACETS:
-        label = _vocab_label(name, value)
-    elif name == "publisher":
-        label = org_names.get(value, value)
-    else:
-        label = value
-    return {"value": value, "label": label, "count": count}
+        return _vocab_label(name, value)
+    return org_names.get(value, value) if name == "publisher" else value
 
 
 def dataset_summary(ds: Dataset, viewer: Viewer = ANONYMOUS) -> dict[str, Any]:

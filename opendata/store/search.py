@@ -50,7 +50,7 @@ from opendata.store.search_words import synonym_words
 
 FACETS = ("theme", "publisher", "format", "disclosure", "frequency", "keyword", "license")
 SORTS = ("relevance", "modified", "title", "downloads", "identifier", "quality")
-FORMAT = "5"  # bump when the tables change: an older index file is rebuilt from the database
+FORMAT = "6"  # bump when the tables (or the form of what they hold) change: an older index file is rebuilt
 CACHE_SIZE = 512  # answers kept per process; keyed by the index generation, so never stale
 MATCH_CACHE_BYTES = 64 * 2**20  # text matches kept per process (queries share a few common words)
 WRITE_BATCH = 1000  # documents analysed and written per step of a write

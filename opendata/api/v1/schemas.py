@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from opendata.api.arguments import ArgumentsSchema
+from opendata.api.query_args import QuickQueryArgsSchema
 from opendata.core import vocab
 from opendata.core.rowquery import DEFAULT_LIMIT, FORMATS, MAX_LIMIT
 from opendata.services.search import SORTS
@@ -38,6 +39,13 @@ class _TermList(fields.List):
         if unknown:
             raise ma.ValidationError(f"unknown {self.data_key or attr}: " + ", ".join(repr(v[:50]) for v in unknown))
         return super()._deserialize(values, attr, data, **kwargs)
+
+    def quick_load(self, value) -> list[str] | None:
+        """What ``deserialize`` returns for known terms (QuickQueryArgsSchema); None for anything else."""
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return None
+        values = [v.strip() for item in value for v in item.split(",")]
+        return values if all(v in self.names for v in values) else None
 
 
 def _term_list(terms, description: str) -> fields.List:
@@ -115,7 +123,7 @@ class OrganizationDetailSchema(OrganizationSchema):
 
 
 # -- datasets -------------------------------------------------------------------------------------
-class DatasetSearchQueryArgsSchema(ArgumentsSchema):
+class DatasetSearchQueryArgsSchema(QuickQueryArgsSchema):
     """Search text, facet filters (repeat a parameter or separate values with commas), sort and page."""
 
     q = fields.String(metadata={"description": "words in title, description, keywords or column names"})
