@@ -152,12 +152,7 @@ def rows_plan(query: RowQuery, meta: Mapping[str, Any], *, after: Sequence[Any] 
         table = _clustered_table(query, meta, keep_row_order=False) or ROWS_TABLE
     else:
         table = _clustered_table(query, meta, keep_row_order=True) or ROWS_TABLE
-    conds, params = where_clause(query, meta)
-    if after_rid is not None:
-        not_null = {c["name"] for c in meta["columns"] if c.get("nulls") == 0}
-        cond, values = _keyset(sort, after or [], after_rid, not_null, meta)
-        conds.append(cond)
-        params.extend(values)
+    conds, params = _page_conditions(query, meta, sort, after, after_rid)
     keys = [k.column for k in sort] + [RID]
     select = ", ".join(_select_sql(c, meta) for c in out) + ", " + ", ".join(column_sql(c, meta) for c in keys)
     sql = f"SELECT {select} FROM {table}"
@@ -169,6 +164,18 @@ def rows_plan(query: RowQuery, meta: Mapping[str, Any], *, after: Sequence[Any] 
     if query.offset:
         sql += f" OFFSET {int(query.offset)}"
     return Plan(sql, params, out, keys)
+
+
+def _page_conditions(query: RowQuery, meta: Mapping[str, Any], sort: Sequence[SortKey],
+                     after: Sequence[Any] | None, after_rid: int | None) -> tuple[list[str], list[Any]]:
+    """The page's WHERE conditions and their parameters: the filters, then the keyset cursor if any."""
+    conds, params = where_clause(query, meta)
+    if after_rid is not None:
+        not_null = {c["name"] for c in meta["columns"] if c.get("nulls") == 0}
+        cond, values = _keyset(sort, after or [], after_rid, not_null, meta)
+        conds.append(cond)
+        params.extend(values)
+    return conds, params
 
 
 def thin_copy(query: RowQuery, meta: Mapping[str, Any], sort: Sequence[SortKey]) -> dict[str, Any] | None:
@@ -186,12 +193,7 @@ def _thin_plan(query: RowQuery, meta: Mapping[str, Any], sort: Sequence[SortKey]
                out: list[str], after: Sequence[Any] | None, after_rid: int | None) -> Plan:
     """A page in two steps: its row ids from the thin copy (filtered, in order, after the cursor), then
     their rows from the row table by its row-id index, put back in the same order."""
-    conds, params = where_clause(query, meta)
-    if after_rid is not None:
-        not_null = {c["name"] for c in meta["columns"] if c.get("nulls") == 0}
-        cond, values = _keyset(sort, after or [], after_rid, not_null, meta)
-        conds.append(cond)
-        params.extend(values)
+    conds, params = _page_conditions(query, meta, sort, after, after_rid)
     key = sort[0]
     col = column_sql(key.column, meta)
     sql = f"SELECT {col}, {RID} FROM {thin['table']}"

@@ -50,6 +50,16 @@ def _csv(size: int, name: str = "") -> bytes:
     return "".join(lines).encode()
 
 
+def _finished(server: LiveServer, token: str, job: dict) -> dict:
+    """The job once it has succeeded or failed (two minutes at most)."""
+    deadline = time.monotonic() + 120
+    while job["state"] not in ("succeeded", "failed"):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.1)
+        job = json.loads(server.get(job["url"], token)[1])
+    return job
+
+
 @pytest.fixture
 def full(runtime, tmp_path):
     seed_accounts(runtime, tmp_path / "project")
@@ -75,11 +85,7 @@ def test_a_full_disk_fails_the_upload_or_its_job_naming_what_could_not_be_writte
 
     status, job = _post(server, token, _csv(8_100_000, name="=" + "x" * 11), "eight.csv")
     assert status == 202, job
-    deadline = time.monotonic() + 120
-    while job["state"] not in ("succeeded", "failed"):
-        assert time.monotonic() < deadline, job
-        time.sleep(0.1)
-        job = json.loads(server.get(job["url"], token)[1])
+    job = _finished(server, token, job)
     assert job["state"] == "failed" and job["error"]["code"] == "storage-full"
     assert job["error"]["message"] == ("the server could not write the Excel-friendly CSV file of this version: "
                                        "file too large; nothing was changed")
@@ -105,11 +111,7 @@ def test_a_full_disk_while_the_primary_key_is_checked_fails_the_job_naming_the_w
     before = server.get("/api/v1/datasets/budget/download.csv")[1]
     status, job = _post(server, token, _csv(7_800_000, name="x"), "short-rows.csv")
     assert status == 202, job
-    deadline = time.monotonic() + 120
-    while job["state"] not in ("succeeded", "failed"):
-        assert time.monotonic() < deadline, job
-        time.sleep(0.1)
-        job = json.loads(server.get(job["url"], token)[1])
+    job = _finished(server, token, job)
     assert job["state"] == "failed" and job["error"]["code"] == "storage-full", job
     assert job["error"]["message"] == ("the server could not write the working files of this ingest (temporary "
                                        "copies and key spills): file too large; nothing was changed")
