@@ -30,11 +30,16 @@ class _TermList(fields.List):
         super().__init__(fields.String(validate=validate.OneOf(names)), **kwargs)
         self.names = frozenset(names)
 
+    @staticmethod
+    def _split(raw) -> list[str]:
+        """The terms of the parameter's values: each split at commas, spaces around a term dropped."""
+        return [v.strip() for item in raw for v in str(item).split(",")]
+
     def _deserialize(self, value, attr, data, **kwargs) -> list[str]:
         raw = [value] if isinstance(value, str) else value
         if not isinstance(raw, list | tuple):
             raise self.make_error("invalid")
-        values = [v.strip() for item in raw for v in str(item).split(",")]
+        values = self._split(raw)
         unknown = [v for v in values if v not in self.names]
         if unknown:
             raise ma.ValidationError(f"unknown {self.data_key or attr}: " + ", ".join(repr(v[:50]) for v in unknown))
@@ -44,7 +49,7 @@ class _TermList(fields.List):
         """What ``deserialize`` returns for known terms (QuickQueryArgsSchema); None for anything else."""
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             return None
-        values = [v.strip() for item in value for v in item.split(",")]
+        values = self._split(value)
         return values if all(v in self.names for v in values) else None
 
 
