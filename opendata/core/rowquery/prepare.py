@@ -43,6 +43,7 @@ from typing import Any
 import duckdb
 
 from opendata.core.errors import Problem, SchemaError
+from opendata.core.rowquery.budget import Budget
 from opendata.core.rowquery.cursor import value_to_text
 from opendata.core.tableschema import TableSchema
 
@@ -187,7 +188,7 @@ def _build(con: duckdb.DuckDBPyConnection, parquet_path: Path, schema: TableSche
             con.execute(f"DROP TABLE {counts_table(i)}")
             continue
         counted[col] = counts_table(i)
-    budget = _Budget(con, max(MAX_SIZE_RATIO * parquet_path.stat().st_size, MIN_SIZE_CAP), len(names) + 1)
+    budget = Budget(con, max(MAX_SIZE_RATIO * parquet_path.stat().st_size, MIN_SIZE_CAP), len(names) + 1)
     sorted_meta, skipped = {}, []
     chosen, named = _choose_sorted(schema, columns, pk, sort_columns)
     thin_named = None if thin_columns is None else _named(thin_columns, names, "thin_columns")
@@ -207,16 +208,23 @@ def _build(con: duckdb.DuckDBPyConnection, parquet_path: Path, schema: TableSche
                        memory_mb=memory_limit_mb)
     clustered = {}
     chosen, named = _choose_clustered(schema, names, pk, distinct, cluster_columns)
+    estimate = budget.grouped_estimate()
     for i, col in enumerate(chosen):
-        if not named and not budget.room():
+        if not named and not budget.room(estimate):
             skipped.append({"copy": "clustered", "column": col})
             continue
         # rows grouped by one low-cardinality column: an equality filter on it reads only its
         # row groups (min/max pruning), for the page, the total and aggregates alike
-        clustered[col] = f"__od_clustered_{i}"
-        con.execute(f"""CREATE TABLE {clustered[col]} AS SELECT {RID}, {select} FROM {ROWS_TABLE}
+        table = f"__od_clustered_{i}"
+        con.execute(f"""CREATE TABLE {table} AS SELECT {RID}, {select} FROM {ROWS_TABLE}
             ORDER BY {quote_ident(col)} NULLS LAST, {RID}""")
-        budget.spent()
+        estimate = budget.spent(full=False)
+        if not named and budget.over():  # the estimate fell short: the cap holds, the copy goes
+            con.execute(f"DROP TABLE {table}")
+            budget.spent(full=False)
+            skipped.append({"copy": "clustered", "column": col})
+            continue
+        clustered[col] = table
     con.execute("DROP VIEW __od_src")
     return {
         "format": FORMAT_VERSION,
@@ -235,7 +243,7 @@ def _build(con: duckdb.DuckDBPyConnection, parquet_path: Path, schema: TableSche
     }
 
 
-def _build_thin(con: duckdb.DuckDBPyConnection, budget: _Budget, chosen: list[str], names: list[str],
+def _build_thin(con: duckdb.DuckDBPyConnection, budget: Budget, chosen: list[str], names: list[str],
                 pk: list[str], distinct: dict[str, int], n_rows: int, skipped: list[dict[str, str]], *,
                 named: bool, memory_mb: int) -> dict[str, Any]:
     """Thin sorted copies of the chosen columns (sort column, row id, the columns with fewest values)
@@ -351,43 +359,6 @@ def _choose_clustered(schema: TableSchema, names: list[str], pk: list[str], dist
         return marked, True
     candidates = [c for c in names if c not in pk[:1] and 2 <= distinct.get(c, 0) <= MAX_CLUSTER_DISTINCT]
     return sorted(candidates, key=lambda c: (distinct[c], names.index(c)))[:DEFAULT_CLUSTERED_COLUMNS], False
-
-
-class _Budget:
-    """The database's bytes against its cap: a copy is built while one more (about the bytes of the
-    last copy; before any, the row table's and a third, as a copy in another order compresses its row
-    id and primary key worse) still fits, with a few blocks to spare for the metadata."""
-
-    SPARE = 1 << 20
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, cap: float, n_columns: int):
-        self.con, self.cap, self.n_columns = con, cap - self.SPARE, n_columns
-        self.used = self.rows_bytes = self._measure()  # the row table and the small count tables
-        self.per_copy = self.used * 4 // 3
-
-    def _measure(self) -> int:
-        self.con.execute("CHECKPOINT")  # written to blocks, so the count below is what the file holds
-        used, size = self.con.execute("SELECT used_blocks, block_size FROM pragma_database_size()").fetchone()
-        return int(used) * int(size)
-
-    def room(self, nbytes: float | None = None) -> bool:
-        """True while one more copy (or ``nbytes``) fits."""
-        return self.used + (self.per_copy if nbytes is None else nbytes) <= self.cap
-
-    def fits_copies(self, n: int) -> bool:
-        """True when ``n`` full copies fit, as for small versions."""
-        return self.room(n * self.per_copy)
-
-    def thin_estimate(self, n_columns: int) -> int:
-        """Bytes of a copy of ``n_columns`` columns: their share of the row table's, and a third."""
-        return self.rows_bytes * n_columns // self.n_columns * 4 // 3
-
-    def spent(self, *, full: bool = True) -> int:
-        """Measure what the last step cost; a full copy's cost is the estimate of the next."""
-        before, self.used = self.used, self._measure()
-        if full:
-            self.per_copy = max(self.used - before, 0)
-        return max(self.used - before, 0)
 
 
 def _fsync(path: Path) -> None:

@@ -207,11 +207,11 @@ def test_default_copies_stop_at_twice_the_parquet_size_and_named_copies_are_alwa
             metas[name] = read_meta(con)
         finally:
             con.close()
-    assert metas["capped"]["sorted"] == {} and metas["capped"]["clustered"] == {}
-    # three columns: a thin copy of amount is most of a full one, and with the index it does not fit
-    assert metas["capped"]["thin"] == {}
-    assert metas["capped"]["skipped_copies"] == [{"copy": "thin", "column": "amount"},
-                                                 {"copy": "clustered", "column": "cat"}]
+    assert metas["capped"]["sorted"] == {}
+    # three columns: a thin copy of amount is most of a full one, and with the index it does not fit;
+    # a copy grouped by cat costs about the row table's bytes again, which the cap still holds
+    assert metas["capped"]["thin"] == {} and list(metas["capped"]["clustered"]) == ["cat"]
+    assert metas["capped"]["skipped_copies"] == [{"copy": "thin", "column": "amount"}]
     assert capped.stat().st_size <= 2 * (tmp_path / "capped.parquet").stat().st_size
     assert list(metas["named"]["sorted"]) == ["amount"]  # asked for: built whatever it costs
     # without its copies a version answers the same rows, in the same order
@@ -226,6 +226,33 @@ def test_default_copies_stop_at_twice_the_parquet_size_and_named_copies_are_alwa
                     pages[version].append((result.rows, result.total))
                     walk["next"] = result.next_cursor
             assert pages["capped"] == pages["full"]
+    finally:
+        engine.close()
+
+
+def test_a_grouped_copy_that_outgrows_its_estimate_is_dropped_and_the_cap_holds(tmp_path, monkeypatch):
+    from opendata.core.rowquery import prepare
+    from opendata.core.rowquery.budget import Budget
+    from tests.core.rowquery.builders import WIDE_SCHEMA, build_version, make_wide_table
+
+    monkeypatch.setattr(prepare, "MIN_SIZE_CAP", 0)
+    # the row table (0.8x the Parquet file) and the spare megabyte fit under 1.5x, a grouped copy more does not
+    monkeypatch.setattr(prepare, "MAX_SIZE_RATIO", 1.5)
+    monkeypatch.setattr(Budget, "grouped_estimate", lambda self: 0)  # so it is built, then measured
+    out = build_version(tmp_path, "v", make_wide_table(300_000), WIDE_SCHEMA)
+    con = duckdb.connect(str(out), read_only=True)
+    try:
+        meta = read_meta(con)
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    finally:
+        con.close()
+    assert meta["clustered"] == {} and {"copy": "clustered", "column": "cat"} in meta["skipped_copies"]
+    assert not any(t.startswith("__od_clustered") for t in tables)
+    assert out.stat().st_size <= 1.5 * (tmp_path / "v.parquet").stat().st_size
+    engine = RowQueryEngine(lambda v: out, SECRET, result_cache=0)
+    try:
+        assert engine.query("v", {"cat": "c", "limit": "1"}).total == sum(
+            1 for c in make_wide_table(300_000).column("cat").to_pylist() if c == "c")
     finally:
         engine.close()
 
