@@ -98,10 +98,11 @@ def stop(proc: subprocess.Popen) -> None:
 GUNICORN = ["-w", "2", "-k", "gthread", "--threads", "4", "--log-level", "warning"]
 
 
-def start_opendata(home: Path, port: int, log: Path) -> subprocess.Popen:
+def start_opendata(home: Path, port: int, log: Path, root: Path = ROOT) -> subprocess.Popen:
+    """opendata from the tree at ``root`` (this one by default) over ``home``."""
     env = {**os.environ, "OPENDATA_HOME": str(home), "OPENDATA_RATE_LIMIT_ENABLED": "false",
-           "OPENDATA_BASE_URL": f"http://127.0.0.1:{port}", "PYTHONPATH": str(ROOT)}
-    return _gunicorn(env, port, log, "opendata.app:create_app()", "/api/v1/status")
+           "OPENDATA_BASE_URL": f"http://127.0.0.1:{port}", "PYTHONPATH": str(root)}
+    return _gunicorn(env, port, log, "opendata.app:create_app()", "/api/v1/status", root)
 
 
 def start_bare_file(parquet: Path, port: int, log: Path) -> subprocess.Popen:
@@ -110,11 +111,11 @@ def start_bare_file(parquet: Path, port: int, log: Path) -> subprocess.Popen:
     return _gunicorn(env, port, log, "wsgi_file:app", "/")
 
 
-def _gunicorn(env: dict, port: int, log: Path, target: str, ready: str) -> subprocess.Popen:
+def _gunicorn(env: dict, port: int, log: Path, target: str, ready: str, root: Path = ROOT) -> subprocess.Popen:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     with open(log, "ab") as out:
         proc = subprocess.Popen([str(gunicorn), *GUNICORN, "-b", f"127.0.0.1:{port}", target],
-                                env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+                                env=env, cwd=root, stdout=out, stderr=subprocess.STDOUT)
     wait_http(port, ready, proc)
     return proc
 
@@ -235,6 +236,65 @@ def _rnd_amounts(n: int) -> list[str]:
     return [f"{rnd.random():.6f}" for _ in range(n)]
 
 
+OD_ROWS = "/api/v1/datasets/bench/rows"
+
+
+def row_query_paths(rows: str) -> dict[str, list[str]]:
+    """The row queries every read-API benchmark times, as opendata paths under ``rows``: a near-no-op
+    ``amount__gte`` varies each so that no side answers from a result cache."""
+    amounts, cats = _rnd_amounts(4000), [quote(c) for c in CATEGORIES]
+    return {
+        "sorted page": [f"{rows}?category={cats[i % 8]}&amount__gte={a}&sort=-amount&limit=100"
+                        for i, a in enumerate(amounts)],
+        "filtered page": [f"{rows}?category={cats[i % 8]}&amount__gte={a}&limit=100" for i, a in enumerate(amounts)],
+        "group-by count": [f"{rows}?group_by=category"],
+    }
+
+
+def datasette_paths() -> dict[str, list[str]]:
+    """The same queries as Datasette asks them."""
+    amounts, cats = _rnd_amounts(4000), [quote(c) for c in CATEGORIES]
+    return {
+        "sorted page": [f"/bench/rows.json?category={cats[i % 8]}&amount__gte={a}&_sort_desc=amount&_size=100"
+                        for i, a in enumerate(amounts)],
+        "filtered page": [f"/bench/rows.json?category={cats[i % 8]}&amount__gte={a}&_size=100"
+                          for i, a in enumerate(amounts)],
+        "group-by count": ["/bench.json?" + urlencode({"sql": "select category, count(*) from rows group by category "
+                                                                 "order by category"})],
+    }
+
+
+def od_walk(category: str, cursor: str | None = None, rows: str = OD_ROWS) -> str:
+    """A page of opendata's keyset walk through one category (the first without ``cursor``)."""
+    return f"{rows}?category={quote(category)}&limit=100" + (f"&next={quote(cursor)}" if cursor else "")
+
+
+def ds_walk(category: str, cursor: str | None = None) -> str:
+    return f"/bench/rows.json?category={quote(category)}&_size=100" + (f"&_next={quote(cursor)}" if cursor else "")
+
+
+def sequential_walks(sides: dict[str, tuple[int, object]], rounds: int) -> dict:
+    """Keyset walks of 100 pages through each of 4 categories, one connection, the sides in turn (the
+    first side first in even rounds, last in odd ones). Each walk is timed whole; a pair is the same
+    category walked by every side. Returns each side's walk times and its page URLs (replayed by wrk),
+    and the per-pair ratios of the first side's speed to each other side's."""
+    names = list(sides)
+    times: dict[str, list[float]] = {n: [] for n in names}
+    paths: dict[str, list[str]] = {n: [] for n in names}
+    for r in range(max(rounds, 2)):
+        for c in CATEGORIES[:4]:
+            for n in (names if r % 2 == 0 else names[::-1]):
+                port, page = sides[n]
+                walked, ms = walk_paths(port, page(c), lambda cursor, c=c, page=page: page(c, cursor))
+                times[n].append(ms)
+                if r == 0:
+                    paths[n] += walked
+    first = names[0]
+    return {"ms": times, "ratios": {n: [b / a for a, b in zip(times[first], times[n], strict=True)]
+                                    for n in names[1:]},
+            "paths": tuple(paths[n] for n in names)}
+
+
 def run(args) -> dict:
     workdir = args.workdir
     home, parquet = prepare_home(workdir, args.rows, args.datasets)
@@ -248,52 +308,29 @@ def run(args) -> dict:
         procs.append(start_datasette(db, ds_port, workdir / "datasette.log"))
         procs.append(start_opendata_accel(home, accel_port, workdir / "gunicorn-accel.log"))
         procs.append(start_nginx(parquet, workdir, ng_port, front_port, accel_port, home))
-        amounts = _rnd_amounts(4000)
-        cats = [quote(c) for c in CATEGORIES]
-        od_rows = "/api/v1/datasets/bench/rows"
         # warm both workers and both servers
         for _ in range(20):
-            get_json(od_port, f"{od_rows}?category={cats[0]}&limit=100")
-            get_json(ds_port, f"/bench/rows.json?category={cats[0]}&_size=100")
+            get_json(od_port, od_walk(CATEGORIES[0]))
+            get_json(ds_port, ds_walk(CATEGORIES[0]))
         for word in SEARCH_WORDS:  # each worker builds its facet snapshot once
             get_json(od_port, "/api/v1/datasets?" + urlencode({"q": word}))
         s = args.seconds
-        sorted_od = [f"{od_rows}?category={cats[i % 8]}&amount__gte={a}&sort=-amount&limit=100"
-                     for i, a in enumerate(amounts)]
-        sorted_ds = [f"/bench/rows.json?category={cats[i % 8]}&amount__gte={a}&_sort_desc=amount&_size=100"
-                     for i, a in enumerate(amounts)]
-        def alternate(od_paths: list[str], ds_paths: list[str], name: str) -> dict:
+        od_paths, ds_paths = row_query_paths(OD_ROWS), datasette_paths()
+
+        def alternate(name: str) -> dict:
             """Both sides in turn, --rounds times: median figures and the per-round ratio of requests/s."""
-            rounds = [{"opendata": wrk(od_port, od_paths, workdir, s, f"od-{name}"),
-                       "datasette": wrk(ds_port, ds_paths, workdir, s, f"ds-{name}")} for _ in range(args.rounds)]
+            rounds = [{"opendata": wrk(od_port, od_paths[name], workdir, s, f"od-{name}"),
+                       "datasette": wrk(ds_port, ds_paths[name], workdir, s, f"ds-{name}")} for _ in range(args.rounds)]
             med = {side: {k: statistics.median(x[side][k] for x in rounds) for k in ("p50", "p95", "rps")}
                    for side in ("opendata", "datasette")}
             return {**med, "rounds": rounds,
                     "ratios": [x["opendata"]["rps"] / max(x["datasette"]["rps"], 1e-9) for x in rounds]}
 
-        results["sorted page"] = alternate(sorted_od, sorted_ds, "sorted")
-        page_od = [f"{od_rows}?category={cats[i % 8]}&amount__gte={a}&limit=100" for i, a in enumerate(amounts)]
-        page_ds = [f"/bench/rows.json?category={cats[i % 8]}&amount__gte={a}&_size=100" for i, a in enumerate(amounts)]
-        results["filtered page"] = alternate(page_od, page_ds, "page")
-        group_od = [f"{od_rows}?group_by=category"]
-        group_ds = ["/bench.json?" + urlencode({"sql": "select category, count(*) from rows group by category "
-                                                       "order by category"})]
-        results["group-by count"] = alternate(group_od, group_ds, "group")
-        walks_od, walks_ds, times_od, times_ds = [], [], [], []
-        for i, c in enumerate(cats[:4]):
-            first_od = f"{od_rows}?category={c}&limit=100"
-            paths, ms = walk_paths(od_port, first_od, lambda n, c=c: f"{od_rows}?category={c}&limit=100&next={quote(n)}")
-            walks_od += paths
-            times_od.append(ms)
-            first_ds = f"/bench/rows.json?category={c}&_size=100"
-            paths, ms = walk_paths(ds_port, first_ds,
-                                   lambda n, c=c: f"/bench/rows.json?category={c}&_size=100&_next={quote(n)}")
-            walks_ds += paths
-            times_ds.append(ms)
-            del i
-        results["keyset walk"] = {**alternate(walks_od, walks_ds, "walk"),
-                                  "walk_ms_opendata": sorted(times_od)[len(times_od) // 2],
-                                  "walk_ms_datasette": sorted(times_ds)[len(times_ds) // 2]}
+        for name in ("sorted page", "filtered page", "group-by count"):
+            results[name] = alternate(name)
+        walks = sequential_walks({"opendata": (od_port, od_walk), "datasette": (ds_port, ds_walk)}, args.rounds)
+        od_paths["keyset walk"], ds_paths["keyset walk"] = walks.pop("paths")
+        results["keyset walk"] = {**alternate("keyset walk"), "sequential": walks}
         rnd = random.Random(3)
         search = []
         for _ in range(500):
@@ -355,6 +392,12 @@ def _versions() -> str:
             f"{ver([str(datasette), '--version'])}, {ver(['nginx', '-v'])}, {ver(['wrk', '--version'])}")
 
 
+def spread(values: list[float], unit: str = "", digits: int = 0) -> str:
+    """The median of ``values`` with their min–max."""
+    return (f"{statistics.median(values):.{digits}f}{unit} ({min(values):.{digits}f}–"
+            f"{max(values):.{digits}f})")
+
+
 def render(r: dict, seconds: int) -> str:
     def line(name: str, key: str, peer: str) -> str:
         ours, theirs, per_round = r[key]["opendata"], r[key][peer], sorted(r[key]["ratios"])
@@ -362,7 +405,7 @@ def render(r: dict, seconds: int) -> str:
                 f"{theirs['p95']:.1f} | {theirs['rps']:.0f} | {statistics.median(per_round):.1f}× "
                 f"({per_round[0]:.1f}–{per_round[-1]:.1f}) |")
 
-    walk = r["keyset walk"]
+    walk = r["keyset walk"]["sequential"]
     p95s = sorted(x["p95"] for x in r["search"]["rounds"])
     search = {k: statistics.median(x[k] for x in r["search"]["rounds"]) for k in ("p50", "p95", "rps")}
     dl = {side: statistics.median(x[side]["mb_s"] for x in r["download"]["rounds"])
@@ -391,8 +434,10 @@ def render(r: dict, seconds: int) -> str:
         line("group-by count over category", "group-by count", "datasette"),
         line("keyset walk pages (100 rows each, cursor URLs replayed)", "keyset walk", "datasette"),
         "",
-        f"- Keyset walk through 10,000 rows (100 sequential pages, one connection), median whole walk: opendata "
-        f"{walk['walk_ms_opendata']:.0f} ms, Datasette {walk['walk_ms_datasette']:.0f} ms.",
+        f"- Keyset walk through 10,000 rows (100 sequential pages, one connection), {len(walk['ms']['opendata'])} "
+        f"walks a side, the sides in turn, whole walk: opendata {spread(walk['ms']['opendata'], ' ms')}, Datasette "
+        f"{spread(walk['ms']['datasette'], ' ms')}; median of the per-pair ratios of speed "
+        f"{spread(walk['ratios']['datasette'], '×', 2)}.",
         f"- Catalogue search over {r['datasets'] + 1:,} datasets (q with a Chinese word, some with a theme filter, "
         f"another sort or page), median of {len(p95s)} rounds: p50 {search['p50']:.1f} ms, p95 {search['p95']:.1f} ms, "
         f"{search['rps']:.0f} req/s (target p95 < 50 ms); p95 of each round: "
@@ -429,11 +474,12 @@ def _errors(r: dict) -> int:
     return walk(r)
 
 
-def write_doc(text: str) -> None:
+def write_doc(text: str, heading: str = HEADING) -> None:
+    """Replace (or append) the section of docs/benchmarks.md under ``heading``."""
     old = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    if HEADING in old:
-        start = old.index(HEADING)
-        nxt = old.find("\n## ", start + len(HEADING))
+    if heading in old:
+        start = old.index(heading)
+        nxt = old.find("\n## ", start + len(heading))
         new = old[:start] + text.rstrip("\n") + "\n\n" + (old[nxt + 1:] if nxt != -1 else "")
     else:
         new = old.rstrip("\n") + "\n\n" + text
