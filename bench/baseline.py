@@ -84,8 +84,9 @@ def git(*args: str) -> str:
 
 
 def tree_key() -> str:
-    """This tree's commit and uncommitted changes, so its prepared data is rebuilt when they change."""
-    return hashlib.sha1((git("rev-parse", "HEAD") + git("diff", "HEAD")).encode()).hexdigest()[:12]
+    """This tree's commit and uncommitted code changes, so its prepared data is rebuilt when they change."""
+    changes = git("diff", "HEAD", "--", "opendata", "bench", "migrations")
+    return hashlib.sha1((git("rev-parse", "HEAD") + changes).encode()).hexdigest()[:12]
 
 
 def checkout(rev: str, workdir: Path) -> tuple[Path, str]:
@@ -262,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
         if not any(key in old.name for key in keys.values()):
             shutil.rmtree(old) if old.is_dir() else old.unlink()
     results = {"rev": args.rev, "commit": commit, "head": git("rev-parse", "--short=12", "HEAD"),
-               "dirty": bool(git("status", "--porcelain", "--untracked-files=no")), "rows": args.rows,
+               "dirty": bool(git("status", "--porcelain", "--untracked-files=no", "--", "opendata", "bench")),
+               "rows": args.rows,
                "rounds": args.rounds, "seconds": args.seconds, "pairs": args.pairs, "runs": args.runs,
                "load_before": os.getloadavg()[0]}
     if args.only != "http":
