@@ -215,7 +215,8 @@ class RowQueryEngine:
             sort = sqlgen.effective_sort(query, meta["primary_key"], meta.get("row_id"))
             if payload is not None:
                 after, after_rid = self._cursor_position(types, payload, digest, sort)
-            plan = sqlgen.rows_plan(query, meta, after=after, after_rid=after_rid)
+            plan = sqlgen.rows_plan(query, meta, after=after, after_rid=after_rid,
+                                    group_rows=_group_rows(version, meta, query))
             sql, params, rids = plan.sql, plan.params, None
             if plan.fetch is not None:  # the page's row ids from a thin copy, then their rows
                 rids = [r[-1] for r in self._execute(version, sql, params)]
@@ -397,6 +398,14 @@ def _output_type(meta: Mapping[str, Any], query: RowQuery, column: str) -> str:
             source = types.get(a.column or "", "number")
             return "number" if a.func == "avg" or (a.func == "sum" and source != "integer") else source
     return types.get(column, "any")
+
+
+def _group_rows(version: _Version, meta: Mapping[str, Any], query: RowQuery) -> int | None:
+    """The rows of the smallest group an equality filter picks in a grouped copy (from the exact value
+    counts), or None."""
+    sizes = [version.counts[f.column].get(f.value, 0) for f in query.filters
+             if f.op == "eq" and f.column in (meta.get("clustered") or {}) and f.column in version.counts]
+    return min(sizes, default=None)
 
 
 def _cursor_converter(duck_type: str):

@@ -208,3 +208,44 @@ def test_totals_from_block_counts_are_the_plain_counts(engine, thin_versions, ar
 def test_a_filter_the_block_counts_do_not_hold_is_counted_on_the_rows(thin_meta):
     for args in ({"note": "abc", "amount__gte": "3"}, {"amount": "3"}, {"cat": "甲类", "q": "ab"}):
         assert "_blocks" not in _plan(thin_meta, args)[1].sql
+
+
+@pytest.fixture(scope="module")
+def grouped_and_thin(tmp_path_factory):
+    """A version with thin copies and a copy grouped by grp (3 values of about 50,000 rows each)."""
+    tmp = tmp_path_factory.mktemp("grouped")
+    return build_version(tmp, "both", make_thin_table(N_ROWS), THIN_SCHEMA, sort_columns=[], cluster_columns=["grp"],
+                         thin_columns=["amount", "d"])
+
+
+@pytest.mark.parametrize("args", [{"sort": "-amount", "grp": "a"}, {"sort": "amount", "grp": "b", "cat": "甲类"},
+                                  {"sort": "-d", "grp": "c", "fields": "note,d"}])
+def test_a_small_groups_first_page_is_sorted_from_its_grouped_copy_and_the_walk_matches_the_thin_copys(
+        grouped_and_thin, monkeypatch, args):
+    con = duckdb.connect(str(grouped_and_thin), read_only=True)
+    try:
+        meta = read_meta(con)
+    finally:
+        con.close()
+    types = {c["name"]: c["type"] for c in meta["columns"]}
+    query = parse_query(args, types)
+    assert "__od_clustered_0" in sqlgen.rows_plan(query, meta, group_rows=50_000).sql
+    assert sqlgen.rows_plan(query, meta, group_rows=50_000).fetch is None
+    assert sqlgen.rows_plan(query, meta, group_rows=sqlgen.GROUP_SORT_ROWS + 1).fetch is not None  # thin
+    assert sqlgen.rows_plan(query, meta).fetch is not None  # group size unknown: thin
+    assert sqlgen.rows_plan(query, meta, after=[1.0], after_rid=5, group_rows=50_000).fetch is not None  # a later page
+    eng = RowQueryEngine(lambda v: grouped_and_thin, SECRET, timeout=30.0, result_cache=0, count_cache=0)
+    seen: list[str] = []
+    execute = eng._execute
+    monkeypatch.setattr(eng, "_execute", lambda version, sql, *a, **k: seen.append(sql) or execute(version, sql, *a, **k))
+    try:
+        grouped = _pages(eng, "v", {**args, "limit": "700"}, 4)
+        from_group = [q for q in seen if "__od_clustered_0" in q]
+        monkeypatch.setattr(sqlgen, "GROUP_SORT_ROWS", 0)  # every group read through the thin copy
+        seen.clear()
+        thin = _pages(eng, "v", {**args, "limit": "700"}, 4)
+        from_thin = [q for q in seen if "__od_thin_" in q]
+    finally:
+        eng.close()
+    assert len(from_group) == 1 and len(from_thin) >= 4  # the first page from the grouped copy, the rest thin
+    assert len(grouped) == 4 and grouped == thin
