@@ -354,7 +354,8 @@ def _copies(db: Path) -> str:
         meta = read_meta(con)
     finally:
         con.close()
-    built = [f"sorted by {c}" for c in meta["sorted"]] + [f"grouped by {c}" for c in meta["clustered"]]
+    built = ([f"sorted by {c}" for c in meta["sorted"]] + [f"thin, sorted by {c}" for c in meta.get("thin") or {}]
+             + [f"grouped by {c}" for c in meta["clustered"]])
     left = [f"{s['copy']} by {s['column']}" for s in meta.get("skipped_copies", [])]
     return (f"copies {', '.join(built) or 'none'}"
             + (f"; left out to stay within 2x the Parquet size: {', '.join(left)}" if left else ""))
