@@ -486,6 +486,13 @@ def write_doc(text: str, heading: str = HEADING) -> None:
     DOC.write_text(new, encoding="utf-8")
 
 
+def show(text: str, write: bool, heading: str = HEADING) -> None:
+    """Print a benchmark's section, and with ``write`` put it into docs/benchmarks.md."""
+    print(text)
+    if write:
+        write_doc(text, heading)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)

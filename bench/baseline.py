@@ -45,12 +45,13 @@ from api import (  # noqa: E402
     od_walk,
     row_query_paths,
     sequential_walks,
+    show,
     spread,
     start_opendata,
     stop,
-    write_doc,
     wrk,
 )
+from proc import tree_cpu  # noqa: E402
 
 HEADING = "## Against an earlier tree (row queries)"
 SIDES = ("this tree", "earlier tree")
@@ -139,20 +140,6 @@ def in_process(trees: dict[str, Path], workdir: Path, keys: dict[str, str], pair
                          "ratios": [b[op] / a[op] for a, b in zip(ms[SIDES[0]], ms[SIDES[1]], strict=True)]}
                     for op in ops},
             "cpu": cpu, "db_bytes": {side: dbs[side].stat().st_size for side in trees}}
-
-
-def tree_cpu(pid: int) -> float:
-    """CPU seconds of a process and its children (gunicorn's master and workers)."""
-    tick, total, todo = os.sysconf("SC_CLK_TCK"), 0.0, [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-            todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-    return total
 
 
 def over_http(trees: dict[str, Path], workdir: Path, keys: dict[str, str], rows: int, rounds: int,
@@ -277,9 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(results, indent=1, ensure_ascii=False))
         return 0
     text = render(results)
-    print(text)
-    if args.write:
-        write_doc(text, HEADING)
+    show(text, args.write, HEADING)
     return 0
 
 

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from api import machine, write_doc  # noqa: E402
+from api import machine, show  # noqa: E402
 from rows import _DIVISIONS, CATEGORIES, SCHEMA, make_table, write_parquet  # noqa: E402
 
 from opendata.core.rowquery import RowQueryEngine, prepare_version  # noqa: E402
@@ -122,9 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     before = os.getloadavg()[0]
     results = run(args.rows, args.rounds, args.calls, args.workdir)
     text = render(results, args.rows, args.rounds, args.calls, (before, os.getloadavg()[0]))
-    print(text)
-    if args.write:
-        write_doc(text, HEADING)
+    show(text, args.write, HEADING)
     return 0
 
 

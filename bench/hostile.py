@@ -43,6 +43,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from proc import tree_cpu  # noqa: E402
+
 from tests import hostile_files as hostile  # noqa: E402
 from tests.live_server import LiveServer  # noqa: E402
 
@@ -50,7 +52,6 @@ DOC = ROOT / "docs" / "benchmarks.md"
 HEADING = "## Hostile uploads"
 READS = ["/api/v1/datasets/budget", "/api/v1/datasets/budget/rows?limit=5", "/api/v1/datasets/budget/download.csv",
          "/datasets/budget", "/api/3/action/package_show?id=budget", "/data.json"]
-TICK = os.sysconf("SC_CLK_TCK")
 # the server's own time per request (microseconds), keyed by the read's number
 ACCESS_LOG_FORMAT = "%({x-bench-read}i)s %(D)s"
 PHASES = ("body", "queued", "job", "after")
@@ -160,26 +161,6 @@ def server_times(log: Path) -> dict[int, float]:
         if number.isdigit() and micros.strip().isdigit():
             times[int(number)] = int(micros) / 1000
     return times
-
-
-def tree_cpu(root: int) -> float:
-    """CPU seconds (user + system) of ``root`` and its descendants, including reaped children."""
-    parents, cpu = {}, {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(fields[1])
-            cpu[int(entry.name)] = sum(int(v) for v in fields[11:15]) / TICK
-    tree, todo = {root}, [root]
-    while todo:
-        parent = todo.pop()
-        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
-        tree.update(children)
-        todo.extend(children)
-    return sum(cpu.get(pid, 0.0) for pid in tree)
 
 
 def run(rounds: int, only: list[str] | None = None) -> dict:

@@ -38,6 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from proc import tree_cpu  # noqa: E402
+
 DOC = ROOT / "docs" / "benchmarks.md"
 HEADING = "## Requests for disclosure"
 FILTERS = {
@@ -192,7 +194,7 @@ def queue_latencies(env: dict[str, str], token: str, samples: int) -> tuple[dict
         headers = {"Authorization": f"Bearer {token}"}
         for query in FILTERS.values():  # warm-up: the calendar table, statement caches
             _get(conn, f"/api/v1/requests/queue?organization=finance&{query}", headers)
-        cpu_before, wall_before = _cpu(server.pid), time.monotonic()
+        cpu_before, wall_before = tree_cpu(server.pid), time.monotonic()
         results = {}
         for name, query in FILTERS.items():
             times = []
@@ -203,7 +205,7 @@ def queue_latencies(env: dict[str, str], token: str, samples: int) -> tuple[dict
             times.sort()
             results[name] = {"p50": statistics.median(times), "p95": times[int(0.95 * len(times)) - 1],
                              "max": times[-1], "total": json.loads(body)["total"]}
-        return results, _cpu(server.pid) - cpu_before, time.monotonic() - wall_before
+        return results, tree_cpu(server.pid) - cpu_before, time.monotonic() - wall_before
     finally:
         server.terminate()
         server.wait(10)
@@ -251,26 +253,6 @@ def _wait(port: int) -> None:
         except OSError:
             time.sleep(0.2)
     raise SystemExit("the server did not start")
-
-
-def _cpu(pid: int) -> float:
-    """User+system seconds of the server and its workers (Linux /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for p in [pid, *_children(pid)]:
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / ticks
-        except (FileNotFoundError, IndexError):
-            pass
-    return total
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except FileNotFoundError:
-        return []
 
 
 def deadlines(n: int, rounds: int, peer_n: int) -> dict:

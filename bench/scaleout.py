@@ -36,6 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from proc import tree_cpu  # noqa: E402
+
 from scripts.scaleout import down, up  # noqa: E402
 from scripts.services import free_fixed_port, stop_pid, wait_for_port  # noqa: E402
 
@@ -114,26 +116,6 @@ def _upload_to_succeeded(base: str, token: str, path: Path) -> float:
         time.sleep(0.02)
 
 
-def _cpu(pids: list[int]) -> float:
-    """User + system CPU seconds of these processes and their children (from /proc)."""
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
-    seen: set[int] = set()
-    todo = list(pids)
-    while todo:
-        pid = todo.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-            todo += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-    return total
-
-
 def _burst(base: str, path: str, n: int) -> float:
     started = time.perf_counter()
     for _ in range(n):
@@ -209,9 +191,9 @@ def main() -> None:
                 rates = {}
                 for name in (list(sides) if r % 2 == 0 else list(sides)[::-1]):
                     base, pids = sides[name]
-                    cpu0 = _cpu(pids)
+                    cpu0 = tree_cpu(*pids)
                     wall = _burst(base, path, args.requests)
-                    cpus[name] += _cpu(pids) - cpu0
+                    cpus[name] += tree_cpu(*pids) - cpu0
                     walls[name] += wall
                     rates[name] = args.requests / wall
                 ratios.append(rates["scale-out"] / rates["embedded"])
