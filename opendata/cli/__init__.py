@@ -58,7 +58,22 @@ def _fail(exc: OpendataError, code: int = 1) -> None:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group: a database the command cannot reach or use is named in one line, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            db_errors = sys.modules.get("sqlalchemy.exc")  # loaded if a database was used; not imported here
+            if db_errors is None or not isinstance(exc, (db_errors.OperationalError, db_errors.InterfaceError)):
+                raise
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise click.ClickException(
+                f"cannot use the database {without_password(load_config().database_url)}: {reason}") from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="opendata")
 @click.pass_context
 def main(ctx: click.Context) -> None:

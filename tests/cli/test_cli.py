@@ -127,3 +127,17 @@ def test_a_url_is_printed_without_its_password(url, shown):
     from opendata.config import without_password
 
     assert without_password(url) == shown
+
+
+@pytest.mark.parametrize("command", ["init", "sync", "reindex"])
+def test_an_unreachable_database_is_named_in_one_line_without_its_password(cli, monkeypatch, command):
+    import socket
+
+    with socket.socket() as s:  # a loopback port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("OPENDATA_DATABASE_URL", f"postgresql+psycopg://opendata:pw-71c@127.0.0.1:{port}/opendata")
+    result = cli(command, code=1)
+    assert f"cannot use the database postgresql+psycopg://opendata:***@127.0.0.1:{port}/opendata:" in result.output
+    assert "Connection refused" in result.output or "connection failed" in result.output
+    assert "pw-71c" not in result.output and "Traceback" not in result.output
