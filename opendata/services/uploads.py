@@ -225,15 +225,17 @@ def _checksum(header: str | None) -> tuple[str | None, bytes | None]:
             Problem("bad-checksum", "not base64", path="Upload-Checksum")]) from None
 
 
-def tus_complete(*, session: Session, actor: Viewer, upload: UploadSession) -> tuple[IngestJob, bool]:
-    """A fully received upload becomes a queued ingest job (once)."""
+def tus_complete(*, session: Session, actor: Viewer, upload: UploadSession,
+                 sha256: str | None = None) -> tuple[IngestJob, bool]:
+    """A fully received upload becomes a queued ingest job (once). ``sha256``: the file's, hashed by a
+    caller before its transaction began (a gigabyte takes seconds, which no write lock should wait)."""
     if upload.job is not None:
         return upload.job, False
     path = Path(upload.temp_path)
     meta = upload.metadata_ or {}
     job, created = job_create(session=session, actor=actor, submission=Submission(
         dataset_id=upload.dataset_id, filename=safe_filename(meta.get("filename") or path.name), path=path,
-        size=upload.upload_length, sha256=sha256_file(path)[0], sheet=meta.get("sheet") or None))
+        size=upload.upload_length, sha256=sha256 or sha256_file(path)[0], sheet=meta.get("sheet") or None))
     upload.completed_at, upload.job_id = utcnow(), job.id
     return job, created
 

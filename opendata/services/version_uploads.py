@@ -10,9 +10,11 @@ from __future__ import annotations
 import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from opendata.core.errors import Problem, ValidationError
+from opendata.core.files import sha256_file
 from opendata.services.access import Viewer
 from opendata.services.jobrunner import job_runner
 from opendata.services.jobs import Submission, job_create, job_dict, uploads_dir
@@ -121,12 +123,15 @@ def tus_patch(*, runtime: Runtime, actor: Viewer, dataset: str, uuid: str, offse
             upload = _open(session, actor, dataset, uuid)
         new_offset = tus_append(upload=upload, out=out, offset=offset, stream=stream,
                                 content_length=content_length, checksum=checksum)
+        # the whole file's hash before the transaction, which holds the database's write lock once it
+        # records the offset (SQLite has one for every writer)
+        digest = sha256_file(Path(path))[0] if new_offset == upload.upload_length else None
         with unit_of_work(runtime) as session:
             upload = _open(session, actor, dataset, uuid)
             upload.upload_offset = new_offset
             job_pk, job_uuid = None, None
             if upload.upload_offset == upload.upload_length:
-                job, created = tus_complete(session=session, actor=actor, upload=upload)
+                job, created = tus_complete(session=session, actor=actor, upload=upload, sha256=digest)
                 job_pk, job_uuid = (job.id if created else None), job.uuid
             state = TusState(upload.uuid, new_offset, upload.upload_length, upload.expires_at, job_uuid)
     if job_pk is not None:

@@ -126,3 +126,26 @@ def test_a_second_writer_of_the_same_upload_gets_409(client, fin, runtime):
 
 def test_empty_upload_length_is_422(client, fin):
     assert error_of(_create(client, fin, 0), 422)["errors"][0]["path"] == "Upload-Length"
+
+
+def test_the_completed_file_is_hashed_before_the_transaction_that_queues_its_job(client, fin, runtime, monkeypatch):
+    from opendata.services import uploads, version_uploads
+
+    hashed = []
+
+    def outside(path):  # the hash of the completing PATCH, with no database transaction open
+        hashed.append(runtime.engine.pool.checkedout())
+        return real(path)
+
+    real = version_uploads.sha256_file
+    monkeypatch.setattr(version_uploads, "sha256_file", outside)
+    monkeypatch.setattr(uploads, "sha256_file", lambda path: (_ for _ in ()).throw(AssertionError("hashed inside")))
+    body = csv_body(300)
+    url = _path(_create(client, fin, len(body)).headers["Location"])
+    assert _patch(client, url, fin, 0, body[:100]).status_code == 204 and hashed == []
+    response = _patch(client, url, fin, 100, body[100:])
+    assert response.status_code == 204, response.get_data(as_text=True)
+    assert hashed == [0]  # once, on the last PATCH, no connection checked out
+    assert wait_for_job(client, response.headers["Location-Job"], fin)["state"] == "succeeded"
+    with runtime.sessions() as session:
+        assert session.query(Version).one().source_sha256 == hashlib.sha256(body).hexdigest()
