@@ -401,11 +401,17 @@ def _output_type(meta: Mapping[str, Any], query: RowQuery, column: str) -> str:
 
 
 def _group_rows(version: _Version, meta: Mapping[str, Any], query: RowQuery) -> int | None:
-    """The rows of the smallest group an equality filter picks in a grouped copy (from the exact value
-    counts), or None."""
-    sizes = [version.counts[f.column].get(f.value, 0) for f in query.filters
-             if f.op == "eq" and f.column in (meta.get("clustered") or {}) and f.column in version.counts]
-    return min(sizes, default=None)
+    """The rows of the group a sorted page would read from a grouped copy (the first filter on a grouped
+    column, as sql.py picks it), from the exact value counts; None unless that filter is an equality."""
+    clustered = meta.get("clustered") or {}
+    for f in query.filters:
+        if f.column not in clustered:
+            continue
+        if f.op == "eq" and f.column in version.counts:
+            return version.counts[f.column].get(f.value, 0)
+        if f.op in ("eq", "in") or (f.op == "isnull" and f.value):
+            return None
+    return None
 
 
 def _cursor_converter(duck_type: str):
