@@ -305,8 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     report = f"""## Row query engine (in-process)
 
 Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC with `.venv/bin/python bench/rows.py --rows {args.rows} --runs {args.runs} --threads {args.threads}{' --datasette' if peer else ''} --write`
-on {_machine()}. Load average (1 min) before/after: {load_before:.2f} / {os.getloadavg()[0]:.2f} on 2 cores: the
-machine was shared with other work, so every figure (ours and Datasette's alike) is inflated and p95s are noisy.
+on {_machine()}. Load average (1 min) before/after: {load_before:.2f} / {os.getloadavg()[0]:.2f} on 2 cores{_load_note(load_before)}.
 These are single-query latencies measured in-process (no HTTP, one client thread); the HTTP-level comparison
 with Datasette and nginx at 8 connections is `bench/api.py`.
 
@@ -341,6 +340,13 @@ The Datasette columns are Datasette {_datasette_version()} answering the same op
     if args.write:
         write_report(Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md", report)
     return 0
+
+
+def _load_note(before: float) -> str:
+    """What the load before the run says of the figures (the load after counts the benchmark's own threads)."""
+    if before < 1.0:
+        return " (the load after is the benchmark's own threads)"
+    return ": the machine was shared with other work, so every figure (ours and Datasette's alike) is inflated"
 
 
 def _copies(db: Path) -> str:
