@@ -121,7 +121,7 @@ def run_side(code: str, tree: Path, *args: object) -> tuple[str, float]:
 
 def in_process(trees: dict[str, Path], workdir: Path, keys: dict[str, str], pairs: int, runs: int) -> dict:
     """bench/rows.py's operations on each tree's own database, the processes in turn."""
-    sys.path.insert(0, str(ROOT / "bench"))
+    # this tree's generator: both trees read the same file
     from rows import make_table, write_parquet
 
     parquet = workdir / "rows-1000000.parquet"
